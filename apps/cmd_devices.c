@@ -1,0 +1,144 @@
+/* hue devices: every Vulkan device, its limits, and the one hue picks. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "commands.h"
+#include "hue_ctx.h"
+#include "hue_error.h"
+
+static void version(uint32_t v, char *out, size_t n)
+{
+    snprintf(out, n, "%u.%u.%u", v >> 22, (v >> 12) & 0x3ff, v & 0xfff);
+}
+
+static void print_text(const hue_device_info *d, int n, int picked)
+{
+    for (int i = 0; i < n; i++, d++) {
+        char api[32];
+        version(d->api_version, api, sizeof api);
+        printf("%s device %d: %s\n", i == picked ? "*" : " ", d->index, d->name);
+        printf("    type:            %s\n", hue_device_type_name(d->type));
+        printf("    driver:          %s (%s), Vulkan %s, driver version 0x%x\n", d->driver_name, d->driver_info, api,
+               d->driver_version);
+        for (int h = 0; h < d->heap_count; h++)
+            printf("    memory heap %d:   %.1f GiB%s\n", h, d->heaps[h].size / 1073741824.0,
+                   d->heaps[h].device_local ? " (device local)" : "");
+        printf("    host-mapped:     %s\n", d->host_visible_device_local ? "yes (no staging copies)" : "no (staging)");
+        printf("    subgroup size:   %u\n", d->subgroup_size);
+        printf("    limits:          storage buffer range %u MiB, allocation %llu MiB, texel buffer %u elements,\n"
+               "                     push constants %u B, shared memory %u KiB, workgroups %ux%ux%u, %u invocations\n",
+               d->max_storage_buffer_range >> 20, (unsigned long long)(d->max_memory_allocation >> 20),
+               d->max_texel_buffer_elements, d->max_push_constants, d->max_shared_memory >> 10,
+               d->max_workgroup_count[0], d->max_workgroup_count[1], d->max_workgroup_count[2],
+               d->max_workgroup_invocations);
+        printf("    timestamps:      %s\n", d->timestamps ? "yes" : "no (HUE_PROFILE unavailable)");
+    }
+    if (picked >= 0)
+        printf("* = the device hue uses (override with --device N or HUE_DEVICE=N)\n");
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static void print_json(const hue_device_info *d, int n, int picked)
+{
+    printf("{\"picked\": %d, \"devices\": [", picked);
+    for (int i = 0; i < n; i++, d++) {
+        char api[32];
+        version(d->api_version, api, sizeof api);
+        printf("%s\n  {\"index\": %d, \"name\": ", i ? "," : "", d->index);
+        json_string(d->name);
+        printf(", \"type\": \"%s\", \"driver\": ", hue_device_type_name(d->type));
+        json_string(d->driver_name);
+        printf(", \"driver_info\": ");
+        json_string(d->driver_info);
+        printf(", \"api_version\": \"%s\", \"driver_version\": %u, \"vendor_id\": %u, \"device_id\": %u, ", api,
+               d->driver_version, d->vendor_id, d->device_id);
+        printf("\"heaps\": [");
+        for (int h = 0; h < d->heap_count; h++)
+            printf("%s{\"bytes\": %llu, \"device_local\": %s}", h ? ", " : "", (unsigned long long)d->heaps[h].size,
+                   d->heaps[h].device_local ? "true" : "false");
+        printf("], \"host_mapped\": %s, \"subgroup_size\": %u, \"max_storage_buffer_range\": %u, "
+               "\"max_memory_allocation\": %llu, \"max_texel_buffer_elements\": %u, \"max_push_constants\": %u, "
+               "\"max_shared_memory\": %u, \"max_workgroup_count\": [%u, %u, %u], \"max_workgroup_invocations\": %u, "
+               "\"timestamps\": %s, \"picked\": %s}",
+               d->host_visible_device_local ? "true" : "false", d->subgroup_size, d->max_storage_buffer_range,
+               (unsigned long long)d->max_memory_allocation, d->max_texel_buffer_elements, d->max_push_constants,
+               d->max_shared_memory, d->max_workgroup_count[0], d->max_workgroup_count[1], d->max_workgroup_count[2],
+               d->max_workgroup_invocations, d->timestamps ? "true" : "false", i == picked ? "true" : "false");
+    }
+    printf("\n]}\n");
+}
+
+int cmd_devices(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'}, {"device", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0}};
+    int json = 0, device = -1, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'd': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 0 || v > 1000) {
+                fprintf(stderr, "hue devices: --device %s: expected a device index\n", optarg);
+                return 2;
+            }
+            device = (int)v;
+            break;
+        }
+        case 'h':
+            printf("usage: hue devices [--json] [--device N]\n\n"
+                   "Lists every Vulkan device: name, type, driver, memory heaps, subgroup size and the limits\n"
+                   "hue relies on, and marks with * the one hue uses: a discrete GPU, else an integrated one,\n"
+                   "else the CPU (lavapipe). --device N or HUE_DEVICE=N picks another.\n"
+                   "  --json       print the same as one JSON object\n"
+                   "  --device N   mark device N as the one in use\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hue devices: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    hue_device_info *infos = NULL;
+    int n = 0, picked = -1;
+    int rc = hue_devices_list(&infos, &n, &picked);
+    if (rc) {
+        fprintf(stderr, "hue devices: %s\n", hue_error_message());
+        return 1;
+    }
+    if (device >= 0) {
+        if (device >= n) {
+            fprintf(stderr, "hue devices: --device %d: only %d device%s found\n", device, n, n == 1 ? "" : "s");
+            free(infos);
+            return 1;
+        }
+        picked = device;
+    } else if (picked < 0) {
+        fprintf(stderr, "hue devices: %s\n", hue_error_message());
+        free(infos);
+        return 1;
+    }
+    if (json)
+        print_json(infos, n, picked);
+    else
+        print_text(infos, n, picked);
+    free(infos);
+    return 0;
+}

@@ -1,0 +1,44 @@
+/* hue: self-supervised learning on video and images, on any Vulkan device. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"devices", cmd_devices, "list Vulkan devices and the one hue uses"},
+    {"bench", cmd_bench, "measure kernels: gemm, conv"},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: hue <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'hue <command> --help' describes each command.\n"
+               "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
+               "HUE_PROFILE=1 prints per-op device time.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "hue: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}

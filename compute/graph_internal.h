@@ -1,0 +1,111 @@
+/* Inside of hue_graph, shared by graph.c, the planner and the op families. */
+#ifndef HUE_GRAPH_INTERNAL_H
+#define HUE_GRAPH_INTERNAL_H
+#include <vulkan/vulkan.h>
+
+#include "ctx_internal.h"
+#include "hue_graph.h"
+#include "hue_ops.h"
+#include "memory.h"
+#include "pipeline.h"
+
+enum hue_tensor_role { HUE_ROLE_INTERMEDIATE, HUE_ROLE_INPUT };
+
+typedef struct {
+    int ndim;                     /* as the user sees it */
+    int64_t shape[HUE_MAX_DIMS];  /* right-aligned: leading dims are 1 */
+    int64_t stride[HUE_MAX_DIMS]; /* elements */
+    int64_t offset;               /* elements into the base tensor's slot */
+    int base;                     /* tensor that owns the memory (itself if owner) */
+    int role;
+    int is_output;
+    char name[32];
+    /* planning, for owners only */
+    int first, last;              /* node indices of first write/last use */
+    VkDeviceSize bytes, arena_offset;
+    VkDeviceSize staging_offset;  /* inputs and outputs, when not mapped directly */
+    VkBufferView view4, view1;    /* texel views over the slot, made on demand */
+} hue_tensor_desc;
+
+typedef struct hue_node hue_node;
+
+/* One op family's host side: records the node's dispatches. */
+typedef struct {
+    const char *name;
+    int (*record)(hue_graph *g, const hue_node *n);
+} hue_op_impl;
+
+struct hue_node {
+    const hue_op_impl *impl;
+    int n_in;
+    hue_tensor in[6];
+    hue_tensor out;
+    hue_tensor scratch;           /* -1 or a tensor that lives only in this node */
+    hue_op_params p;
+    int first_dispatch, n_dispatch;
+};
+
+typedef struct {
+    VkBuffer buffer;
+    VkDeviceSize begin, end;
+} hue_span;
+
+typedef struct {
+    hue_span *v;
+    int n, cap;
+} hue_span_list;
+
+struct hue_graph {
+    hue_ctx *ctx;
+    int error;
+    char error_message[512];
+
+    hue_tensor_desc *t;
+    int n_t, cap_t;
+    hue_node *nodes;
+    int n_nodes, cap_nodes;
+
+    /* compiled state */
+    int compiled;
+    hue_region arena, staging;
+    VkDeviceSize arena_bytes, unshared_bytes;
+    VkCommandBuffer cmd;
+    VkFence fence;
+    VkDescriptorPool *pools;
+    int n_pools, sets_left;
+    int n_dispatches;
+    hue_span_list written, read;  /* since the last barrier */
+    VkQueryPool queries;
+    int profile;
+    double *node_ms;              /* accumulated per node */
+    int runs;
+};
+
+/* Building: add a tensor or a node; both record the first error. */
+hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape, const char *name);
+hue_tensor hue_graph_add_node(hue_graph *g, const hue_op_impl *impl, int n_in, const hue_tensor *in,
+                              hue_tensor out, const hue_op_params *p);
+int hue_graph_fail(hue_graph *g, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* A node's own scratch tensor of `count` floats, alive only during it. */
+hue_tensor hue_graph_scratch(hue_graph *g, int64_t count);
+/* Fails the graph unless every id is a valid tensor. */
+int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor *in);
+int hue_tensor_is_contiguous(const hue_graph *g, hue_tensor t);
+
+/* Recording, used by op families inside record(). */
+typedef struct {
+    hue_tensor tensor;
+    unsigned char kind;   /* enum hue_binding_kind */
+    unsigned char write;
+} hue_binding;
+
+int hue_record_dispatch(hue_graph *g, const hue_pipeline_key *key, const hue_binding *b,
+                        const void *push, uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);
+/* Element offset of a view within the memory bound for it. */
+int64_t hue_tensor_bind_offset(const hue_graph *g, hue_tensor t);
+/* Local size x for 1-D kernels: the subgroup size, at least 8, at most 64. */
+uint32_t hue_graph_local_size(const hue_graph *g);
+/* Splits n invocations of local size ls into a 2-D grid within device limits. */
+void hue_grid_1d(const hue_graph *g, uint64_t n, uint32_t ls, uint32_t *gx, uint32_t *gy);
+
+#endif

@@ -1,0 +1,154 @@
+/* Running a compiled graph: upload, submit, wait, read; and its profile. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "graph_internal.h"
+#include "hue_error.h"
+
+static float *host_ptr(hue_graph *g, hue_tensor t)
+{
+    const hue_tensor_desc *d = &g->t[t];
+    if (g->ctx->memory.direct)
+        return (float *)((char *)g->arena.mapped + d->arena_offset);
+    return (float *)((char *)g->staging.mapped + d->staging_offset);
+}
+
+static int check_io(hue_graph *g, hue_tensor t, size_t count, int input)
+{
+    if (!g->compiled)
+        return hue_fail(HUE_EINVAL, "graph is not compiled");
+    if (t < 0 || t >= g->n_t)
+        return hue_fail(HUE_EINVAL, "tensor %d is not in this graph", t);
+    const hue_tensor_desc *d = &g->t[t];
+    if (input && d->role != HUE_ROLE_INPUT)
+        return hue_fail(HUE_EINVAL, "tensor %s is not a graph input", d->name);
+    if (!input && !d->is_output && d->role != HUE_ROLE_INPUT)
+        return hue_fail(HUE_EINVAL, "tensor %s was not marked as an output before compiling", d->name);
+    if (d->base != t)
+        return hue_fail(HUE_EINVAL, "tensor %s is a view: read its base tensor", d->name);
+    if ((int64_t)count != hue_tensor_numel(g, t))
+        return hue_fail(HUE_EINVAL, "tensor %s holds %lld values, not %zu", d->name,
+                        (long long)hue_tensor_numel(g, t), count);
+    return 0;
+}
+
+int hue_graph_set_input(hue_graph *g, hue_tensor t, const float *data, size_t count)
+{
+    int rc = check_io(g, t, count, 1);
+    if (rc)
+        return rc;
+    memcpy(host_ptr(g, t), data, count * sizeof *data);
+    return 0;
+}
+
+int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count)
+{
+    int rc = check_io(g, t, count, 0);
+    if (rc)
+        return rc;
+    memcpy(out, host_ptr(g, t), count * sizeof *out);
+    return 0;
+}
+
+static void collect_profile(hue_graph *g)
+{
+    uint32_t n = (uint32_t)(2 * g->n_nodes);
+    uint64_t *ts = malloc(sizeof *ts * n);
+    if (!ts)
+        return;
+    if (vkGetQueryPoolResults(g->ctx->device, g->queries, 0, n, sizeof *ts * n, ts, sizeof *ts,
+                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {
+        double period = g->ctx->info.timestamp_period_ns;
+        for (int i = 0; i < g->n_nodes; i++)
+            g->node_ms[i] += (double)(ts[2 * i + 1] - ts[2 * i]) * period * 1e-6;
+    }
+    free(ts);
+}
+
+int hue_graph_run(hue_graph *g)
+{
+    if (!g->compiled)
+        return hue_fail(HUE_EINVAL, "graph is not compiled%s%s", g->error ? ": " : "",
+                        g->error ? g->error_message : "");
+    VkSubmitInfo si = {
+        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+        .commandBufferCount = 1,
+        .pCommandBuffers = &g->cmd,
+    };
+    VkResult r = vkQueueSubmit(g->ctx->queue, 1, &si, g->fence);
+    if (r != VK_SUCCESS)
+        return hue_vk_fail(r, "vkQueueSubmit");
+    r = vkWaitForFences(g->ctx->device, 1, &g->fence, VK_TRUE, UINT64_MAX);
+    vkResetFences(g->ctx->device, 1, &g->fence);
+    if (r != VK_SUCCESS)
+        return hue_vk_fail(r, "vkWaitForFences");
+    if (g->profile)
+        collect_profile(g);
+    g->runs++;
+    return 0;
+}
+
+/* HUE_PROFILE=1: per op kind, the nodes, dispatches and device time. */
+static void print_profile(const hue_graph *g)
+{
+    if (!g->profile || !g->runs || !g->node_ms)
+        return;
+    const char *names[64];
+    int nodes[64], dispatches[64], kinds = 0;
+    double ms[64];
+    for (int i = 0; i < g->n_nodes; i++) {
+        const char *name = g->nodes[i].impl->name;
+        int k = 0;
+        while (k < kinds && strcmp(names[k], name) != 0)
+            k++;
+        if (k == kinds) {
+            if (kinds == 64)
+                continue;
+            names[k] = name, nodes[k] = dispatches[k] = 0, ms[k] = 0, kinds++;
+        }
+        nodes[k]++;
+        dispatches[k] += g->nodes[i].n_dispatch;
+        ms[k] += g->node_ms[i];
+    }
+    double total = 0;
+    for (int k = 0; k < kinds; k++)
+        total += ms[k];
+    fprintf(stderr, "hue profile: %d run%s, device time per run\n", g->runs, g->runs == 1 ? "" : "s");
+    fprintf(stderr, "  %-16s %6s %10s %12s %7s\n", "op", "nodes", "dispatches", "ms/run", "share");
+    for (int k = 0; k < kinds; k++)
+        fprintf(stderr, "  %-16s %6d %10d %12.3f %6.1f%%\n", names[k], nodes[k], dispatches[k], ms[k] / g->runs,
+                total > 0 ? 100.0 * ms[k] / total : 0.0);
+    fprintf(stderr, "  %-16s %6d %10d %12.3f\n", "total", g->n_nodes, g->n_dispatches, total / g->runs);
+}
+
+void hue_graph_destroy(hue_graph *g)
+{
+    if (!g)
+        return;
+    print_profile(g);
+    VkDevice dev = g->ctx->device;
+    if (g->cmd)
+        vkFreeCommandBuffers(dev, g->ctx->cmd_pool, 1, &g->cmd);
+    if (g->fence)
+        vkDestroyFence(dev, g->fence, NULL);
+    if (g->queries)
+        vkDestroyQueryPool(dev, g->queries, NULL);
+    for (int i = 0; i < g->n_pools; i++)
+        vkDestroyDescriptorPool(dev, g->pools[i], NULL);
+    for (int i = 0; i < g->n_t; i++) {
+        if (g->t[i].view4)
+            vkDestroyBufferView(dev, g->t[i].view4, NULL);
+        if (g->t[i].view1)
+            vkDestroyBufferView(dev, g->t[i].view1, NULL);
+    }
+    hue_memory_free(&g->ctx->memory, &g->arena);
+    hue_memory_free(&g->ctx->memory, &g->staging);
+    free(g->pools);
+    free(g->written.v);
+    free(g->read.v);
+    free(g->node_ms);
+    free(g->t);
+    free(g->nodes);
+    free(g);
+}

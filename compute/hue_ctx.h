@@ -1,0 +1,59 @@
+/* The Vulkan device hue computes on: listing devices, picking one, and the
+ * context (instance, device, queue, memory, pipelines) every graph runs in. */
+#ifndef HUE_CTX_H
+#define HUE_CTX_H
+#include <stdint.h>
+
+typedef struct hue_ctx hue_ctx;
+
+enum hue_device_type { HUE_DEVICE_OTHER, HUE_DEVICE_INTEGRATED, HUE_DEVICE_DISCRETE,
+                       HUE_DEVICE_VIRTUAL, HUE_DEVICE_CPU };
+
+typedef struct {
+    uint64_t size;
+    int device_local;
+} hue_heap_info;
+
+typedef struct {
+    int index;
+    char name[256];
+    int type;                       /* enum hue_device_type */
+    char driver_name[256];
+    char driver_info[256];
+    uint32_t api_version, driver_version, vendor_id, device_id;
+    int heap_count;
+    hue_heap_info heaps[16];
+    int host_visible_device_local;  /* inputs are mapped directly, no staging */
+    uint32_t subgroup_size;
+    uint32_t max_storage_buffer_range;
+    uint64_t max_memory_allocation;
+    uint32_t max_texel_buffer_elements;
+    uint32_t max_push_constants;
+    uint32_t max_shared_memory;
+    uint32_t max_workgroup_count[3];
+    uint32_t max_workgroup_invocations;
+    float timestamp_period_ns;
+    int timestamps;                 /* compute queue has timestamps */
+} hue_device_info;
+
+/* Fills *infos (malloc'd, caller frees) with every Vulkan device and *picked
+ * with the index hue would use (HUE_DEVICE honoured when override < 0). */
+int hue_devices_list(hue_device_info **infos, int *count, int *picked);
+const char *hue_device_type_name(int type);
+
+/* device < 0: the HUE_DEVICE variable if set, else the best device
+ * (discrete GPU, then integrated, then anything, CPU last).
+ * HUE_VALIDATE=1 turns on the Khronos validation layer. */
+int hue_ctx_create(hue_ctx **ctx, int device);
+void hue_ctx_destroy(hue_ctx *ctx);
+const hue_device_info *hue_ctx_device(const hue_ctx *ctx);
+
+/* Errors and warnings reported by the validation layer so far. */
+int hue_ctx_validation_errors(const hue_ctx *ctx);
+int hue_ctx_validation_enabled(const hue_ctx *ctx);
+
+/* Pipelines created during this context's life, and how many came from the
+ * on-disk cache without compiling. */
+void hue_ctx_pipeline_stats(const hue_ctx *ctx, int *created, int *cache_hits);
+
+#endif

@@ -1,0 +1,48 @@
+/* A static graph of tensor ops, built once and run many times.
+ *
+ * Model code adds inputs and ops (hue_ops.h); each call returns a tensor id
+ * (>= 0) or a negative HUE_E* code, and the first error sticks to the graph
+ * so a chain of calls can be checked once. hue_graph_compile() plans memory
+ * by tensor lifetimes (tensors whose lifetimes do not overlap share bytes),
+ * creates every pipeline and descriptor, and records the whole graph into one
+ * command buffer. hue_graph_run() then only uploads, submits and waits. */
+#ifndef HUE_GRAPH_H
+#define HUE_GRAPH_H
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hue_ctx.h"
+
+#define HUE_MAX_DIMS 4
+
+typedef struct hue_graph hue_graph;
+typedef int hue_tensor;
+
+int hue_graph_create(hue_ctx *ctx, hue_graph **out);
+void hue_graph_destroy(hue_graph *g);
+
+/* A tensor the host fills before each run (fp32, contiguous NCHW). */
+hue_tensor hue_graph_input(hue_graph *g, const char *name, int ndim, const int64_t *shape);
+/* Keep a tensor's value after the run so the host can read it. */
+int hue_graph_output(hue_graph *g, hue_tensor t);
+/* First error met while building (0 if none); its message stays in
+ * hue_graph_error_message(). */
+int hue_graph_status(const hue_graph *g);
+const char *hue_graph_error_message(const hue_graph *g);
+
+int hue_tensor_ndim(const hue_graph *g, hue_tensor t);
+int64_t hue_tensor_dim(const hue_graph *g, hue_tensor t, int axis);
+int64_t hue_tensor_numel(const hue_graph *g, hue_tensor t);
+
+int hue_graph_compile(hue_graph *g);
+int hue_graph_set_input(hue_graph *g, hue_tensor t, const float *data, size_t count);
+int hue_graph_run(hue_graph *g);
+int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count);
+
+/* After compile: bytes of the planned arena, and what the tensors in it
+ * would take without sharing. */
+size_t hue_graph_arena_bytes(const hue_graph *g);
+size_t hue_graph_unshared_bytes(const hue_graph *g);
+int hue_graph_dispatch_count(const hue_graph *g);
+
+#endif

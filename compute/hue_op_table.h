@@ -1,0 +1,43 @@
+/* The table of every op with its plain-C reference: the op test sweep walks
+ * it, so adding an op here adds it to the parity test. The references are
+ * also a complete CPU implementation of each op. */
+#ifndef HUE_OP_TABLE_H
+#define HUE_OP_TABLE_H
+#include "hue_ops.h"
+
+#define HUE_OP_MAX_IN 4
+
+/* A host tensor: contiguous fp32, shape as the user sees it. */
+typedef struct {
+    int ndim;
+    int64_t shape[HUE_MAX_DIMS];
+    float *data;
+} hue_host_tensor;
+
+int64_t hue_host_numel(const hue_host_tensor *t);
+/* Allocates out->data for the given shape; 0 or HUE_ENOMEM. */
+int hue_host_alloc(hue_host_tensor *t, int ndim, const int64_t *shape);
+
+/* One test case: the operands' shapes and the op's parameters. */
+typedef struct {
+    int ndim[HUE_OP_MAX_IN];
+    int64_t shape[HUE_OP_MAX_IN][HUE_MAX_DIMS];
+    hue_op_params p;
+} hue_op_case;
+
+typedef struct {
+    const char *name;
+    int n_in;
+    int n_cases;
+    void (*make_case)(int i, hue_op_case *c);
+    hue_tensor (*build)(hue_graph *g, const hue_tensor *in, const hue_op_params *p);
+    /* Computes the output (allocating out->data); 0 or a HUE_E* code. */
+    int (*reference)(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out);
+    float input_lo, input_hi;  /* random inputs are drawn from [lo, hi] */
+    double tolerance;          /* max |vulkan - reference| / max(max |reference|, 1) */
+} hue_op_entry;
+
+extern const hue_op_entry *const hue_op_table[];
+extern const int hue_op_table_size;
+
+#endif

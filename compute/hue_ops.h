@@ -1,0 +1,66 @@
+/* The ops a graph is built from. Each returns the result tensor, or a
+ * negative HUE_E* code when its operands do not fit (the graph keeps the
+ * first error, see hue_graph_status). Tensors are fp32 NCHW. */
+#ifndef HUE_OPS_H
+#define HUE_OPS_H
+#include "hue_graph.h"
+
+enum hue_eltwise {
+    HUE_ADD, HUE_SUB, HUE_MUL,                              /* binary, broadcasting */
+    HUE_RELU, HUE_LEAKY_RELU, HUE_SIGMOID, HUE_TANH, HUE_EXP, HUE_LOG, /* unary */
+    HUE_SCALE_BIAS,                                         /* x * scale[c] + bias[c] */
+};
+enum hue_reduce_kind { HUE_REDUCE_SUM, HUE_REDUCE_MEAN, HUE_REDUCE_MAX };
+enum hue_pool_kind { HUE_POOL_MAX, HUE_POOL_AVG };
+
+/* Everything an op may be parameterised by. */
+typedef struct {
+    int kind;                 /* enum hue_eltwise / hue_reduce_kind / hue_pool_kind */
+    float alpha;              /* LeakyReLU slope */
+    int axis;                 /* softmax axis */
+    unsigned axes;            /* reduce: bit i = reduce axis i */
+    int log;                  /* softmax: log-softmax */
+    int perm[HUE_MAX_DIMS];   /* permute: output axis i = input axis perm[i] */
+    int trans_a, trans_b;     /* matmul */
+    int kernel[2], stride[2], pad[2], dilation[2]; /* conv2d, pooling: (h, w) */
+    int has_bias;             /* conv2d */
+    int64_t out_size[2];      /* resize: (h, w) */
+} hue_op_params;
+
+hue_tensor hue_add(hue_graph *g, hue_tensor a, hue_tensor b);
+hue_tensor hue_sub(hue_graph *g, hue_tensor a, hue_tensor b);
+hue_tensor hue_mul(hue_graph *g, hue_tensor a, hue_tensor b);
+hue_tensor hue_scale_bias(hue_graph *g, hue_tensor x, hue_tensor scale, hue_tensor bias);
+hue_tensor hue_unary(hue_graph *g, int kind, hue_tensor x, float alpha);
+hue_tensor hue_relu(hue_graph *g, hue_tensor x);
+hue_tensor hue_leaky_relu(hue_graph *g, hue_tensor x, float slope);
+hue_tensor hue_sigmoid(hue_graph *g, hue_tensor x);
+hue_tensor hue_tanh(hue_graph *g, hue_tensor x);
+hue_tensor hue_exp(hue_graph *g, hue_tensor x);
+hue_tensor hue_log(hue_graph *g, hue_tensor x);
+
+/* Reduces the axes in `axes` (bit i = axis i), keeping them as size 1. */
+hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes);
+hue_tensor hue_softmax(hue_graph *g, hue_tensor x, int axis);
+hue_tensor hue_log_softmax(hue_graph *g, hue_tensor x, int axis);
+
+/* Output axis i is input axis perm[i]; the result is contiguous. */
+hue_tensor hue_permute(hue_graph *g, hue_tensor x, const int *perm);
+hue_tensor hue_transpose(hue_graph *g, hue_tensor x, int axis0, int axis1);
+
+/* Batched matrix product of [.., M, K] (or [.., K, M] with trans_a) and
+ * [.., K, N] (or [.., N, K] with trans_b); a batch of 1 broadcasts. */
+hue_tensor hue_matmul(hue_graph *g, hue_tensor a, hue_tensor b, int trans_a, int trans_b);
+
+/* x [N, C, H, W], w [O, C, kh, kw], bias [O] or -1. */
+hue_tensor hue_conv2d(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias,
+                      int stride, int pad, int dilation);
+hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias, const int stride[2],
+                         const int pad[2], const int dilation[2]);
+/* Average pooling counts padding as zeros in the divisor (count_include_pad). */
+hue_tensor hue_pool2d(hue_graph *g, int kind, hue_tensor x, int kernel, int stride, int pad);
+/* Bilinear resize of [N, C, H, W] to [N, C, out_h, out_w], half-pixel centres
+ * (align_corners = false). */
+hue_tensor hue_resize_bilinear(hue_graph *g, hue_tensor x, int64_t out_h, int64_t out_w);
+
+#endif
