@@ -1,3 +1,247 @@
+/* hue bench: kernel speed as median GFLOP/s over several runs. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "commands.h"
-int cmd_bench(int argc, char **argv) { (void)argc; (void)argv; fprintf(stderr, "hue bench: not yet\n"); return 1; }
+#include "hue_ctx.h"
+#include "hue_error.h"
+#include "hue_graph.h"
+#include "hue_ops.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int parse_int(const char *cmd, const char *flag, const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (!*s || *end || v < lo || v > hi) {
+        fprintf(stderr, "hue bench %s: --%s %s: expected an integer from %ld to %ld\n", cmd, flag, s, lo, hi);
+        return 2;
+    }
+    *out = v;
+    return 0;
+}
+
+static void fill_random(float *v, size_t n)
+{
+    uint32_t s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1664525u + 1013904223u;
+        v[i] = (float)((s >> 8) / 16777216.0 - 0.5);
+    }
+}
+
+/* Compiles g, uploads random inputs, then times `runs` runs after one warm-up;
+ * returns the median seconds per run, or < 0 on error. */
+static double time_graph(hue_graph *g, const hue_tensor *inputs, int n_inputs, int runs)
+{
+    if (hue_graph_compile(g))
+        return -1;
+    for (int i = 0; i < n_inputs; i++) {
+        size_t n = (size_t)hue_tensor_numel(g, inputs[i]);
+        float *v = malloc(n * sizeof *v);
+        if (!v)
+            return hue_fail(HUE_ENOMEM, "out of host memory"), -1;
+        fill_random(v, n);
+        hue_graph_set_input(g, inputs[i], v, n);
+        free(v);
+    }
+    if (hue_graph_run(g))
+        return -1;
+    double *t = malloc(sizeof *t * (size_t)runs);
+    if (!t)
+        return hue_fail(HUE_ENOMEM, "out of host memory"), -1;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now_s();
+        if (hue_graph_run(g)) {
+            free(t);
+            return -1;
+        }
+        t[r] = now_s() - t0;
+    }
+    qsort(t, (size_t)runs, sizeof *t, by_value);
+    double median = t[runs / 2];
+    free(t);
+    return median;
+}
+
+static int report(const char *cmd, hue_ctx *ctx, double seconds, double flops, int json, const char *shape_json,
+                  const char *shape_text, int runs)
+{
+    if (seconds < 0) {
+        fprintf(stderr, "hue bench %s: %s\n", cmd, hue_error_message());
+        return 1;
+    }
+    double gflops = flops / seconds * 1e-9;
+    if (json)
+        printf("{\"bench\": \"%s\", %s, \"runs\": %d, \"median_ms\": %.3f, \"gflops\": %.2f, \"device\": \"%s\"}\n",
+               cmd, shape_json, runs, seconds * 1e3, gflops, hue_ctx_device(ctx)->name);
+    else
+        printf("%s %s: %.2f GFLOP/s (median of %d runs, %.2f ms each) on %s\n", cmd, shape_text, gflops, runs,
+               seconds * 1e3, hue_ctx_device(ctx)->name);
+    return 0;
+}
+
+static int bench_gemm(int argc, char **argv, hue_ctx **ctx_out)
+{
+    static const struct option opts[] = {{"m", required_argument, 0, 'm'}, {"n", required_argument, 0, 'n'},
+                                         {"k", required_argument, 0, 'k'}, {"runs", required_argument, 0, 'r'},
+                                         {"trans-a", no_argument, 0, 'a'}, {"trans-b", no_argument, 0, 'b'},
+                                         {"json", no_argument, 0, 'j'},     {"help", no_argument, 0, 'h'},
+                                         {0}};
+    long m = 1024, n = 1024, k = 1024, runs = 10;
+    int ta = 0, tb = 0, json = 0, c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "m:n:k:r:abjh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': if ((rc = parse_int("gemm", "m", optarg, 1, 1 << 20, &m))) return rc; break;
+        case 'n': if ((rc = parse_int("gemm", "n", optarg, 1, 1 << 20, &n))) return rc; break;
+        case 'k': if ((rc = parse_int("gemm", "k", optarg, 1, 1 << 20, &k))) return rc; break;
+        case 'r': if ((rc = parse_int("gemm", "runs", optarg, 1, 10000, &runs))) return rc; break;
+        case 'a': ta = 1; break;
+        case 'b': tb = 1; break;
+        case 'j': json = 1; break;
+        case 'h':
+            printf("usage: hue bench gemm [--m M] [--n N] [--k K] [--trans-a] [--trans-b] [--runs R] [--json]\n\n"
+                   "Times C[M,N] = A[M,K] * B[K,N] (1024 each by default) on the device and prints the median\n"
+                   "GFLOP/s (2*M*N*K flops per run) over R runs (default 10) after one warm-up run.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hue bench gemm: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (hue_ctx_create(ctx_out, -1)) {
+        fprintf(stderr, "hue bench gemm: %s\n", hue_error_message());
+        return 1;
+    }
+    hue_graph *g;
+    if (hue_graph_create(*ctx_out, &g))
+        return 1;
+    int64_t sa[2] = {ta ? k : m, ta ? m : k}, sb[2] = {tb ? n : k, tb ? k : n};
+    hue_tensor in[2] = {hue_graph_input(g, "A", 2, sa), hue_graph_input(g, "B", 2, sb)};
+    hue_tensor out = hue_matmul(g, in[0], in[1], ta, tb);
+    hue_graph_output(g, out);
+    double s = hue_graph_status(g) ? -1 : time_graph(g, in, 2, (int)runs);
+    char sj[160], st[96];
+    snprintf(sj, sizeof sj, "\"m\": %ld, \"n\": %ld, \"k\": %ld, \"trans_a\": %s, \"trans_b\": %s", m, n, k,
+             ta ? "true" : "false", tb ? "true" : "false");
+    snprintf(st, sizeof st, "M=%ld N=%ld K=%ld%s%s", m, n, k, ta ? " A^T" : "", tb ? " B^T" : "");
+    rc = report("gemm", *ctx_out, s, 2.0 * m * n * k, json, sj, st, (int)runs);
+    hue_graph_destroy(g);
+    return rc;
+}
+
+static int bench_conv(int argc, char **argv, hue_ctx **ctx_out)
+{
+    static const struct option opts[] = {
+        {"batch", required_argument, 0, 'b'},  {"in", required_argument, 0, 'i'},
+        {"out", required_argument, 0, 'o'},    {"size", required_argument, 0, 's'},
+        {"kernel", required_argument, 0, 'k'}, {"stride", required_argument, 0, 't'},
+        {"pad", required_argument, 0, 'p'},    {"runs", required_argument, 0, 'r'},
+        {"json", no_argument, 0, 'j'},         {"help", no_argument, 0, 'h'},
+        {0}};
+    long batch = 32, cin = 64, cout = 64, size = 56, kernel = 3, stride = 1, pad = -1, runs = 5;
+    int json = 0, c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "b:i:o:s:k:t:p:r:jh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'b': if ((rc = parse_int("conv", "batch", optarg, 1, 4096, &batch))) return rc; break;
+        case 'i': if ((rc = parse_int("conv", "in", optarg, 1, 65536, &cin))) return rc; break;
+        case 'o': if ((rc = parse_int("conv", "out", optarg, 1, 65536, &cout))) return rc; break;
+        case 's': if ((rc = parse_int("conv", "size", optarg, 1, 16384, &size))) return rc; break;
+        case 'k': if ((rc = parse_int("conv", "kernel", optarg, 1, 15, &kernel))) return rc; break;
+        case 't': if ((rc = parse_int("conv", "stride", optarg, 1, 16, &stride))) return rc; break;
+        case 'p': if ((rc = parse_int("conv", "pad", optarg, 0, 16, &pad))) return rc; break;
+        case 'r': if ((rc = parse_int("conv", "runs", optarg, 1, 10000, &runs))) return rc; break;
+        case 'j': json = 1; break;
+        case 'h':
+            printf("usage: hue bench conv [--batch B] [--in C] [--out O] [--size S] [--kernel K] [--stride T]\n"
+                   "                      [--pad P] [--runs R] [--json]\n\n"
+                   "Times a forward conv2d with bias, B x C x S x S input, O filters of K x K (default: batch 32,\n"
+                   "64 -> 64 channels, 56 x 56, 3 x 3, stride 1, pad K/2), and prints the median GFLOP/s\n"
+                   "(2*B*O*C*K*K*outH*outW flops per run) over R runs (default 5) after one warm-up run.\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hue bench conv: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (pad < 0)
+        pad = kernel / 2;
+    if (size + 2 * pad < kernel) {
+        fprintf(stderr, "hue bench conv: a %ldx%ld kernel does not fit a %ldx%ld input with pad %ld\n", kernel,
+                kernel, size, size, pad);
+        return 2;
+    }
+    if (hue_ctx_create(ctx_out, -1)) {
+        fprintf(stderr, "hue bench conv: %s\n", hue_error_message());
+        return 1;
+    }
+    hue_graph *g;
+    if (hue_graph_create(*ctx_out, &g))
+        return 1;
+    int64_t sx[4] = {batch, cin, size, size}, sw[4] = {cout, cin, kernel, kernel}, sbias[1] = {cout};
+    hue_tensor in[3] = {hue_graph_input(g, "x", 4, sx), hue_graph_input(g, "w", 4, sw),
+                        hue_graph_input(g, "bias", 1, sbias)};
+    hue_tensor out = hue_conv2d(g, in[0], in[1], in[2], (int)stride, (int)pad, 1);
+    hue_graph_output(g, out);
+    long osz = (size + 2 * pad - kernel) / stride + 1;
+    double s = hue_graph_status(g) ? -1 : time_graph(g, in, 3, (int)runs);
+    char sj[200], st[120];
+    snprintf(sj, sizeof sj,
+             "\"batch\": %ld, \"in_channels\": %ld, \"out_channels\": %ld, \"size\": %ld, \"kernel\": %ld, "
+             "\"stride\": %ld, \"pad\": %ld",
+             batch, cin, cout, size, kernel, stride, pad);
+    snprintf(st, sizeof st, "%ldx%ldx%ldx%ld -> %ld, %ldx%ld stride %ld pad %ld", batch, cin, size, size, cout,
+             kernel, kernel, stride, pad);
+    rc = report("conv", *ctx_out, s, 2.0 * batch * cout * cin * kernel * kernel * osz * osz, json, sj, st,
+                (int)runs);
+    hue_graph_destroy(g);
+    return rc;
+}
+
+int cmd_bench(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        FILE *f = argc < 2 ? stderr : stdout;
+        fprintf(f, "usage: hue bench <gemm|conv> [options]\n\n"
+                   "  gemm   matrix multiplication, M=N=K=1024 by default\n"
+                   "  conv   3x3 convolution, 64->64 channels, 56x56, batch 32 by default\n"
+                   "Each prints the median GFLOP/s over several runs; --json for one JSON object;\n"
+                   "'hue bench <name> --help' lists its options.\n");
+        return argc < 2 ? 2 : 0;
+    }
+    hue_ctx *ctx = NULL;
+    int rc;
+    if (!strcmp(argv[1], "gemm"))
+        rc = bench_gemm(argc - 1, argv + 1, &ctx);
+    else if (!strcmp(argv[1], "conv"))
+        rc = bench_conv(argc - 1, argv + 1, &ctx);
+    else {
+        fprintf(stderr, "hue bench: unknown benchmark '%s' (gemm, conv)\n", argv[1]);
+        return 2;
+    }
+    if (ctx && hue_ctx_validation_errors(ctx))
+        rc = 1;
+    hue_ctx_destroy(ctx);
+    return rc;
+}

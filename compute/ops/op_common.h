@@ -2,6 +2,7 @@
 #ifndef HUE_OP_COMMON_H
 #define HUE_OP_COMMON_H
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "graph_internal.h"
@@ -44,3 +45,30 @@ static inline int axis4(int ndim, int axis)
 }
 
 #endif
+
+/* One dispatch of a one-in, one-out kernel over n invocations; the shader
+ * takes its local size from constant 0 and `spec` as constant 1. */
+static inline int record_unary_kernel(hue_graph *g, const char *shader, uint32_t spec, hue_tensor x, hue_tensor y,
+                                      const void *push, uint32_t push_size, uint64_t n)
+{
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    hue_grid_1d(g, n, ls, &gx, &gy);
+    hue_pipeline_key key = {.shader = shader, .n_bindings = 2, .n_spec = 2, .spec = {ls, spec},
+                            .push_size = push_size};
+    hue_binding b[2] = {{x, HUE_BIND_STORAGE, 0}, {y, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, push, gx, gy, 1);
+}
+
+/* A new tensor shaped like x's user-visible shape, with changes applied. */
+static inline hue_tensor new_like(hue_graph *g, hue_tensor x, const int64_t *shape4, const char *name)
+{
+    int ndim = g->t[x].ndim;
+    return hue_graph_new_tensor(g, ndim, shape4 + HUE_MAX_DIMS - ndim, name);
+}
+
+static inline void set_case_shape(hue_op_case *c, int k, int ndim, const int64_t *dims)
+{
+    c->ndim[k] = ndim;
+    for (int i = 0; i < ndim; i++)
+        c->shape[k][i] = dims[i];
+}

@@ -1,0 +1,171 @@
+/* Batched matrix multiplication, and the GEMM dispatch that conv2d reuses. */
+#include "gemm.h"
+#include "op_common.h"
+
+typedef struct {
+    int32_t M, N, K, lda, ldb, ldc, off_a, off_b, off_c, off_bias, batch_a, batch_b, batch_c, texels_a, texels_b;
+} gemm_push;
+
+static int64_t slot_floats(const hue_graph *g, hue_tensor t)
+{
+    return (int64_t)(((g->t[g->t[t].base].bytes + 255) & ~(VkDeviceSize)255) / 4);
+}
+
+/* An operand is fetched as vec4 when every row and batch item starts on a
+ * 16-byte boundary and rows are whole vec4s along the contiguous axis. */
+static int vec4_ok(int64_t base, int64_t ld, int64_t batch, int64_t contiguous_len)
+{
+    return base % 4 == 0 && ld % 4 == 0 && batch % 4 == 0 && contiguous_len % 4 == 0;
+}
+
+int hue_record_gemm(hue_graph *g, const hue_gemm_args *a)
+{
+    int64_t base_a = hue_tensor_bind_offset(g, a->a) + a->off_a;
+    int64_t base_b = hue_tensor_bind_offset(g, a->b) + a->off_b;
+    /* A's contiguous axis: K (plain) or M (transposed); B's: N or K. */
+    int va = vec4_ok(base_a, a->lda, a->batch_a, a->trans_a ? 4 : a->K);
+    int vb = vec4_ok(base_b, a->ldb, a->batch_b, a->trans_b ? a->K : 4);
+    if (slot_floats(g, a->a) > 0x7fffffff || slot_floats(g, a->b) > 0x7fffffff)
+        return hue_graph_fail(g, HUE_ELIMIT, "matmul: operand too large for 32-bit indexing");
+    gemm_push push = {
+        (int32_t)a->M, (int32_t)a->N, (int32_t)a->K, (int32_t)a->lda, (int32_t)a->ldb, (int32_t)a->ldc,
+        (int32_t)base_a, (int32_t)base_b, (int32_t)(hue_tensor_bind_offset(g, a->c) + a->off_c),
+        a->bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, a->bias) : 0,
+        (int32_t)a->batch_a, (int32_t)a->batch_b, (int32_t)a->batch_c,
+        (int32_t)(slot_floats(g, a->a) / (va ? 4 : 1)), (int32_t)(slot_floats(g, a->b) / (vb ? 4 : 1)),
+    };
+    uint32_t ls = g->ctx->info.type == HUE_DEVICE_CPU ? 8 : hue_graph_local_size(g);
+    hue_pipeline_key key = {
+        .shader = "gemm",
+        .n_bindings = 4,
+        .kinds = {va ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, vb ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, HUE_BIND_STORAGE,
+                  HUE_BIND_STORAGE},
+        .n_spec = 8,
+        .spec = {ls, (uint32_t)a->trans_a, (uint32_t)a->trans_b, (uint32_t)va, (uint32_t)vb,
+                 a->bias < 0 ? 0u : a->bias_per_column ? 2u : 1u, (uint32_t)a->relu, (uint32_t)a->accumulate},
+        .push_size = sizeof push,
+    };
+    hue_binding b[4] = {
+        {a->a, key.kinds[0], 0},
+        {a->b, key.kinds[1], 0},
+        {a->bias >= 0 ? a->bias : a->c, HUE_BIND_STORAGE, 0},
+        {a->c, HUE_BIND_STORAGE, 1},
+    };
+    uint64_t quads = (uint64_t)(a->N + 3) / 4;
+    return hue_record_dispatch(g, &key, b, &push, (uint32_t)((quads + ls - 1) / ls), (uint32_t)((a->M + 7) / 8),
+                               (uint32_t)a->batch);
+}
+
+static int record(hue_graph *g, const hue_node *n)
+{
+    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->in[1]], *o = &g->t[n->out];
+    hue_gemm_args a = {
+        .a = n->in[0], .b = n->in[1], .c = n->out, .bias = -1,
+        .trans_a = n->p.trans_a, .trans_b = n->p.trans_b,
+        .M = o->shape[2], .N = o->shape[3],
+        .K = n->p.trans_a ? x->shape[2] : x->shape[3],
+        .batch = o->shape[0] * o->shape[1],
+        .lda = x->shape[3], .ldb = y->shape[3], .ldc = o->shape[3],
+        .batch_a = x->shape[0] * x->shape[1] == 1 ? 0 : x->shape[2] * x->shape[3],
+        .batch_b = y->shape[0] * y->shape[1] == 1 ? 0 : y->shape[2] * y->shape[3],
+        .batch_c = o->shape[2] * o->shape[3],
+    };
+    return hue_record_gemm(g, &a);
+}
+
+static const hue_op_impl impl = {"matmul", record};
+
+hue_tensor hue_matmul(hue_graph *g, hue_tensor a, hue_tensor b, int trans_a, int trans_b)
+{
+    hue_tensor in[2] = {a, b};
+    if (hue_graph_check_inputs(g, "matmul", 2, in))
+        return g->error;
+    const hue_tensor_desc *x = &g->t[a], *y = &g->t[b];
+    if (x->ndim < 2 || y->ndim < 2)
+        return hue_graph_fail(g, HUE_EINVAL, "matmul: operands need 2 or more dimensions (%s has %d, %s has %d)",
+                              x->name, x->ndim, y->name, y->ndim);
+    for (int k = 0; k < 2; k++)
+        if (!hue_tensor_is_contiguous(g, in[k]))
+            return hue_graph_fail(g, HUE_EINVAL, "matmul: %s is not contiguous", g->t[in[k]].name);
+    int64_t M = trans_a ? x->shape[3] : x->shape[2], Ka = trans_a ? x->shape[2] : x->shape[3];
+    int64_t Kb = trans_b ? y->shape[3] : y->shape[2], N = trans_b ? y->shape[2] : y->shape[3];
+    if (Ka != Kb)
+        return hue_graph_fail(g, HUE_EINVAL, "matmul: inner dimensions differ (%s gives K=%lld, %s gives K=%lld)",
+                              x->name, (long long)Ka, y->name, (long long)Kb);
+    int ndim = x->ndim > y->ndim ? x->ndim : y->ndim;
+    int64_t shape[HUE_MAX_DIMS];
+    for (int i = 0; i < 2; i++) {
+        if (x->shape[i] != y->shape[i] && x->shape[0] * x->shape[1] != 1 && y->shape[0] * y->shape[1] != 1)
+            return hue_graph_fail(g, HUE_EINVAL, "matmul: batch dimensions of %s and %s differ", x->name, y->name);
+        shape[i] = x->shape[i] > y->shape[i] ? x->shape[i] : y->shape[i];
+    }
+    if (x->shape[0] * x->shape[1] != 1 && y->shape[0] * y->shape[1] != 1 &&
+        (x->shape[0] != y->shape[0] || x->shape[1] != y->shape[1]))
+        return hue_graph_fail(g, HUE_EINVAL, "matmul: batch dimensions of %s and %s differ", x->name, y->name);
+    shape[2] = M;
+    shape[3] = N;
+    hue_tensor out = hue_graph_new_tensor(g, ndim, shape + HUE_MAX_DIMS - ndim, "matmul");
+    if (out < 0 || check_int32(g, "matmul", out) || check_int32(g, "matmul", a) || check_int32(g, "matmul", b))
+        return g->error;
+    hue_op_params p = {.trans_a = trans_a, .trans_b = trans_b};
+    return hue_graph_add_node(g, &impl, 2, in, out, &p);
+}
+
+/* ---- plain-C reference ---- */
+
+static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
+{
+    const hue_host_tensor *x = &in[0], *y = &in[1];
+    int64_t xr = host_dim4(x, 2), xc = host_dim4(x, 3), yr = host_dim4(y, 2), yc = host_dim4(y, 3);
+    int64_t M = p->trans_a ? xc : xr, K = p->trans_a ? xr : xc, N = p->trans_b ? yr : yc;
+    int64_t bx = host_dim4(x, 0) * host_dim4(x, 1), by = host_dim4(y, 0) * host_dim4(y, 1);
+    int64_t batch = bx > by ? bx : by;
+    int ndim = x->ndim > y->ndim ? x->ndim : y->ndim;
+    int64_t shape[4] = {host_dim4(bx >= by ? x : y, 0), host_dim4(bx >= by ? x : y, 1), M, N};
+    if (hue_host_alloc(out, ndim, shape + 4 - ndim))
+        return HUE_ENOMEM;
+    for (int64_t z = 0; z < batch; z++) {
+        const float *A = x->data + (bx == 1 ? 0 : z * xr * xc), *B = y->data + (by == 1 ? 0 : z * yr * yc);
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t n = 0; n < N; n++) {
+                double s = 0;
+                for (int64_t k = 0; k < K; k++)
+                    s += (double)(p->trans_a ? A[k * xc + m] : A[m * xc + k]) *
+                         (double)(p->trans_b ? B[n * yc + k] : B[k * yc + n]);
+                out->data[(z * M + m) * N + n] = (float)s;
+            }
+    }
+    return 0;
+}
+
+/* Shapes: tiny, odd (no multiple of 4 or 8), size-1, transposed both ways,
+ * broadcast batch, and a large square one. */
+static void make_case(int i, hue_op_case *c)
+{
+    static const int64_t cases[][5] = {
+        /* batch, M, K, N, flags (1 = trans_a, 2 = trans_b) */
+        {1, 1, 1, 1, 0},   {1, 8, 4, 4, 0},    {1, 13, 7, 9, 0},   {3, 17, 33, 21, 0}, {2, 16, 32, 12, 1},
+        {2, 16, 32, 12, 2}, {2, 15, 30, 11, 3}, {1, 1, 64, 1, 0},   {1, 9, 1, 5, 3},    {4, 64, 36, 40, 2},
+        {1, 257, 300, 129, 0}, {1, 96, 64, 96, 1},
+    };
+    const int64_t *k = cases[i];
+    int ta = (int)(k[4] & 1), tb = (int)(k[4] >> 1);
+    int broadcast = i == 9;  /* B shared by the whole batch */
+    c->ndim[0] = 3;
+    c->shape[0][0] = k[0], c->shape[0][1] = ta ? k[2] : k[1], c->shape[0][2] = ta ? k[1] : k[2];
+    c->ndim[1] = broadcast ? 2 : 3;
+    int64_t r = tb ? k[3] : k[2], col = tb ? k[2] : k[3];
+    if (broadcast)
+        c->shape[1][0] = r, c->shape[1][1] = col;
+    else
+        c->shape[1][0] = k[0], c->shape[1][1] = r, c->shape[1][2] = col;
+    c->p.trans_a = ta;
+    c->p.trans_b = tb;
+}
+
+static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
+{
+    return hue_matmul(g, in[0], in[1], p->trans_a, p->trans_b);
+}
+
+const hue_op_entry hue_op_matmul = {"matmul", 2, 12, make_case, build, reference, -1, 1, 1e-5};

@@ -1,0 +1,86 @@
+/* Softmax and log-softmax along one axis. */
+#include "op_common.h"
+
+typedef struct {
+    int32_t len, inner, off_x, off_y;
+    uint32_t rows;
+} softmax_push;
+
+static int record(hue_graph *g, const hue_node *n)
+{
+    const hue_tensor_desc *x = &g->t[n->in[0]];
+    int a = n->p.axis;
+    softmax_push push = {(int32_t)x->shape[a], (int32_t)x->stride[a], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
+                         (int32_t)hue_tensor_bind_offset(g, n->out),
+                         (uint32_t)(hue_tensor_numel(g, n->in[0]) / x->shape[a])};
+    return record_unary_kernel(g, "softmax", (uint32_t)n->p.log, n->in[0], n->out, &push, sizeof push, push.rows);
+}
+
+static const hue_op_impl impls[] = {{"softmax", record}, {"log_softmax", record}};
+
+static hue_tensor softmax(hue_graph *g, hue_tensor x, int axis, int log)
+{
+    if (hue_graph_check_inputs(g, impls[log].name, 1, &x))
+        return g->error;
+    const hue_tensor_desc *d = &g->t[x];
+    int a = axis4(d->ndim, axis);
+    if (a < 0)
+        return hue_graph_fail(g, HUE_EINVAL, "%s: axis %d out of range for %s (%d dimensions)", impls[log].name,
+                              axis, d->name, d->ndim);
+    if (!hue_tensor_is_contiguous(g, x))
+        return hue_graph_fail(g, HUE_EINVAL, "%s: %s is not contiguous", impls[log].name, d->name);
+    hue_tensor y = new_like(g, x, d->shape, impls[log].name);
+    if (y < 0 || check_int32(g, impls[log].name, x))
+        return g->error;
+    hue_op_params p = {.axis = a, .log = log};
+    return hue_graph_add_node(g, &impls[log], 1, &x, y, &p);
+}
+
+hue_tensor hue_softmax(hue_graph *g, hue_tensor x, int axis) { return softmax(g, x, axis, 0); }
+hue_tensor hue_log_softmax(hue_graph *g, hue_tensor x, int axis) { return softmax(g, x, axis, 1); }
+
+static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
+{
+    const hue_host_tensor *x = &in[0];
+    if (hue_host_alloc(out, x->ndim, x->shape))
+        return HUE_ENOMEM;
+    int a = p->axis - (HUE_MAX_DIMS - x->ndim);  /* the user axis */
+    int64_t len = x->shape[a], inner = 1;
+    for (int i = a + 1; i < x->ndim; i++)
+        inner *= x->shape[i];
+    int64_t outer = hue_host_numel(x) / (len * inner);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++) {
+            const float *v = x->data + o * len * inner + j;
+            double m = -INFINITY, s = 0;
+            for (int64_t k = 0; k < len; k++)
+                m = v[k * inner] > m ? v[k * inner] : m;
+            for (int64_t k = 0; k < len; k++)
+                s += exp(v[k * inner] - m);
+            for (int64_t k = 0; k < len; k++)
+                out->data[o * len * inner + j + k * inner] =
+                    (float)(p->log ? v[k * inner] - m - log(s) : exp(v[k * inner] - m) / s);
+        }
+    return 0;
+}
+
+static void make_case(int i, hue_op_case *c)
+{
+    static const int64_t shapes[][4] = {{1, 1, 1, 1}, {2, 10, 1, 1}, {3, 7, 5, 9}, {3, 7, 5, 9}, {2, 1, 1, 1000},
+                                        {64, 33, 1, 1}, {4, 16, 31, 29}};
+    static const int axes[] = {0, 1, 1, 3, 3, 0, 1};
+    set_case_shape(c, 0, i == 5 ? 2 : 4, shapes[i]);
+    c->p.axis = axes[i] + (i == 5 ? 2 : 0);  /* stored as a 4-D axis, as the builder does */
+}
+
+/* The case's axis is 4-D; builders take the user's. */
+static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
+{
+    int user = p->axis - (HUE_MAX_DIMS - hue_tensor_ndim(g, in[0]));
+    return softmax(g, in[0], user, p->log);
+}
+
+static void softmax_case(int i, hue_op_case *c) { make_case(i, c); }
+static void log_softmax_case(int i, hue_op_case *c) { make_case(i, c); c->p.log = 1; }
+const hue_op_entry hue_op_softmax = {"softmax", 1, 7, softmax_case, build, reference, -8, 8, 1e-5};
+const hue_op_entry hue_op_log_softmax = {"log_softmax", 1, 7, log_softmax_case, build, reference, -8, 8, 1e-5};
