@@ -12,6 +12,7 @@ typedef struct {
 
 static const command commands[] = {
     {"devices", cmd_devices, "list Vulkan devices and the one hue uses"},
+    {"probe", cmd_probe, "what hue sees in a video, image or frame folder"},
     {"bench", cmd_bench, "measure kernels: gemm, conv"},
 };
 

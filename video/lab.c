@@ -1,0 +1,161 @@
+/* sRGB <-> CIE L*a*b* (D65). The exact double version defines the result;
+ * the RGB8 path is a fast equivalent used on every decoded frame. */
+#include "hue_lab.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <string.h>
+
+/* sRGB primaries to XYZ (IEC 61966-2-1), and the D65 white they map 1,1,1 to. */
+static const double rgb_to_xyz[3][3] = {
+    {0.4124564, 0.3575761, 0.1804375},
+    {0.2126729, 0.7151522, 0.0721750},
+    {0.0193339, 0.1191920, 0.9503041},
+};
+/* Its exact inverse, computed once, so that LAB -> RGB undoes RGB -> LAB
+ * to double precision (the 7-digit published inverse is off by 1e-6). */
+static double xyz_to_rgb[3][3];
+static const double white[3] = {0.95047, 1.0, 1.08883};
+
+/* CIE constants: delta = 6/29 splits the cube root from its linear toe. */
+#define LAB_DELTA (6.0 / 29.0)
+
+static double srgb_to_linear(double c)
+{
+    return c <= 0.04045 ? c / 12.92 : pow((c + 0.055) / 1.055, 2.4);
+}
+
+static double linear_to_srgb(double c)
+{
+    return c <= 0.0031308 ? 12.92 * c : 1.055 * pow(c, 1.0 / 2.4) - 0.055;
+}
+
+static double lab_f(double t)
+{
+    return t > LAB_DELTA * LAB_DELTA * LAB_DELTA ? cbrt(t) : t / (3 * LAB_DELTA * LAB_DELTA) + 4.0 / 29.0;
+}
+
+static double lab_finv(double t)
+{
+    return t > LAB_DELTA ? t * t * t : 3 * LAB_DELTA * LAB_DELTA * (t - 4.0 / 29.0);
+}
+
+void hue_lab_from_srgb(double r, double g, double b, double lab[3])
+{
+    double lin[3] = {srgb_to_linear(r), srgb_to_linear(g), srgb_to_linear(b)};
+    double f[3];
+    for (int i = 0; i < 3; i++)
+        f[i] = lab_f((rgb_to_xyz[i][0] * lin[0] + rgb_to_xyz[i][1] * lin[1] + rgb_to_xyz[i][2] * lin[2]) / white[i]);
+    lab[0] = 116 * f[1] - 16;
+    lab[1] = 500 * (f[0] - f[1]);
+    lab[2] = 200 * (f[1] - f[2]);
+}
+
+static void build_tables(void);
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+void hue_lab_to_srgb(double L, double a, double b, double rgb[3])
+{
+    pthread_once(&tables_once, build_tables);
+    double fy = (L + 16) / 116;
+    double xyz[3] = {white[0] * lab_finv(fy + a / 500), white[1] * lab_finv(fy), white[2] * lab_finv(fy - b / 200)};
+    for (int i = 0; i < 3; i++)
+        rgb[i] = linear_to_srgb(xyz_to_rgb[i][0] * xyz[0] + xyz_to_rgb[i][1] * xyz[1] + xyz_to_rgb[i][2] * xyz[2]);
+}
+
+/* contrib[i][c][v]: channel c at byte v contributes this much to X/Xn, Y/Yn
+ * or Z/Zn (i = 0,1,2). Summing three table entries replaces the transfer
+ * curve and the matrix product. */
+static float contrib[3][3][256];
+
+static void invert3(const double m[3][3], double out[3][3])
+{
+    double det = m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) +
+                 m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 3; j++) {
+            /* cofactor of m[j][i], by cyclic indices */
+            int r0 = (j + 1) % 3, r1 = (j + 2) % 3, c0 = (i + 1) % 3, c1 = (i + 2) % 3;
+            out[i][j] = (m[r0][c0] * m[r1][c1] - m[r0][c1] * m[r1][c0]) / det;
+        }
+}
+
+static void build_tables(void)
+{
+    invert3(rgb_to_xyz, xyz_to_rgb);
+    for (int v = 0; v < 256; v++) {
+        double lin = srgb_to_linear(v / 255.0);
+        for (int i = 0; i < 3; i++)
+            for (int c = 0; c < 3; c++)
+                contrib[i][c][v] = (float)(rgb_to_xyz[i][c] * lin / white[i]);
+    }
+}
+
+/* Cube root without a branch or a libm call, so the loop below vectorizes:
+ * an exponent-thirding first guess, then two Newton steps (relative error
+ * below 2e-6 on [1e-3, 2]). */
+static inline float fast_cbrtf(float x)
+{
+    union { float f; int32_t i; } u = {x};
+    u.i = (int32_t)((float)u.i * (1.0f / 3.0f)) + 709921077;
+    float y = u.f;
+    y = (2.0f * y + x / (y * y)) * (1.0f / 3.0f);
+    y = (2.0f * y + x / (y * y)) * (1.0f / 3.0f);
+    return y;
+}
+
+static inline float fast_lab_f(float t)
+{
+    const float eps = (float)(LAB_DELTA * LAB_DELTA * LAB_DELTA);
+    float lin = t * (float)(1.0 / (3 * LAB_DELTA * LAB_DELTA)) + 4.0f / 29.0f;
+    float c = fast_cbrtf(t > eps ? t : eps);
+    return t > eps ? c : lin;
+}
+
+/* Pixels per block: a fixed trip count lets the compiler vectorize at -O2. */
+#define BLOCK 256
+
+void hue_lab_from_rgb8(const uint8_t *rgb, size_t count, float *L, float *a, float *b)
+{
+    pthread_once(&tables_once, build_tables);
+    float tx[BLOCK], ty[BLOCK], tz[BLOCK];
+    for (size_t base = 0; base < count; base += BLOCK) {
+        size_t n = count - base < BLOCK ? count - base : BLOCK;
+        const uint8_t *p = rgb + 3 * base;
+        for (size_t k = 0; k < n; k++) {
+            uint8_t r = p[3 * k], g = p[3 * k + 1], bb = p[3 * k + 2];
+            tx[k] = contrib[0][0][r] + contrib[0][1][g] + contrib[0][2][bb];
+            ty[k] = contrib[1][0][r] + contrib[1][1][g] + contrib[1][2][bb];
+            tz[k] = contrib[2][0][r] + contrib[2][1][g] + contrib[2][2][bb];
+        }
+        for (size_t k = n; k < BLOCK; k++)
+            tx[k] = ty[k] = tz[k] = 0;
+        for (int k = 0; k < BLOCK; k++) {
+            float fx = fast_lab_f(tx[k]), fy = fast_lab_f(ty[k]), fz = fast_lab_f(tz[k]);
+            tx[k] = 116.0f * fy - 16.0f;
+            ty[k] = 500.0f * (fx - fy);
+            tz[k] = 200.0f * (fy - fz);
+        }
+        memcpy(L + base, tx, n * sizeof(float));
+        memcpy(a + base, ty, n * sizeof(float));
+        memcpy(b + base, tz, n * sizeof(float));
+    }
+}
+
+static uint8_t linear_to_byte(double lin)
+{
+    double c = 255 * linear_to_srgb(lin);
+    return c <= 0 ? 0 : c >= 255 ? 255 : (uint8_t)lrint(c);
+}
+
+void hue_lab_to_rgb8(const float *L, const float *a, const float *b, size_t count, uint8_t *rgb)
+{
+    pthread_once(&tables_once, build_tables);
+    for (size_t k = 0; k < count; k++) {
+        double fy = (L[k] + 16) / 116.0;
+        double xyz[3] = {white[0] * lab_finv(fy + a[k] / 500.0), white[1] * lab_finv(fy),
+                         white[2] * lab_finv(fy - b[k] / 200.0)};
+        for (int i = 0; i < 3; i++)
+            rgb[3 * k + i] = linear_to_byte(xyz_to_rgb[i][0] * xyz[0] + xyz_to_rgb[i][1] * xyz[1] + xyz_to_rgb[i][2] * xyz[2]);
+    }
+}

@@ -1,0 +1,611 @@
+/* The video reader: libavformat demuxing, threaded libavcodec decoding,
+ * libswscale to RGB8, with exact frame counts and exact seeking. */
+#include "hue_error.h"
+#include "hue_lab.h"
+#include "hue_video.h"
+#include "video_internal.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/display.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/pixdesc.h>
+#include <libswscale/swscale.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct hue_video {
+    char *path;
+    hue_video_options opt;
+    hue_video_info info;
+    AVFormatContext *fmt;
+    AVCodecContext *dec;
+    AVPacket *pkt;
+    AVFrame *frame;
+    int stream;
+    int pending;            /* frame holds a decoded frame not yet returned */
+    int eof_sent, finished;
+    int64_t *pts;           /* presentation time of each frame index, sorted */
+    int64_t next;           /* index of the next frame to return */
+    /* First problem met while reading; reported after the last good frame. */
+    int problem;
+    char problem_msg[512];
+    struct SwsContext *sws;
+    int scaled_w, scaled_h; /* sws output, before rotation */
+    uint8_t *rotated_src;   /* padded sws output, before rotation or copy */
+    uint8_t *rgb_tmp;       /* RGB frame on its way to LAB */
+};
+
+static _Thread_local char last_av_log[256];
+
+/* Error from a libav* call: FFmpeg's own last log line if it left one. */
+static int av_fail(int code, const char *path, const char *what, int averr)
+{
+    char buf[256];
+    av_strerror(averr, buf, sizeof buf);
+    return hue_fail(code, "%s: %s (%s)", path, what, last_av_log[0] ? last_av_log : buf);
+}
+
+/* Remembers the first problem; reading goes on with what can be decoded. */
+static void note_problem(hue_video *v, const char *fmt, const char *detail)
+{
+    if (v->problem)
+        return;
+    v->problem = HUE_EFORMAT;
+    snprintf(v->problem_msg, sizeof v->problem_msg, fmt, (long long)v->next, detail);
+}
+
+static int pick_video_stream(AVFormatContext *fmt)
+{
+    for (unsigned i = 0; i < fmt->nb_streams; i++) {
+        const AVStream *st = fmt->streams[i];
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+            return (int)i;
+    }
+    return -1;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* Counts the video packets of a second demuxer pass (no decoding) and keeps
+ * their timestamps: the exact frame count, and the index -> time map that
+ * exact seeking needs. Also notices a file cut short. */
+static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt, AVDictionary *opts)
+{
+    AVFormatContext *fmt = NULL;
+    AVDictionary *o = NULL;
+    av_dict_copy(&o, opts, 0);
+    int r = avformat_open_input(&fmt, url, ifmt, &o);
+    av_dict_free(&o);
+    if (r < 0)
+        return av_fail(HUE_EFORMAT, v->path, "cannot reopen to count frames", r);
+    AVPacket *pkt = av_packet_alloc();
+    size_t n = 0, cap = 1024;
+    int64_t *pts = malloc(cap * sizeof *pts);
+    int read_err = 0;
+    while (pkt && pts) {
+        r = av_read_frame(fmt, pkt);
+        if (r < 0) {
+            if (r != AVERROR_EOF)
+                read_err = r;
+            break;
+        }
+        if (pkt->stream_index == v->stream && !(pkt->flags & AV_PKT_FLAG_DISCARD)) {
+            if (n == cap) {
+                int64_t *g = realloc(pts, 2 * cap * sizeof *pts);
+                if (!g) {
+                    free(pts);
+                    pts = NULL;
+                    break;
+                }
+                pts = g;
+                cap *= 2;
+            }
+            pts[n++] = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            if (pkt->flags & AV_PKT_FLAG_CORRUPT)
+                read_err = read_err ? read_err : AVERROR_INVALIDDATA;
+        }
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&fmt);
+    if (!pts)
+        return hue_fail(HUE_ENOMEM, "%s: out of memory counting frames", v->path);
+    v->pts = pts;
+    v->info.frames = (int64_t)n;
+    int have_pts = 1;
+    for (size_t i = 0; i < n; i++)
+        have_pts &= pts[i] != AV_NOPTS_VALUE;
+    if (have_pts)
+        qsort(pts, n, sizeof *pts, cmp_i64);
+    else {
+        free(v->pts);
+        v->pts = NULL;
+    }
+    if (v->info.header_frames > (int64_t)n)
+        v->problem = HUE_EFORMAT, snprintf(v->problem_msg, sizeof v->problem_msg,
+                                            "file is cut short: its header says %lld frames, %zu are present",
+                                            (long long)v->info.header_frames, n);
+    else if (read_err)
+        v->problem = HUE_EFORMAT, snprintf(v->problem_msg, sizeof v->problem_msg,
+                                            "file is damaged or cut short after %zu frames", n);
+    return 0;
+}
+
+/* Clockwise rotation that the display matrix asks for, in 0/90/180/270. */
+static int stream_rotation(const AVStream *st)
+{
+    const uint8_t *m = av_stream_get_side_data(st, AV_PKT_DATA_DISPLAYMATRIX, NULL);
+    if (!m)
+        return 0;
+    double ccw = av_display_rotation_get((const int32_t *)m);
+    if (isnan(ccw))
+        return 0;
+    int cw = (int)lrint(-ccw / 90.0) * 90;
+    return ((cw % 360) + 360) % 360;
+}
+
+static void fill_info(hue_video *v, const AVStream *st)
+{
+    hue_video_info *in = &v->info;
+    const AVCodecParameters *par = st->codecpar;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get((enum AVPixelFormat)par->format);
+    snprintf(in->codec, sizeof in->codec, "%s", avcodec_get_name(par->codec_id));
+    snprintf(in->pix_fmt, sizeof in->pix_fmt, "%s", desc ? desc->name : "unknown");
+    const char *cs = av_color_space_name(par->color_space);
+    snprintf(in->color_matrix, sizeof in->color_matrix, "%s", cs ? cs : "unknown");
+    int full = par->color_range == AVCOL_RANGE_JPEG || (desc && (desc->flags & AV_PIX_FMT_FLAG_RGB)) ||
+               (desc && !strncmp(desc->name, "yuvj", 4));
+    snprintf(in->color_range, sizeof in->color_range, "%s", full ? "pc" : "tv");
+    snprintf(in->container, sizeof in->container, "%s", v->fmt->iformat->name);
+    char *comma = strchr(in->container, ',');
+    if (comma)
+        *comma = 0;
+    in->bit_depth = desc ? desc->comp[0].depth : 8;
+    in->rotation = stream_rotation(st);
+    int swap = in->rotation == 90 || in->rotation == 270;
+    in->width = swap ? par->height : par->width;
+    in->height = swap ? par->width : par->height;
+
+    AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    double tb = av_q2d(st->time_base);
+    int64_t n = in->frames;
+    if (in->is_folder)
+        in->fps = v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0;
+    else if (v->pts && n > 1 && v->pts[n - 1] > v->pts[0])
+        in->fps = (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb);
+    else
+        in->fps = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;
+    if (!in->is_folder && fr.num > 0 && fr.den > 0 && fabs(av_q2d(fr) - in->fps) < 0.01 * in->fps)
+        in->fps = av_q2d(fr); /* the exact rational when the timestamps agree */
+    in->duration = in->fps > 0 ? n / in->fps : 0;
+    if (v->pts && n > 2) {
+        int64_t lo = INT64_MAX, hi = 0;
+        for (int64_t i = 1; i < n; i++) {
+            int64_t d = v->pts[i] - v->pts[i - 1];
+            lo = d < lo ? d : lo;
+            hi = d > hi ? d : hi;
+        }
+        in->variable_fps = hi > lo + 1 && hi > lo + lo / 100;
+    }
+}
+
+/* FFmpeg's last error line on this thread: it often says more than the
+ * error code does (e.g. "Picture size 100000x100000 is invalid"). */
+static int show_av_log;
+
+static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
+{
+    if (level <= AV_LOG_ERROR) {
+        va_list copy;
+        va_copy(copy, vl);
+        vsnprintf(last_av_log, sizeof last_av_log, fmt, copy);
+        va_end(copy);
+        size_t n = strlen(last_av_log);
+        while (n && (last_av_log[n - 1] == '\n' || last_av_log[n - 1] == '.'))
+            last_av_log[--n] = 0;
+    }
+    /* FFmpeg's own log lines would interleave with hue's one-line errors. */
+    if (show_av_log)
+        av_log_default_callback(avcl, level, fmt, vl);
+}
+
+static void init_logging(void)
+{
+    const char *e = getenv("HUE_FFMPEG_LOG");
+    show_av_log = e && *e && strcmp(e, "0");
+    av_log_set_callback(log_callback);
+}
+
+static int open_input(hue_video *v, const char *path)
+{
+    char pattern[8192];
+    const AVInputFormat *ifmt = NULL;
+    AVDictionary *opts = NULL;
+    struct stat st;
+    int r;
+    int exists = stat(path, &st) == 0;
+    const char *url = path;
+    int64_t first = 0, count = 0;
+    /* A folder, or a name with '%' that is not itself a file: frames. */
+    if ((exists && S_ISDIR(st.st_mode)) || (!exists && strchr(path, '%'))) {
+        if ((r = hue_frame_folder_resolve(path, pattern, sizeof pattern, &first, &count)) < 0)
+            return r;
+        ifmt = av_find_input_format("image2");
+        char num[32];
+        snprintf(num, sizeof num, "%lld", (long long)first);
+        av_dict_set(&opts, "start_number", num, 0);
+        av_dict_set(&opts, "pattern_type", "sequence", 0);
+        snprintf(num, sizeof num, "%g", v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0);
+        av_dict_set(&opts, "framerate", num, 0);
+        url = pattern;
+        v->info.is_folder = 1;
+    } else if (!exists) {
+        return hue_fail(HUE_EIO, "%s: no such file", path);
+    } else if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode)) {
+        return hue_fail(HUE_EIO, "%s: not a regular file", path);
+    } else if (st.st_size == 0) {
+        return hue_fail(HUE_EFORMAT, "%s: file is empty", path);
+    } else if (av_match_ext(path, "jpg,jpeg,png,bmp,tif,tiff,webp,ppm,pgm")) {
+        /* A single image: image2 without a pattern, so a '%' stays literal. */
+        ifmt = av_find_input_format("image2");
+        av_dict_set(&opts, "pattern_type", "none", 0);
+        v->info.is_folder = 1;
+        count = 1;
+    }
+    AVDictionary *o = NULL;
+    av_dict_copy(&o, opts, 0);
+    last_av_log[0] = 0;
+    r = avformat_open_input(&v->fmt, url, ifmt, &o);
+    av_dict_free(&o);
+    if (r < 0) {
+        av_dict_free(&opts);
+        if (r == AVERROR_EOF)
+            return hue_fail(HUE_EFORMAT, "%s: file ends before any video data (no frames, or cut short)", path);
+        if (r == AVERROR_INVALIDDATA && !last_av_log[0])
+            return hue_fail(HUE_EFORMAT, "%s: not a video or image file FFmpeg can read", path);
+        return av_fail(HUE_EFORMAT, path, "cannot open", r);
+    }
+    if ((r = avformat_find_stream_info(v->fmt, NULL)) < 0) {
+        av_dict_free(&opts);
+        return av_fail(HUE_EFORMAT, path, "cannot read the stream parameters", r);
+    }
+    v->stream = pick_video_stream(v->fmt);
+    if (v->stream < 0) {
+        av_dict_free(&opts);
+        int audio = 0;
+        for (unsigned i = 0; i < v->fmt->nb_streams; i++)
+            audio |= v->fmt->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_AUDIO;
+        return hue_fail(HUE_EFORMAT, "%s: no video stream%s", path, audio ? " (the file has audio only)" : "");
+    }
+    AVStream *vs = v->fmt->streams[v->stream];
+    const AVCodecParameters *par = vs->codecpar;
+    if (par->width <= 0 || par->height <= 0) {
+        av_dict_free(&opts);
+        return hue_fail(HUE_EFORMAT, "%s: video stream has no valid frame size%s%s%s", path,
+                        last_av_log[0] ? " (" : "", last_av_log, last_av_log[0] ? ")" : "");
+    }
+    if (par->width > 32768 || par->height > 32768 || (long long)par->width * par->height > HUE_VIDEO_MAX_PIXELS) {
+        av_dict_free(&opts);
+        return hue_fail(HUE_ELIMIT, "%s: frame size %dx%d is larger than hue accepts (%lld pixels at most)", path,
+                        par->width, par->height, HUE_VIDEO_MAX_PIXELS);
+    }
+    v->info.header_frames = vs->nb_frames > 0 ? vs->nb_frames : 0;
+    if (v->info.is_folder) {
+        v->pts = malloc((size_t)count * sizeof *v->pts);
+        if (!v->pts) {
+            av_dict_free(&opts);
+            return hue_fail(HUE_ENOMEM, "%s: out of memory", path);
+        }
+        for (int64_t i = 0; i < count; i++)
+            v->pts[i] = i;
+        v->info.frames = count;
+    } else if ((r = scan_packets(v, url, ifmt, opts)) < 0) {
+        av_dict_free(&opts);
+        return r;
+    }
+    av_dict_free(&opts);
+    if (v->info.frames == 0)
+        return hue_fail(HUE_EFORMAT, "%s: video stream has no frames", path);
+    fill_info(v, vs);
+    return 0;
+}
+
+static int open_decoder(hue_video *v)
+{
+    const AVCodecParameters *par = v->fmt->streams[v->stream]->codecpar;
+    const AVCodec *codec = avcodec_find_decoder(par->codec_id);
+    if (!codec)
+        return hue_fail(HUE_ENOTSUP, "%s: no decoder for codec %s", v->path, avcodec_get_name(par->codec_id));
+    v->dec = avcodec_alloc_context3(codec);
+    if (!v->dec)
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+    int r = avcodec_parameters_to_context(v->dec, par);
+    if (r < 0)
+        return av_fail(HUE_EFORMAT, v->path, "bad codec parameters", r);
+    v->dec->thread_count = v->opt.threads > 0 ? v->opt.threads : 0;
+    v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
+    v->dec->pkt_timebase = v->fmt->streams[v->stream]->time_base;
+    if ((r = avcodec_open2(v->dec, codec, NULL)) < 0)
+        return av_fail(HUE_EFORMAT, v->path, "cannot open the decoder", r);
+    v->pkt = av_packet_alloc();
+    v->frame = av_frame_alloc();
+    if (!v->pkt || !v->frame)
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+    return 0;
+}
+
+int hue_video_open(hue_video **out, const char *path, const hue_video_options *opt)
+{
+    static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+    pthread_once(&log_once, init_logging);
+    *out = NULL;
+    hue_video *v = calloc(1, sizeof *v);
+    if (!v || !(v->path = strdup(path))) {
+        free(v);
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", path);
+    }
+    if (opt)
+        v->opt = *opt;
+    int r = open_input(v, path);
+    if (r == 0)
+        r = open_decoder(v);
+    if (r == 0) {
+        hue_video_info *in = &v->info;
+        int w = v->opt.width, h = v->opt.height;
+        if (w < 0 || h < 0 || w > 32768 || h > 32768 || (long long)w * h > HUE_VIDEO_MAX_PIXELS)
+            r = hue_fail(HUE_EINVAL, "%s: requested size %dx%d is not valid", path, w, h);
+        if (w == 0 && h == 0)
+            w = in->width, h = in->height;
+        else if (w == 0)
+            w = (int)fmax(1, lrint((double)h * in->width / in->height));
+        else if (h == 0)
+            h = (int)fmax(1, lrint((double)w * in->height / in->width));
+        in->out_width = w;
+        in->out_height = h;
+    }
+    if (r < 0) {
+        hue_video_close(v);
+        return r;
+    }
+    *out = v;
+    return 0;
+}
+
+void hue_video_close(hue_video *v)
+{
+    if (!v)
+        return;
+    avcodec_free_context(&v->dec);
+    avformat_close_input(&v->fmt);
+    av_packet_free(&v->pkt);
+    av_frame_free(&v->frame);
+    sws_freeContext(v->sws);
+    free(v->pts);
+    free(v->rotated_src);
+    free(v->rgb_tmp);
+    free(v->path);
+    free(v);
+}
+
+const hue_video_info *hue_video_get_info(const hue_video *v) { return &v->info; }
+
+int64_t hue_video_position(const hue_video *v) { return v->next; }
+
+int hue_video_problem(const hue_video *v)
+{
+    return v->problem ? hue_fail(v->problem, "%s: %s", v->path, v->problem_msg) : 0;
+}
+
+/* Decodes the next frame into v->frame: 1 = got one, 0 = end of stream. */
+static int decode_frame(hue_video *v)
+{
+    char buf[128];
+    for (int errors = 0; errors < 10000;) {
+        int r = avcodec_receive_frame(v->dec, v->frame);
+        if (r == 0) {
+            if (v->frame->decode_error_flags || (v->frame->flags & AV_FRAME_FLAG_CORRUPT))
+                note_problem(v, "corrupt data in frame %lld%s", " (concealed by the decoder)");
+            return 1;
+        }
+        if (r == AVERROR_EOF)
+            return 0;
+        if (r != AVERROR(EAGAIN)) {
+            av_strerror(r, buf, sizeof buf);
+            note_problem(v, "corrupt data near frame %lld (%s)", buf);
+            errors++;
+            continue;
+        }
+        if (v->eof_sent)
+            return 0;
+        r = av_read_frame(v->fmt, v->pkt);
+        if (r < 0) {
+            if (r != AVERROR_EOF) {
+                av_strerror(r, buf, sizeof buf);
+                note_problem(v, "read error after frame %lld (%s)", buf);
+            }
+            v->eof_sent = 1;
+            avcodec_send_packet(v->dec, NULL);
+            continue;
+        }
+        if (v->pkt->stream_index != v->stream) {
+            av_packet_unref(v->pkt);
+            continue;
+        }
+        r = avcodec_send_packet(v->dec, v->pkt);
+        av_packet_unref(v->pkt);
+        if (r < 0 && r != AVERROR(EAGAIN)) {
+            av_strerror(r, buf, sizeof buf);
+            note_problem(v, "corrupt data near frame %lld (%s)", buf);
+            errors++;
+        }
+    }
+    return hue_fail(HUE_EFORMAT, "%s: the decoder keeps failing near frame %lld", v->path, (long long)v->next);
+}
+
+static enum AVPixelFormat unjpeg(enum AVPixelFormat f, int *full)
+{
+    switch (f) {
+    case AV_PIX_FMT_YUVJ420P: *full = 1; return AV_PIX_FMT_YUV420P;
+    case AV_PIX_FMT_YUVJ422P: *full = 1; return AV_PIX_FMT_YUV422P;
+    case AV_PIX_FMT_YUVJ444P: *full = 1; return AV_PIX_FMT_YUV444P;
+    case AV_PIX_FMT_YUVJ440P: *full = 1; return AV_PIX_FMT_YUV440P;
+    case AV_PIX_FMT_YUVJ411P: *full = 1; return AV_PIX_FMT_YUV411P;
+    default: return f;
+    }
+}
+
+/* Converts v->frame to RGB8 at the output size, honouring the stream's
+ * colour matrix and range, then applies the display rotation. */
+static int convert_frame(hue_video *v, uint8_t *rgb)
+{
+    AVFrame *f = v->frame;
+    if ((long long)f->width * f->height > HUE_VIDEO_MAX_PIXELS || f->width > 32768 || f->height > 32768)
+        return hue_fail(HUE_ELIMIT, "%s: frame %lld is %dx%d, larger than hue accepts", v->path, (long long)v->next,
+                        f->width, f->height);
+    int rot = v->info.rotation, swap = rot == 90 || rot == 270;
+    int ow = v->info.out_width, oh = v->info.out_height;
+    int sw = swap ? oh : ow, sh = swap ? ow : oh;
+    int full = f->color_range == AVCOL_RANGE_JPEG;
+    enum AVPixelFormat src = unjpeg((enum AVPixelFormat)f->format, &full);
+    int flags = v->opt.filter == HUE_SCALE_AREA ? SWS_AREA : SWS_BILINEAR;
+    v->sws = sws_getCachedContext(v->sws, f->width, f->height, src, sw, sh, AV_PIX_FMT_RGB24, flags, NULL, NULL, NULL);
+    if (!v->sws)
+        return hue_fail(HUE_ENOTSUP, "%s: cannot convert pixel format %s to RGB", v->path,
+                        av_get_pix_fmt_name((enum AVPixelFormat)f->format));
+    int cs = f->colorspace != AVCOL_SPC_UNSPECIFIED ? (int)f->colorspace : SWS_CS_DEFAULT;
+    if (cs == AVCOL_SPC_RGB || cs >= AVCOL_SPC_NB)
+        cs = SWS_CS_DEFAULT;
+    const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
+    if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3)
+        sws_setColorspaceDetails(v->sws, sws_getCoefficients(cs), full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                                 1 << 16, 1 << 16);
+    /* libswscale's SIMD RGB writers round the width up to 8 pixels and skip
+     * the last columns when the row stride has no room for that: scale into
+     * a padded buffer unless the width is a multiple of 8. */
+    int direct = !rot && sw % 8 == 0;
+    int stride = ((sw + 7) / 8 * 8 * 3 + 63) & ~63;
+    if (!direct && !v->rotated_src && !(v->rotated_src = malloc((size_t)stride * sh)))
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+    uint8_t *planes[4] = {direct ? rgb : v->rotated_src};
+    int strides[4] = {direct ? sw * 3 : stride};
+    sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
+    if (rot)
+        hue_rotate_rgb8(v->rotated_src, stride, sw, sh, rot, rgb);
+    else if (!direct)
+        for (int y = 0; y < sh; y++)
+            memcpy(rgb + (size_t)y * sw * 3, v->rotated_src + (size_t)y * stride, (size_t)sw * 3);
+    return 0;
+}
+
+/* Index of the first frame whose time is >= t. */
+static int64_t index_of_pts(const hue_video *v, int64_t t)
+{
+    int64_t lo = 0, hi = v->info.frames;
+    while (lo < hi) {
+        int64_t mid = lo + (hi - lo) / 2;
+        if (v->pts[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int hue_video_read_rgb(hue_video *v, uint8_t *rgb)
+{
+    if (!v->pending) {
+        if (v->finished)
+            return 0;
+        int r = decode_frame(v);
+        if (r < 0)
+            return r;
+        if (r == 0) {
+            v->finished = 1;
+            if (v->problem)
+                return hue_fail(v->problem, "%s: %s", v->path, v->problem_msg);
+            if (v->next < v->info.frames)
+                return hue_fail(HUE_EFORMAT, "%s: only %lld of %lld frames could be decoded", v->path,
+                                (long long)v->next, (long long)v->info.frames);
+            return 0;
+        }
+    }
+    v->pending = 0;
+    int r = convert_frame(v, rgb);
+    av_frame_unref(v->frame);
+    if (r < 0)
+        return r;
+    v->next++;
+    return 1;
+}
+
+int hue_video_read_lab(hue_video *v, float *L, float *a, float *b)
+{
+    size_t n = (size_t)v->info.out_width * v->info.out_height;
+    if (!v->rgb_tmp && !(v->rgb_tmp = malloc(n * 3)))
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+    int r = hue_video_read_rgb(v, v->rgb_tmp);
+    if (r == 1)
+        hue_lab_from_rgb8(v->rgb_tmp, n, L, a, b);
+    return r;
+}
+
+/* Goes back to the very start by reopening: works for any input. */
+static int rewind_input(hue_video *v)
+{
+    int r = av_seek_frame(v->fmt, v->stream, v->pts ? v->pts[0] : 0, AVSEEK_FLAG_BACKWARD);
+    if (r < 0)
+        r = avformat_seek_file(v->fmt, -1, INT64_MIN, 0, 0, 0);
+    if (r < 0)
+        return av_fail(HUE_ENOTSUP, v->path, "cannot seek", r);
+    return 0;
+}
+
+int hue_video_seek(hue_video *v, int64_t index)
+{
+    if (index < 0 || index >= v->info.frames)
+        return hue_fail(HUE_EINVAL, "%s: frame %lld is out of range (the video has %lld frames)", v->path,
+                        (long long)index, (long long)v->info.frames);
+    int r;
+    if (v->pts) {
+        r = av_seek_frame(v->fmt, v->stream, v->pts[index], AVSEEK_FLAG_BACKWARD);
+        if (r < 0)
+            r = rewind_input(v);
+    } else {
+        r = rewind_input(v);
+    }
+    if (r < 0)
+        return r;
+    avcodec_flush_buffers(v->dec);
+    av_frame_unref(v->frame);
+    v->pending = v->eof_sent = v->finished = 0;
+    int64_t pos = -1;
+    for (;;) {
+        r = decode_frame(v);
+        if (r < 0)
+            return r;
+        if (r == 0)
+            return hue_fail(HUE_EFORMAT, "%s: frame %lld could not be decoded after seeking", v->path,
+                            (long long)index);
+        int64_t t = v->frame->best_effort_timestamp;
+        if (v->pts && t != AV_NOPTS_VALUE)
+            pos = index_of_pts(v, t);
+        else
+            pos = pos < 0 && !v->pts ? 0 : pos + 1;
+        if (pos >= index)
+            break;
+        av_frame_unref(v->frame);
+    }
+    v->pending = 1;
+    v->next = pos;
+    return 0;
+}

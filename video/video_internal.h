@@ -1,0 +1,10 @@
+/* Helpers shared by the files of video/; not part of its public API. */
+#ifndef HUE_VIDEO_INTERNAL_H
+#define HUE_VIDEO_INTERNAL_H
+#include <stdint.h>
+
+/* Rotates packed RGB8 (w x h, rows `stride` bytes apart) clockwise by 90,
+ * 180 or 270 degrees into dst (packed). */
+void hue_rotate_rgb8(const uint8_t *src, int stride, int w, int h, int degrees, uint8_t *dst);
+
+#endif
