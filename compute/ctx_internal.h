@@ -27,6 +27,7 @@ struct hue_ctx {
     char cache_path[1024];
     hue_pipeline *pipelines;
     int pipelines_created, pipeline_cache_hits;
+    double pipeline_ms;           /* time spent creating pipelines */
     int creation_feedback;
 };
 

@@ -79,6 +79,7 @@ struct hue_graph {
     int profile;
     double *node_ms;              /* accumulated per node */
     int runs;
+    double first_run_ms, later_runs_ms;
 };
 
 /* Building: add a tensor or a node; both record the first error. */

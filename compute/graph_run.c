@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "graph_internal.h"
 #include "hue_error.h"
@@ -76,6 +77,8 @@ int hue_graph_run(hue_graph *g)
         .commandBufferCount = 1,
         .pCommandBuffers = &g->cmd,
     };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     VkResult r = vkQueueSubmit(g->ctx->queue, 1, &si, g->fence);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkQueueSubmit");
@@ -83,6 +86,12 @@ int hue_graph_run(hue_graph *g)
     vkResetFences(g->ctx->device, 1, &g->fence);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkWaitForFences");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    if (g->runs == 0)
+        g->first_run_ms = ms;  /* includes the driver's lazy shader compilation */
+    else
+        g->later_runs_ms += ms;
     if (g->profile)
         collect_profile(g);
     g->runs++;
@@ -120,6 +129,9 @@ static void print_profile(const hue_graph *g)
         fprintf(stderr, "  %-16s %6d %10d %12.3f %6.1f%%\n", names[k], nodes[k], dispatches[k], ms[k] / g->runs,
                 total > 0 ? 100.0 * ms[k] / total : 0.0);
     fprintf(stderr, "  %-16s %6d %10d %12.3f\n", "total", g->n_nodes, g->n_dispatches, total / g->runs);
+    fprintf(stderr, "  wall time: first run %.1f ms (includes the driver's shader compilation, which a warm\n"
+                    "  cache skips), later runs %.1f ms on average\n",
+            g->first_run_ms, g->runs > 1 ? g->later_runs_ms / (g->runs - 1) : 0.0);
 }
 
 void hue_graph_destroy(hue_graph *g)

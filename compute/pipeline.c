@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ctx_internal.h"
@@ -158,8 +159,10 @@ void hue_pipelines_shutdown(hue_ctx *ctx)
 {
     const char *profile = getenv("HUE_PROFILE");
     if (profile && *profile && strcmp(profile, "0") != 0 && ctx->pipelines_created)
-        fprintf(stderr, "hue: pipelines: %d created, %d cache hits (%s)\n", ctx->pipelines_created,
-                ctx->pipeline_cache_hits, ctx->cache_path[0] ? ctx->cache_path : "no cache file");
+        fprintf(stderr,
+                "hue: pipelines: %d created in %.1f ms, %d reported by the driver as pipeline-cache hits (%s)\n",
+                ctx->pipelines_created, ctx->pipeline_ms, ctx->pipeline_cache_hits,
+                ctx->cache_path[0] ? ctx->cache_path : "no cache file");
     if (ctx->pipeline_cache) {
         if (ctx->cache_path[0] && ctx->pipelines_created > ctx->pipeline_cache_hits)
             cache_save(ctx);
@@ -256,7 +259,11 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
         },
         .layout = p->layout,
     };
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     r = vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &ci, NULL, &p->pipeline);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    ctx->pipeline_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     vkDestroyShaderModule(ctx->device, module, NULL);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateComputePipelines");

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# hue devices, hue bench and the pipeline cache, as a user runs them.
+set -u
+hue=${HUE_BIN:?HUE_BIN must name the hue binary}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 checks=0
+check() {  # check "what" command...
+    local what=$1; shift
+    checks=$((checks + 1))
+    if ! "$@"; then
+        echo "FAIL: $what" >&2
+        fails=$((fails + 1))
+    fi
+}
+contains() { grep -q -- "$2" "$1"; }
+
+# devices: text marks the picked device, JSON parses and has the fields
+"$hue" devices >"$tmp/dev.txt"; check "devices exits 0" test $? -eq 0
+check "devices marks the picked device" contains "$tmp/dev.txt" '^\* device'
+check "devices shows the subgroup size" contains "$tmp/dev.txt" 'subgroup size'
+"$hue" devices --json >"$tmp/dev.json"
+check "devices --json is JSON with the picked device" python3 -c "
+import json,sys; d=json.load(open('$tmp/dev.json'))
+assert d['picked'] >= 0 and d['devices'][d['picked']]['picked'] is True
+assert all(k in d['devices'][0] for k in ('name','type','driver','heaps','subgroup_size','max_storage_buffer_range'))"
+"$hue" devices --device 99 2>"$tmp/err.txt"; check "devices --device 99 exits 1" test $? -eq 1
+check "devices --device 99 says why" contains "$tmp/err.txt" 'only 1 device\|only [0-9]* devices'
+HUE_DEVICE=abc "$hue" bench gemm --m 8 --n 8 --k 8 2>"$tmp/err.txt"; check "bad HUE_DEVICE exits 1" test $? -eq 1
+check "bad HUE_DEVICE is named" contains "$tmp/err.txt" 'HUE_DEVICE=abc'
+
+# no Vulkan driver: exit 1, and the message names the package
+for cmd in "devices" "bench gemm"; do
+    VK_DRIVER_FILES=/nonexistent VK_ICD_FILENAMES=/nonexistent "$hue" $cmd 2>"$tmp/err.txt"
+    check "no driver: '$cmd' exits 1" test $? -eq 1
+    check "no driver: '$cmd' names mesa-vulkan-drivers" contains "$tmp/err.txt" 'mesa-vulkan-drivers'
+done
+
+# bench: JSON with gflops and the shape; usage errors exit 2
+"$hue" bench gemm --m 40 --n 36 --k 20 --runs 2 --json >"$tmp/gemm.json"
+check "bench gemm --json" python3 -c "
+import json; d=json.load(open('$tmp/gemm.json')); assert d['gflops'] > 0 and (d['m'],d['n'],d['k'])==(40,36,20)"
+"$hue" bench conv --batch 2 --size 12 --runs 1 --json >"$tmp/conv.json"
+check "bench conv --json" python3 -c "
+import json; d=json.load(open('$tmp/conv.json')); assert d['gflops'] > 0 and d['batch']==2 and d['kernel']==3"
+"$hue" bench gemm --m 0 2>/dev/null; check "bench gemm --m 0 exits 2" test $? -eq 2
+"$hue" bench conv --kernel 9 --size 3 --pad 0 2>/dev/null; check "oversized kernel exits 2" test $? -eq 2
+"$hue" bench nothing 2>/dev/null; check "unknown bench exits 2" test $? -eq 2
+"$hue" bench gemm --help | grep -q GFLOP; check "bench gemm --help" test $? -eq 0
+
+# pipeline cache: written on first use, a corrupt file is ignored and rewritten
+export XDG_CACHE_HOME=$tmp/cache
+HUE_PROFILE=1 "$hue" bench gemm --m 16 --n 16 --k 16 --runs 1 2>"$tmp/prof.txt" >/dev/null
+check "profile lists the op with its dispatches" contains "$tmp/prof.txt" 'matmul  *1  *1 '
+check "profile reports pipelines" contains "$tmp/prof.txt" 'pipelines: 1 created'
+cache=$(ls "$tmp"/cache/hue/pipelines-*.bin 2>/dev/null | head -n 1)
+check "pipeline cache written under XDG_CACHE_HOME/hue" test -n "$cache"
+if [ -n "$cache" ]; then
+    check "cache file has hue's header" contains "$cache" 'HUEPC001'
+    echo "not a pipeline cache" >"$cache"
+    HUE_PROFILE=1 "$hue" bench gemm --m 16 --n 16 --k 16 --runs 1 2>"$tmp/prof2.txt" >/dev/null
+    check "corrupt cache: still runs" test $? -eq 0
+    check "corrupt cache: said so" contains "$tmp/prof2.txt" 'ignoring pipeline cache'
+    check "corrupt cache: rewritten" contains "$cache" 'HUEPC001'
+fi
+
+echo "$((checks - fails)) passed, $fails failed"
+[ "$fails" -eq 0 ]
