@@ -73,6 +73,9 @@ const int64_t *hue_checkpoint_data_i64(const hue_checkpoint *ck, int i);
  * (the file is at fault when a model asks for what it needs). */
 int hue_checkpoint_read(const hue_checkpoint *ck, const char *name, int ndim, const int64_t *shape,
                         float *dst);
+/* The same for an I64 tensor. */
+int hue_checkpoint_read_i64(const hue_checkpoint *ck, const char *name, int ndim, const int64_t *shape,
+                            int64_t *dst);
 
 /* Metadata value by key, or NULL. */
 const char *hue_checkpoint_meta(const hue_checkpoint *ck, const char *key);

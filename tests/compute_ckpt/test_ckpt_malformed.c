@@ -11,6 +11,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static const char *bad_path;
 
@@ -170,6 +171,14 @@ static void test_not_files(void)
     CHECK(rc == HUE_EIO && ck == NULL && strstr(hue_error_message(), "does-not-exist.safetensors: cannot open"));
     rc = hue_checkpoint_open(scratch_dir, &ck);
     CHECKF(rc == HUE_EIO && ck == NULL && strstr(hue_error_message(), scratch_dir), "%s", hue_error_message());
+    /* A FIFO is refused at once rather than waited on. */
+    const char *fifo = scratch_path("fifo.safetensors");
+    if (mkfifo(fifo, 0600) == 0) {
+        rc = hue_checkpoint_open(fifo, &ck);
+        CHECKF(rc == HUE_EIO && ck == NULL && strstr(hue_error_message(), "not a regular file"), "%s",
+               hue_error_message());
+        unlink(fifo);
+    }
 }
 
 /* A valid file with several tensors, dtypes and metadata, as bytes. */

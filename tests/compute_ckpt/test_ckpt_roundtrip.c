@@ -118,6 +118,11 @@ static void test_round_trip(void)
     CHECKF(rc == HUE_EFORMAT && strstr(hue_error_message(), "no tensor 'fc.weight'"), "%s", hue_error_message());
     rc = hue_checkpoint_read(rd, "bn1.num_batches_tracked", 0, NULL, got);
     CHECKF(rc == HUE_EFORMAT && strstr(hue_error_message(), "is I64, expected F32"), "%s", hue_error_message());
+    int64_t tracked = 0;
+    CHECK(hue_checkpoint_read_i64(rd, "bn1.num_batches_tracked", 0, NULL, &tracked) == 0 &&
+          tracked == 1234567890123LL);
+    rc = hue_checkpoint_read_i64(rd, "conv1.weight", 4, s_conv, &tracked);
+    CHECKF(rc == HUE_EFORMAT && strstr(hue_error_message(), "is F32, expected I64"), "%s", hue_error_message());
 
     /* The same content added in another order gives the same bytes; so does
      * re-saving what was read. */
