@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 struct hue_video {
     char *path;
@@ -39,6 +40,8 @@ struct hue_video {
     int scaled_w, scaled_h; /* sws output, before rotation */
     uint8_t *rotated_src;   /* padded sws output, before rotation or copy */
     uint8_t *rgb_tmp;       /* RGB frame on its way to LAB */
+    hue_split *split;       /* second thread for the LAB conversion */
+    int split_tried;
 };
 
 static _Thread_local char last_av_log[256];
@@ -393,6 +396,7 @@ void hue_video_close(hue_video *v)
     free(v->pts);
     free(v->rotated_src);
     free(v->rgb_tmp);
+    hue_split_destroy(v->split);
     free(v->path);
     free(v);
 }
@@ -548,15 +552,38 @@ int hue_video_read_rgb(hue_video *v, uint8_t *rgb)
     return 1;
 }
 
+typedef struct {
+    const uint8_t *rgb;
+    size_t n;
+    float *L, *a, *b;
+} lab_job;
+
+static void lab_half(void *p, int part)
+{
+    const lab_job *j = p;
+    size_t mid = j->n / 2, lo = part ? mid : 0, hi = part ? j->n : mid;
+    hue_lab_from_rgb8(j->rgb + 3 * lo, hi - lo, j->L + lo, j->a + lo, j->b + lo);
+}
+
 int hue_video_read_lab(hue_video *v, float *L, float *a, float *b)
 {
     size_t n = (size_t)v->info.out_width * v->info.out_height;
     if (!v->rgb_tmp && !(v->rgb_tmp = malloc(n * 3)))
         return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
     int r = hue_video_read_rgb(v, v->rgb_tmp);
-    if (r == 1)
+    if (r != 1)
+        return r;
+    if (!v->split_tried) {
+        v->split_tried = 1;
+        if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && n >= 65536)
+            v->split = hue_split_create();
+    }
+    lab_job job = {v->rgb_tmp, n, L, a, b};
+    if (v->split)
+        hue_split_run(v->split, lab_half, &job);
+    else
         hue_lab_from_rgb8(v->rgb_tmp, n, L, a, b);
-    return r;
+    return 1;
 }
 
 /* Goes back to the very start by reopening: works for any input. */

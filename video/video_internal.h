@@ -7,4 +7,10 @@
  * 180 or 270 degrees into dst (packed). */
 void hue_rotate_rgb8(const uint8_t *src, int stride, int w, int h, int degrees, uint8_t *dst);
 
+/* A helper thread that runs part 1 of fn while the caller runs part 0. */
+typedef struct hue_split hue_split;
+hue_split *hue_split_create(void); /* NULL when no thread could be started */
+void hue_split_run(hue_split *s, void (*fn)(void *arg, int part), void *arg);
+void hue_split_destroy(hue_split *s);
+
 #endif

@@ -1,0 +1,130 @@
+/* hue bench decode: frames per second of decoding a video to LAB planes,
+ * the work every training and tracking run starts with. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "hue_error.h"
+#include "hue_video.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hue bench decode FILE_OR_PATTERN [--json] [--rgb] [--size WxH] [--area] [--threads N]\n"
+            "\n"
+            "Decodes every frame to CIE LAB float planes (L, a, b) and prints frames/s.\n"
+            "The figure to compare with is the ffmpeg command line decoding the same\n"
+            "file to RGB: tests/bench/decode_vs_ffmpeg.sh runs both and prints the ratio.\n"
+            "\n"
+            "  --json       one JSON object (keys: file, frames, seconds, fps, width, height, output)\n"
+            "  --rgb        stop at RGB8 frames (no LAB conversion)\n"
+            "  --size WxH   resize frames to WxH first (bilinear; --area for area averaging)\n"
+            "  --threads N  decoder threads (default: one per core)\n"
+            "  -h, --help   this text\n"
+            "\n"
+            "Exit status: 0 ok, 1 the file could not be decoded completely, 2 usage error.\n");
+}
+
+static void json_string(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            printf("\\%c", *s);
+        else if ((unsigned char)*s < 0x20)
+            printf("\\u%04x", *s);
+        else
+            putchar(*s);
+    }
+    putchar('"');
+}
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+int hue_bench_decode(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, NULL, 'j'}, {"rgb", no_argument, NULL, 'r'},
+        {"size", required_argument, NULL, 's'}, {"area", no_argument, NULL, 'a'},
+        {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    hue_video_options vo = {0};
+    int json = 0, rgb_only = 0, c;
+    char *end;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'j': json = 1; break;
+        case 'r': rgb_only = 1; break;
+        case 'a': vo.filter = HUE_SCALE_AREA; break;
+        case 's':
+            if (sscanf(optarg, "%dx%d", &vo.width, &vo.height) != 2 || vo.width <= 0 || vo.height <= 0) {
+                fprintf(stderr, "hue bench decode: --size wants WxH, such as 256x256, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 't':
+            vo.threads = (int)strtol(optarg, &end, 10);
+            if (*end || vo.threads < 1 || vo.threads > 256) {
+                fprintf(stderr, "hue bench decode: --threads wants a number from 1 to 256, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        fprintf(stderr, "hue bench decode: expected one FILE_OR_PATTERN\n");
+        usage(stderr);
+        return 2;
+    }
+    const char *path = argv[optind];
+    double t0 = now();
+    hue_video *v;
+    if (hue_video_open(&v, path, &vo) < 0) {
+        fprintf(stderr, "hue bench decode: %s\n", hue_error_message());
+        return 1;
+    }
+    const hue_video_info *in = hue_video_get_info(v);
+    size_t px = (size_t)in->out_width * in->out_height;
+    float *planes = malloc(px * 3 * sizeof(float));
+    uint8_t *rgb = malloc(px * 3);
+    int r = planes && rgb ? 0 : hue_fail(HUE_ENOMEM, "out of memory");
+    int64_t frames = 0;
+    while (r == 0) {
+        r = rgb_only ? hue_video_read_rgb(v, rgb) : hue_video_read_lab(v, planes, planes + px, planes + 2 * px);
+        if (r == 1)
+            frames++, r = 0;
+        else if (r == 0)
+            break;
+    }
+    double secs = now() - t0;
+    free(planes);
+    free(rgb);
+    hue_video_close(v);
+    if (r < 0) {
+        fprintf(stderr, "hue bench decode: %s\n", hue_error_message());
+        return 1;
+    }
+    double fps = secs > 0 ? frames / secs : 0;
+    const char *output = rgb_only ? "rgb8" : "lab";
+    if (json) {
+        printf("{\"file\": ");
+        json_string(path);
+        printf(", \"frames\": %lld, \"seconds\": %.4f, \"fps\": %.2f, \"width\": %d, \"height\": %d, \"output\": \"%s\"}\n",
+               (long long)frames, secs, fps, in->out_width, in->out_height, output);
+    } else
+        printf("%s: %lld frames %dx%d to %s in %.3f s: %.1f frames/s\n", path, (long long)frames, in->out_width,
+               in->out_height, rgb_only ? "RGB8" : "LAB", secs, fps);
+    return 0;
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Decode speed of hue (every frame to LAB planes) against the ffmpeg command
+# line decoding the same file to RGB24 into /dev/null, measured in the same
+# run. Both are timed the same way: wall time of the whole process, best of
+# REPEAT runs, alternating. Prints one line per clip and the overall ratio.
+#
+# usage: tests/bench/decode_vs_ffmpeg.sh [HUE_BIN] [FILE...]
+#   HUE_BIN defaults to $HUE_BIN or build/apps/hue; files default to every
+#   DAVIS clip in ${HUE_DATA:-../shared/data}/davis2016/videos.
+#   REPEAT=3 (environment) sets the number of runs per program.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+hue=${1:-${HUE_BIN:-$here/build/apps/hue}}
+[ $# -gt 0 ] && shift
+data=${HUE_DATA:-$here/../shared/data}
+repeat=${REPEAT:-3}
+if [ $# -gt 0 ]; then files=("$@"); else files=("$data"/davis2016/videos/*.mp4); fi
+command -v ffmpeg >/dev/null || { echo "decode_vs_ffmpeg: ffmpeg not found" >&2; exit 1; }
+[ -x "$hue" ] || { echo "decode_vs_ffmpeg: $hue is not an executable" >&2; exit 1; }
+
+now() { date +%s.%N; }
+best() { # best wall time of "$@" over $repeat runs
+    local b=1e9 t0 t1
+    for _ in $(seq "$repeat"); do
+        t0=$(now); "$@" >/dev/null; t1=$(now)
+        b=$(echo "$t1 $t0 $b" | awk '{d = $1 - $2; print (d < $3 ? d : $3)}')
+    done
+    echo "$b"
+}
+
+total_frames=0 total_hue=0 total_ff=0
+printf '%-22s %7s %10s %10s %7s\n' clip frames hue_fps ffmpeg_fps ratio
+for f in "${files[@]}"; do
+    frames=$("$hue" probe --json "$f" | sed 's/.*"frames": \([0-9]*\).*/\1/')
+    th=$(best "$hue" bench decode "$f")
+    tf=$(best ffmpeg -v error -threads 0 -i "$f" -f rawvideo -pix_fmt rgb24 -y /dev/null)
+    awk -v n="$frames" -v th="$th" -v tf="$tf" -v name="$(basename "$f")" \
+        'BEGIN { printf "%-22s %7d %10.1f %10.1f %7.3f\n", name, n, n / th, n / tf, tf / th }'
+    total_frames=$((total_frames + frames))
+    total_hue=$(echo "$total_hue $th" | awk '{print $1 + $2}')
+    total_ff=$(echo "$total_ff $tf" | awk '{print $1 + $2}')
+done
+awk -v n="$total_frames" -v th="$total_hue" -v tf="$total_ff" \
+    'BEGIN { printf "all %d frames: hue %.1f frames/s to LAB, ffmpeg %.1f frames/s to RGB24, ratio %.3f (target >= 0.9)\n", n, n / th, n / tf, tf / th }'
