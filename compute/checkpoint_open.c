@@ -336,10 +336,15 @@ int hue_checkpoint_open(const char *path, hue_checkpoint **out)
     hue_json *root = NULL;
     if (fread(text, 1, hlen, f) != hlen) {
         rc = hue_fail(HUE_EIO, "%s: file ended or failed while reading the header", path);
-    } else if ((rc = hue_json_parse(text, hlen, &root))) {
+    } else if ((rc = hue_json_parse_limited(text, hlen, HUE_CKPT_MAX_VALUES, &root))) {
         char why[512];
         snprintf(why, sizeof why, "%s", hue_error_message());
-        rc = hue_fail(rc, "%s: header is not valid JSON: %s", path, why);
+        if (rc == HUE_ELIMIT)
+            rc = hue_fail(HUE_EFORMAT, "%s: header has too many entries: %s", path, why);
+        else if (rc == HUE_ENOMEM)
+            rc = hue_fail(rc, "%s: %s", path, why);
+        else
+            rc = hue_fail(rc, "%s: header is not valid JSON: %s", path, why);
     } else {
         rc = load(ck, path, f, root, size - 8 - hlen);
     }

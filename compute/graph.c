@@ -100,6 +100,18 @@ hue_tensor hue_graph_input(hue_graph *g, const char *name, int ndim, const int64
     return t;
 }
 
+hue_tensor hue_graph_input_u8(hue_graph *g, const char *name, int ndim, const int64_t *shape)
+{
+    hue_tensor t = hue_graph_input(g, name, ndim, shape);
+    if (t >= 0) {
+        g->t[t].dtype = HUE_U8;
+        g->t[t].bytes /= 4;
+    }
+    return t;
+}
+
+int hue_tensor_dtype(const hue_graph *g, hue_tensor t) { return g->t[t].dtype; }
+
 int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor *in)
 {
     if (g->error)
@@ -107,6 +119,9 @@ int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor
     for (int i = 0; i < n; i++)
         if (in[i] < 0 || in[i] >= g->n_t)
             return hue_graph_fail(g, HUE_EINVAL, "%s: operand %d is not a tensor of this graph", op, i);
+        else if (g->t[in[i]].dtype != HUE_F32)
+            return hue_graph_fail(g, HUE_EINVAL, "%s: operand %s holds bytes, and %s takes floats", op,
+                                  g->t[in[i]].name, op);
     return 0;
 }
 

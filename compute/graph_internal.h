@@ -18,6 +18,7 @@ typedef struct {
     int64_t offset;               /* elements into the base tensor's slot */
     int base;                     /* tensor that owns the memory (itself if owner) */
     int role;
+    int dtype;                    /* enum hue_dtype */
     int is_output;
     char name[32];
     /* planning, for owners only */

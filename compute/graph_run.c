@@ -15,7 +15,7 @@ static float *host_ptr(hue_graph *g, hue_tensor t)
     return (float *)((char *)g->staging.mapped + d->staging_offset);
 }
 
-static int check_io(hue_graph *g, hue_tensor t, size_t count, int input)
+static int check_io(hue_graph *g, hue_tensor t, size_t count, int input, int dtype)
 {
     if (!g->compiled)
         return hue_fail(HUE_EINVAL, "graph is not compiled");
@@ -28,6 +28,9 @@ static int check_io(hue_graph *g, hue_tensor t, size_t count, int input)
         return hue_fail(HUE_EINVAL, "tensor %s was not marked as an output before compiling", d->name);
     if (d->base != t)
         return hue_fail(HUE_EINVAL, "tensor %s is a view: read its base tensor", d->name);
+    if (d->dtype != dtype)
+        return hue_fail(HUE_EINVAL, "tensor %s holds %s, not %s", d->name, d->dtype == HUE_U8 ? "bytes" : "floats",
+                        dtype == HUE_U8 ? "bytes" : "floats");
     if ((int64_t)count != hue_tensor_numel(g, t))
         return hue_fail(HUE_EINVAL, "tensor %s holds %lld values, not %zu", d->name,
                         (long long)hue_tensor_numel(g, t), count);
@@ -36,16 +39,25 @@ static int check_io(hue_graph *g, hue_tensor t, size_t count, int input)
 
 int hue_graph_set_input(hue_graph *g, hue_tensor t, const float *data, size_t count)
 {
-    int rc = check_io(g, t, count, 1);
+    int rc = check_io(g, t, count, 1, HUE_F32);
     if (rc)
         return rc;
     memcpy(host_ptr(g, t), data, count * sizeof *data);
     return 0;
 }
 
+int hue_graph_set_input_u8(hue_graph *g, hue_tensor t, const uint8_t *data, size_t count)
+{
+    int rc = check_io(g, t, count, 1, HUE_U8);
+    if (rc)
+        return rc;
+    memcpy(host_ptr(g, t), data, count);
+    return 0;
+}
+
 int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count)
 {
-    int rc = check_io(g, t, count, 0);
+    int rc = check_io(g, t, count, 0, HUE_F32);
     if (rc)
         return rc;
     memcpy(out, host_ptr(g, t), count * sizeof *out);

@@ -24,6 +24,9 @@
 #define HUE_CKPT_MAX_DIMS 8
 /* Larger headers are refused as crafted (the safetensors library does too). */
 #define HUE_CKPT_MAX_HEADER 100000000u
+/* So are headers with more JSON values (about 14 per tensor: ~70k tensors,
+ * far beyond real checkpoints), which bounds the parser's memory (~100 MB). */
+#define HUE_CKPT_MAX_VALUES 1000000u
 
 typedef enum {
     HUE_CKPT_F32,

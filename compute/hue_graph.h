@@ -21,8 +21,13 @@ typedef int hue_tensor;
 int hue_graph_create(hue_ctx *ctx, hue_graph **out);
 void hue_graph_destroy(hue_graph *g);
 
+enum hue_dtype { HUE_F32, HUE_U8 };
+
 /* A tensor the host fills before each run (fp32, contiguous NCHW). */
 hue_tensor hue_graph_input(hue_graph *g, const char *name, int ndim, const int64_t *shape);
+/* The same for bytes (e.g. packed RGB8 frames); only ops that say so take it. */
+hue_tensor hue_graph_input_u8(hue_graph *g, const char *name, int ndim, const int64_t *shape);
+int hue_tensor_dtype(const hue_graph *g, hue_tensor t);
 /* Keep a tensor's value after the run so the host can read it. */
 int hue_graph_output(hue_graph *g, hue_tensor t);
 /* First error met while building (0 if none); its message stays in
@@ -36,6 +41,7 @@ int64_t hue_tensor_numel(const hue_graph *g, hue_tensor t);
 
 int hue_graph_compile(hue_graph *g);
 int hue_graph_set_input(hue_graph *g, hue_tensor t, const float *data, size_t count);
+int hue_graph_set_input_u8(hue_graph *g, hue_tensor t, const uint8_t *data, size_t count);
 int hue_graph_run(hue_graph *g);
 int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count);
 

@@ -26,6 +26,10 @@ typedef struct hue_json hue_json;
 /* Parses len bytes of text (need not be NUL-terminated). On error returns
  * HUE_EFORMAT (message "<problem> at byte N") or HUE_ENOMEM; *out is NULL. */
 int hue_json_parse(const char *text, size_t len, hue_json **out);
+/* As hue_json_parse, but refuses a document with more than max_values
+ * values (object keys count too) with HUE_ELIMIT: a tree takes about 100
+ * bytes per value, so this bounds the memory hostile input can claim. */
+int hue_json_parse_limited(const char *text, size_t len, size_t max_values, hue_json **out);
 /* Frees the tree returned by hue_json_parse (the root only; NULL is fine). */
 void hue_json_destroy(hue_json *root);
 

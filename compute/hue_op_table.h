@@ -35,6 +35,7 @@ typedef struct {
     int (*reference)(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out);
     float input_lo, input_hi;  /* random inputs are drawn from [lo, hi] */
     double tolerance;          /* max |vulkan - reference| / max(max |reference|, 1) */
+    int input_u8;              /* operands are bytes: whole numbers in [lo, hi] uploaded as u8 */
 } hue_op_entry;
 
 extern const hue_op_entry *const hue_op_table[];

@@ -63,4 +63,11 @@ hue_tensor hue_pool2d(hue_graph *g, int kind, hue_tensor x, int kernel, int stri
  * (align_corners = false). */
 hue_tensor hue_resize_bilinear(hue_graph *g, hue_tensor x, int64_t out_h, int64_t out_w);
 
+/* Packed RGB8 frames [N, H, W, 3] (a u8 input) to normalised LAB planes
+ * [N, 3, out_h, out_w]: L/50 - 1, a/110, b/110 (CIE L*a*b*, sRGB, D65),
+ * bilinear in RGB when the size changes (out_h, out_w <= 0: same size). */
+hue_tensor hue_rgb8_to_lab(hue_graph *g, hue_tensor rgb, int64_t out_h, int64_t out_w);
+/* Normalised LAB planes [N, 3, H, W] back to RGB planes in [0, 1]. */
+hue_tensor hue_lab_to_rgb(hue_graph *g, hue_tensor lab);
+
 #endif

@@ -28,6 +28,7 @@ typedef struct {
     size_t len;
     size_t pos;
     int depth;
+    size_t values, max_values; /* keys count as values; 0: no limit */
 } parser;
 
 static int fail_at(size_t pos, const char *what)
@@ -214,6 +215,14 @@ static int parse_string(parser *p, char **out, size_t *out_len)
     d[n] = 0;
     *out = d;
     *out_len = n;
+    return 0;
+}
+
+/* Counts one more value (or key) against the caller's budget. */
+static int count_value(parser *p)
+{
+    if (p->max_values && ++p->values > p->max_values)
+        return hue_fail(HUE_ELIMIT, "more than %zu values at byte %zu", p->max_values, p->pos);
     return 0;
 }
 
@@ -421,7 +430,7 @@ static int parse_container(parser *p, hue_json *v)
                 key_pos = np, pos_cap = nc;
             }
             key_pos[v->count] = p->pos;
-            if ((rc = parse_string(p, &key, &key_len)))
+            if ((rc = count_value(p)) || (rc = parse_string(p, &key, &key_len)))
                 break;
             skip_ws(p);
             if (p->pos >= p->len || p->s[p->pos] != ':') {
@@ -477,11 +486,13 @@ static int parse_value(parser *p, hue_json **out)
     skip_ws(p);
     if (p->pos >= p->len)
         return fail_char(p);
+    int rc = count_value(p);
+    if (rc)
+        return rc;
     hue_json *v = calloc(1, sizeof *v);
     if (!v)
         return hue_fail(HUE_ENOMEM, "out of memory parsing JSON");
     v->int_status = HUE_EINVAL;
-    int rc;
     unsigned char c = p->s[p->pos];
     switch (c) {
     case '{':
@@ -524,7 +535,12 @@ static int parse_value(parser *p, hue_json **out)
 
 int hue_json_parse(const char *text, size_t len, hue_json **out)
 {
-    parser p = {(const unsigned char *)text, len, 0, 0};
+    return hue_json_parse_limited(text, len, 0, out);
+}
+
+int hue_json_parse_limited(const char *text, size_t len, size_t max_values, hue_json **out)
+{
+    parser p = {(const unsigned char *)text, len, 0, 0, 0, max_values};
     *out = NULL;
     hue_json *v;
     int rc = parse_value(&p, &v);

@@ -7,7 +7,7 @@
 extern const hue_op_entry hue_op_add, hue_op_sub, hue_op_mul, hue_op_scale_bias, hue_op_relu, hue_op_leaky_relu,
     hue_op_sigmoid, hue_op_tanh, hue_op_exp, hue_op_log, hue_op_reduce_sum, hue_op_reduce_mean, hue_op_reduce_max,
     hue_op_softmax, hue_op_log_softmax, hue_op_permute, hue_op_matmul, hue_op_conv2d, hue_op_max_pool,
-    hue_op_avg_pool, hue_op_resize_bilinear;
+    hue_op_avg_pool, hue_op_resize_bilinear, hue_op_rgb8_to_lab, hue_op_lab_to_rgb;
 
 const hue_op_entry *const hue_op_table[] = {
     &hue_op_add, &hue_op_sub, &hue_op_mul, &hue_op_scale_bias,
@@ -19,6 +19,7 @@ const hue_op_entry *const hue_op_table[] = {
     &hue_op_conv2d,
     &hue_op_max_pool, &hue_op_avg_pool,
     &hue_op_resize_bilinear,
+    &hue_op_rgb8_to_lab, &hue_op_lab_to_rgb,
 };
 const int hue_op_table_size = (int)(sizeof hue_op_table / sizeof hue_op_table[0]);
 

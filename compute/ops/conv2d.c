@@ -193,4 +193,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_conv2d_ex(g, in[0], in[1], p->has_bias ? in[2] : -1, p->stride, p->pad, p->dilation);
 }
 
-const hue_op_entry hue_op_conv2d = {"conv2d", 3, 11, make_case, build, reference, -1, 1, 1e-5};
+const hue_op_entry hue_op_conv2d = {"conv2d", 3, 11, make_case, build, reference, -1, 1, 1e-5, 0};

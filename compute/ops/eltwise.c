@@ -241,10 +241,10 @@ static hue_tensor build_scale_bias(hue_graph *g, const hue_tensor *in, const hue
 
 #define BINARY(op, k) \
     static void op##_case(int i, hue_op_case *c) { binary_case(i, c); c->p.kind = k; } \
-    const hue_op_entry hue_op_##op = {#op, 2, 6, op##_case, build_binary, reference, -2, 2, 1e-6};
+    const hue_op_entry hue_op_##op = {#op, 2, 6, op##_case, build_binary, reference, -2, 2, 1e-6, 0};
 #define UNARY(op, k, lo, hi, tol) \
     static void op##_case(int i, hue_op_case *c) { unary_case(i, c); c->p.kind = k; } \
-    const hue_op_entry hue_op_##op = {#op, 1, 4, op##_case, build_unary, reference, lo, hi, tol};
+    const hue_op_entry hue_op_##op = {#op, 1, 4, op##_case, build_unary, reference, lo, hi, tol, 0};
 
 BINARY(add, HUE_ADD)
 BINARY(sub, HUE_SUB)
@@ -257,4 +257,4 @@ UNARY(exp, HUE_EXP, -4, 4, 1e-5)
 UNARY(log, HUE_LOG, 0.01f, 10, 1e-5)
 
 static void sb_case(int i, hue_op_case *c) { scale_bias_case(i, c); c->p.kind = HUE_SCALE_BIAS; }
-const hue_op_entry hue_op_scale_bias = {"scale_bias", 3, 4, sb_case, build_scale_bias, reference, -2, 2, 1e-6};
+const hue_op_entry hue_op_scale_bias = {"scale_bias", 3, 4, sb_case, build_scale_bias, reference, -2, 2, 1e-6, 0};

@@ -168,4 +168,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_matmul(g, in[0], in[1], p->trans_a, p->trans_b);
 }
 
-const hue_op_entry hue_op_matmul = {"matmul", 2, 12, make_case, build, reference, -1, 1, 1e-5};
+const hue_op_entry hue_op_matmul = {"matmul", 2, 12, make_case, build, reference, -1, 1, 1e-5, 0};

@@ -102,4 +102,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_permute(g, in[0], p->perm);
 }
 
-const hue_op_entry hue_op_permute = {"permute", 1, 6, make_case, build, reference, -2, 2, 0};
+const hue_op_entry hue_op_permute = {"permute", 1, 6, make_case, build, reference, -2, 2, 0, 0};

@@ -107,5 +107,5 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 static void max_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_MAX; }
 static void avg_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_AVG; }
-const hue_op_entry hue_op_max_pool = {"max_pool", 1, 6, max_case, build, reference, -2, 2, 0};
-const hue_op_entry hue_op_avg_pool = {"avg_pool", 1, 6, avg_case, build, reference, -2, 2, 1e-6};
+const hue_op_entry hue_op_max_pool = {"max_pool", 1, 6, max_case, build, reference, -2, 2, 0, 0};
+const hue_op_entry hue_op_avg_pool = {"avg_pool", 1, 6, avg_case, build, reference, -2, 2, 1e-6, 0};

@@ -100,7 +100,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 #define ENTRY(op, k, tol) \
     static void op##_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = k; } \
-    const hue_op_entry hue_op_##op = {#op, 1, 7, op##_case, build, reference, -2, 2, tol};
+    const hue_op_entry hue_op_##op = {#op, 1, 7, op##_case, build, reference, -2, 2, tol, 0};
 ENTRY(reduce_sum, HUE_REDUCE_SUM, 1e-5)
 ENTRY(reduce_mean, HUE_REDUCE_MEAN, 1e-5)
 ENTRY(reduce_max, HUE_REDUCE_MAX, 0)

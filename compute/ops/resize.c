@@ -84,4 +84,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 }
 
 /* The kernel maps coordinates in fp32 (as PyTorch does for fp32): 1e-4. */
-const hue_op_entry hue_op_resize_bilinear = {"resize_bilinear", 1, 6, make_case, build, reference, -2, 2, 1e-4};
+const hue_op_entry hue_op_resize_bilinear = {"resize_bilinear", 1, 6, make_case, build, reference, -2, 2, 1e-4, 0};

@@ -82,5 +82,5 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 static void softmax_case(int i, hue_op_case *c) { make_case(i, c); }
 static void log_softmax_case(int i, hue_op_case *c) { make_case(i, c); c->p.log = 1; }
-const hue_op_entry hue_op_softmax = {"softmax", 1, 7, softmax_case, build, reference, -8, 8, 1e-5};
-const hue_op_entry hue_op_log_softmax = {"log_softmax", 1, 7, log_softmax_case, build, reference, -8, 8, 1e-5};
+const hue_op_entry hue_op_softmax = {"softmax", 1, 7, softmax_case, build, reference, -8, 8, 1e-5, 0};
+const hue_op_entry hue_op_log_softmax = {"log_softmax", 1, 7, log_softmax_case, build, reference, -8, 8, 1e-5, 0};

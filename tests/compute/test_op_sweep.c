@@ -33,10 +33,14 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
     for (int k = 0; k < op->n_in; k++) {
         char name[16];
         snprintf(name, sizeof name, "in%d", k);
-        in[k] = hue_graph_input(g, name, c.ndim[k], c.shape[k]);
+        in[k] = op->input_u8 ? hue_graph_input_u8(g, name, c.ndim[k], c.shape[k])
+                             : hue_graph_input(g, name, c.ndim[k], c.shape[k]);
         hue_host_alloc(&host[k], c.ndim[k], c.shape[k]);
         for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
             host[k].data[i] = uniform(op->input_lo, op->input_hi);
+        if (op->input_u8)
+            for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
+                host[k].data[i] = floorf(host[k].data[i]);
     }
     hue_tensor out = op->build(g, in, &c.p);
     hue_graph_output(g, out);
@@ -44,8 +48,18 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
     CHECKF(rc == 0, "%s case %d: %s", op->name, ci, hue_error_message());
     hue_host_tensor ref = {0};
     if (rc == 0) {
-        for (int k = 0; k < op->n_in; k++)
-            hue_graph_set_input(g, in[k], host[k].data, (size_t)hue_host_numel(&host[k]));
+        for (int k = 0; k < op->n_in; k++) {
+            size_t count = (size_t)hue_host_numel(&host[k]);
+            if (op->input_u8) {
+                uint8_t *bytes = malloc(count);
+                for (size_t i = 0; i < count; i++)
+                    bytes[i] = (uint8_t)host[k].data[i];
+                CHECK(hue_graph_set_input_u8(g, in[k], bytes, count) == 0);
+                free(bytes);
+            } else {
+                CHECK(hue_graph_set_input(g, in[k], host[k].data, count) == 0);
+            }
+        }
         CHECK(hue_graph_run(g) == 0);
         CHECK(op->reference(host, &c.p, &ref) == 0);
         int64_t n = hue_tensor_numel(g, out);
