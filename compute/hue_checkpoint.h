@@ -15,7 +15,8 @@
  * fsync of the folder, so a crash leaves either the old file or the new one.
  * Opening validates the whole header (length, JSON, fields, dtypes, shapes,
  * offsets, overlaps, holes) before any data is read: a truncated or crafted
- * file is HUE_EFORMAT with a message naming the file and the problem. */
+ * file is HUE_EFORMAT with a message naming the file and the problem.
+ * Unknown fields inside a tensor's entry are ignored, as other readers do. */
 #ifndef HUE_CHECKPOINT_H
 #define HUE_CHECKPOINT_H
 

@@ -75,6 +75,15 @@ static void test_json_level(void)
     BAD("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
         "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}",
         8, "duplicate object key \"a\" at byte 54");
+    /* A header of many tiny values is refused before it claims much memory. */
+    size_t nv = HUE_CKPT_MAX_VALUES;
+    char *many = malloc(2 * nv + 16);
+    strcpy(many, "{\"a\":[");
+    for (size_t i = 0; i < nv; i++)
+        memcpy(many + 6 + 2 * i, "0,", 2);
+    strcpy(many + 6 + 2 * nv, "0]}");
+    BAD(many, 0, "header has too many entries: more than 1000000 values");
+    free(many);
     char deep[400];
     strcpy(deep, "{\"__metadata__\":");
     for (int i = 0; i < 100; i++)

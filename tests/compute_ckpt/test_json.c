@@ -223,6 +223,19 @@ static void test_many_keys(void)
     free(s);
 }
 
+static void test_limit(void)
+{
+    hue_json *v = NULL;
+    CHECK(hue_json_parse_limited("[1,2,3]", 7, 4, &v) == 0 && v);
+    hue_json_destroy(v);
+    CHECK(hue_json_parse_limited("[1,2,3]", 7, 3, &v) == HUE_ELIMIT && !v);
+    CHECKF(strstr(hue_error_message(), "more than 3 values at byte 5"), "%s", hue_error_message());
+    /* Keys count: object, key, value. */
+    CHECK(hue_json_parse_limited("{\"a\":1}", 7, 3, &v) == 0 && v);
+    hue_json_destroy(v);
+    CHECK(hue_json_parse_limited("{\"a\":1}", 7, 2, &v) == HUE_ELIMIT && !v);
+}
+
 int main(void)
 {
     test_values();
@@ -230,5 +243,6 @@ int main(void)
     test_rejects();
     test_depth();
     test_many_keys();
+    test_limit();
     return test_finish();
 }
