@@ -14,6 +14,7 @@ static const command commands[] = {
     {"devices", cmd_devices, "list Vulkan devices and the one hue uses"},
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder"},
     {"bench", cmd_bench, "measure kernels: gemm, conv"},
+    {"eval", cmd_eval, "evaluate results: DAVIS J&F of predicted masks"},
 };
 
 static void usage(FILE *f)
