@@ -6,6 +6,7 @@
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
+int cmd_overlay(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* `hue bench decode`, called by cmd_bench (apps/bench_decode.c). */
 int hue_bench_decode(int argc, char **argv);

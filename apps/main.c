@@ -13,6 +13,7 @@ typedef struct {
 static const command commands[] = {
     {"devices", cmd_devices, "list Vulkan devices and the one hue uses"},
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder"},
+    {"overlay", cmd_overlay, "draw segmentation masks over a video's frames"},
     {"bench", cmd_bench, "measure kernels: gemm, conv"},
     {"eval", cmd_eval, "evaluate results: DAVIS J&F of predicted masks"},
 };

@@ -206,3 +206,36 @@ int hue_frame_folder_resolve(const char *path, char *pattern, int pattern_size, 
         return hue_fail(HUE_EINVAL, "%s: path too long", path);
     return 0;
 }
+
+int hue_pattern_format(const char *pattern, int64_t index, char *out, size_t size)
+{
+    size_t k = 0;
+    int conversions = 0;
+    for (const char *p = pattern; *p; p++) {
+        char piece[48];
+        size_t len;
+        if (*p != '%') {
+            piece[0] = *p, len = 1;
+        } else if (p[1] == '%') {
+            piece[0] = '%', len = 1, p++;
+        } else {
+            const char *s = p + 1;
+            int zero = *s == '0';
+            char *e;
+            long width = strtol(s, &e, 10);
+            if (*e != 'd' || width < 0 || width > 20 || (width && !zero) || conversions++)
+                return hue_fail(HUE_EINVAL, "%s: not a frame pattern (expected one %%d or %%0Nd, such as %%05d.png)",
+                                pattern);
+            len = (size_t)snprintf(piece, sizeof piece, "%0*lld", (int)width, (long long)index);
+            p = e;
+        }
+        if (k + len >= size)
+            return hue_fail(HUE_EINVAL, "%s: path too long", pattern);
+        memcpy(out + k, piece, len);
+        k += len;
+    }
+    out[k] = 0;
+    if (!conversions)
+        return hue_fail(HUE_EINVAL, "%s: not a frame pattern (expected one %%d or %%0Nd, such as %%05d.png)", pattern);
+    return 0;
+}

@@ -4,6 +4,7 @@
  * requested size; hue_video_seek goes to any frame index exactly. */
 #ifndef HUE_VIDEO_H
 #define HUE_VIDEO_H
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct hue_video hue_video;
@@ -68,5 +69,8 @@ int hue_video_seek(hue_video *v, int64_t index);
  * a libavformat image2 pattern and its first number, checking that the
  * numbering has no gap. Exposed for the tests and `hue probe`. */
 int hue_frame_folder_resolve(const char *path, char *pattern, int pattern_size, int64_t *first, int64_t *count);
+/* File name of frame `index` under a pattern with one %d or %0Nd (and %%
+ * for a literal '%'); anything else in the pattern is refused. */
+int hue_pattern_format(const char *pattern, int64_t index, char *out, size_t size);
 
 #endif

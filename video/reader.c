@@ -121,6 +121,10 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
     }
     av_packet_free(&pkt);
     avformat_close_input(&fmt);
+    /* A read that fails (rather than ends) follows a packet cut short by
+     * the end of the file: it cannot be decoded, so it is not a frame. */
+    if (read_err && n > 0)
+        n--;
     if (!pts)
         return hue_fail(HUE_ENOMEM, "%s: out of memory counting frames", v->path);
     v->pts = pts;
@@ -184,12 +188,10 @@ static void fill_info(hue_video *v, const AVStream *st)
     int64_t n = in->frames;
     if (in->is_folder)
         in->fps = v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0;
+    else if (fr.num > 0 && fr.den > 0)
+        in->fps = av_q2d(fr);
     else if (v->pts && n > 1 && v->pts[n - 1] > v->pts[0])
         in->fps = (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb);
-    else
-        in->fps = fr.num > 0 && fr.den > 0 ? av_q2d(fr) : 0;
-    if (!in->is_folder && fr.num > 0 && fr.den > 0 && fabs(av_q2d(fr) - in->fps) < 0.01 * in->fps)
-        in->fps = av_q2d(fr); /* the exact rational when the timestamps agree */
     in->duration = in->fps > 0 ? n / in->fps : 0;
     if (v->pts && n > 2) {
         int64_t lo = INT64_MAX, hi = 0;
@@ -274,8 +276,9 @@ static int open_input(hue_video *v, const char *path)
         av_dict_free(&opts);
         if (r == AVERROR_EOF)
             return hue_fail(HUE_EFORMAT, "%s: file ends before any video data (no frames, or cut short)", path);
-        if (r == AVERROR_INVALIDDATA && !last_av_log[0])
-            return hue_fail(HUE_EFORMAT, "%s: not a video or image file FFmpeg can read", path);
+        if (r == AVERROR_INVALIDDATA)
+            return hue_fail(HUE_EFORMAT, "%s: not a video or image file FFmpeg can read%s%s%s", path,
+                            last_av_log[0] ? " (" : "", last_av_log, last_av_log[0] ? ")" : "");
         return av_fail(HUE_EFORMAT, path, "cannot open", r);
     }
     if ((r = avformat_find_stream_info(v->fmt, NULL)) < 0) {

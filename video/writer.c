@@ -1,0 +1,239 @@
+/* Video output through libavformat/libavcodec: RGB8 -> libswscale ->
+ * H.264 (yuv420p) or FFV1 (gbrp, exact) -> MP4/MKV. */
+#include "hue_error.h"
+#include "hue_output.h"
+#include "hue_writer.h"
+
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+#include <libavutil/opt.h>
+#include <libswscale/swscale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+struct hue_writer {
+    char *path;
+    char tmp[4600];
+    int force, width, height, enc_w, enc_h;
+    AVFormatContext *oc;
+    AVStream *st;
+    AVCodecContext *enc;
+    AVFrame *frame;
+    AVPacket *pkt;
+    struct SwsContext *sws;
+    int64_t next_pts;
+};
+
+static int av_fail(int code, const char *path, const char *what, int averr)
+{
+    char buf[256];
+    av_strerror(averr, buf, sizeof buf);
+    return hue_fail(code, "%s: %s (%s)", path, what, buf);
+}
+
+static const char *extension(const char *path)
+{
+    const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+    return dot && (!slash || dot > slash) ? dot + 1 : "";
+}
+
+const char *hue_writer_default_extension(const hue_writer_options *opt)
+{
+    return (!opt || !opt->no_x264) && avcodec_find_encoder_by_name("libx264") ? "mp4" : "mkv";
+}
+
+const char *hue_writer_codec(const hue_writer *w) { return w->enc->codec_id == AV_CODEC_ID_H264 ? "h264" : "ffv1"; }
+
+static void writer_free(hue_writer *w)
+{
+    avcodec_free_context(&w->enc);
+    if (w->oc) {
+        avio_closep(&w->oc->pb);
+        avformat_free_context(w->oc);
+    }
+    av_frame_free(&w->frame);
+    av_packet_free(&w->pkt);
+    sws_freeContext(w->sws);
+    free(w->path);
+    free(w);
+}
+
+void hue_writer_abort(hue_writer *w)
+{
+    if (!w)
+        return;
+    if (w->tmp[0])
+        unlink(w->tmp);
+    writer_free(w);
+}
+
+static int setup(hue_writer *w, const char *path, const hue_writer_options *opt)
+{
+    const char *ext = extension(path);
+    int mp4 = !strcasecmp(ext, "mp4") || !strcasecmp(ext, "mov") || !strcasecmp(ext, "m4v");
+    int mkv = !strcasecmp(ext, "mkv"), avi = !strcasecmp(ext, "avi");
+    if (!mp4 && !mkv && !avi)
+        return hue_fail(HUE_EINVAL, "%s: unknown video extension '.%s' (use .mp4, .mkv or .avi)", path, ext);
+    const AVCodec *codec = NULL;
+    if (!opt->no_x264 && !avi)
+        codec = avcodec_find_encoder_by_name("libx264");
+    if (!codec && mp4)
+        return hue_fail(HUE_ENOTSUP, "%s: libx264 is not available to write H.264; write a .mkv file (FFV1) instead",
+                        path);
+    if (!codec)
+        codec = avcodec_find_encoder(AV_CODEC_ID_FFV1);
+    if (!codec)
+        return hue_fail(HUE_ENOTSUP, "%s: neither libx264 nor the FFV1 encoder is available in this FFmpeg", path);
+    int h264 = codec->id == AV_CODEC_ID_H264;
+    int r = avformat_alloc_output_context2(&w->oc, NULL, mp4 ? "mp4" : mkv ? "matroska" : "avi", NULL);
+    if (r < 0)
+        return av_fail(HUE_ENOTSUP, path, "cannot set up the container", r);
+    w->enc = avcodec_alloc_context3(codec);
+    w->st = avformat_new_stream(w->oc, NULL);
+    w->frame = av_frame_alloc();
+    w->pkt = av_packet_alloc();
+    if (!w->enc || !w->st || !w->frame || !w->pkt)
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", path);
+    /* 4:2:0 needs even sizes: an odd last row or column is dropped. */
+    w->enc_w = h264 ? w->width & ~1 : w->width;
+    w->enc_h = h264 ? w->height & ~1 : w->height;
+    if (w->enc_w < 2 || w->enc_h < 2)
+        return hue_fail(HUE_EINVAL, "%s: frames of %dx%d are too small to encode", path, w->width, w->height);
+    double fps = opt->fps > 0 ? opt->fps : 24.0;
+    AVRational rate = av_d2q(fps, 100000);
+    w->enc->width = w->enc_w;
+    w->enc->height = w->enc_h;
+    w->enc->time_base = av_inv_q(rate);
+    w->enc->framerate = rate;
+    w->enc->pix_fmt = h264 ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_GBRP;
+    w->enc->thread_count = 0;
+    if (h264) {
+        /* What libswscale's RGB -> YUV uses by default: BT.601, limited range. */
+        w->enc->colorspace = AVCOL_SPC_BT470BG;
+        w->enc->color_range = AVCOL_RANGE_MPEG;
+        w->enc->color_primaries = AVCOL_PRI_BT709;
+        w->enc->color_trc = AVCOL_TRC_IEC61966_2_1;
+        char crf[16];
+        snprintf(crf, sizeof crf, "%d", opt->crf > 0 ? opt->crf : 18);
+        av_opt_set(w->enc->priv_data, "crf", crf, 0);
+        av_opt_set(w->enc->priv_data, "preset", "veryfast", 0);
+    } else {
+        w->enc->color_range = AVCOL_RANGE_JPEG;
+        w->enc->colorspace = AVCOL_SPC_RGB;
+    }
+    if (w->oc->oformat->flags & AVFMT_GLOBALHEADER)
+        w->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if ((r = avcodec_open2(w->enc, codec, NULL)) < 0)
+        return av_fail(HUE_ENOTSUP, path, "cannot open the encoder", r);
+    if ((r = avcodec_parameters_from_context(w->st->codecpar, w->enc)) < 0)
+        return av_fail(HUE_ENOTSUP, path, "bad encoder parameters", r);
+    w->st->time_base = w->enc->time_base;
+    w->st->avg_frame_rate = rate;
+    w->frame->format = w->enc->pix_fmt;
+    w->frame->width = w->enc_w;
+    w->frame->height = w->enc_h;
+    if ((r = av_frame_get_buffer(w->frame, 0)) < 0)
+        return av_fail(HUE_ENOMEM, path, "cannot allocate a frame", r);
+    w->sws = sws_getContext(w->enc_w, w->enc_h, AV_PIX_FMT_RGB24, w->enc_w, w->enc_h, w->enc->pix_fmt,
+                            SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
+    if (!w->sws)
+        return hue_fail(HUE_ENOTSUP, "%s: cannot convert RGB for the encoder", path);
+    /* Temporary file next to the target, opened by libavformat. */
+    int fd = hue_output_temp(path, w->tmp, sizeof w->tmp);
+    if (fd < 0) {
+        w->tmp[0] = 0;
+        return fd;
+    }
+    close(fd);
+    if ((r = avio_open(&w->oc->pb, w->tmp, AVIO_FLAG_WRITE)) < 0)
+        return av_fail(HUE_EIO, path, "cannot write", r);
+    if ((r = avformat_write_header(w->oc, NULL)) < 0)
+        return av_fail(HUE_EIO, path, "cannot write the header", r);
+    return 0;
+}
+
+int hue_writer_open(hue_writer **out, const char *path, int width, int height, const hue_writer_options *opt)
+{
+    hue_writer_options defaults = {0};
+    *out = NULL;
+    if (!opt)
+        opt = &defaults;
+    if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
+        return hue_fail(HUE_EINVAL, "%s: cannot write frames of %dx%d", path, width, height);
+    int r = hue_output_check(path, opt->force);
+    if (r < 0)
+        return r;
+    hue_writer *w = calloc(1, sizeof *w);
+    if (!w || !(w->path = strdup(path))) {
+        free(w);
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", path);
+    }
+    w->width = width, w->height = height, w->force = opt->force;
+    if ((r = setup(w, path, opt)) < 0) {
+        hue_writer_abort(w);
+        return r;
+    }
+    *out = w;
+    return 0;
+}
+
+/* Sends frame (NULL = flush) and writes every packet that comes out. */
+static int encode(hue_writer *w, AVFrame *frame)
+{
+    int r = avcodec_send_frame(w->enc, frame);
+    if (r < 0)
+        return av_fail(HUE_EIO, w->path, "encoder failed", r);
+    for (;;) {
+        r = avcodec_receive_packet(w->enc, w->pkt);
+        if (r == AVERROR(EAGAIN) || r == AVERROR_EOF)
+            return 0;
+        if (r < 0)
+            return av_fail(HUE_EIO, w->path, "encoder failed", r);
+        av_packet_rescale_ts(w->pkt, w->enc->time_base, w->st->time_base);
+        w->pkt->stream_index = w->st->index;
+        r = av_interleaved_write_frame(w->oc, w->pkt);
+        if (r < 0)
+            return av_fail(HUE_EIO, w->path, "cannot write (disk full?)", r);
+    }
+}
+
+int hue_writer_write_rgb(hue_writer *w, const uint8_t *rgb)
+{
+    int r = av_frame_make_writable(w->frame);
+    if (r < 0)
+        return av_fail(HUE_ENOMEM, w->path, "cannot allocate a frame", r);
+    const uint8_t *src[4] = {rgb};
+    int stride[4] = {w->width * 3};
+    sws_scale(w->sws, src, stride, 0, w->enc_h, w->frame->data, w->frame->linesize);
+    w->frame->pts = w->next_pts++;
+    return encode(w, w->frame);
+}
+
+int hue_writer_close(hue_writer *w)
+{
+    if (!w)
+        return 0;
+    int r = encode(w, NULL);
+    if (r == 0) {
+        int e = av_write_trailer(w->oc);
+        if (e < 0)
+            r = av_fail(HUE_EIO, w->path, "cannot finish the file", e);
+    }
+    if (r == 0) {
+        int e = avio_closep(&w->oc->pb);
+        if (e < 0)
+            r = av_fail(HUE_EIO, w->path, "cannot finish the file", e);
+    }
+    if (r == 0) {
+        r = hue_output_commit(w->tmp, w->path, w->force);
+        w->tmp[0] = 0;
+    }
+    if (r < 0)
+        hue_writer_abort(w);
+    else
+        writer_free(w);
+    return r;
+}
