@@ -86,6 +86,7 @@ hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape, co
         s *= d->shape[i];
     }
     d->base = id;
+    d->grad = -1;
     d->first = d->last = -1;
     d->bytes = (VkDeviceSize)numel * 4;
     snprintf(d->name, sizeof d->name, "%s", name);

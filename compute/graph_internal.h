@@ -9,7 +9,16 @@
 #include "memory.h"
 #include "pipeline.h"
 
-enum hue_tensor_role { HUE_ROLE_INTERMEDIATE, HUE_ROLE_INPUT };
+enum hue_tensor_role {
+    HUE_ROLE_INTERMEDIATE,
+    HUE_ROLE_INPUT,     /* written by the host before each run */
+    HUE_ROLE_PARAM,     /* persistent, trainable unless frozen */
+    HUE_ROLE_STATE,     /* persistent, zeroed at compile (optimizer moments, running statistics) */
+    HUE_ROLE_CONSTANT,  /* persistent, uploaded once at compile */
+};
+
+/* Persistent tensors keep their bytes across runs: never shared in the plan. */
+static inline int hue_role_persistent(int role) { return role >= HUE_ROLE_PARAM; }
 
 typedef struct {
     int ndim;                     /* as the user sees it */
@@ -20,6 +29,10 @@ typedef struct {
     int role;
     int dtype;                    /* enum hue_dtype */
     int is_output;
+    int frozen;                   /* a parameter that gets no gradient */
+    int requires_grad;            /* set by the backward pass */
+    hue_tensor grad;              /* -1, or the tensor holding d(loss)/d(this) */
+    float *constant;              /* host copy of a constant's values */
     char name[32];
     /* planning, for owners only */
     int first, last;              /* node indices of first write/last use */
@@ -30,10 +43,13 @@ typedef struct {
 
 typedef struct hue_node hue_node;
 
-/* One op family's host side: records the node's dispatches. */
+/* One op family's host side: records the node's dispatches, and builds the
+ * nodes of its backward (calling hue_grad_accumulate for each input that
+ * requires a gradient); backward is NULL where the op has none. */
 typedef struct {
     const char *name;
     int (*record)(hue_graph *g, const hue_node *n);
+    int (*backward)(hue_graph *g, const hue_node *n, hue_tensor grad_out);
 } hue_op_impl;
 
 struct hue_node {
@@ -90,6 +106,15 @@ hue_tensor hue_graph_add_node(hue_graph *g, const hue_op_impl *impl, int n_in, c
 int hue_graph_fail(hue_graph *g, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* A node's own scratch tensor of `count` floats, alive only during it. */
 hue_tensor hue_graph_scratch(hue_graph *g, int64_t count);
+/* Adds `contribution` to the gradient of `t` (reshaped to t's shape). */
+int hue_grad_accumulate(hue_graph *g, hue_tensor t, hue_tensor contribution);
+/* Sums `x` over the axes where `like` has size 1 and x does not, and
+ * reshapes the result to `like`'s shape: the gradient of a broadcast. */
+hue_tensor hue_reduce_to_shape(hue_graph *g, hue_tensor x, hue_tensor like);
+int hue_tensor_needs_grad(const hue_graph *g, hue_tensor t);
+/* Uploads constants and zeroes state; called by compile. */
+int hue_graph_init_persistent(hue_graph *g);
+
 /* Fails the graph unless every id is a valid tensor. */
 int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor *in);
 int hue_tensor_is_contiguous(const hue_graph *g, hue_tensor t);

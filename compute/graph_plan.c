@@ -36,7 +36,9 @@ static void lifetimes(hue_graph *g)
     }
     for (int i = 0; i < g->n_t; i++) {
         hue_tensor_desc *d = &g->t[g->t[i].base];
-        if (g->t[i].is_output)
+        if (hue_role_persistent(d->role))
+            d->first = 0;           /* alive for the whole graph, every run */
+        if (g->t[i].is_output || hue_role_persistent(d->role))
             d->last = g->n_nodes;   /* read by the host after the last node */
         if (d->first < 0)
             d->first = d->last = 0; /* unused, but still addressable */

@@ -315,5 +315,9 @@ int hue_graph_compile(hue_graph *g)
     if ((rc = record(g)))
         return rc;
     g->compiled = 1;
+    if ((rc = hue_graph_init_persistent(g))) {
+        g->compiled = 0;
+        return rc;
+    }
     return 0;
 }

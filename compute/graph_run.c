@@ -7,12 +7,15 @@
 #include "graph_internal.h"
 #include "hue_error.h"
 
+int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device);
+
 static float *host_ptr(hue_graph *g, hue_tensor t)
 {
-    const hue_tensor_desc *d = &g->t[t];
+    const hue_tensor_desc *d = &g->t[g->t[t].base];
+    VkDeviceSize off = (VkDeviceSize)g->t[t].offset * (g->t[t].dtype == HUE_U8 ? 1 : 4);
     if (g->ctx->memory.direct)
-        return (float *)((char *)g->arena.mapped + d->arena_offset);
-    return (float *)((char *)g->staging.mapped + d->staging_offset);
+        return (float *)((char *)g->arena.mapped + d->arena_offset + off);
+    return (float *)((char *)g->staging.mapped + d->staging_offset + off);
 }
 
 static int check_io(hue_graph *g, hue_tensor t, size_t count, int input, int dtype)
@@ -26,8 +29,8 @@ static int check_io(hue_graph *g, hue_tensor t, size_t count, int input, int dty
         return hue_fail(HUE_EINVAL, "tensor %s is not a graph input", d->name);
     if (!input && !d->is_output && d->role != HUE_ROLE_INPUT)
         return hue_fail(HUE_EINVAL, "tensor %s was not marked as an output before compiling", d->name);
-    if (d->base != t)
-        return hue_fail(HUE_EINVAL, "tensor %s is a view: read its base tensor", d->name);
+    if (!hue_tensor_is_contiguous(g, t))
+        return hue_fail(HUE_EINVAL, "tensor %s is a strided view: it cannot be copied as one block", d->name);
     if (d->dtype != dtype)
         return hue_fail(HUE_EINVAL, "tensor %s holds %s, not %s", d->name, d->dtype == HUE_U8 ? "bytes" : "floats",
                         dtype == HUE_U8 ? "bytes" : "floats");
@@ -57,6 +60,8 @@ int hue_graph_set_input_u8(hue_graph *g, hue_tensor t, const uint8_t *data, size
 
 int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count)
 {
+    if (g->compiled && t >= 0 && t < g->n_t && hue_role_persistent(g->t[g->t[t].base].role))
+        return hue_graph_transfer(g, t, out, count, 0);
     int rc = check_io(g, t, count, 0, HUE_F32);
     if (rc)
         return rc;
@@ -172,6 +177,8 @@ void hue_graph_destroy(hue_graph *g)
     free(g->written.v);
     free(g->read.v);
     free(g->node_ms);
+    for (int i = 0; i < g->n_t; i++)
+        free(g->t[i].constant);
     free(g->t);
     free(g->nodes);
     free(g);

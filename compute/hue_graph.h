@@ -28,6 +28,24 @@ hue_tensor hue_graph_input(hue_graph *g, const char *name, int ndim, const int64
 /* The same for bytes (e.g. packed RGB8 frames); only ops that say so take it. */
 hue_tensor hue_graph_input_u8(hue_graph *g, const char *name, int ndim, const int64_t *shape);
 int hue_tensor_dtype(const hue_graph *g, hue_tensor t);
+/* Persistent tensors keep their values across runs; the host reads and
+ * writes them with hue_graph_write / hue_graph_read after compiling.
+ * A parameter is trainable (gets a gradient) unless frozen; state is zeroed
+ * at compile; a constant holds the given values from compile on. */
+hue_tensor hue_graph_param(hue_graph *g, const char *name, int ndim, const int64_t *shape);
+hue_tensor hue_graph_state(hue_graph *g, const char *name, int ndim, const int64_t *shape);
+hue_tensor hue_graph_constant(hue_graph *g, const char *name, int ndim, const int64_t *shape, const float *values);
+int hue_graph_freeze(hue_graph *g, hue_tensor param);
+int hue_graph_write(hue_graph *g, hue_tensor t, const float *data, size_t count);
+
+/* Appends to the graph the nodes that compute d(loss)/d(every trainable
+ * parameter) for a one-element loss; a tensor used by several ops sums the
+ * gradients of each use. Call after building the forward graph. */
+int hue_graph_backward(hue_graph *g, hue_tensor loss);
+/* The gradient tensor of t after hue_graph_backward, or -1 if none. */
+hue_tensor hue_tensor_grad(const hue_graph *g, hue_tensor t);
+const char *hue_tensor_name(const hue_graph *g, hue_tensor t);
+
 /* Keep a tensor's value after the run so the host can read it. */
 int hue_graph_output(hue_graph *g, hue_tensor t);
 /* First error met while building (0 if none); its message stays in

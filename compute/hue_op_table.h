@@ -11,7 +11,7 @@
 typedef struct {
     int ndim;
     int64_t shape[HUE_MAX_DIMS];
-    float *data;
+    double *data;
 } hue_host_tensor;
 
 int64_t hue_host_numel(const hue_host_tensor *t);
@@ -36,6 +36,14 @@ typedef struct {
     float input_lo, input_hi;  /* random inputs are drawn from [lo, hi] */
     double tolerance;          /* max |vulkan - reference| / max(max |reference|, 1) */
     int input_u8;              /* operands are bytes: whole numbers in [lo, hi] uploaded as u8 */
+    /* The gradient: reference_backward fills grad_in[k] (allocating it) for
+     * each input k in grad_mask, given d(loss)/d(out) = grad_out; NULL when
+     * the op has no backward. The sweep checks it against central
+     * differences of `reference`, and the device backward against it. */
+    unsigned grad_mask;
+    int (*reference_backward)(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in);
+    double grad_tolerance;     /* as tolerance, for the gradients */
 } hue_op_entry;
 
 extern const hue_op_entry *const hue_op_table[];

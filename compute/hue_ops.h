@@ -9,6 +9,11 @@ enum hue_eltwise {
     HUE_ADD, HUE_SUB, HUE_MUL,                              /* binary, broadcasting */
     HUE_RELU, HUE_LEAKY_RELU, HUE_SIGMOID, HUE_TANH, HUE_EXP, HUE_LOG, /* unary */
     HUE_SCALE_BIAS,                                         /* x * scale[c] + bias[c] */
+    HUE_DIV,                                                /* binary */
+    HUE_SCALE,                                              /* alpha * x, may broadcast */
+    /* the derivatives backward passes use: (gradient, x or y) */
+    HUE_RELU_BWD, HUE_LEAKY_RELU_BWD, HUE_SIGMOID_BWD, HUE_TANH_BWD,
+    HUE_EQUAL,                                              /* 1 where a == b, else 0 */
 };
 enum hue_reduce_kind { HUE_REDUCE_SUM, HUE_REDUCE_MEAN, HUE_REDUCE_MAX };
 enum hue_pool_kind { HUE_POOL_MAX, HUE_POOL_AVG };
@@ -27,9 +32,18 @@ typedef struct {
     int64_t out_size[2];      /* resize: (h, w) */
 } hue_op_params;
 
+/* The same bytes seen with another shape (x must be contiguous). */
+hue_tensor hue_reshape(hue_graph *g, hue_tensor x, int ndim, const int64_t *shape);
+hue_tensor hue_reshape_like(hue_graph *g, hue_tensor x, hue_tensor like);
+
 hue_tensor hue_add(hue_graph *g, hue_tensor a, hue_tensor b);
 hue_tensor hue_sub(hue_graph *g, hue_tensor a, hue_tensor b);
 hue_tensor hue_mul(hue_graph *g, hue_tensor a, hue_tensor b);
+hue_tensor hue_div(hue_graph *g, hue_tensor a, hue_tensor b);
+/* Any binary kind above, operands broadcasting to a common shape. */
+hue_tensor hue_binary(hue_graph *g, int kind, hue_tensor a, hue_tensor b, float alpha);
+/* alpha * x, broadcast to the shape of `like` (like < 0: x's shape). */
+hue_tensor hue_scale(hue_graph *g, hue_tensor x, float alpha, hue_tensor like);
 hue_tensor hue_scale_bias(hue_graph *g, hue_tensor x, hue_tensor scale, hue_tensor bias);
 hue_tensor hue_unary(hue_graph *g, int kind, hue_tensor x, float alpha);
 hue_tensor hue_relu(hue_graph *g, hue_tensor x);

@@ -64,7 +64,7 @@ static int record(hue_graph *g, const hue_node *n)
     return 0;
 }
 
-static const hue_op_impl impl = {"conv2d", record};
+static const hue_op_impl impl = {"conv2d", record, NULL};
 
 hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias, const int stride[2],
                          const int pad[2], const int dilation[2])
@@ -162,7 +162,7 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                                 s += (double)x->data[((n * C + c) * H + iy) * W + ix] *
                                      w->data[((o * C + c) * kh + ky) * kw + kx];
                             }
-                    out->data[((n * O + o) * OH + oy) * OW + ox] = (float)s;
+                    out->data[((n * O + o) * OH + oy) * OW + ox] = s;
                 }
     return 0;
 }
@@ -193,4 +193,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_conv2d_ex(g, in[0], in[1], p->has_bias ? in[2] : -1, p->stride, p->pad, p->dilation);
 }
 
-const hue_op_entry hue_op_conv2d = {"conv2d", 3, 11, make_case, build, reference, -1, 1, 1e-5, 0};
+const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 11, .make_case = make_case, .build = build, .reference = reference, .input_lo = -1, .input_hi = 1, .tolerance = 1e-5};

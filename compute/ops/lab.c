@@ -32,7 +32,7 @@ static int record(hue_graph *g, const hue_node *n)
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
-static const hue_op_impl impls[] = {{"rgb8_to_lab", record}, {"lab_to_rgb", record}};
+static const hue_op_impl impls[] = {{"rgb8_to_lab", record, NULL}, {"lab_to_rgb", record, NULL}};
 
 hue_tensor hue_rgb8_to_lab(hue_graph *g, hue_tensor rgb, int64_t out_h, int64_t out_w)
 {
@@ -102,7 +102,7 @@ static int reference_forward(const hue_host_tensor *in, const hue_op_params *p, 
                 double ly = OH == H ? 0 : sy - y0, lx = OW == W ? 0 : sx - x0;
                 double rgb[3], xyz[3] = {0, 0, 0};
                 for (int c = 0; c < 3; c++) {
-                    const float *v = x->data + n * H * W * 3 + c;
+                    const double *v = x->data + n * H * W * 3 + c;
                     double top = v[(y0 * W + x0) * 3] * (1 - lx) + v[(y0 * W + x1) * 3] * lx;
                     double bottom = v[(y1 * W + x0) * 3] * (1 - lx) + v[(y1 * W + x1) * 3] * lx;
                     rgb[c] = lin((top * (1 - ly) + bottom * ly) / 255.0);
@@ -111,9 +111,9 @@ static int reference_forward(const hue_host_tensor *in, const hue_op_params *p, 
                     xyz[i] = f((rgb_to_xyz[i][0] * rgb[0] + rgb_to_xyz[i][1] * rgb[1] + rgb_to_xyz[i][2] * rgb[2]) /
                                white[i]);
                 int64_t o = (n * 3 * OH + oy) * OW + ox, plane = OH * OW;
-                out->data[o] = (float)((116 * xyz[1] - 16) / 50 - 1);
-                out->data[o + plane] = (float)(500 * (xyz[0] - xyz[1]) / 110);
-                out->data[o + 2 * plane] = (float)(200 * (xyz[1] - xyz[2]) / 110);
+                out->data[o] = (116 * xyz[1] - 16) / 50 - 1;
+                out->data[o + plane] = 500 * (xyz[0] - xyz[1]) / 110;
+                out->data[o + 2 * plane] = 200 * (xyz[1] - xyz[2]) / 110;
             }
     return 0;
 }
@@ -127,13 +127,13 @@ static int reference_inverse(const hue_host_tensor *in, const hue_op_params *p, 
     int64_t plane = x->shape[2] * x->shape[3];
     for (int64_t n = 0; n < x->shape[0]; n++)
         for (int64_t k = 0; k < plane; k++) {
-            const float *v = x->data + n * 3 * plane + k;
+            const double *v = x->data + n * 3 * plane + k;
             double L = (v[0] + 1) * 50, fy = (L + 16) / 116;
             double xyz[3] = {white[0] * finv(fy + v[plane] * 110 / 500), white[1] * finv(fy),
                              white[2] * finv(fy - v[2 * plane] * 110 / 200)};
             for (int c = 0; c < 3; c++) {
                 double r = gam(xyz_to_rgb[c][0] * xyz[0] + xyz_to_rgb[c][1] * xyz[1] + xyz_to_rgb[c][2] * xyz[2]);
-                out->data[n * 3 * plane + c * plane + k] = (float)(r < 0 ? 0 : r > 1 ? 1 : r);
+                out->data[n * 3 * plane + c * plane + k] = r < 0 ? 0 : r > 1 ? 1 : r;
             }
         }
     return 0;
@@ -172,7 +172,5 @@ static hue_tensor build_inverse(hue_graph *g, const hue_tensor *in, const hue_op
 }
 
 /* fp32 on the device against double here: 1e-5 of the largest value. */
-const hue_op_entry hue_op_rgb8_to_lab = {"rgb8_to_lab", 1, 5, forward_case, build_forward, reference_forward,
-                                         0, 255, 2e-5, 1};
-const hue_op_entry hue_op_lab_to_rgb = {"lab_to_rgb", 1, 3, inverse_case, build_inverse, reference_inverse,
-                                        -1, 1, 2e-5, 0};
+const hue_op_entry hue_op_rgb8_to_lab = {.name = "rgb8_to_lab", .n_in = 1, .n_cases = 5, .make_case = forward_case, .build = build_forward, .reference = reference_forward, .input_lo = 0, .input_hi = 255, .tolerance = 2e-5, .input_u8 = 1};
+const hue_op_entry hue_op_lab_to_rgb = {.name = "lab_to_rgb", .n_in = 1, .n_cases = 3, .make_case = inverse_case, .build = build_inverse, .reference = reference_inverse, .input_lo = -1, .input_hi = 1, .tolerance = 2e-5};

@@ -73,7 +73,24 @@ static int record(hue_graph *g, const hue_node *n)
     return hue_record_gemm(g, &a);
 }
 
-static const hue_op_impl impl = {"matmul", record};
+/* With C = op(A) op(B): dA = G op(B)^T and dB = op(A)^T G, each written
+ * in the operand's stored layout; a batch that was broadcast sums back. */
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    hue_tensor a = n->in[0], b = n->in[1];
+    int ta = n->p.trans_a, tb = n->p.trans_b;
+    if (hue_tensor_needs_grad(g, a)) {
+        hue_tensor da = ta ? hue_matmul(g, b, G, tb, 1) : hue_matmul(g, G, b, 0, !tb);
+        hue_grad_accumulate(g, a, hue_reduce_to_shape(g, da, a));
+    }
+    if (hue_tensor_needs_grad(g, b)) {
+        hue_tensor db = tb ? hue_matmul(g, G, a, 1, ta) : hue_matmul(g, a, G, !ta, 0);
+        hue_grad_accumulate(g, b, hue_reduce_to_shape(g, db, b));
+    }
+    return g->error;
+}
+
+static const hue_op_impl impl = {"matmul", record, backward};
 
 hue_tensor hue_matmul(hue_graph *g, hue_tensor a, hue_tensor b, int trans_a, int trans_b)
 {
@@ -125,15 +142,42 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
     if (hue_host_alloc(out, ndim, shape + 4 - ndim))
         return HUE_ENOMEM;
     for (int64_t z = 0; z < batch; z++) {
-        const float *A = x->data + (bx == 1 ? 0 : z * xr * xc), *B = y->data + (by == 1 ? 0 : z * yr * yc);
+        const double *A = x->data + (bx == 1 ? 0 : z * xr * xc), *B = y->data + (by == 1 ? 0 : z * yr * yc);
         for (int64_t m = 0; m < M; m++)
             for (int64_t n = 0; n < N; n++) {
                 double s = 0;
                 for (int64_t k = 0; k < K; k++)
                     s += (double)(p->trans_a ? A[k * xc + m] : A[m * xc + k]) *
                          (double)(p->trans_b ? B[n * yc + k] : B[k * yc + n]);
-                out->data[(z * M + m) * N + n] = (float)s;
+                out->data[(z * M + m) * N + n] = s;
             }
+    }
+    return 0;
+}
+
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    const hue_host_tensor *x = &in[0], *y = &in[1];
+    int64_t xr = host_dim4(x, 2), xc = host_dim4(x, 3), yr = host_dim4(y, 2), yc = host_dim4(y, 3);
+    int64_t M = p->trans_a ? xc : xr, K = p->trans_a ? xr : xc, N = p->trans_b ? yr : yc;
+    int64_t bx = host_dim4(x, 0) * host_dim4(x, 1), by = host_dim4(y, 0) * host_dim4(y, 1);
+    int64_t batch = bx > by ? bx : by;
+    if (hue_host_alloc(&grad_in[0], x->ndim, x->shape) || hue_host_alloc(&grad_in[1], y->ndim, y->shape))
+        return HUE_ENOMEM;
+    memset(grad_in[0].data, 0, sizeof(double) * (size_t)hue_host_numel(x));
+    memset(grad_in[1].data, 0, sizeof(double) * (size_t)hue_host_numel(y));
+    for (int64_t z = 0; z < batch; z++) {
+        int64_t ax = bx == 1 ? 0 : z * xr * xc, ay = by == 1 ? 0 : z * yr * yc;
+        const double *A = x->data + ax, *B = y->data + ay, *G = grad_out->data + z * M * N;
+        double *dA = grad_in[0].data + ax, *dB = grad_in[1].data + ay;
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t k = 0; k < K; k++) {
+                    int64_t ia = p->trans_a ? k * xc + m : m * xc + k, ib = p->trans_b ? n * yc + k : k * yc + n;
+                    dA[ia] += G[m * N + n] * B[ib];
+                    dB[ib] += G[m * N + n] * A[ia];
+                }
     }
     return 0;
 }
@@ -168,4 +212,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_matmul(g, in[0], in[1], p->trans_a, p->trans_b);
 }
 
-const hue_op_entry hue_op_matmul = {"matmul", 2, 12, make_case, build, reference, -1, 1, 1e-5, 0};
+const hue_op_entry hue_op_matmul = {.name = "matmul", .n_in = 2, .n_cases = 12, .make_case = make_case, .build = build, .reference = reference, .input_lo = -1, .input_hi = 1, .tolerance = 1e-5, .grad_mask = 3, .reference_backward = reference_backward, .grad_tolerance = 1e-5};

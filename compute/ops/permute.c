@@ -20,7 +20,15 @@ static int record(hue_graph *g, const hue_node *n)
     return record_unary_kernel(g, "permute", 0, n->in[0], n->out, &push, sizeof push, push.n);
 }
 
-static const hue_op_impl impl = {"permute", record};
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    int inverse[HUE_MAX_DIMS];
+    for (int i = 0; i < g->t[n->in[0]].ndim; i++)
+        inverse[n->p.perm[i]] = i;
+    return hue_grad_accumulate(g, n->in[0], hue_permute(g, G, inverse));
+}
+
+static const hue_op_impl impl = {"permute", record, backward};
 
 hue_tensor hue_permute(hue_graph *g, hue_tensor x, const int *perm)
 {
@@ -87,6 +95,15 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
     return 0;
 }
 
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    hue_op_params q = *p;
+    for (int i = 0; i < in[0].ndim; i++)
+        q.perm[p->perm[i]] = i;
+    return reference(grad_out, &q, &grad_in[0]);
+}
+
 static void make_case(int i, hue_op_case *c)
 {
     static const int64_t shapes[][4] = {{1, 1, 1, 1}, {2, 3, 5, 7}, {2, 3, 5, 7}, {17, 33, 1, 1},
@@ -102,4 +119,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_permute(g, in[0], p->perm);
 }
 
-const hue_op_entry hue_op_permute = {"permute", 1, 6, make_case, build, reference, -2, 2, 0, 0};
+const hue_op_entry hue_op_permute = {.name = "permute", .n_in = 1, .n_cases = 6, .make_case = make_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 0, .grad_mask = 1, .reference_backward = reference_backward, .grad_tolerance = 0};

@@ -18,7 +18,7 @@ static int record(hue_graph *g, const hue_node *n)
                                push.n);
 }
 
-static const hue_op_impl impls[] = {{"max_pool", record}, {"avg_pool", record}};
+static const hue_op_impl impls[] = {{"max_pool", record, NULL}, {"avg_pool", record, NULL}};
 
 static hue_tensor pool(hue_graph *g, int kind, hue_tensor x, const int kernel[2], const int stride[2],
                        const int pad[2])
@@ -80,7 +80,7 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                         acc = p->kind == HUE_POOL_AVG ? acc + v : (v > acc ? v : acc);
                     }
                 out->data[(c * OH + oy) * OW + ox] =
-                    (float)(p->kind == HUE_POOL_AVG ? acc / (p->kernel[0] * p->kernel[1]) : acc);
+                    p->kind == HUE_POOL_AVG ? acc / (p->kernel[0] * p->kernel[1]) : acc;
             }
     return 0;
 }
@@ -107,5 +107,5 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 static void max_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_MAX; }
 static void avg_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_AVG; }
-const hue_op_entry hue_op_max_pool = {"max_pool", 1, 6, max_case, build, reference, -2, 2, 0, 0};
-const hue_op_entry hue_op_avg_pool = {"avg_pool", 1, 6, avg_case, build, reference, -2, 2, 1e-6, 0};
+const hue_op_entry hue_op_max_pool = {.name = "max_pool", .n_in = 1, .n_cases = 6, .make_case = max_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 0};
+const hue_op_entry hue_op_avg_pool = {.name = "avg_pool", .n_in = 1, .n_cases = 6, .make_case = avg_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 1e-6};

@@ -25,7 +25,22 @@ static int record(hue_graph *g, const hue_node *n)
     return record_unary_kernel(g, "reduce", (uint32_t)n->p.kind, n->in[0], n->out, &push, sizeof push, push.n);
 }
 
-static const hue_op_impl impls[] = {{"reduce_sum", record}, {"reduce_mean", record}, {"reduce_max", record}};
+/* The gradient spreads back over the reduced axes: as is for sum, divided by
+ * the count for mean, and to the positions that held the maximum for max. */
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    hue_tensor x = n->in[0];
+    if (n->p.kind == HUE_REDUCE_MAX) {
+        hue_tensor mask = hue_binary(g, HUE_EQUAL, x, n->out, 0);
+        return hue_grad_accumulate(g, x, hue_mul(g, mask, G));
+    }
+    double count = (double)hue_tensor_numel(g, x) / (double)hue_tensor_numel(g, n->out);
+    float alpha = n->p.kind == HUE_REDUCE_MEAN ? (float)(1.0 / count) : 1.0f;
+    return hue_grad_accumulate(g, x, hue_scale(g, G, alpha, x));
+}
+
+static const hue_op_impl impls[] = {
+    {"reduce_sum", record, backward}, {"reduce_mean", record, backward}, {"reduce_max", record, backward}};
 
 hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes)
 {
@@ -79,8 +94,41 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                 }
     double count = (double)hue_host_numel(x) / (double)n;
     for (int64_t i = 0; i < n; i++)
-        out->data[i] = (float)(p->kind == HUE_REDUCE_MEAN ? acc[i] / count : acc[i]);
+        out->data[i] = p->kind == HUE_REDUCE_MEAN ? acc[i] / count : acc[i];
     free(acc);
+    return 0;
+}
+
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    const hue_host_tensor *x = &in[0];
+    hue_host_tensor y = {0};
+    if (reference(in, p, &y))
+        return HUE_ENOMEM;
+    if (hue_host_alloc(&grad_in[0], x->ndim, x->shape)) {
+        free(y.data);
+        return HUE_ENOMEM;
+    }
+    int64_t xs[4], ys[4], yst[4];
+    for (int i = 0; i < 4; i++)
+        xs[i] = host_dim4(x, i), ys[i] = host_dim4(&y, i);
+    strides4(ys, yst);
+    double count = (double)hue_host_numel(x) / (double)hue_host_numel(&y);
+    int64_t k = 0;
+    for (int64_t a = 0; a < xs[0]; a++)
+        for (int64_t b = 0; b < xs[1]; b++)
+            for (int64_t c = 0; c < xs[2]; c++)
+                for (int64_t d = 0; d < xs[3]; d++, k++) {
+                    int64_t o = (ys[0] == 1 ? 0 : a) * yst[0] + (ys[1] == 1 ? 0 : b) * yst[1] +
+                                (ys[2] == 1 ? 0 : c) * yst[2] + (ys[3] == 1 ? 0 : d) * yst[3];
+                    double G = grad_out->data[o];
+                    grad_in[0].data[k] = p->kind == HUE_REDUCE_SUM    ? G
+                                         : p->kind == HUE_REDUCE_MEAN ? G / count
+                                         : x->data[k] == y.data[o]    ? G
+                                                                      : 0;
+                }
+    free(y.data);
     return 0;
 }
 
@@ -100,7 +148,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 #define ENTRY(op, k, tol) \
     static void op##_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = k; } \
-    const hue_op_entry hue_op_##op = {#op, 1, 7, op##_case, build, reference, -2, 2, tol, 0};
+    const hue_op_entry hue_op_##op = {.name = #op, .n_in = 1, .n_cases = 7, .make_case = op##_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = tol, .grad_mask = 1, .reference_backward = reference_backward, .grad_tolerance = 1e-6};
 ENTRY(reduce_sum, HUE_REDUCE_SUM, 1e-5)
 ENTRY(reduce_mean, HUE_REDUCE_MEAN, 1e-5)
 ENTRY(reduce_max, HUE_REDUCE_MAX, 0)

@@ -18,7 +18,7 @@ static int record(hue_graph *g, const hue_node *n)
     return record_unary_kernel(g, "resize", 0, n->in[0], n->out, &push, sizeof push, push.n);
 }
 
-static const hue_op_impl impl = {"resize_bilinear", record};
+static const hue_op_impl impl = {"resize_bilinear", record, NULL};
 
 hue_tensor hue_resize_bilinear(hue_graph *g, hue_tensor x, int64_t out_h, int64_t out_w)
 {
@@ -57,10 +57,10 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                 int64_t y0 = (int64_t)sy < H - 1 ? (int64_t)sy : H - 1, x0 = (int64_t)sx < W - 1 ? (int64_t)sx : W - 1;
                 int64_t y1 = y0 + 1 < H ? y0 + 1 : H - 1, x1 = x0 + 1 < W ? x0 + 1 : W - 1;
                 double ly = sy - y0, lx = sx - x0;
-                const float *v = x->data + c * H * W;
+                const double *v = x->data + c * H * W;
                 double top = v[y0 * W + x0] * (1 - lx) + v[y0 * W + x1] * lx;
                 double bottom = v[y1 * W + x0] * (1 - lx) + v[y1 * W + x1] * lx;
-                out->data[(c * OH + oy) * OW + ox] = (float)(top * (1 - ly) + bottom * ly);
+                out->data[(c * OH + oy) * OW + ox] = top * (1 - ly) + bottom * ly;
             }
     return 0;
 }
@@ -84,4 +84,4 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 }
 
 /* The kernel maps coordinates in fp32 (as PyTorch does for fp32): 1e-4. */
-const hue_op_entry hue_op_resize_bilinear = {"resize_bilinear", 1, 6, make_case, build, reference, -2, 2, 1e-4, 0};
+const hue_op_entry hue_op_resize_bilinear = {.name = "resize_bilinear", .n_in = 1, .n_cases = 6, .make_case = make_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 1e-4};

@@ -16,7 +16,21 @@ static int record(hue_graph *g, const hue_node *n)
     return record_unary_kernel(g, "softmax", (uint32_t)n->p.log, n->in[0], n->out, &push, sizeof push, push.rows);
 }
 
-static const hue_op_impl impls[] = {{"softmax", record}, {"log_softmax", record}};
+/* softmax: dx = y * (G - sum(G * y)); log-softmax: dx = G - exp(y) * sum(G),
+ * sums along the axis. */
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    hue_tensor x = n->in[0], y = n->out;
+    unsigned axis = 1u << (n->p.axis - (HUE_MAX_DIMS - g->t[x].ndim));
+    if (n->p.log) {
+        hue_tensor s = hue_reduce(g, HUE_REDUCE_SUM, G, axis);
+        return hue_grad_accumulate(g, x, hue_sub(g, G, hue_mul(g, hue_exp(g, y), s)));
+    }
+    hue_tensor s = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, G, y), axis);
+    return hue_grad_accumulate(g, x, hue_mul(g, y, hue_sub(g, G, s)));
+}
+
+static const hue_op_impl impls[] = {{"softmax", record, backward}, {"log_softmax", record, backward}};
 
 static hue_tensor softmax(hue_graph *g, hue_tensor x, int axis, int log)
 {
@@ -51,7 +65,7 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
     int64_t outer = hue_host_numel(x) / (len * inner);
     for (int64_t o = 0; o < outer; o++)
         for (int64_t j = 0; j < inner; j++) {
-            const float *v = x->data + o * len * inner + j;
+            const double *v = x->data + o * len * inner + j;
             double m = -INFINITY, s = 0;
             for (int64_t k = 0; k < len; k++)
                 m = v[k * inner] > m ? v[k * inner] : m;
@@ -59,8 +73,38 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                 s += exp(v[k * inner] - m);
             for (int64_t k = 0; k < len; k++)
                 out->data[o * len * inner + j + k * inner] =
-                    (float)(p->log ? v[k * inner] - m - log(s) : exp(v[k * inner] - m) / s);
+                    p->log ? v[k * inner] - m - log(s) : exp(v[k * inner] - m) / s;
         }
+    return 0;
+}
+
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    const hue_host_tensor *x = &in[0];
+    hue_host_tensor y = {0};
+    if (reference(in, p, &y) || hue_host_alloc(&grad_in[0], x->ndim, x->shape)) {
+        free(y.data);
+        return HUE_ENOMEM;
+    }
+    int a = p->axis - (HUE_MAX_DIMS - x->ndim);
+    int64_t len = x->shape[a], inner = 1;
+    for (int i = a + 1; i < x->ndim; i++)
+        inner *= x->shape[i];
+    int64_t outer = hue_host_numel(x) / (len * inner);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t j = 0; j < inner; j++) {
+            int64_t base = o * len * inner + j;
+            double s = 0;
+            for (int64_t k = 0; k < len; k++)
+                s += p->log ? grad_out->data[base + k * inner]
+                            : grad_out->data[base + k * inner] * y.data[base + k * inner];
+            for (int64_t k = 0; k < len; k++) {
+                int64_t e = base + k * inner;
+                grad_in[0].data[e] = p->log ? grad_out->data[e] - exp(y.data[e]) * s : y.data[e] * (grad_out->data[e] - s);
+            }
+        }
+    free(y.data);
     return 0;
 }
 
@@ -82,5 +126,5 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 static void softmax_case(int i, hue_op_case *c) { make_case(i, c); }
 static void log_softmax_case(int i, hue_op_case *c) { make_case(i, c); c->p.log = 1; }
-const hue_op_entry hue_op_softmax = {"softmax", 1, 7, softmax_case, build, reference, -8, 8, 1e-5, 0};
-const hue_op_entry hue_op_log_softmax = {"log_softmax", 1, 7, log_softmax_case, build, reference, -8, 8, 1e-5, 0};
+const hue_op_entry hue_op_softmax = {.name = "softmax", .n_in = 1, .n_cases = 7, .make_case = softmax_case, .build = build, .reference = reference, .input_lo = -8, .input_hi = 8, .tolerance = 1e-5, .grad_mask = 1, .reference_backward = reference_backward, .grad_tolerance = 1e-5};
+const hue_op_entry hue_op_log_softmax = {.name = "log_softmax", .n_in = 1, .n_cases = 7, .make_case = log_softmax_case, .build = build, .reference = reference, .input_lo = -8, .input_hi = 8, .tolerance = 1e-5, .grad_mask = 1, .reference_backward = reference_backward, .grad_tolerance = 1e-5};

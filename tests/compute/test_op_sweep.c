@@ -40,7 +40,7 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
             host[k].data[i] = uniform(op->input_lo, op->input_hi);
         if (op->input_u8)
             for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
-                host[k].data[i] = floorf(host[k].data[i]);
+                host[k].data[i] = floor(host[k].data[i]);
     }
     hue_tensor out = op->build(g, in, &c.p);
     hue_graph_output(g, out);
@@ -57,7 +57,11 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
                 CHECK(hue_graph_set_input_u8(g, in[k], bytes, count) == 0);
                 free(bytes);
             } else {
-                CHECK(hue_graph_set_input(g, in[k], host[k].data, count) == 0);
+                float *v = malloc(sizeof *v * count);
+                for (size_t i = 0; i < count; i++)
+                    v[i] = (float)host[k].data[i];
+                CHECK(hue_graph_set_input(g, in[k], v, count) == 0);
+                free(v);
             }
         }
         CHECK(hue_graph_run(g) == 0);
@@ -93,6 +97,142 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
     return 0;
 }
 
+static float *to_float(const hue_host_tensor *t)
+{
+    size_t n = (size_t)hue_host_numel(t);
+    float *v = malloc(sizeof *v * n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = (float)t->data[i];
+    return v;
+}
+
+/* L(x) = sum(reference(x) * R): the scalar whose gradient is checked. */
+static double loss_of(const hue_op_entry *op, const hue_host_tensor *in, const hue_op_params *p,
+                      const hue_host_tensor *R)
+{
+    hue_host_tensor out = {0};
+    op->reference(in, p, &out);
+    double s = 0;
+    for (int64_t i = 0; i < hue_host_numel(&out); i++)
+        s += out.data[i] * R->data[i];
+    free(out.data);
+    return s;
+}
+
+/* The gradient check: the reference backward against central differences
+ * of the reference forward (in double), and the device backward (through
+ * hue_graph_backward) against the reference backward. */
+static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *only)
+{
+    if (!op->reference_backward || (only && strcmp(only, op->name) != 0))
+        return;
+    hue_op_case c;
+    memset(&c, 0, sizeof c);
+    op->make_case(ci, &c);
+    hue_host_tensor host[HUE_OP_MAX_IN], ref_out = {0}, R = {0}, ref_grad[HUE_OP_MAX_IN];
+    memset(host, 0, sizeof host);
+    memset(ref_grad, 0, sizeof ref_grad);
+    for (int k = 0; k < op->n_in; k++) {
+        hue_host_alloc(&host[k], c.ndim[k], c.shape[k]);
+        for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
+            host[k].data[i] = uniform(op->input_lo, op->input_hi);
+    }
+    CHECK(op->reference(host, &c.p, &ref_out) == 0);
+    hue_host_alloc(&R, ref_out.ndim, ref_out.shape);
+    for (int64_t i = 0; i < hue_host_numel(&R); i++)
+        R.data[i] = uniform(-1, 1);
+    CHECK(op->reference_backward(host, &R, &c.p, ref_grad) == 0);
+
+    /* central differences on a few elements of each input */
+    double fd_err = 0;
+    if (hue_host_numel(&ref_out) <= 200000) {
+        for (int k = 0; k < op->n_in; k++) {
+            if (!(op->grad_mask >> k & 1))
+                continue;
+            int64_t n = hue_host_numel(&host[k]);
+            double scale = 1;
+            for (int64_t i = 0; i < n; i++)
+                scale = fmax(scale, fabs(ref_grad[k].data[i]));
+            for (int s = 0; s < 6; s++) {
+                int64_t i = (int64_t)((n - 1) * (s / 5.0));
+                double x = host[k].data[i], h = 1e-6 * fmax(1, fabs(x));
+                host[k].data[i] = x + h;
+                double up = loss_of(op, host, &c.p, &R);
+                host[k].data[i] = x - h;
+                double down = loss_of(op, host, &c.p, &R);
+                host[k].data[i] = x;
+                fd_err = fmax(fd_err, fabs((up - down) / (2 * h) - ref_grad[k].data[i]) / scale);
+            }
+        }
+        CHECKF(fd_err <= 1e-5, "%s case %d: reference backward differs from central differences by %.3g", op->name,
+               ci, fd_err);
+    }
+
+    /* the device backward */
+    hue_graph *g;
+    CHECK(hue_graph_create(ctx, &g) == 0);
+    hue_tensor in[HUE_OP_MAX_IN];
+    for (int k = 0; k < op->n_in; k++) {
+        char name[16];
+        snprintf(name, sizeof name, "in%d", k);
+        in[k] = (op->grad_mask >> k & 1) ? hue_graph_param(g, name, c.ndim[k], c.shape[k])
+                                         : hue_graph_input(g, name, c.ndim[k], c.shape[k]);
+    }
+    hue_tensor out = op->build(g, in, &c.p);
+    hue_tensor r = hue_graph_input(g, "R", ref_out.ndim, ref_out.shape);
+    hue_tensor prod = hue_mul(g, out, r);
+    hue_tensor loss = hue_reduce(g, HUE_REDUCE_SUM, prod, (1u << ref_out.ndim) - 1);
+    CHECKF(hue_graph_backward(g, loss) == 0, "%s case %d: %s", op->name, ci, hue_error_message());
+    for (int k = 0; k < op->n_in; k++)
+        if ((op->grad_mask >> k & 1) && hue_tensor_grad(g, in[k]) >= 0)
+            hue_graph_output(g, hue_tensor_grad(g, in[k]));
+    int rc = hue_graph_compile(g);
+    CHECKF(rc == 0, "%s case %d backward: %s", op->name, ci, hue_error_message());
+    double dev_err = 0;
+    if (rc == 0) {
+        for (int k = 0; k < op->n_in; k++) {
+            float *v = to_float(&host[k]);
+            size_t count = (size_t)hue_host_numel(&host[k]);
+            if (op->grad_mask >> k & 1)
+                CHECK(hue_graph_write(g, in[k], v, count) == 0);
+            else
+                CHECK(hue_graph_set_input(g, in[k], v, count) == 0);
+            free(v);
+        }
+        float *rv = to_float(&R);
+        hue_graph_set_input(g, r, rv, (size_t)hue_host_numel(&R));
+        free(rv);
+        CHECK(hue_graph_run(g) == 0);
+        for (int k = 0; k < op->n_in; k++) {
+            if (!(op->grad_mask >> k & 1))
+                continue;
+            int64_t n = hue_host_numel(&host[k]);
+            double scale = 1;
+            for (int64_t i = 0; i < n; i++)
+                scale = fmax(scale, fabs(ref_grad[k].data[i]));
+            hue_tensor gt = hue_tensor_grad(g, in[k]);
+            float *got = calloc((size_t)n, sizeof *got);
+            if (gt >= 0)
+                CHECK(hue_graph_read(g, gt, got, (size_t)n) == 0);  /* else unused: zero */
+            for (int64_t i = 0; i < n; i++) {
+                double e = fabs(got[i] - ref_grad[k].data[i]) / scale;
+                if (!(e <= dev_err))
+                    dev_err = isnan(e) ? INFINITY : e;
+            }
+            free(got);
+        }
+        CHECKF(dev_err <= op->grad_tolerance, "%s case %d: device gradient error %.3g > %.0e", op->name, ci, dev_err,
+               op->grad_tolerance);
+    }
+    printf("  %-16s case %d: gradient vs differences %.1e, device vs reference %.1e (bound %.0e)\n", op->name, ci,
+           fd_err, dev_err, op->grad_tolerance);
+    hue_graph_destroy(g);
+    for (int k = 0; k < op->n_in; k++)
+        free(host[k].data), free(ref_grad[k].data);
+    free(ref_out.data);
+    free(R.data);
+}
+
 int main(int argc, char **argv)
 {
     const char *only = argc > 1 ? argv[1] : NULL;  /* run one op by name */
@@ -102,8 +242,10 @@ int main(int argc, char **argv)
         return 1;
     }
     for (int i = 0; i < hue_op_table_size; i++)
-        for (int ci = 0; ci < hue_op_table[i]->n_cases; ci++)
+        for (int ci = 0; ci < hue_op_table[i]->n_cases; ci++) {
             run_case(ctx, hue_op_table[i], ci, only);
+            grad_case(ctx, hue_op_table[i], ci, only);
+        }
     CHECKF(hue_ctx_validation_errors(ctx) == 0, "%d validation errors", hue_ctx_validation_errors(ctx));
     hue_ctx_destroy(ctx);
     return test_finish();
