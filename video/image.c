@@ -3,12 +3,14 @@
 #include "hue_error.h"
 #include "hue_output.h"
 #include "hue_writer.h"
+#include "video_internal.h"
 
 #include <errno.h>
 #include <libavcodec/avcodec.h>
 #include <libswscale/swscale.h>
 #include <png.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
@@ -40,6 +42,7 @@ static int write_png(FILE *f, const char *path, const uint8_t *rgb, int width, i
 
 static int write_jpeg(FILE *f, const char *path, const uint8_t *rgb, int width, int height, int quality)
 {
+    hue_av_log_init();
     const AVCodec *codec = avcodec_find_encoder(AV_CODEC_ID_MJPEG);
     if (!codec)
         return hue_fail(HUE_ENOTSUP, "%s: this FFmpeg has no JPEG encoder", path);
@@ -47,6 +50,7 @@ static int write_jpeg(FILE *f, const char *path, const uint8_t *rgb, int width, 
     AVFrame *frame = av_frame_alloc();
     AVPacket *pkt = av_packet_alloc();
     struct SwsContext *sws = NULL;
+    uint8_t *padded = NULL;
     int r = HUE_ENOMEM;
     if (!enc || !frame || !pkt)
         goto done;
@@ -72,7 +76,12 @@ static int write_jpeg(FILE *f, const char *path, const uint8_t *rgb, int width, 
     /* Full-range BT.601 as JPEG (JFIF) expects. */
     sws_setColorspaceDetails(sws, sws_getCoefficients(SWS_CS_DEFAULT), 1, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
                              1 << 16, 1 << 16);
-    const uint8_t *src[4] = {rgb};
+    /* libswscale's SIMD loads read a little past the last input row. */
+    size_t bytes = (size_t)width * height * 3;
+    if (!(padded = calloc(bytes + 64, 1)))
+        goto done;
+    memcpy(padded, rgb, bytes);
+    const uint8_t *src[4] = {padded};
     int stride[4] = {width * 3};
     sws_scale(sws, src, stride, 0, height, frame->data, frame->linesize);
     if (avcodec_send_frame(enc, frame) < 0 || avcodec_send_frame(enc, NULL) < 0 ||
@@ -86,6 +95,7 @@ done:
     if (r == HUE_ENOMEM)
         hue_fail(r, "%s: out of memory", path);
     sws_freeContext(sws);
+    free(padded);
     av_packet_free(&pkt);
     av_frame_free(&frame);
     avcodec_free_context(&enc);

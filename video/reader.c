@@ -44,14 +44,12 @@ struct hue_video {
     int split_tried;
 };
 
-static _Thread_local char last_av_log[256];
-
 /* Error from a libav* call: FFmpeg's own last log line if it left one. */
 static int av_fail(int code, const char *path, const char *what, int averr)
 {
     char buf[256];
     av_strerror(averr, buf, sizeof buf);
-    return hue_fail(code, "%s: %s (%s)", path, what, last_av_log[0] ? last_av_log : buf);
+    return hue_fail(code, "%s: %s (%s)", path, what, hue_av_last_log[0] ? hue_av_last_log : buf);
 }
 
 /* Remembers the first problem; reading goes on with what can be decoded. */
@@ -204,33 +202,6 @@ static void fill_info(hue_video *v, const AVStream *st)
     }
 }
 
-/* FFmpeg's last error line on this thread: it often says more than the
- * error code does (e.g. "Picture size 100000x100000 is invalid"). */
-static int show_av_log;
-
-static void log_callback(void *avcl, int level, const char *fmt, va_list vl)
-{
-    if (level <= AV_LOG_ERROR) {
-        va_list copy;
-        va_copy(copy, vl);
-        vsnprintf(last_av_log, sizeof last_av_log, fmt, copy);
-        va_end(copy);
-        size_t n = strlen(last_av_log);
-        while (n && (last_av_log[n - 1] == '\n' || last_av_log[n - 1] == '.'))
-            last_av_log[--n] = 0;
-    }
-    /* FFmpeg's own log lines would interleave with hue's one-line errors. */
-    if (show_av_log)
-        av_log_default_callback(avcl, level, fmt, vl);
-}
-
-static void init_logging(void)
-{
-    const char *e = getenv("HUE_FFMPEG_LOG");
-    show_av_log = e && *e && strcmp(e, "0");
-    av_log_set_callback(log_callback);
-}
-
 static int open_input(hue_video *v, const char *path)
 {
     char pattern[8192];
@@ -269,7 +240,7 @@ static int open_input(hue_video *v, const char *path)
     }
     AVDictionary *o = NULL;
     av_dict_copy(&o, opts, 0);
-    last_av_log[0] = 0;
+    hue_av_last_log[0] = 0;
     r = avformat_open_input(&v->fmt, url, ifmt, &o);
     av_dict_free(&o);
     if (r < 0) {
@@ -278,7 +249,7 @@ static int open_input(hue_video *v, const char *path)
             return hue_fail(HUE_EFORMAT, "%s: file ends before any video data (no frames, or cut short)", path);
         if (r == AVERROR_INVALIDDATA)
             return hue_fail(HUE_EFORMAT, "%s: not a video or image file FFmpeg can read%s%s%s", path,
-                            last_av_log[0] ? " (" : "", last_av_log, last_av_log[0] ? ")" : "");
+                            hue_av_last_log[0] ? " (" : "", hue_av_last_log, hue_av_last_log[0] ? ")" : "");
         return av_fail(HUE_EFORMAT, path, "cannot open", r);
     }
     if ((r = avformat_find_stream_info(v->fmt, NULL)) < 0) {
@@ -298,7 +269,7 @@ static int open_input(hue_video *v, const char *path)
     if (par->width <= 0 || par->height <= 0) {
         av_dict_free(&opts);
         return hue_fail(HUE_EFORMAT, "%s: video stream has no valid frame size%s%s%s", path,
-                        last_av_log[0] ? " (" : "", last_av_log, last_av_log[0] ? ")" : "");
+                        hue_av_last_log[0] ? " (" : "", hue_av_last_log, hue_av_last_log[0] ? ")" : "");
     }
     if (par->width > 32768 || par->height > 32768 || (long long)par->width * par->height > HUE_VIDEO_MAX_PIXELS) {
         av_dict_free(&opts);
@@ -352,8 +323,7 @@ static int open_decoder(hue_video *v)
 
 int hue_video_open(hue_video **out, const char *path, const hue_video_options *opt)
 {
-    static pthread_once_t log_once = PTHREAD_ONCE_INIT;
-    pthread_once(&log_once, init_logging);
+    hue_av_log_init();
     *out = NULL;
     hue_video *v = calloc(1, sizeof *v);
     if (!v || !(v->path = strdup(path))) {

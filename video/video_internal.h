@@ -13,4 +13,9 @@ hue_split *hue_split_create(void); /* NULL when no thread could be started */
 void hue_split_run(hue_split *s, void (*fn)(void *arg, int part), void *arg);
 void hue_split_destroy(hue_split *s);
 
+/* Routes FFmpeg's log (once per process); hue_av_last_log holds this
+ * thread's last FFmpeg error line, cleared by the caller before a call. */
+void hue_av_log_init(void);
+extern _Thread_local char hue_av_last_log[256];
+
 #endif

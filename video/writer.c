@@ -1,8 +1,9 @@
 /* Video output through libavformat/libavcodec: RGB8 -> libswscale ->
- * H.264 (yuv420p) or FFV1 (gbrp, exact) -> MP4/MKV. */
+ * H.264 (yuv420p) or FFV1 (8-bit RGB, exact) -> MP4/MKV. */
 #include "hue_error.h"
 #include "hue_output.h"
 #include "hue_writer.h"
+#include "video_internal.h"
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
@@ -24,6 +25,7 @@ struct hue_writer {
     AVFrame *frame;
     AVPacket *pkt;
     struct SwsContext *sws;
+    uint8_t *padded;        /* copy of the input: libswscale reads past its end */
     int64_t next_pts;
 };
 
@@ -31,7 +33,7 @@ static int av_fail(int code, const char *path, const char *what, int averr)
 {
     char buf[256];
     av_strerror(averr, buf, sizeof buf);
-    return hue_fail(code, "%s: %s (%s)", path, what, buf);
+    return hue_fail(code, "%s: %s (%s)", path, what, hue_av_last_log[0] ? hue_av_last_log : buf);
 }
 
 static const char *extension(const char *path)
@@ -57,6 +59,7 @@ static void writer_free(hue_writer *w)
     av_frame_free(&w->frame);
     av_packet_free(&w->pkt);
     sws_freeContext(w->sws);
+    free(w->padded);
     free(w->path);
     free(w);
 }
@@ -108,7 +111,7 @@ static int setup(hue_writer *w, const char *path, const hue_writer_options *opt)
     w->enc->height = w->enc_h;
     w->enc->time_base = av_inv_q(rate);
     w->enc->framerate = rate;
-    w->enc->pix_fmt = h264 ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_GBRP;
+    w->enc->pix_fmt = h264 ? AV_PIX_FMT_YUV420P : AV_PIX_FMT_0RGB32; /* FFV1's 8-bit RGB */
     w->enc->thread_count = 0;
     if (h264) {
         /* What libswscale's RGB -> YUV uses by default: BT.601, limited range. */
@@ -141,6 +144,8 @@ static int setup(hue_writer *w, const char *path, const hue_writer_options *opt)
                             SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, NULL, NULL, NULL);
     if (!w->sws)
         return hue_fail(HUE_ENOTSUP, "%s: cannot convert RGB for the encoder", path);
+    if (!(w->padded = calloc((size_t)w->width * w->height * 3 + 64, 1)))
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", path);
     /* Temporary file next to the target, opened by libavformat. */
     int fd = hue_output_temp(path, w->tmp, sizeof w->tmp);
     if (fd < 0) {
@@ -159,6 +164,8 @@ int hue_writer_open(hue_writer **out, const char *path, int width, int height, c
 {
     hue_writer_options defaults = {0};
     *out = NULL;
+    hue_av_log_init();
+    hue_av_last_log[0] = 0;
     if (!opt)
         opt = &defaults;
     if (width <= 0 || height <= 0 || width > 16384 || height > 16384)
@@ -205,7 +212,8 @@ int hue_writer_write_rgb(hue_writer *w, const uint8_t *rgb)
     int r = av_frame_make_writable(w->frame);
     if (r < 0)
         return av_fail(HUE_ENOMEM, w->path, "cannot allocate a frame", r);
-    const uint8_t *src[4] = {rgb};
+    memcpy(w->padded, rgb, (size_t)w->width * w->height * 3);
+    const uint8_t *src[4] = {w->padded};
     int stride[4] = {w->width * 3};
     sws_scale(w->sws, src, stride, 0, w->enc_h, w->frame->data, w->frame->linesize);
     w->frame->pts = w->next_pts++;
