@@ -46,7 +46,11 @@ typedef struct {
     double grad_tolerance;     /* as tolerance, for the gradients */
 } hue_op_entry;
 
-extern const hue_op_entry *const hue_op_table[];
-extern const int hue_op_table_size;
+/* Every op of every family, in a fixed order; hue_op_at(i) for i in
+ * [0, hue_op_count()). Each family lists its entries in a NULL-terminated
+ * array in compute/ops/family_<name>.c, so adding an op edits its family's
+ * list only. */
+int hue_op_count(void);
+const hue_op_entry *hue_op_at(int i);
 
 #endif

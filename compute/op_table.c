@@ -4,24 +4,27 @@
 
 #include "hue_error.h"
 
-extern const hue_op_entry hue_op_add, hue_op_sub, hue_op_mul, hue_op_div, hue_op_scale, hue_op_scale_bias, hue_op_relu, hue_op_leaky_relu,
-    hue_op_sigmoid, hue_op_tanh, hue_op_exp, hue_op_log, hue_op_reduce_sum, hue_op_reduce_mean, hue_op_reduce_max,
-    hue_op_softmax, hue_op_log_softmax, hue_op_permute, hue_op_matmul, hue_op_conv2d, hue_op_max_pool,
-    hue_op_avg_pool, hue_op_resize_bilinear, hue_op_rgb8_to_lab, hue_op_lab_to_rgb;
+/* The families, each a NULL-terminated list (compute/ops/family_*.c). */
+extern const hue_op_entry *const hue_family_core[], *const hue_family_spatial[], *const hue_family_nn[];
+static const hue_op_entry *const *const families[] = {hue_family_core, hue_family_spatial, hue_family_nn};
 
-const hue_op_entry *const hue_op_table[] = {
-    &hue_op_add, &hue_op_sub, &hue_op_mul, &hue_op_div, &hue_op_scale, &hue_op_scale_bias,
-    &hue_op_relu, &hue_op_leaky_relu, &hue_op_sigmoid, &hue_op_tanh, &hue_op_exp, &hue_op_log,
-    &hue_op_reduce_sum, &hue_op_reduce_mean, &hue_op_reduce_max,
-    &hue_op_softmax, &hue_op_log_softmax,
-    &hue_op_permute,
-    &hue_op_matmul,
-    &hue_op_conv2d,
-    &hue_op_max_pool, &hue_op_avg_pool,
-    &hue_op_resize_bilinear,
-    &hue_op_rgb8_to_lab, &hue_op_lab_to_rgb,
-};
-const int hue_op_table_size = (int)(sizeof hue_op_table / sizeof hue_op_table[0]);
+int hue_op_count(void)
+{
+    int n = 0;
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+        for (const hue_op_entry *const *e = families[f]; *e; e++)
+            n++;
+    return n;
+}
+
+const hue_op_entry *hue_op_at(int i)
+{
+    for (size_t f = 0; f < sizeof families / sizeof families[0]; f++)
+        for (const hue_op_entry *const *e = families[f]; *e; e++)
+            if (i-- == 0)
+                return *e;
+    return NULL;
+}
 
 int64_t hue_host_numel(const hue_host_tensor *t)
 {
@@ -36,6 +39,6 @@ int hue_host_alloc(hue_host_tensor *t, int ndim, const int64_t *shape)
     t->ndim = ndim;
     for (int i = 0; i < ndim; i++)
         t->shape[i] = shape[i];
-    t->data = malloc(sizeof(double) * (size_t)hue_host_numel(t));
+    t->data = malloc(sizeof(double) * (size_t)(hue_host_numel(t) ? hue_host_numel(t) : 1));
     return t->data ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }

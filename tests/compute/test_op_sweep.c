@@ -211,7 +211,7 @@ static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *
             for (int64_t i = 0; i < n; i++)
                 scale = fmax(scale, fabs(ref_grad[k].data[i]));
             hue_tensor gt = hue_tensor_grad(g, in[k]);
-            float *got = calloc((size_t)n, sizeof *got);
+            float *got = calloc((size_t)(n > 0 ? n : 1), sizeof *got);
             if (gt >= 0)
                 CHECK(hue_graph_read(g, gt, got, (size_t)n) == 0);  /* else unused: zero */
             for (int64_t i = 0; i < n; i++) {
@@ -241,10 +241,10 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", hue_error_message());
         return 1;
     }
-    for (int i = 0; i < hue_op_table_size; i++)
-        for (int ci = 0; ci < hue_op_table[i]->n_cases; ci++) {
-            run_case(ctx, hue_op_table[i], ci, only);
-            grad_case(ctx, hue_op_table[i], ci, only);
+    for (int i = 0; i < hue_op_count(); i++)
+        for (int ci = 0; ci < hue_op_at(i)->n_cases; ci++) {
+            run_case(ctx, hue_op_at(i), ci, only);
+            grad_case(ctx, hue_op_at(i), ci, only);
         }
     CHECKF(hue_ctx_validation_errors(ctx) == 0, "%d validation errors", hue_ctx_validation_errors(ctx));
     hue_ctx_destroy(ctx);
