@@ -15,7 +15,7 @@ enum hue_eltwise {
     HUE_RELU_BWD, HUE_LEAKY_RELU_BWD, HUE_SIGMOID_BWD, HUE_TANH_BWD,
     HUE_EQUAL,                                              /* 1 where a == b, else 0 */
 };
-enum hue_reduce_kind { HUE_REDUCE_SUM, HUE_REDUCE_MEAN, HUE_REDUCE_MAX };
+enum hue_reduce_kind { HUE_REDUCE_SUM, HUE_REDUCE_MEAN, HUE_REDUCE_MAX, HUE_REDUCE_ARGMAX };
 enum hue_pool_kind { HUE_POOL_MAX, HUE_POOL_AVG };
 
 /* Everything an op may be parameterised by. */
@@ -30,6 +30,8 @@ typedef struct {
     int kernel[2], stride[2], pad[2], dilation[2]; /* conv2d, pooling: (h, w) */
     int has_bias;             /* conv2d */
     int64_t out_size[2];      /* resize: (h, w) */
+    int topk, radius;         /* label propagation */
+    float temperature;
 } hue_op_params;
 
 /* The same bytes seen with another shape (x must be contiguous). */
@@ -55,6 +57,9 @@ hue_tensor hue_log(hue_graph *g, hue_tensor x);
 
 /* Reduces the axes in `axes` (bit i = axis i), keeping them as size 1. */
 hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes);
+/* Index of the largest value along one axis (the first on ties), as a
+ * float, keeping the axis as size 1. */
+hue_tensor hue_argmax(hue_graph *g, hue_tensor x, int axis);
 hue_tensor hue_softmax(hue_graph *g, hue_tensor x, int axis);
 hue_tensor hue_log_softmax(hue_graph *g, hue_tensor x, int axis);
 
@@ -83,6 +88,9 @@ hue_tensor hue_resize_bilinear(hue_graph *g, hue_tensor x, int64_t out_h, int64_
 hue_tensor hue_rgb8_to_lab(hue_graph *g, hue_tensor rgb, int64_t out_h, int64_t out_w);
 /* Normalised LAB planes [N, 3, H, W] back to RGB planes in [0, 1]. */
 hue_tensor hue_lab_to_rgb(hue_graph *g, hue_tensor lab);
+
+/* Label propagation (compute/ops/propagate.c) */
+#include "hue_ops_track.h"
 
 /* Layers and losses (compute/ops/family_nn.c) and spatial ops beyond the
  * above (compute/ops/family_spatial.c). */
