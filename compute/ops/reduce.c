@@ -39,16 +39,20 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, hue_scale(g, G, alpha, x));
 }
 
-static const hue_op_impl impls[] = {
-    {"reduce_sum", record, backward}, {"reduce_mean", record, backward}, {"reduce_max", record, backward}};
+static const hue_op_impl impls[] = {{"reduce_sum", record, backward},
+                                    {"reduce_mean", record, backward},
+                                    {"reduce_max", record, backward},
+                                    {"argmax", record, NULL}};
 
 hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes)
 {
-    if (kind < HUE_REDUCE_SUM || kind > HUE_REDUCE_MAX)
+    if (kind < HUE_REDUCE_SUM || kind > HUE_REDUCE_ARGMAX)
         return hue_graph_fail(g, HUE_EINVAL, "reduce: kind %d does not exist", kind);
     if (hue_graph_check_inputs(g, impls[kind].name, 1, &x))
         return g->error;
     const hue_tensor_desc *d = &g->t[x];
+    if (kind == HUE_REDUCE_ARGMAX && (axes & (axes - 1)))
+        return hue_graph_fail(g, HUE_EINVAL, "argmax: one axis at a time (mask 0x%x)", axes);
     if (axes == 0 || axes >> d->ndim)
         return hue_graph_fail(g, HUE_EINVAL, "%s: axes mask 0x%x does not fit %s's %d dimensions", impls[kind].name,
                               axes, d->name, d->ndim);
@@ -62,6 +66,19 @@ hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes)
         return g->error;
     hue_op_params p = {.kind = kind, .axes = axes};
     return hue_graph_add_node(g, &impls[kind], 1, &x, y, &p);
+}
+
+hue_tensor hue_argmax(hue_graph *g, hue_tensor x, int axis)
+{
+    if (hue_graph_check_inputs(g, "argmax", 1, &x))
+        return g->error;
+    int nd = g->t[x].ndim;
+    if (axis < 0)
+        axis += nd;
+    if (axis < 0 || axis >= nd)
+        return hue_graph_fail(g, HUE_EINVAL, "argmax: axis %d out of range for %s (%d dimensions)", axis,
+                              g->t[x].name, nd);
+    return hue_reduce(g, HUE_REDUCE_ARGMAX, x, 1u << axis);
 }
 
 static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
@@ -81,8 +98,14 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
     double *acc = malloc(sizeof *acc * (size_t)n);
     if (!acc)
         return HUE_ENOMEM;
+    double *best = calloc((size_t)n, sizeof *best);  /* argmax: index of the first maximum */
+    int64_t *seen = calloc((size_t)n, sizeof *seen);
+    if (!best || !seen) {
+        free(acc), free(best), free(seen);
+        return HUE_ENOMEM;
+    }
     for (int64_t i = 0; i < n; i++)
-        acc[i] = p->kind == HUE_REDUCE_MAX ? -INFINITY : 0;
+        acc[i] = p->kind >= HUE_REDUCE_MAX ? -INFINITY : 0;
     for (int64_t a = 0; a < xs[0]; a++)
         for (int64_t b = 0; b < xs[1]; b++)
             for (int64_t c = 0; c < xs[2]; c++)
@@ -90,12 +113,15 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                     int64_t o = (shape[0] == 1 ? 0 : a) * os[0] + (shape[1] == 1 ? 0 : b) * os[1] +
                                 (shape[2] == 1 ? 0 : c) * os[2] + (shape[3] == 1 ? 0 : d) * os[3];
                     double v = x->data[a * xst[0] + b * xst[1] + c * xst[2] + d * xst[3]];
-                    acc[o] = p->kind == HUE_REDUCE_MAX ? (v > acc[o] ? v : acc[o]) : acc[o] + v;
+                    if (p->kind == HUE_REDUCE_ARGMAX && v > acc[o])
+                        best[o] = (double)seen[o];
+                    seen[o]++;
+                    acc[o] = p->kind >= HUE_REDUCE_MAX ? (v > acc[o] ? v : acc[o]) : acc[o] + v;
                 }
     double count = (double)hue_host_numel(x) / (double)n;
     for (int64_t i = 0; i < n; i++)
-        out->data[i] = p->kind == HUE_REDUCE_MEAN ? acc[i] / count : acc[i];
-    free(acc);
+        out->data[i] = p->kind == HUE_REDUCE_ARGMAX ? best[i] : p->kind == HUE_REDUCE_MEAN ? acc[i] / count : acc[i];
+    free(acc), free(best), free(seen);
     return 0;
 }
 
@@ -152,3 +178,16 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 ENTRY(reduce_sum, HUE_REDUCE_SUM, 1e-5)
 ENTRY(reduce_mean, HUE_REDUCE_MEAN, 1e-5)
 ENTRY(reduce_max, HUE_REDUCE_MAX, 0)
+
+/* argmax along one axis: the cases that reduce a single axis */
+static void argmax_case(int i, hue_op_case *c)
+{
+    static const int64_t shapes[][4] = {{1, 1, 1, 1}, {2, 3, 5, 7}, {4, 9, 1, 13}, {1, 5, 48, 85}};
+    static const unsigned axes[] = {1, 0x2, 0x8, 0x2};
+    set_case_shape(c, 0, 4, shapes[i]);
+    c->p.axes = axes[i];
+    c->p.kind = HUE_REDUCE_ARGMAX;
+}
+const hue_op_entry hue_op_argmax = {.name = "argmax", .n_in = 1, .n_cases = 4, .make_case = argmax_case,
+                                    .build = build, .reference = reference, .input_lo = -2, .input_hi = 2,
+                                    .tolerance = 0};
