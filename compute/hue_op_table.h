@@ -5,7 +5,7 @@
 #define HUE_OP_TABLE_H
 #include "hue_ops.h"
 
-#define HUE_OP_MAX_IN 4
+#define HUE_OP_MAX_IN 5
 
 /* A host tensor: contiguous fp32, shape as the user sees it. */
 typedef struct {
@@ -44,6 +44,10 @@ typedef struct {
     int (*reference_backward)(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
                               hue_host_tensor *grad_in);
     double grad_tolerance;     /* as tolerance, for the gradients */
+    /* Optional: turns the random values of operand k (in[k], drawn after
+     * operands 0..k-1) into what the op needs there, e.g. class ids or
+     * probabilities. */
+    void (*fill_input)(int k, hue_host_tensor *in, const hue_op_params *p);
 } hue_op_entry;
 
 /* Every op of every family, in a fixed order; hue_op_at(i) for i in

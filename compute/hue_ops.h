@@ -32,6 +32,9 @@ typedef struct {
     int64_t out_size[2];      /* resize: (h, w) */
     int topk, radius;         /* label propagation */
     float temperature;
+    float eps, momentum;      /* batch norm; eps also l2 normalisation */
+    int ignore_index;         /* cross-entropy */
+    int64_t start, length;    /* slice */
 } hue_op_params;
 
 /* The same bytes seen with another shape (x must be contiguous). */

@@ -41,6 +41,8 @@ static int run_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *on
         if (op->input_u8)
             for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
                 host[k].data[i] = floor(host[k].data[i]);
+        if (op->fill_input)
+            op->fill_input(k, host, &c.p);
     }
     hue_tensor out = op->build(g, in, &c.p);
     hue_graph_output(g, out);
@@ -136,6 +138,8 @@ static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *
         hue_host_alloc(&host[k], c.ndim[k], c.shape[k]);
         for (int64_t i = 0; i < hue_host_numel(&host[k]); i++)
             host[k].data[i] = uniform(op->input_lo, op->input_hi);
+        if (op->fill_input)
+            op->fill_input(k, host, &c.p);
     }
     CHECK(op->reference(host, &c.p, &ref_out) == 0);
     hue_host_alloc(&R, ref_out.ndim, ref_out.shape);
