@@ -1,0 +1,325 @@
+/* Label propagation (CRW's inference) as device passes:
+ *   frame 0: GEMM of the queries against every frame-0 position, a chunk of
+ *            queries at a time, each chunk merged into the running top-k;
+ *   ring:    window scores of each query strip against a group of ring slots
+ *            (shaders/prop_window.comp), merged likewise, skipping positions
+ *            outside the frame or the radius;
+ *   gather:  softmax of the k best / temperature, weighted sum of labels.
+ * Only the radius-limited window of each ring frame is ever scored, and the
+ * top-k is kept per query across passes, so no full affinity matrix exists. */
+#include "gemm.h"
+#include "op_common.h"
+
+#define SCRATCH_LIMIT (24ll << 20)  /* floats of scores + top-k per node */
+
+int64_t hue_ring_pad(int radius) { return ((int64_t)(radius > 1 ? radius - 1 : 0) + 3) / 4 * 4; }
+
+static int64_t region_width(int radius) { return (8 + hue_ring_pad(radius) + (radius - 1) + 31) / 32 * 32; }
+
+int64_t hue_ring_width(int64_t w, int radius) { return 8 * ((w + 7) / 8 - 1) + region_width(radius); }
+
+/* ---- ring write ---- */
+
+typedef struct {
+    int32_t C, h, w, W, P, S, off_x, off_slot, off_ring;
+    uint32_t n;
+} ring_push;
+
+static int record_ring(hue_graph *g, const hue_node *n)
+{
+    const hue_tensor_desc *x = &g->t[n->in[0]], *r = &g->t[n->out];
+    ring_push push = {(int32_t)x->shape[1], (int32_t)x->shape[2], (int32_t)x->shape[3], (int32_t)r->shape[3],
+                      (int32_t)n->p.pad[0], (int32_t)r->shape[0], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
+                      (int32_t)hue_tensor_bind_offset(g, n->in[1]), (int32_t)hue_tensor_bind_offset(g, n->out),
+                      (uint32_t)(x->shape[1] * x->shape[2] * r->shape[3])};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    hue_pipeline_key key = {.shader = "ring_write", .n_bindings = 3, .n_spec = 1, .spec = {ls},
+                            .push_size = sizeof push};
+    hue_binding b[3] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->in[1], HUE_BIND_STORAGE, 0},
+                        {n->out, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
+}
+
+static const hue_op_impl ring_impl = {"ring_write", record_ring, NULL};
+
+hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tensor slot, int64_t pad)
+{
+    hue_tensor in[3] = {x, slot, ring};
+    if (hue_graph_check_inputs(g, "ring_write", 3, in))
+        return g->error;
+    const hue_tensor_desc *r = &g->t[ring], *d = &g->t[x];
+    if (r->ndim != 4 || d->ndim != 3 || r->shape[1] != d->shape[1] || r->shape[2] != d->shape[2] ||
+        r->shape[3] < d->shape[3] + pad || pad < 0)
+        return hue_graph_fail(g, HUE_EINVAL, "ring_write: %s [C, h, w] does not fit ring %s [S, C, h, W] at pad %lld",
+                              d->name, r->name, (long long)pad);
+    if (hue_tensor_numel(g, slot) != 1)
+        return hue_graph_fail(g, HUE_EINVAL, "ring_write: the slot %s must hold one value", g->t[slot].name);
+    if (!hue_role_persistent(r->role))
+        return hue_graph_fail(g, HUE_EINVAL, "ring_write: ring %s must be a state tensor", r->name);
+    if (check_int32(g, "ring_write", ring))
+        return g->error;
+    hue_op_params p = {.pad = {(int)pad, 0}};
+    return hue_graph_add_node(g, &ring_impl, 2, in, ring, &p);
+}
+
+/* ---- propagation ---- */
+
+typedef struct {
+    int32_t C, h, w, W, strips, RW, R1, slot0, slots, off_q, off_ring, off_scores;
+} window_push;
+
+typedef struct {
+    int32_t h, w, K, q0, nq, strips, RW, R1, P, slot0, slots, off_scores, off_v, off_i;
+    float r2;
+} topk_push;
+
+typedef struct {
+    int32_t h, w, K, L, off_v, off_i, off_l0, off_lr, off_out;
+    float inv_t;
+} gather_push;
+
+/* How the scratch is split: score chunks first, then top-k values, ids. */
+typedef struct {
+    int64_t hw, strips, rows, RW, per_slot, slots_per_group, frame0_chunk, scores, topv, topi, total;
+} plan;
+
+static int make_plan(hue_graph *g, int64_t h, int64_t w, int64_t S, int K, int radius, plan *pl)
+{
+    pl->hw = h * w;
+    pl->strips = (w + 7) / 8;
+    pl->rows = 2 * (radius - 1) + 1;
+    pl->RW = region_width(radius);
+    pl->per_slot = h * pl->strips * 8 * pl->rows * pl->RW;
+    int64_t limit = SCRATCH_LIMIT;
+    if ((int64_t)g->ctx->info.max_storage_buffer_range / 4 < limit)
+        limit = g->ctx->info.max_storage_buffer_range / 4;
+    int64_t room = limit - 2 * pl->hw * K;
+    if (room < pl->per_slot || room < 8 * pl->hw)
+        return hue_graph_fail(g, HUE_ELIMIT, "propagate: a %lldx%lld feature map is too large for one pass here",
+                              (long long)h, (long long)w);
+    pl->slots_per_group = room / pl->per_slot < S ? room / pl->per_slot : S;
+    int64_t chunk = room / pl->hw / 8 * 8;
+    pl->frame0_chunk = chunk < pl->hw ? chunk : pl->hw;
+    int64_t frame0 = pl->frame0_chunk * pl->hw, window = pl->slots_per_group * pl->per_slot;
+    pl->scores = 0;
+    pl->topv = (frame0 > window ? frame0 : window + 3) / 4 * 4;
+    pl->topi = pl->topv + pl->hw * K;
+    pl->total = pl->topi + pl->hw * K;
+    return 0;
+}
+
+static int record_prop(hue_graph *g, const hue_node *n)
+{
+    const hue_op_params *pp = &n->p;
+    hue_tensor q = n->in[0], f0 = n->in[1], lab0 = n->in[2], ring = n->in[3], labr = n->in[4], s = n->scratch;
+    const hue_tensor_desc *dq = &g->t[q], *dr = &g->t[ring], *dl = &g->t[lab0];
+    int64_t C = dq->shape[1], h = dq->shape[2], w = dq->shape[3], S = dr->shape[0], W = dr->shape[3];
+    int K = pp->topk, R = pp->radius;
+    plan pl;
+    int rc = make_plan(g, h, w, S, K, R, &pl);
+    if (rc)
+        return rc;
+    int64_t s_off = hue_tensor_bind_offset(g, s);
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+
+    /* frame 0: every position */
+    for (int64_t q0 = 0; q0 < pl.hw && !rc; q0 += pl.frame0_chunk) {
+        int64_t nq = pl.hw - q0 < pl.frame0_chunk ? pl.hw - q0 : pl.frame0_chunk;
+        hue_gemm_args a = {.a = q, .b = f0, .c = s, .bias = -1, .trans_a = 1, .M = nq, .N = pl.hw, .K = C,
+                           .batch = 1, .lda = pl.hw, .ldb = pl.hw, .ldc = pl.hw, .off_a = q0,
+                           .off_c = pl.scores};
+        if ((rc = hue_record_gemm(g, &a)))
+            break;
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)q0, (int32_t)nq, 0, 0, 0, 0, 0, 0,
+                        (int32_t)(s_off + pl.scores), (int32_t)(s_off + pl.topv), (int32_t)(s_off + pl.topi), 0};
+        hue_grid_1d(g, (uint64_t)nq, ls, &gx, &gy);
+        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 3, .n_spec = 3, .spec = {ls, 1, 1},
+                                .push_size = sizeof tp};
+        hue_binding b[3] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
+        rc = hue_record_dispatch(g, &key, b, &tp, gx, gy, 1);
+    }
+    /* ring slots: windows, a group of slots at a time */
+    for (int64_t s0 = 0; s0 < S && !rc; s0 += pl.slots_per_group) {
+        int64_t ns = S - s0 < pl.slots_per_group ? S - s0 : pl.slots_per_group;
+        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.strips, (int32_t)pl.RW,
+                          R - 1, (int32_t)s0, (int32_t)ns, (int32_t)hue_tensor_bind_offset(g, q),
+                          (int32_t)hue_tensor_bind_offset(g, ring), (int32_t)((s_off + pl.scores) / 4)};
+        hue_pipeline_key wkey = {.shader = "prop_window", .n_bindings = 3,
+                                 .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 1,
+                                 .spec = {8}, .push_size = sizeof wp};
+        hue_binding wb[3] = {{q, HUE_BIND_TEXEL1, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
+        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)(pl.strips * pl.RW / 32),
+                                      (uint32_t)(h * pl.rows), (uint32_t)ns)))
+            break;
+        topk_push tp = {(int32_t)h, (int32_t)w, K, 0, 0, (int32_t)pl.strips, (int32_t)pl.RW, R - 1,
+                        (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)ns, (int32_t)(s_off + pl.scores),
+                        (int32_t)(s_off + pl.topv), (int32_t)(s_off + pl.topi), (float)R * (float)R};
+        hue_grid_1d(g, (uint64_t)pl.hw, ls, &gx, &gy);
+        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 3, .n_spec = 3, .spec = {ls, 0, 0},
+                                .push_size = sizeof tp};
+        hue_binding b[3] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
+        rc = hue_record_dispatch(g, &key, b, &tp, gx, gy, 1);
+    }
+    if (rc)
+        return rc;
+    /* softmax and weighted sum of labels */
+    gather_push gp = {(int32_t)h, (int32_t)w, K, (int32_t)dl->shape[1], (int32_t)(s_off + pl.topv),
+                      (int32_t)(s_off + pl.topi), (int32_t)hue_tensor_bind_offset(g, lab0),
+                      (int32_t)hue_tensor_bind_offset(g, labr), (int32_t)hue_tensor_bind_offset(g, n->out),
+                      1.0f / pp->temperature};
+    hue_grid_1d(g, (uint64_t)pl.hw, ls, &gx, &gy);
+    hue_pipeline_key key = {.shader = "prop_gather", .n_bindings = 5, .n_spec = 1, .spec = {ls},
+                            .push_size = sizeof gp};
+    hue_binding b[5] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 0}, {lab0, HUE_BIND_STORAGE, 0},
+                        {labr, HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &gp, gx, gy, 1);
+}
+
+static const hue_op_impl prop_impl = {"propagate", record_prop, NULL};
+
+hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f0_labels, hue_tensor ring,
+                         hue_tensor ring_labels, int topk, int radius, float temperature)
+{
+    hue_tensor in[5] = {q, f0, f0_labels, ring, ring_labels};
+    if (hue_graph_check_inputs(g, "propagate", 5, in))
+        return g->error;
+    const hue_tensor_desc *dq = &g->t[q], *df = &g->t[f0], *dl = &g->t[f0_labels], *dr = &g->t[ring],
+                          *drl = &g->t[ring_labels];
+    if (radius < 1 || radius > 64)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: radius %d (1 to 64 feature cells)", radius);
+    if (!(temperature > 0))
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: temperature %g (must be > 0)", temperature);
+    if (dq->ndim != 3 || df->ndim != 3 || memcmp(dq->shape, df->shape, sizeof dq->shape) != 0)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: features %s and %s must both be [C, h, w]", dq->name,
+                              df->name);
+    int64_t C = dq->shape[1], h = dq->shape[2], w = dq->shape[3];
+    if (dl->ndim != 3 || dl->shape[2] != h || dl->shape[3] != w)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: labels %s must be [L, %lld, %lld]", dl->name, (long long)h,
+                              (long long)w);
+    int64_t L = dl->shape[1], W = hue_ring_width(w, radius);
+    if (dr->ndim != 4 || dr->shape[1] != C || dr->shape[2] != h || dr->shape[3] != W)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: ring %s must be [S, %lld, %lld, %lld] (padded rows)", dr->name,
+                              (long long)C, (long long)h, (long long)W);
+    if (drl->ndim != 4 || drl->shape[0] != dr->shape[0] || drl->shape[1] != L || drl->shape[2] != h ||
+        drl->shape[3] != w)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: ring labels %s must be [%lld, %lld, %lld, %lld]", drl->name,
+                              (long long)dr->shape[0], (long long)L, (long long)h, (long long)w);
+    if (topk < 1 || topk > 64 || topk > h * w)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: top-k %d (1 to 64, and at most the %lld positions of a frame)",
+                              topk, (long long)(h * w));
+    for (int k = 0; k < 5; k++)
+        if (!hue_tensor_is_contiguous(g, in[k]) || check_int32(g, "propagate", in[k]))
+            return g->error ? g->error : hue_graph_fail(g, HUE_EINVAL, "propagate: %s is not contiguous",
+                                                        g->t[in[k]].name);
+    if (hue_tensor_bind_offset(g, ring) % 4)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: ring %s must start on a 16-byte boundary", dr->name);
+    int64_t shape[3] = {L, h, w};
+    hue_tensor y = hue_graph_new_tensor(g, 3, shape, "propagated");
+    if (y < 0)
+        return y;
+    hue_op_params p = {.topk = topk, .radius = radius, .temperature = temperature};
+    hue_graph_add_node(g, &prop_impl, 5, in, y, &p);
+    plan pl;
+    if (make_plan(g, h, w, dr->shape[0], topk, radius, &pl))
+        return g->error;
+    if (hue_graph_scratch(g, pl.total) < 0)
+        return g->error;
+    return y;
+}
+
+/* ---- plain-C reference ---- */
+
+typedef struct {
+    double v;
+    int64_t id;
+} candidate;
+
+static int by_score(const void *a, const void *b)
+{
+    const candidate *x = a, *y = b;
+    if (x->v != y->v)
+        return x->v < y->v ? 1 : -1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
+{
+    const hue_host_tensor *q = &in[0], *f0 = &in[1], *l0 = &in[2], *ring = &in[3], *lr = &in[4];
+    int64_t C = q->shape[0], h = q->shape[1], w = q->shape[2], hw = h * w, L = l0->shape[0];
+    int64_t S = ring->shape[0], W = ring->shape[3], P = hue_ring_pad(p->radius);
+    int R = p->radius, K = p->topk;
+    int64_t shape[3] = {L, h, w};
+    if (hue_host_alloc(out, 3, shape))
+        return HUE_ENOMEM;
+    candidate *cand = malloc(sizeof *cand * (size_t)(hw * (S + 1)));
+    if (!cand)
+        return HUE_ENOMEM;
+    for (int64_t qy = 0; qy < h; qy++)
+        for (int64_t qx = 0; qx < w; qx++) {
+            int64_t n = 0;
+            for (int64_t j = 0; j < hw; j++) {
+                double d = 0;
+                for (int64_t c = 0; c < C; c++)
+                    d += q->data[c * hw + qy * w + qx] * f0->data[c * hw + j];
+                cand[n++] = (candidate){d, j};
+            }
+            for (int64_t s = 0; s < S; s++)
+                for (int64_t y = 0; y < h; y++)
+                    for (int64_t x = 0; x < w; x++) {
+                        if ((double)((x - qx) * (x - qx) + (y - qy) * (y - qy)) >= (double)R * R)
+                            continue;
+                        double d = 0;
+                        for (int64_t c = 0; c < C; c++)
+                            d += q->data[c * hw + qy * w + qx] * ring->data[((s * C + c) * h + y) * W + P + x];
+                        cand[n++] = (candidate){d, hw + (s * h + y) * w + x};
+                    }
+            qsort(cand, (size_t)n, sizeof *cand, by_score);
+            double total = 0;
+            for (int k = 0; k < K; k++)
+                total += exp((cand[k].v - cand[0].v) / p->temperature);
+            for (int64_t l = 0; l < L; l++) {
+                double acc = 0;
+                for (int k = 0; k < K; k++) {
+                    int64_t id = cand[k].id;
+                    double lab = id < hw ? l0->data[l * hw + id]
+                                         : lr->data[((id - hw) / hw * L + l) * hw + (id - hw) % hw];
+                    acc += exp((cand[k].v - cand[0].v) / p->temperature) / total * lab;
+                }
+                out->data[l * hw + qy * w + qx] = acc;
+            }
+        }
+    free(cand);
+    return 0;
+}
+
+static void make_case(int i, hue_op_case *c)
+{
+    static const int cases[][7] = {
+        /* C, h, w, S, L, k, radius */
+        {1, 1, 1, 1, 1, 1, 1},  {3, 5, 7, 1, 2, 3, 2},   {8, 9, 13, 3, 3, 10, 3},
+        {5, 12, 17, 2, 4, 5, 12}, {16, 11, 9, 4, 2, 10, 5}, {64, 30, 53, 4, 3, 10, 12},
+    };
+    const int *k = cases[i];
+    int64_t q[3] = {k[0], k[1], k[2]}, lab[3] = {k[4], k[1], k[2]};
+    int64_t ring[4] = {k[3], k[0], k[1], hue_ring_width(k[2], k[6])}, ring_lab[4] = {k[3], k[4], k[1], k[2]};
+    set_case_shape(c, 0, 3, q);
+    set_case_shape(c, 1, 3, q);
+    set_case_shape(c, 2, 3, lab);
+    set_case_shape(c, 3, 4, ring);
+    set_case_shape(c, 4, 4, ring_lab);
+    c->p.topk = k[5];
+    c->p.radius = k[6];
+    c->p.temperature = 0.05f;
+}
+
+static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
+{
+    return hue_propagate(g, in[0], in[1], in[2], in[3], in[4], p->topk, p->radius, p->temperature);
+}
+
+/* Scores are fp32 sums on the device: the top-k may differ only between
+ * near-equal candidates, and softmax at T = 0.05 magnifies score errors 20x. */
+const hue_op_entry hue_op_propagate = {.name = "propagate", .n_in = 5, .n_cases = 6, .make_case = make_case,
+                                       .build = build, .reference = reference, .input_lo = -1, .input_hi = 1,
+                                       .tolerance = 1e-4};

@@ -1,0 +1,26 @@
+#version 450
+// Writes a frame [C][h][w] into ring slot slot[0] of [S][C][h][W], its
+// columns starting at P, zeros in the padding.
+layout(local_size_x_id = 0) in;
+
+layout(std430, binding = 0) readonly buffer X { float x[]; };
+layout(std430, binding = 1) readonly buffer Slot { float slot[]; };
+layout(std430, binding = 2) buffer Ring { float ring[]; };
+
+layout(push_constant) uniform Push {
+    int C, h, w, W, P, S;
+    int off_x, off_slot, off_ring;
+    uint n;   // C * h * W
+} p;
+
+void main()
+{
+    uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    if (i >= p.n)
+        return;
+    int s = clamp(int(slot[p.off_slot]), 0, p.S - 1);
+    int col = int(i) % p.W, row = int(i) / p.W;   // row = k * h + y
+    int x_ = col - p.P;
+    float v = x_ >= 0 && x_ < p.w ? x[p.off_x + row * p.w + x_] : 0.0;
+    ring[p.off_ring + s * p.C * p.h * p.W + int(i)] = v;
+}
