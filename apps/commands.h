@@ -10,5 +10,7 @@ int cmd_overlay(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 /* `hue bench decode`, called by cmd_bench (apps/bench_decode.c). */
 int hue_bench_decode(int argc, char **argv);
+/* `hue bench track` (apps/bench_track.c). */
+int hue_bench_track(int argc, char **argv);
 
 #endif

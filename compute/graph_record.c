@@ -62,14 +62,15 @@ static void barrier(hue_graph *g)
 static int descriptor_set(hue_graph *g, VkDescriptorSetLayout layout, VkDescriptorSet *set)
 {
     if (g->sets_left == 0) {
-        VkDescriptorPoolSize sizes[2] = {
+        VkDescriptorPoolSize sizes[3] = {
             {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, POOL_SETS * HUE_MAX_BINDINGS},
             {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, POOL_SETS * HUE_MAX_BINDINGS},
+            {VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER, POOL_SETS},
         };
         VkDescriptorPoolCreateInfo ci = {
             .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO,
             .maxSets = POOL_SETS,
-            .poolSizeCount = 2,
+            .poolSizeCount = 3,
             .pPoolSizes = sizes,
         };
         VkDescriptorPool *pools = realloc(g->pools, sizeof *pools * (size_t)(g->n_pools + 1));
@@ -163,7 +164,8 @@ int hue_record_dispatch(hue_graph *g, const hue_pipeline_key *key, const hue_bin
         } else {
             if ((rc = texel_view(g, t, b[i].kind == HUE_BIND_TEXEL4, &views[i])))
                 return rc;
-            writes[i].descriptorType = VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
+            writes[i].descriptorType = b[i].kind == HUE_BIND_IMAGE1 ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                                                    : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER;
             writes[i].pTexelBufferView = &views[i];
         }
         VkBuffer buf = tensor_buffer(g);

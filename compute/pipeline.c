@@ -195,8 +195,9 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
     for (int i = 0; i < key->n_bindings; i++)
         b[i] = (VkDescriptorSetLayoutBinding){
             .binding = (uint32_t)i,
-            .descriptorType = key->kinds[i] == HUE_BIND_STORAGE ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
-                                                                : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
+            .descriptorType = key->kinds[i] == HUE_BIND_STORAGE  ? VK_DESCRIPTOR_TYPE_STORAGE_BUFFER
+                              : key->kinds[i] == HUE_BIND_IMAGE1 ? VK_DESCRIPTOR_TYPE_STORAGE_TEXEL_BUFFER
+                                                                 : VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER,
             .descriptorCount = 1,
             .stageFlags = VK_SHADER_STAGE_COMPUTE_BIT,
         };

@@ -16,6 +16,7 @@ enum hue_binding_kind {
     HUE_BIND_STORAGE,  /* storage buffer (read or written) */
     HUE_BIND_TEXEL4,   /* uniform texel buffer, RGBA32F: vec4 fetches */
     HUE_BIND_TEXEL1,   /* uniform texel buffer, R32F */
+    HUE_BIND_IMAGE1,   /* storage texel buffer, R32F: writes beyond maxStorageBufferRange */
 };
 
 typedef struct {

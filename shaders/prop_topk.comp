@@ -1,9 +1,12 @@
 #version 450
-// Running top-k per query over the candidates of one pass: the frame-0 score
-// rows (FRAME0) or a group of ring slots' window scores. The k best of each
-// query live unsorted in TOPV/TOPI; the invocation keeps the smallest of
-// them in registers, so most candidates cost one compare. Candidate ids:
-// frame 0 position y*w+x, ring slot s position h*w + (s*h + y)*w + x.
+// Running top-k per query over the candidates of one pass: the frame-0
+// scores (FRAME0, laid out [candidate][query]) or a group of ring slots'
+// window scores (laid out [..][candidate][8 queries of a strip]), so the
+// lanes of a workgroup, neighbouring queries, load neighbouring scores. The
+// k best of each query live unsorted in TOPV/TOPI; the invocation keeps the
+// smallest of them in registers, so most candidates cost one compare.
+// Candidate ids: frame 0 position y*w+x, ring slot s position
+// h*w + (s*h + y)*w + x.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const bool FRAME0 = false;
 layout(constant_id = 2) const bool RESET = false;   // first pass of a frame
@@ -39,9 +42,20 @@ void main()
 {
     uint gid = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     int hw = p.h * p.w;
-    int q = FRAME0 ? p.q0 + int(gid) : int(gid);
-    if (FRAME0 ? int(gid) >= p.nq : q >= hw)
-        return;
+    // window passes run one invocation per (row, strip, i): queries past w idle
+    int qy = 0, strip = 0, i = 0, qx;
+    if (FRAME0) {
+        if (int(gid) >= p.nq)
+            return;
+    } else {
+        i = int(gid) % 8;
+        strip = (int(gid) / 8) % p.strips;
+        qy = int(gid) / (8 * p.strips);
+        if (qy >= p.h || strip * 8 + i >= p.w)
+            return;
+    }
+    qx = strip * 8 + i;
+    int q = FRAME0 ? p.q0 + int(gid) : qy * p.w + qx;
     int base = p.off_v + q * p.K, base_i = p.off_i + q * p.K;
     if (RESET)
         for (int j = 0; j < p.K; j++) {
@@ -52,9 +66,9 @@ void main()
     // topv and topi share the index layout: base_i - base is constant
     int di = base_i - base;
     if (FRAME0) {
-        int row = p.off_scores + int(gid) * hw;
+        int col = p.off_scores + int(gid);
         for (int j = 0; j < hw; j++) {
-            float v = scores[row + j];
+            float v = scores[col + j * p.nq];
             if (v > minv) {
                 topv[base + minpos] = v;
                 topi[base + minpos + di] = float(j);
@@ -63,11 +77,10 @@ void main()
         }
         return;
     }
-    int qy = q / p.w, qx = q % p.w;
-    int strip = qx / 8, i = qx % 8, qx0 = strip * 8;
+    int qx0 = strip * 8;
     int rows = 2 * p.R1 + 1;
     for (int sl = 0; sl < p.slots; sl++) {
-        int row0 = p.off_scores + (((sl * p.h + qy) * p.strips + strip) * 8 + i) * rows * p.RW;
+        int row0 = p.off_scores + ((sl * p.h + qy) * p.strips + strip) * rows * p.RW * 8 + i;
         for (int dy = 0; dy < rows; dy++) {
             int y = qy + dy - p.R1;
             if (y < 0 || y >= p.h)
@@ -79,7 +92,7 @@ void main()
                 float ddx = float(x - qx);
                 if (x < 0 || x >= p.w || ddx * ddx + ddy * ddy >= p.r2)
                     continue;
-                float v = scores[row0 + dy * p.RW + c];
+                float v = scores[row0 + (dy * p.RW + c) * 8];
                 if (v > minv) {
                     topv[base + minpos] = v;
                     topi[base + minpos + di] = float(hw + ((p.slot0 + sl) * p.h + y) * p.w + x);

@@ -52,15 +52,15 @@ void main()
         a6 = fma(vec4(texelFetch(Q, q6 + e).x), r, a6);
         a7 = fma(vec4(texelFetch(Q, q7 + e).x), r, a7);
     }
-    // layout [slot][qy][strip][i][dy][RW]
-    int base = p.off_scores + ((((sl * p.h + qy) * p.strips + strip) * 8) * rows + dy) * (p.RW >> 2) + (c >> 2);
-    int step = rows * (p.RW >> 2);
-    scores[base] = a0;
-    scores[base + step] = a1;
-    scores[base + 2 * step] = a2;
-    scores[base + 3 * step] = a3;
-    scores[base + 4 * step] = a4;
-    scores[base + 5 * step] = a5;
-    scores[base + 6 * step] = a6;
-    scores[base + 7 * step] = a7;
+    // layout [slot][qy][strip][dy][RW][8 queries]: the top-k pass reads the
+    // 8 queries of a strip as 8 neighbouring lanes, one contiguous load
+    int base = p.off_scores + ((((sl * p.h + qy) * p.strips + strip) * rows + dy) * p.RW + c) * 2;
+    scores[base] = vec4(a0.x, a1.x, a2.x, a3.x);
+    scores[base + 1] = vec4(a4.x, a5.x, a6.x, a7.x);
+    scores[base + 2] = vec4(a0.y, a1.y, a2.y, a3.y);
+    scores[base + 3] = vec4(a4.y, a5.y, a6.y, a7.y);
+    scores[base + 4] = vec4(a0.z, a1.z, a2.z, a3.z);
+    scores[base + 5] = vec4(a4.z, a5.z, a6.z, a7.z);
+    scores[base + 6] = vec4(a0.w, a1.w, a2.w, a3.w);
+    scores[base + 7] = vec4(a4.w, a5.w, a6.w, a7.w);
 }

@@ -1,11 +1,13 @@
 #version 450
 // Writes a frame [C][h][w] into ring slot slot[0] of [S][C][h][W], its
-// columns starting at P, zeros in the padding.
+// columns starting at P, zeros in the padding. The ring is written through a
+// storage texel buffer: it may exceed maxStorageBufferRange (20 frames of
+// 256 channels at 480p do).
 layout(local_size_x_id = 0) in;
 
 layout(std430, binding = 0) readonly buffer X { float x[]; };
 layout(std430, binding = 1) readonly buffer Slot { float slot[]; };
-layout(std430, binding = 2) buffer Ring { float ring[]; };
+layout(binding = 2, r32f) uniform writeonly imageBuffer ring;
 
 layout(push_constant) uniform Push {
     int C, h, w, W, P, S;
@@ -22,5 +24,5 @@ void main()
     int col = int(i) % p.W, row = int(i) / p.W;   // row = k * h + y
     int x_ = col - p.P;
     float v = x_ >= 0 && x_ < p.w ? x[p.off_x + row * p.w + x_] : 0.0;
-    ring[p.off_ring + s * p.C * p.h * p.W + int(i)] = v;
+    imageStore(ring, p.off_ring + s * p.C * p.h * p.W + int(i), vec4(v));
 }

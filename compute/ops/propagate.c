@@ -34,10 +34,11 @@ static int record_ring(hue_graph *g, const hue_node *n)
                       (uint32_t)(x->shape[1] * x->shape[2] * r->shape[3])};
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "ring_write", .n_bindings = 3, .n_spec = 1, .spec = {ls},
-                            .push_size = sizeof push};
+    hue_pipeline_key key = {.shader = "ring_write", .n_bindings = 3,
+                            .kinds = {HUE_BIND_STORAGE, HUE_BIND_STORAGE, HUE_BIND_IMAGE1}, .n_spec = 1,
+                            .spec = {ls}, .push_size = sizeof push};
     hue_binding b[3] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->in[1], HUE_BIND_STORAGE, 0},
-                        {n->out, HUE_BIND_STORAGE, 1}};
+                        {n->out, HUE_BIND_IMAGE1, 1}};
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
@@ -126,8 +127,9 @@ static int record_prop(hue_graph *g, const hue_node *n)
     /* frame 0: every position */
     for (int64_t q0 = 0; q0 < pl.hw && !rc; q0 += pl.frame0_chunk) {
         int64_t nq = pl.hw - q0 < pl.frame0_chunk ? pl.hw - q0 : pl.frame0_chunk;
-        hue_gemm_args a = {.a = q, .b = f0, .c = s, .bias = -1, .trans_a = 1, .M = nq, .N = pl.hw, .K = C,
-                           .batch = 1, .lda = pl.hw, .ldb = pl.hw, .ldc = pl.hw, .off_a = q0,
+        /* scores [candidate][query of the chunk] */
+        hue_gemm_args a = {.a = f0, .b = q, .c = s, .bias = -1, .trans_a = 1, .M = pl.hw, .N = nq, .K = C,
+                           .batch = 1, .lda = pl.hw, .ldb = pl.hw, .ldc = nq, .off_b = q0,
                            .off_c = pl.scores};
         if ((rc = hue_record_gemm(g, &a)))
             break;
@@ -155,7 +157,7 @@ static int record_prop(hue_graph *g, const hue_node *n)
         topk_push tp = {(int32_t)h, (int32_t)w, K, 0, 0, (int32_t)pl.strips, (int32_t)pl.RW, R - 1,
                         (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)ns, (int32_t)(s_off + pl.scores),
                         (int32_t)(s_off + pl.topv), (int32_t)(s_off + pl.topi), (float)R * (float)R};
-        hue_grid_1d(g, (uint64_t)pl.hw, ls, &gx, &gy);
+        hue_grid_1d(g, (uint64_t)(h * pl.strips * 8), ls, &gx, &gy);
         hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 3, .n_spec = 3, .spec = {ls, 0, 0},
                                 .push_size = sizeof tp};
         hue_binding b[3] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};

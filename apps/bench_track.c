@@ -1,0 +1,159 @@
+/* hue bench track: label propagation frames/s at 480p (feature grid 60x107
+ * at stride 8), context of frame 0 + N ring frames, on random unit-length
+ * features: the same graph hue track runs per frame, without the encoder. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "hue_ctx.h"
+#include "hue_error.h"
+#include "hue_graph.h"
+#include "hue_ops.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static void random_unit(float *v, int64_t C, int64_t hw, uint32_t seed)
+{
+    for (int64_t i = 0; i < C * hw; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        v[i] = (float)((seed >> 8) / 16777216.0 - 0.5);
+    }
+    for (int64_t p = 0; p < hw; p++) {
+        double n = 0;
+        for (int64_t c = 0; c < C; c++)
+            n += (double)v[c * hw + p] * v[c * hw + p];
+        for (int64_t c = 0; c < C; c++)
+            v[c * hw + p] = (float)(v[c * hw + p] / sqrt(n));
+    }
+}
+
+/* Median seconds per propagated frame, or < 0 on error. */
+static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, int S, int K, int R, int frames)
+{
+    hue_graph *g;
+    if (hue_graph_create(ctx, &g))
+        return -1;
+    int64_t fshape[3] = {C, h, w}, lshape[3] = {2, h, w}, one[1] = {1};
+    int64_t rshape[4] = {S, C, h, hue_ring_width(w, R)}, rlshape[4] = {S, 2, h, w};
+    hue_tensor q = hue_graph_input(g, "query", 3, fshape), slot = hue_graph_input(g, "slot", 1, one);
+    hue_tensor f0 = hue_graph_state(g, "frame0", 3, fshape), l0 = hue_graph_state(g, "labels0", 3, lshape);
+    hue_tensor ring = hue_graph_state(g, "ring", 4, rshape), rl = hue_graph_state(g, "ring_labels", 4, rlshape);
+    hue_tensor pred = hue_propagate(g, q, f0, l0, ring, rl, K, R, 0.05f);
+    hue_ring_write(g, ring, q, slot, hue_ring_pad(R));
+    hue_ring_write(g, rl, pred, slot, 0);
+    hue_graph_output(g, pred);
+    double result = -1;
+    float *feat = malloc(sizeof(float) * (size_t)(C * h * w));
+    double *t = calloc((size_t)frames, sizeof *t);
+    if (feat && t && hue_graph_compile(g) == 0) {
+        random_unit(feat, C, h * w, 1);
+        hue_graph_write(g, f0, feat, (size_t)(C * h * w));
+        int ok = 1;
+        for (int f = 0; f <= frames && ok; f++) {
+            random_unit(feat, C, h * w, 7 + (uint32_t)f);
+            float s = (float)(f % S);
+            hue_graph_set_input(g, q, feat, (size_t)(C * h * w));
+            hue_graph_set_input(g, slot, &s, 1);
+            double t0 = now_s();
+            ok = hue_graph_run(g) == 0;
+            if (f > 0)  /* the first run compiles the shaders */
+                t[f - 1] = now_s() - t0;
+        }
+        if (ok) {
+            for (int i = 1; i < frames; i++)  /* insertion sort for the median */
+                for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
+                    double x = t[j];
+                    t[j] = t[j - 1], t[j - 1] = x;
+                }
+            result = t[frames / 2];
+        }
+    }
+    free(feat);
+    free(t);
+    hue_graph_destroy(g);
+    return result;
+}
+
+int hue_bench_track(int argc, char **argv)
+{
+    static const struct option opts[] = {{"channels", required_argument, 0, 'c'}, {"frames", required_argument, 0, 'f'},
+                                         {"context", required_argument, 0, 'n'},  {"topk", required_argument, 0, 'k'},
+                                         {"radius", required_argument, 0, 'r'},   {"json", no_argument, 0, 'j'},
+                                         {"help", no_argument, 0, 'h'},           {0}};
+    int json = 0, frames = 5, S = 20, K = 10, R = 12, c, n_channels = 0;
+    long channels[8];
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:f:n:k:r:jh", opts, NULL)) != -1) {
+        char *end = NULL;
+        long v = optarg ? strtol(optarg, &end, 10) : 0;
+        if (optarg && (*end || v < 1 || v > 4096)) {
+            fprintf(stderr, "hue bench track: %s: expected a positive integer\n", optarg);
+            return 2;
+        }
+        switch (c) {
+        case 'c':
+            if (n_channels == 8) {
+                fprintf(stderr, "hue bench track: at most 8 --channels\n");
+                return 2;
+            }
+            channels[n_channels++] = v;
+            break;
+        case 'f': frames = (int)v; break;
+        case 'n': S = (int)v; break;
+        case 'k': K = (int)v; break;
+        case 'r': R = (int)v; break;
+        case 'j': json = 1; break;
+        case 'h':
+            printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R] [--json]\n\n"
+                   "Times label propagation at 480p (features 60x107 at stride 8) with frame 0 and N ring\n"
+                   "frames as context (default N=20, K=10, R=12), for 64 and 256 feature channels unless\n"
+                   "--channels is given, and prints the median frames/s over F frames (default 5).\n");
+            return 0;
+        default: return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "hue bench track: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (n_channels == 0)
+        channels[n_channels++] = 64, channels[n_channels++] = 256;
+    hue_ctx *ctx;
+    if (hue_ctx_create(&ctx, -1)) {
+        fprintf(stderr, "hue bench track: %s\n", hue_error_message());
+        return 1;
+    }
+    int rc = 0;
+    if (json)
+        printf("{\"bench\": \"track\", \"height\": 60, \"width\": 107, \"context\": %d, \"topk\": %d, \"radius\": %d, "
+               "\"device\": \"%s\", \"propagation\": [",
+               S, K, R, hue_ctx_device(ctx)->name);
+    for (int i = 0; i < n_channels && !rc; i++) {
+        double s = time_propagation(ctx, channels[i], 60, 107, S, K, R, frames);
+        if (s < 0) {
+            fprintf(stderr, "hue bench track: %s\n", hue_error_message());
+            rc = 1;
+        } else if (json) {
+            printf("%s{\"channels\": %ld, \"fps\": %.3f, \"ms_per_frame\": %.1f}", i ? ", " : "", channels[i], 1 / s,
+                   s * 1e3);
+        } else {
+            printf("propagation, %ld channels, 60x107, N=%d K=%d R=%d: %.3f frames/s (%.0f ms per frame)\n",
+                   channels[i], S, K, R, 1 / s, s * 1e3);
+        }
+    }
+    if (json && !rc)
+        printf("]}\n");
+    if (hue_ctx_validation_errors(ctx))
+        rc = 1;
+    hue_ctx_destroy(ctx);
+    return rc;
+}
