@@ -1,21 +1,51 @@
 /* 2-D convolution as GEMM: weights [O, C*kh*kw] times the image's patch
  * columns [C*kh*kw, outH*outW], bias fused into the GEMM. Columns are built
  * by shaders/im2col.comp a chunk of images at a time, so the scratch stays
- * bounded; a 1x1, stride-1, unpadded conv multiplies the input directly. */
+ * bounded; a 1x1, stride-1, unpadded conv multiplies the input directly.
+ * Backward: d_bias sums dy; d_weight = dy x columns^T with the columns of a
+ * chunk of images side by side (one long reduction); d_input is col2im.c. */
+#include "conv_internal.h"
 #include "gemm.h"
 #include "op_common.h"
 
-#define SCRATCH_FLOATS (16ll << 20)  /* 64 MiB of columns per chunk at most */
-
 typedef struct {
-    int32_t H, W, OW, kh, kw, sh, sw, ph, pw, dh, dw, K, P, off_x, image_stride, off_col;
-    uint32_t n;
+    int32_t H, W, OW, C, kh, kw, sh, sw, ph, pw, dh, dw, off_x, image_stride, off_col, col_image, col_row;
 } im2col_push;
 
 static int pointwise(const hue_op_params *p)
 {
     return p->kernel[0] == 1 && p->kernel[1] == 1 && p->stride[0] == 1 && p->stride[1] == 1 && p->pad[0] == 0 &&
            p->pad[1] == 0;
+}
+
+/* The output is x itself times the weights: no columns needed. */
+static int direct(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p)
+{
+    return pointwise(p) && g->t[x].shape[2] == g->t[y].shape[2] && g->t[x].shape[3] == g->t[y].shape[3];
+}
+
+/* Columns of images [first, first + count) of x for an output of OH x OW,
+ * per image ([z][K][P]) or side by side ([K][z][P], wide). */
+static int record_im2col(hue_graph *g, hue_tensor x, hue_tensor cols, const hue_op_params *p, int64_t OH,
+                         int64_t OW, int64_t first, int64_t count, int wide)
+{
+    const hue_tensor_desc *d = &g->t[x];
+    int64_t C = d->shape[1], H = d->shape[2], W = d->shape[3];
+    int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
+    im2col_push push = {
+        (int32_t)H, (int32_t)W, (int32_t)OW, (int32_t)C, p->kernel[0], p->kernel[1], p->stride[0], p->stride[1],
+        p->pad[0], p->pad[1], p->dilation[0], p->dilation[1],
+        (int32_t)(hue_tensor_bind_offset(g, x) + first * C * H * W), (int32_t)(C * H * W),
+        (int32_t)hue_tensor_bind_offset(g, cols), (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
+    };
+    uint32_t ls = hue_graph_local_size(g);
+    int vec_out = OW % 4 == 0 && push.col_image % 4 == 0 && push.col_row % 4 == 0 && push.off_col % 4 == 0;
+    hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {cols, HUE_BIND_STORAGE, 1}};
+    hue_pipeline_key key = {.shader = "im2col", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
+                            .n_spec = 2, .spec = {ls, (uint32_t)vec_out}, .push_size = sizeof push};
+    uint32_t quads = (uint32_t)((OW + 3) / 4);
+    return hue_record_dispatch(g, &key, b, &push, (quads + ls - 1) / ls, (uint32_t)OH,
+                               (uint32_t)(count * C * p->kernel[0]));
 }
 
 static int record(hue_graph *g, const hue_node *n)
@@ -30,28 +60,15 @@ static int record(hue_graph *g, const hue_node *n)
         .M = O, .N = P, .K = K, .lda = K, .ldb = P, .ldc = P,
         .batch_c = O * P,
     };
-    if (pointwise(p)) {
+    if (direct(g, n->in[0], n->out, p)) {
         a.batch = N;
         a.batch_b = C * H * W;
         return hue_record_gemm(g, &a);
     }
-    int64_t chunk = g->t[n->scratch].shape[3] / (K * P);
-    uint32_t ls = hue_graph_local_size(g);
+    int64_t chunk = hue_tensor_numel(g, n->scratch) / (K * P);
     for (int64_t first = 0; first < N; first += chunk) {
         int64_t count = N - first < chunk ? N - first : chunk;
-        im2col_push push = {
-            (int32_t)H, (int32_t)W, (int32_t)OW, p->kernel[0], p->kernel[1], p->stride[0], p->stride[1],
-            p->pad[0], p->pad[1], p->dilation[0], p->dilation[1], (int32_t)K, (int32_t)P,
-            (int32_t)(hue_tensor_bind_offset(g, n->in[0]) + first * C * H * W), (int32_t)(C * H * W),
-            (int32_t)hue_tensor_bind_offset(g, n->scratch), (uint32_t)(count * K * P),
-        };
-        hue_binding b[2] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {n->scratch, HUE_BIND_STORAGE, 1}};
-        int vec_out = OW % 4 == 0 && P % 4 == 0 && push.off_col % 4 == 0;
-        hue_pipeline_key key = {.shader = "im2col", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                                .n_spec = 2, .spec = {ls, (uint32_t)vec_out}, .push_size = sizeof push};
-        uint32_t quads = (uint32_t)((OW + 3) / 4);
-        int rc = hue_record_dispatch(g, &key, b, &push, (quads + ls - 1) / ls, (uint32_t)OH,
-                                     (uint32_t)(count * C * p->kernel[0]));
+        int rc = record_im2col(g, n->in[0], n->scratch, p, OH, OW, first, count, 0);
         if (rc)
             return rc;
         a.b = n->scratch;
@@ -64,22 +81,100 @@ static int record(hue_graph *g, const hue_node *n)
     return 0;
 }
 
-static const hue_op_impl impl = {"conv2d", record, NULL};
-
-hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias, const int stride[2],
-                         const int pad[2], const int dilation[2])
+/* d_bias = dy summed over N, H, W; d_weight from the wide dy; d_input by
+ * col2im, also from the wide dy when it exists (it has to for d_weight). */
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
-    hue_tensor in[3] = {x, w, bias};
-    int n_in = bias >= 0 ? 3 : 2;
+    hue_tensor x = n->in[0], w = n->in[1], bias = n->p.has_bias ? n->in[2] : -1;
+    hue_op_params p = n->p;
+    p.out_size[0] = g->t[n->out].shape[2];
+    p.out_size[1] = g->t[n->out].shape[3];
+    if (bias >= 0 && hue_tensor_needs_grad(g, bias))
+        hue_grad_accumulate(g, bias, hue_reduce(g, HUE_REDUCE_SUM, G, 0xd));
+    hue_tensor wide = -1;
+    if (hue_tensor_needs_grad(g, w)) {
+        wide = hue_conv_widen(g, G);
+        hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, x, wide, g->t[w].shape, &p));
+    }
+    if (hue_tensor_needs_grad(g, x)) {
+        int use_wide = wide >= 0 && !direct(g, x, n->out, &p);
+        hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, use_wide ? wide : G, use_wide, w, -1, g->t[x].shape, &p,
+                                                        "conv2d_dx"));
+    }
+    return g->error;
+}
+
+static const hue_op_impl impl = {"conv2d", record, backward};
+
+int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t z_per_image,
+                       int64_t cols_per_image)
+{
+    const hue_device_info *info = &g->ctx->info;
+    int64_t limit = HUE_CONV_SCRATCH_FLOATS;
+    if ((int64_t)info->max_storage_buffer_range / 4 < limit)
+        limit = info->max_storage_buffer_range / 4;
+    if (per_image > limit)
+        return hue_graph_fail(g, HUE_ELIMIT,
+                              "%s: the patch columns of one image of %s (%lld MiB) exceed the %lld MiB hue allows "
+                              "per dispatch on this device",
+                              op, g->t[x].name, (long long)(per_image >> 18), (long long)(limit >> 18));
+    int64_t chunk = limit / per_image < g->t[x].shape[0] ? limit / per_image : g->t[x].shape[0];
+    /* the column kernels' grids have z_per_image slices per image */
+    if (chunk * z_per_image > info->max_workgroup_count[2])
+        chunk = info->max_workgroup_count[2] / z_per_image;
+    /* a wide GEMM covers 4 columns per invocation, 8 or more per workgroup */
+    if (cols_per_image && chunk * cols_per_image > (int64_t)info->max_workgroup_count[0] * 32)
+        chunk = (int64_t)info->max_workgroup_count[0] * 32 / cols_per_image;
+    if (chunk < 1)
+        return hue_graph_fail(g, HUE_ELIMIT, "%s: one image of %s exceeds the device's grid", op, g->t[x].name);
+    return chunk;
+}
+
+/* Adds the node for y = conv(x, w) (+ bias) of output shape out and its
+ * column scratch. */
+static hue_tensor add_conv_node(hue_graph *g, int n_in, const hue_tensor *in, const hue_op_params *p,
+                                const int64_t *out)
+{
+    hue_tensor x = in[0];
+    hue_tensor y = hue_graph_new_tensor(g, 4, out, "conv2d");
+    if (y < 0 || check_int32(g, "conv2d", y) || check_int32(g, "conv2d", x))
+        return g->error;
+    hue_graph_add_node(g, &impl, n_in, in, y, p);
+    if (!direct(g, x, y, p)) {
+        int64_t C = g->t[x].shape[1];
+        int64_t per_image = C * p->kernel[0] * p->kernel[1] * out[2] * out[3];
+        int64_t chunk = hue_conv_chunk(g, "conv2d", x, per_image, C * p->kernel[0], 0);
+        if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
+            return g->error;
+    }
+    return y;
+}
+
+static int check_conv_operands(hue_graph *g, int n_in, const hue_tensor *in)
+{
     if (hue_graph_check_inputs(g, "conv2d", n_in, in))
         return g->error;
-    const hue_tensor_desc *dx = &g->t[x], *dw = &g->t[w];
+    const hue_tensor_desc *dx = &g->t[in[0]], *dw = &g->t[in[1]];
     if (dx->ndim != 4 || dw->ndim != 4)
         return hue_graph_fail(g, HUE_EINVAL, "conv2d: input %s and weight %s must be 4-D (NCHW, OIHW)", dx->name,
                               dw->name);
     if (dw->shape[1] != dx->shape[1])
         return hue_graph_fail(g, HUE_EINVAL, "conv2d: weight %s expects %lld input channels, %s has %lld", dw->name,
                               (long long)dw->shape[1], dx->name, (long long)dx->shape[1]);
+    for (int k = 0; k < n_in; k++)
+        if (!hue_tensor_is_contiguous(g, in[k]))
+            return hue_graph_fail(g, HUE_EINVAL, "conv2d: %s is not contiguous", g->t[in[k]].name);
+    return 0;
+}
+
+hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias, const int stride[2],
+                         const int pad[2], const int dilation[2])
+{
+    hue_tensor in[3] = {x, w, bias};
+    int n_in = bias >= 0 ? 3 : 2;
+    if (check_conv_operands(g, n_in, in))
+        return g->error;
+    const hue_tensor_desc *dx = &g->t[x], *dw = &g->t[w];
     if (bias >= 0 && hue_tensor_numel(g, bias) != dw->shape[0])
         return hue_graph_fail(g, HUE_EINVAL, "conv2d: bias %s has %lld values for %lld filters", g->t[bias].name,
                               (long long)hue_tensor_numel(g, bias), (long long)dw->shape[0]);
@@ -87,9 +182,6 @@ hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bi
         if (stride[i] < 1 || pad[i] < 0 || dilation[i] < 1)
             return hue_graph_fail(g, HUE_EINVAL, "conv2d: stride %d, pad %d, dilation %d (need >= 1, >= 0, >= 1)",
                                   stride[i], pad[i], dilation[i]);
-    for (int k = 0; k < n_in; k++)
-        if (!hue_tensor_is_contiguous(g, in[k]))
-            return hue_graph_fail(g, HUE_EINVAL, "conv2d: %s is not contiguous", g->t[in[k]].name);
     hue_op_params p = {.has_bias = bias >= 0};
     int64_t out[4] = {dx->shape[0], dw->shape[0], 0, 0};
     for (int i = 0; i < 2; i++) {
@@ -101,32 +193,7 @@ hue_tensor hue_conv2d_ex(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bi
             return hue_graph_fail(g, HUE_EINVAL, "conv2d: a kernel spanning %lld does not fit %s (size %lld, pad %d)",
                                   (long long)span, dx->name, (long long)dx->shape[2 + i], pad[i]);
     }
-    hue_tensor y = hue_graph_new_tensor(g, 4, out, "conv2d");
-    if (y < 0 || check_int32(g, "conv2d", y) || check_int32(g, "conv2d", x))
-        return g->error;
-    hue_graph_add_node(g, &impl, n_in, in, y, &p);
-    if (!pointwise(&p)) {
-        int64_t per_image = dx->shape[1] * p.kernel[0] * p.kernel[1] * out[2] * out[3];
-        int64_t limit = SCRATCH_FLOATS;
-        if ((int64_t)g->ctx->info.max_storage_buffer_range / 4 < limit)
-            limit = g->ctx->info.max_storage_buffer_range / 4;
-        if (per_image > limit)
-            return hue_graph_fail(g, HUE_ELIMIT,
-                                  "conv2d: the patch columns of one image of %s (%lld MiB) exceed the %lld MiB "
-                                  "hue allows per dispatch on this device",
-                                  dx->name, (long long)(per_image >> 18), (long long)(limit >> 18));
-        int64_t chunk = limit / per_image < dx->shape[0] ? limit / per_image : dx->shape[0];
-        /* im2col's grid has one z per (image, channel, ky): keep it within the device limit */
-        int64_t kk = dx->shape[1] * p.kernel[0];
-        if (chunk * kk > g->ctx->info.max_workgroup_count[2])
-            chunk = g->ctx->info.max_workgroup_count[2] / kk;
-        if (chunk < 1)
-            return hue_graph_fail(g, HUE_ELIMIT, "conv2d: %lld input channels x %dx%d kernel exceed the device's grid",
-                                  (long long)dx->shape[1], p.kernel[0], p.kernel[1]);
-        if (hue_graph_scratch(g, chunk * per_image) < 0)
-            return g->error;
-    }
-    return y;
+    return add_conv_node(g, n_in, in, &p, out);
 }
 
 hue_tensor hue_conv2d(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias, int stride, int pad, int dilation)
@@ -135,56 +202,190 @@ hue_tensor hue_conv2d(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias,
     return hue_conv2d_ex(g, x, w, bias, s, p, d);
 }
 
+hue_tensor hue_conv2d_sized(hue_graph *g, hue_tensor x, hue_tensor w, const hue_op_params *p)
+{
+    hue_tensor in[2] = {x, w};
+    if (check_conv_operands(g, 2, in))
+        return g->error;
+    hue_op_params q = *p;
+    q.has_bias = 0;
+    int64_t out[4] = {g->t[x].shape[0], g->t[w].shape[0], p->out_size[0], p->out_size[1]};
+    for (int i = 0; i < 2; i++) {
+        int64_t span = (int64_t)p->dilation[i] * (p->kernel[i] - 1) + 1;
+        int64_t natural = (g->t[x].shape[2 + i] + 2 * p->pad[i] - span) / p->stride[i] + 1;
+        if (p->out_size[i] < 1 || p->out_size[i] > natural || g->t[x].shape[2 + i] + 2 * p->pad[i] < span)
+            return hue_graph_fail(g, HUE_EINVAL, "conv2d: output size %lld does not fit %s (size %lld)",
+                                  (long long)p->out_size[i], g->t[x].name, (long long)g->t[x].shape[2 + i]);
+    }
+    return add_conv_node(g, 2, in, &q, out);
+}
+
+/* ---- weight gradient ---- */
+
+static int record_weight_grad(hue_graph *g, const hue_node *n)
+{
+    const hue_op_params *p = &n->p;
+    hue_tensor x = n->in[0], dy = n->in[1];
+    int64_t N = g->t[x].shape[0], C = g->t[x].shape[1], O = g->t[n->out].shape[0];
+    int64_t OH = p->out_size[0], OW = p->out_size[1], K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
+    int64_t chunk = hue_tensor_numel(g, n->scratch) / (K * P);
+    for (int64_t first = 0; first < N; first += chunk) {
+        int64_t count = N - first < chunk ? N - first : chunk;
+        int rc = record_im2col(g, x, n->scratch, p, OH, OW, first, count, 1);
+        if (rc)
+            return rc;
+        /* dW [O, K] (+)= dy[:, chunk] [O, count*P] x cols^T */
+        hue_gemm_args a = {
+            .a = dy, .b = n->scratch, .c = n->out, .bias = -1, .trans_b = 1,
+            .M = O, .N = K, .K = count * P, .batch = 1,
+            .lda = N * P, .ldb = count * P, .ldc = K, .off_a = first * P,
+            .accumulate = first > 0,
+        };
+        if ((rc = hue_record_gemm(g, &a)))
+            return rc;
+    }
+    return 0;
+}
+
+static const hue_op_impl weight_grad_impl = {"conv2d_dw", record_weight_grad, NULL};
+
+hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide, const int64_t *w_shape,
+                                  const hue_op_params *p)
+{
+    hue_tensor in[2] = {x, dy_wide};
+    if (hue_graph_check_inputs(g, "conv2d_dw", 2, in))
+        return g->error;
+    int64_t N = g->t[x].shape[0], C = g->t[x].shape[1], P = p->out_size[0] * p->out_size[1];
+    if (hue_tensor_numel(g, dy_wide) != w_shape[0] * N * P || w_shape[1] != C)
+        return hue_graph_fail(g, HUE_EINVAL, "conv2d_dw: gradient %s does not match %s", g->t[dy_wide].name,
+                              g->t[x].name);
+    hue_tensor dw = hue_graph_new_tensor(g, 4, w_shape, "conv2d_dw");
+    if (dw < 0)
+        return dw;
+    hue_graph_add_node(g, &weight_grad_impl, 2, in, dw, p);
+    int64_t per_image = C * p->kernel[0] * p->kernel[1] * P;
+    int64_t chunk = hue_conv_chunk(g, "conv2d_dw", x, per_image, C * p->kernel[0], P);
+    if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
+        return g->error;
+    return dw;
+}
+
+hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy)
+{
+    if (hue_graph_check_inputs(g, "conv2d", 1, &dy))
+        return g->error;
+    const hue_tensor_desc *d = &g->t[dy];
+    int64_t N = d->shape[0], O = d->shape[1], P = d->shape[2] * d->shape[3];
+    int64_t flat[3] = {N, O, P}, wide[2] = {O, N * P};
+    hue_tensor t = hue_reshape(g, dy, 3, flat);
+    if (N > 1) {
+        static const int perm[3] = {1, 0, 2};
+        t = hue_permute(g, t, perm);
+    }
+    return hue_reshape(g, t, 2, wide);
+}
+
 /* ---- plain-C reference ---- */
+
+typedef struct {
+    int64_t N, C, H, W, O, OH, OW;
+    int kh, kw;
+} conv_dims;
+
+static conv_dims dims_of(const hue_host_tensor *in, const hue_op_params *p)
+{
+    const hue_host_tensor *x = &in[0], *w = &in[1];
+    conv_dims d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], w->shape[0], 0, 0,
+                   (int)w->shape[2], (int)w->shape[3]};
+    d.OH = (d.H + 2 * p->pad[0] - (int64_t)p->dilation[0] * (d.kh - 1) - 1) / p->stride[0] + 1;
+    d.OW = (d.W + 2 * p->pad[1] - (int64_t)p->dilation[1] * (d.kw - 1) - 1) / p->stride[1] + 1;
+    return d;
+}
 
 static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
 {
     const hue_host_tensor *x = &in[0], *w = &in[1];
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3], O = w->shape[0];
-    int kh = (int)w->shape[2], kw = (int)w->shape[3];
-    int64_t OH = (H + 2 * p->pad[0] - (int64_t)p->dilation[0] * (kh - 1) - 1) / p->stride[0] + 1;
-    int64_t OW = (W + 2 * p->pad[1] - (int64_t)p->dilation[1] * (kw - 1) - 1) / p->stride[1] + 1;
-    int64_t shape[4] = {N, O, OH, OW};
+    conv_dims d = dims_of(in, p);
+    int64_t shape[4] = {d.N, d.O, d.OH, d.OW};
     if (hue_host_alloc(out, 4, shape))
         return HUE_ENOMEM;
-    for (int64_t n = 0; n < N; n++)
-        for (int64_t o = 0; o < O; o++)
-            for (int64_t oy = 0; oy < OH; oy++)
-                for (int64_t ox = 0; ox < OW; ox++) {
+    for (int64_t n = 0; n < d.N; n++)
+        for (int64_t o = 0; o < d.O; o++)
+            for (int64_t oy = 0; oy < d.OH; oy++)
+                for (int64_t ox = 0; ox < d.OW; ox++) {
                     double s = p->has_bias ? in[2].data[o] : 0;
-                    for (int64_t c = 0; c < C; c++)
-                        for (int ky = 0; ky < kh; ky++)
-                            for (int kx = 0; kx < kw; kx++) {
+                    for (int64_t c = 0; c < d.C; c++)
+                        for (int ky = 0; ky < d.kh; ky++)
+                            for (int kx = 0; kx < d.kw; kx++) {
                                 int64_t iy = oy * p->stride[0] - p->pad[0] + ky * p->dilation[0];
                                 int64_t ix = ox * p->stride[1] - p->pad[1] + kx * p->dilation[1];
-                                if (iy < 0 || iy >= H || ix < 0 || ix >= W)
+                                if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W)
                                     continue;
-                                s += (double)x->data[((n * C + c) * H + iy) * W + ix] *
-                                     w->data[((o * C + c) * kh + ky) * kw + kx];
+                                s += x->data[((n * d.C + c) * d.H + iy) * d.W + ix] *
+                                     w->data[((o * d.C + c) * d.kh + ky) * d.kw + kx];
                             }
-                    out->data[((n * O + o) * OH + oy) * OW + ox] = s;
+                    out->data[((n * d.O + o) * d.OH + oy) * d.OW + ox] = s;
                 }
     return 0;
 }
 
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    const hue_host_tensor *x = &in[0], *w = &in[1];
+    conv_dims d = dims_of(in, p);
+    for (int k = 0; k < 3; k++) {
+        if (hue_host_alloc(&grad_in[k], in[k].ndim, in[k].shape))
+            return HUE_ENOMEM;
+        memset(grad_in[k].data, 0, sizeof(double) * (size_t)hue_host_numel(&in[k]));
+    }
+    double *dx = grad_in[0].data, *dw = grad_in[1].data, *db = grad_in[2].data;
+    for (int64_t n = 0; n < d.N; n++)
+        for (int64_t o = 0; o < d.O; o++)
+            for (int64_t oy = 0; oy < d.OH; oy++)
+                for (int64_t ox = 0; ox < d.OW; ox++) {
+                    double G = grad_out->data[((n * d.O + o) * d.OH + oy) * d.OW + ox];
+                    if (p->has_bias)
+                        db[o] += G;
+                    for (int64_t c = 0; c < d.C; c++)
+                        for (int ky = 0; ky < d.kh; ky++)
+                            for (int kx = 0; kx < d.kw; kx++) {
+                                int64_t iy = oy * p->stride[0] - p->pad[0] + ky * p->dilation[0];
+                                int64_t ix = ox * p->stride[1] - p->pad[1] + kx * p->dilation[1];
+                                if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W)
+                                    continue;
+                                int64_t xi = ((n * d.C + c) * d.H + iy) * d.W + ix;
+                                int64_t wi = ((o * d.C + c) * d.kh + ky) * d.kw + kx;
+                                dx[xi] += G * w->data[wi];
+                                dw[wi] += G * x->data[xi];
+                            }
+                }
+    return 0;
+}
+
+/* Sizes not divisible by 4 or 8, size-1 dimensions, strided, dilated,
+ * rectangular kernels, pads and strides, 1x1 ones, and two large ones (the
+ * largest past the sweep's size for central differences, to keep it fast). */
 static void make_case(int i, hue_op_case *c)
 {
-    static const int cases[][12] = {
-        /* N, C, H, W, O, kh, kw, stride, pad, dilation, bias, stride_w */
-        {1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1}, {2, 3, 9, 7, 5, 3, 3, 1, 1, 1, 1, 1},
-        {1, 4, 13, 11, 6, 3, 3, 2, 1, 1, 1, 2}, {2, 5, 10, 10, 7, 1, 1, 1, 0, 1, 1, 1},
-        {1, 3, 17, 15, 4, 5, 3, 1, 2, 1, 1, 1}, {1, 2, 12, 12, 3, 3, 3, 1, 2, 2, 0, 1},
-        {3, 7, 8, 9, 9, 7, 7, 2, 3, 1, 1, 1},   {2, 16, 21, 19, 24, 3, 3, 1, 1, 1, 1, 1},
-        {1, 3, 64, 64, 16, 7, 7, 2, 3, 1, 0, 2}, {4, 32, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1},
-        {2, 8, 15, 15, 8, 1, 1, 2, 0, 1, 1, 2},
+    static const int cases[][14] = {
+        /* N, C, H, W, O, kh, kw, stride, pad, dilation, bias, stride_w, pad_w, dilation_w */
+        {1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 0, 1},    {2, 3, 9, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 4, 13, 11, 6, 3, 3, 2, 1, 1, 1, 2, 1, 1},  {2, 5, 10, 10, 7, 1, 1, 1, 0, 1, 1, 1, 0, 1},
+        {1, 3, 17, 15, 4, 5, 3, 1, 2, 1, 1, 1, 2, 1},  {1, 2, 12, 12, 3, 3, 3, 1, 2, 2, 0, 1, 2, 2},
+        {3, 7, 8, 9, 9, 7, 7, 2, 3, 1, 1, 1, 3, 1},    {2, 16, 21, 19, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {1, 3, 64, 64, 16, 7, 7, 2, 3, 1, 0, 2, 3, 1}, {4, 16, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+        {2, 8, 15, 15, 8, 1, 1, 2, 0, 1, 1, 2, 0, 1},  {2, 3, 19, 14, 5, 3, 3, 2, 2, 2, 1, 2, 2, 2},
+        {3, 4, 11, 13, 6, 3, 2, 2, 1, 2, 1, 1, 0, 3},  {5, 6, 9, 9, 7, 1, 1, 1, 0, 1, 0, 1, 0, 1},
+        {2, 2, 1, 9, 3, 1, 3, 1, 0, 1, 1, 2, 1, 1},
     };
     const int *k = cases[i];
     c->ndim[0] = 4, c->shape[0][0] = k[0], c->shape[0][1] = k[1], c->shape[0][2] = k[2], c->shape[0][3] = k[3];
     c->ndim[1] = 4, c->shape[1][0] = k[4], c->shape[1][1] = k[1], c->shape[1][2] = k[5], c->shape[1][3] = k[6];
     c->ndim[2] = 1, c->shape[2][0] = k[4];
     c->p.stride[0] = k[7], c->p.stride[1] = k[11];
-    c->p.pad[0] = c->p.pad[1] = k[8];
-    c->p.dilation[0] = c->p.dilation[1] = k[9];
+    c->p.pad[0] = k[8], c->p.pad[1] = k[12];
+    c->p.dilation[0] = k[9], c->p.dilation[1] = k[13];
     c->p.has_bias = k[10];
 }
 
@@ -193,4 +394,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_conv2d_ex(g, in[0], in[1], p->has_bias ? in[2] : -1, p->stride, p->pad, p->dilation);
 }
 
-const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 11, .make_case = make_case, .build = build, .reference = reference, .input_lo = -1, .input_hi = 1, .tolerance = 1e-5};
+const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 15, .make_case = make_case,
+                                    .build = build, .reference = reference, .input_lo = -1, .input_hi = 1,
+                                    .tolerance = 1e-5, .grad_mask = 7, .reference_backward = reference_backward,
+                                    .grad_tolerance = 1e-5};

@@ -1,0 +1,41 @@
+/* The pieces of a convolution's gradient, shared by conv2d.c (its backward)
+ * and conv_transpose.c (whose forward is conv2d's input gradient).
+ *
+ * All take the conv2d geometry in p: kernel, stride, pad, dilation (h, w)
+ * and out_size = the conv2d output's (OH, OW). "Wide" dy is the output
+ * gradient laid out [O, N * OH * OW] (images side by side), which lets one
+ * GEMM reduce over images and pixels together: deep layers have few pixels
+ * per image, and a GEMM per image would leave most SIMD lanes idle. */
+#ifndef HUE_CONV_INTERNAL_H
+#define HUE_CONV_INTERNAL_H
+#include "graph_internal.h"
+
+/* Columns a chunk of images may take (floats): bounds every conv scratch. */
+#define HUE_CONV_SCRATCH_FLOATS (16ll << 20)
+
+/* conv2d of x [N, C, H, W] by w [O, C, kh, kw] (no bias) into an output of
+ * spatial size p->out_size, which may be smaller than the natural one (the
+ * extra rows and columns are not computed). */
+hue_tensor hue_conv2d_sized(hue_graph *g, hue_tensor x, hue_tensor w, const hue_op_params *p);
+
+/* dy [N, O, OH, OW] as wide [O, N * OH * OW]. */
+hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy);
+
+/* d(loss)/dw [O, C, kh, kw] (w_shape) of a conv2d of x, given wide dy. */
+hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide, const int64_t *w_shape,
+                                  const hue_op_params *p);
+
+/* d(loss)/dx [N, C, H, W] (x_shape) of a conv2d with weight w, given dy
+ * (wide or [N, O, OH, OW]); bias >= 0 adds bias[c], as the transposed
+ * convolution does. name names the result. */
+hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tensor w, hue_tensor bias,
+                                 const int64_t *x_shape, const hue_op_params *p, const char *name);
+
+/* How many images of per_image floats of columns one chunk may hold, given
+ * a grid z of z_per_image per image and a GEMM of cols_per_image columns
+ * per image (0: not wide); at least 1, or a graph error (<0) when one image
+ * does not fit. */
+int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t z_per_image,
+                       int64_t cols_per_image);
+
+#endif

@@ -1,0 +1,62 @@
+#version 450
+// Bilinear resize's input gradient, as a gather: input pixel (iy, ix) sums
+// dy[oy][ox] * wy(oy) * wx(ox) over the outputs whose taps reach it, with
+// the weights recomputed exactly as shaders/resize.comp computes them (same
+// fp32 expressions), so this is the forward's transpose for up- and
+// down-sampling alike. Candidate outputs come from inverting the coordinate
+// map with a margin; the exact test discards the extra ones. The grid is
+// (ix, iy, plane): the vertical weights are uniform in a workgroup.
+layout(local_size_x_id = 0) in;
+
+layout(binding = 0) uniform samplerBuffer G;   // d(loss)/d(output)
+layout(std430, binding = 1) writeonly buffer DX { float dx[]; };
+
+layout(push_constant) uniform Push {
+    int H, W, OH, OW;
+    float scale_h, scale_w;   // in / out, as the forward
+    int off_g, off_dx;
+} p;
+
+// The weight of input index i in output index o along an axis of n inputs.
+float weight(int o, int i, float scale, int n)
+{
+    float s = max((float(o) + 0.5) * scale - 0.5, 0.0);
+    int i0 = min(int(s), n - 1), i1 = min(i0 + 1, n - 1);
+    float l = s - float(i0);
+    return (i0 == i ? 1.0 - l : 0.0) + (i1 == i ? l : 0.0);
+}
+
+// Outputs whose taps may reach input i: those with source coordinate in
+// [i - 1, i + 1), widened by one on each side; the last input also takes
+// every output mapped past it.
+ivec2 candidates(int i, float scale, int n, int out_n)
+{
+    int lo = int(floor((float(i) - 0.5) / scale - 0.5)) - 1;
+    int hi = i == n - 1 ? out_n - 1 : int(ceil((float(i) + 1.5) / scale - 0.5)) + 1;
+    return ivec2(max(lo, 0), min(hi, out_n - 1));
+}
+
+void main()
+{
+    int ix = int(gl_GlobalInvocationID.x);
+    int iy = int(gl_WorkGroupID.y);
+    int plane = int(gl_WorkGroupID.z);
+    if (ix >= p.W)
+        return;
+    ivec2 ry = candidates(iy, p.scale_h, p.H, p.OH), rx = candidates(ix, p.scale_w, p.W, p.OW);
+    int gbase = p.off_g + plane * p.OH * p.OW;
+    float acc = 0.0;
+    for (int oy = ry.x; oy <= ry.y; oy++) {
+        float wy = weight(oy, iy, p.scale_h, p.H);
+        if (wy == 0.0)
+            continue;
+        float row = 0.0;
+        for (int ox = rx.x; ox <= rx.y; ox++) {
+            float wx = weight(ox, ix, p.scale_w, p.W);
+            if (wx != 0.0)
+                row += wx * texelFetch(G, gbase + oy * p.OW + ox).x;
+        }
+        acc += wy * row;
+    }
+    dx[p.off_dx + (plane * p.H + iy) * p.W + ix] = acc;
+}
