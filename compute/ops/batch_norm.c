@@ -1,0 +1,430 @@
+/* Batch normalisation over axis 1 of x [N, C, ...], as PyTorch's BatchNorm.
+ *
+ * The forward is two nodes: batch_norm_stats writes stats [4, C] = (mean,
+ * 1/std, scale, shift), from the batch in training (and moves the running
+ * statistics in place) or from the running statistics in eval; then
+ * batch_norm applies y = x scale + shift. The backward of that second node
+ * is the whole gradient: batch_norm_grad_stats sums G and G (x - mean) per
+ * channel into coef [5, C] = (k1, k2, k3, dgamma, dbeta), and
+ * batch_norm_dx writes dx = k1 G + k2 x + k3 (training: the batch
+ * statistics' own dependence on x included; eval: k2 = k3 = 0). dgamma and
+ * dbeta are views of coef's rows, so they cost no copy. Four dispatches per
+ * layer and step, each one pass over x (and G). */
+#include "op_common.h"
+
+enum { BN_TRAIN = 1, BN_AFFINE = 2, BN_RUNNING = 4 };  /* p.kind */
+enum { MODE_TRAIN, MODE_EVAL, MODE_GRAD_TRAIN, MODE_GRAD_EVAL };  /* batch_norm_stats.comp */
+
+typedef struct {
+    int32_t N, C, HWu, off_x, off_g, off_gamma, off_beta, off_rm, off_rv, off_stats, off_coef, step_n, step_h;
+    float eps, momentum, count;
+} stats_push;
+
+typedef struct {
+    int32_t C, HWu;
+    uint32_t units;
+    int32_t off_u, off_v, off_y, off_a, off_b, off_d;
+} apply_push;
+
+/* x as [N, C, HW]. */
+static void dims(const hue_graph *g, hue_tensor x, int64_t *N, int64_t *C, int64_t *HW)
+{
+    *N = hue_tensor_dim(g, x, 0);
+    *C = hue_tensor_dim(g, x, 1);
+    *HW = hue_tensor_numel(g, x) / (*N * *C);
+}
+
+/* Planes are fetched as vec4 when each holds whole vec4s that start on
+ * 16-byte boundaries. */
+static int vec_ok(const hue_graph *g, int64_t HW, int n, const hue_tensor *ts)
+{
+    if (HW % 4)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (hue_tensor_bind_offset(g, ts[i]) % 4)
+            return 0;
+    return 1;
+}
+
+/* One batch_norm_stats.comp dispatch; in holds x (and G), the rest as
+ * named, with small placeholders where a mode reads nothing. */
+static int record_stats_kernel(hue_graph *g, const hue_node *n, int mode, hue_tensor x, hue_tensor G,
+                               hue_tensor stats, hue_tensor coef)
+{
+    int flags = n->p.kind, affine = flags & BN_AFFINE, running = flags & BN_RUNNING;
+    int64_t N, C, HW;
+    dims(g, x, &N, &C, &HW);
+    hue_tensor xg[2] = {x, G};
+    int vec = mode != MODE_EVAL && vec_ok(g, HW, 2, xg);
+    int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1;
+    uint32_t ls = hue_graph_local_size(g);
+    hue_tensor gamma = affine ? n->in[1] : stats, beta = affine ? n->in[2] : stats;
+    hue_tensor rm = running ? n->in[3] : stats, rv = running ? n->in[4] : stats;
+    int grad = mode >= MODE_GRAD_TRAIN;
+    stats_push push = {
+        (int32_t)N, (int32_t)C, (int32_t)HWu,
+        (int32_t)(hue_tensor_bind_offset(g, x) / unit), (int32_t)(hue_tensor_bind_offset(g, G) / unit),
+        (int32_t)hue_tensor_bind_offset(g, gamma), (int32_t)hue_tensor_bind_offset(g, beta),
+        (int32_t)hue_tensor_bind_offset(g, rm), (int32_t)hue_tensor_bind_offset(g, rv),
+        (int32_t)hue_tensor_bind_offset(g, stats), (int32_t)hue_tensor_bind_offset(g, coef),
+        (int32_t)(ls / HWu), (int32_t)(ls % HWu), n->p.eps, n->p.momentum, (float)(N * HW),
+    };
+    int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    int update = mode == MODE_TRAIN && running;
+    hue_pipeline_key key = {.shader = "batch_norm_stats", .n_bindings = 8,
+                            .kinds = {(unsigned char)kind, (unsigned char)kind},
+                            .n_spec = 5, .spec = {ls, (uint32_t)mode, (uint32_t)vec, (uint32_t)!!affine,
+                                                  (uint32_t)update},
+                            .push_size = sizeof push};
+    hue_binding b[8] = {
+        {x, (unsigned char)kind, 0}, {G, (unsigned char)kind, 0},
+        {gamma, HUE_BIND_STORAGE, 0}, {beta, HUE_BIND_STORAGE, 0},
+        {rm, HUE_BIND_STORAGE, (unsigned char)update}, {rv, HUE_BIND_STORAGE, (unsigned char)update},
+        {stats, HUE_BIND_STORAGE, (unsigned char)!grad}, {coef, HUE_BIND_STORAGE, (unsigned char)grad},
+    };
+    uint32_t groups = mode == MODE_EVAL ? (uint32_t)((C + ls - 1) / ls) : (uint32_t)C;
+    return hue_record_dispatch(g, &key, b, &push, groups, 1, 1);
+}
+
+/* One batch_norm_apply.comp dispatch: y = A u (+ B v) + D, rows of coef. */
+static int record_apply_kernel(hue_graph *g, hue_tensor u, hue_tensor v, int has_v, hue_tensor coef, int row_a,
+                               int row_b, int row_d, hue_tensor y)
+{
+    int64_t N, C, HW;
+    dims(g, u, &N, &C, &HW);
+    hue_tensor ts[3] = {u, v, y};
+    int vec = vec_ok(g, HW, 3, ts);
+    int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1;
+    int64_t off_c = hue_tensor_bind_offset(g, coef);
+    apply_push push = {(int32_t)C, (int32_t)HWu, (uint32_t)(N * C * HWu),
+                       (int32_t)(hue_tensor_bind_offset(g, u) / unit), (int32_t)(hue_tensor_bind_offset(g, v) / unit),
+                       (int32_t)hue_tensor_bind_offset(g, y), (int32_t)(off_c + row_a * C),
+                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C)};
+    uint32_t ls = hue_graph_local_size(g), gx, gy, gz;
+    const hue_device_info *info = &g->ctx->info;
+    /* the grid of (plane units, channel, image) where planes fill a workgroup */
+    gx = (uint32_t)((HWu + ls - 1) / ls);
+    int flat = HWu < ls || gx > info->max_workgroup_count[0] || C > info->max_workgroup_count[1] ||
+               N > info->max_workgroup_count[2];
+    if (flat) {
+        hue_grid_1d(g, push.units, ls, &gx, &gy);
+        gz = 1;
+    } else {
+        gy = (uint32_t)C;
+        gz = (uint32_t)N;
+    }
+    int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    hue_pipeline_key key = {.shader = "batch_norm_apply", .n_bindings = 4,
+                            .kinds = {(unsigned char)kind, (unsigned char)kind},
+                            .n_spec = 4, .spec = {ls, (uint32_t)vec, (uint32_t)has_v, (uint32_t)flat},
+                            .push_size = sizeof push};
+    hue_binding b[4] = {{u, (unsigned char)kind, 0}, {v, (unsigned char)kind, 0}, {coef, HUE_BIND_STORAGE, 0},
+                        {y, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, gz);
+}
+
+/* in = {x, gamma, beta, running_mean, running_var} (x where absent) */
+static int record_stats(hue_graph *g, const hue_node *n)
+{
+    int mode = n->p.kind & BN_TRAIN ? MODE_TRAIN : MODE_EVAL;
+    return record_stats_kernel(g, n, mode, n->in[0], n->in[0], n->out, n->out);
+}
+
+/* in = {x, stats, [gamma, beta]} */
+static int record_apply(hue_graph *g, const hue_node *n)
+{
+    return record_apply_kernel(g, n->in[0], n->in[0], 0, n->in[1], 2, 2, 3, n->out);
+}
+
+/* in = {G, x, stats} */
+static int record_grad_stats(hue_graph *g, const hue_node *n)
+{
+    int mode = n->p.kind & BN_TRAIN ? MODE_GRAD_TRAIN : MODE_GRAD_EVAL;
+    hue_node flags = *n;
+    flags.p.kind &= ~(BN_AFFINE | BN_RUNNING);  /* gamma and the running statistics are in stats */
+    return record_stats_kernel(g, &flags, mode, n->in[1], n->in[0], n->in[2], n->out);
+}
+
+/* in = {G, x, coef} */
+static int record_dx(hue_graph *g, const hue_node *n)
+{
+    return record_apply_kernel(g, n->in[0], n->in[1], n->p.kind & BN_TRAIN, n->in[2], 0, 1, 2, n->out);
+}
+
+static int record_nothing(hue_graph *g, const hue_node *n)
+{
+    (void)g, (void)n;
+    return 0;
+}
+
+static const hue_op_impl stats_impl = {"batch_norm_stats", record_stats, NULL};
+static const hue_op_impl grad_stats_impl = {"batch_norm_grad_stats", record_grad_stats, NULL};
+static const hue_op_impl dx_impl = {"batch_norm_dx", record_dx, NULL};
+static const hue_op_impl row_impl = {"batch_norm_grad_row", record_nothing, NULL};
+
+/* Row `row` of coef [5, C] as a [C] tensor sharing its bytes. */
+static hue_tensor row_view(hue_graph *g, hue_tensor coef, int row)
+{
+    int64_t C = hue_tensor_dim(g, coef, 1);
+    hue_tensor v = hue_graph_new_tensor(g, 1, &C, row == 3 ? "batch_norm_dgamma" : "batch_norm_dbeta");
+    if (v < 0)
+        return v;
+    g->t[v].base = g->t[coef].base;
+    g->t[v].offset = g->t[coef].offset + row * C;
+    return hue_graph_add_node(g, &row_impl, 1, &coef, v, NULL);
+}
+
+static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    hue_tensor x = n->in[0];
+    int affine = n->p.kind & BN_AFFINE;
+    int dgamma = affine && hue_tensor_needs_grad(g, n->in[2]), dbeta = affine && hue_tensor_needs_grad(g, n->in[3]);
+    int64_t N, C, HW, shape[2];
+    dims(g, x, &N, &C, &HW);
+    shape[0] = 5, shape[1] = C;
+    hue_tensor coef = hue_graph_new_tensor(g, 2, shape, "batch_norm_grad_stats");
+    if (coef < 0)
+        return coef;
+    hue_tensor in[3] = {G, x, n->in[1]};
+    if (hue_graph_add_node(g, &grad_stats_impl, 3, in, coef, &n->p) < 0)
+        return g->error;
+    if (hue_tensor_needs_grad(g, x)) {
+        hue_tensor dx = new_like(g, x, g->t[x].shape, "batch_norm_dx");
+        in[2] = coef;
+        if (dx < 0 || hue_grad_accumulate(g, x, hue_graph_add_node(g, &dx_impl, 3, in, dx, &n->p)))
+            return g->error;
+    }
+    if (dgamma)
+        hue_grad_accumulate(g, n->in[2], row_view(g, coef, 3));
+    if (dbeta)
+        hue_grad_accumulate(g, n->in[3], row_view(g, coef, 4));
+    return g->error;
+}
+
+static const hue_op_impl apply_impl = {"batch_norm", record_apply, backward};
+
+/* ---- building ---- */
+
+static int check_channels(hue_graph *g, hue_tensor t, int64_t C, const char *what, const char *xname)
+{
+    if (hue_tensor_numel(g, t) != C)
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm: %s %s has %lld values for the %lld channels of %s", what,
+                              g->t[t].name, (long long)hue_tensor_numel(g, t), (long long)C, xname);
+    if (!hue_tensor_is_contiguous(g, t))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm: %s %s is not contiguous", what, g->t[t].name);
+    return 0;
+}
+
+hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta, hue_tensor running_mean,
+                          hue_tensor running_var, int training, float momentum, float eps)
+{
+    if (hue_graph_check_inputs(g, "batch_norm", 1, &x))
+        return g->error;
+    const char *xn = g->t[x].name;
+    hue_tensor opt[4] = {gamma, beta, running_mean, running_var};
+    static const char *const what[4] = {"gamma", "beta", "running_mean", "running_var"};
+    for (int k = 0; k < 4; k++)
+        if (opt[k] >= 0 && hue_graph_check_inputs(g, "batch_norm", 1, &opt[k]))
+            return g->error;
+    if (g->t[x].ndim < 2)
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm: %s has %d dimension(s) (needs [N, C, ...])", xn,
+                              g->t[x].ndim);
+    if (!hue_tensor_is_contiguous(g, x))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm: %s is not contiguous", xn);
+    if ((gamma < 0) != (beta < 0))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm on %s: give both gamma and beta, or neither", xn);
+    if ((running_mean < 0) != (running_var < 0))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm on %s: give both running_mean and running_var, or neither",
+                              xn);
+    if (!training && running_mean < 0)
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm on %s: eval mode needs running_mean and running_var", xn);
+    int64_t N, C, HW;
+    dims(g, x, &N, &C, &HW);
+    for (int k = 0; k < 4; k++)
+        if (opt[k] >= 0 && check_channels(g, opt[k], C, what[k], xn))
+            return g->error;
+    if (training) {
+        for (int k = 2; k < 4; k++)
+            if (opt[k] >= 0 && g->t[g->t[opt[k]].base].role != HUE_ROLE_STATE)
+                return hue_graph_fail(g, HUE_EINVAL,
+                                      "batch_norm: %s %s must be a state tensor (hue_graph_state): training "
+                                      "updates it in place",
+                                      what[k], g->t[opt[k]].name);
+        if (N * HW < 2)
+            return hue_graph_fail(g, HUE_EINVAL,
+                                  "batch_norm: training needs more than one value per channel (%s has %lld)", xn,
+                                  (long long)(N * HW));
+    }
+    if (!(momentum >= 0 && momentum <= 1))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm on %s: momentum %g (needs 0 <= momentum <= 1)", xn, momentum);
+    if (!(eps > 0) || isinf(eps))
+        return hue_graph_fail(g, HUE_EINVAL, "batch_norm on %s: eps %g (needs a finite value > 0)", xn, eps);
+    if (C > g->ctx->info.max_workgroup_count[0])
+        return hue_graph_fail(g, HUE_ELIMIT, "batch_norm: %s has %lld channels, more than the device's grid (%u)", xn,
+                              (long long)C, g->ctx->info.max_workgroup_count[0]);
+    if (check_int32(g, "batch_norm", x))
+        return g->error;
+    hue_op_params p = {.kind = (training ? BN_TRAIN : 0) | (gamma >= 0 ? BN_AFFINE : 0) |
+                               (running_mean >= 0 ? BN_RUNNING : 0),
+                       .eps = eps, .momentum = momentum};
+    int64_t sshape[2] = {4, C};
+    hue_tensor stats = hue_graph_new_tensor(g, 2, sshape, "batch_norm_stats");
+    if (stats < 0)
+        return stats;
+    hue_tensor in[5] = {x, gamma >= 0 ? gamma : x, beta >= 0 ? beta : x, running_mean >= 0 ? running_mean : x,
+                        running_var >= 0 ? running_var : x};
+    if (hue_graph_add_node(g, &stats_impl, 5, in, stats, &p) < 0)
+        return g->error;
+    hue_tensor y = new_like(g, x, g->t[x].shape, "batch_norm");
+    if (y < 0)
+        return y;
+    hue_tensor ain[4] = {x, stats, gamma, beta};
+    return hue_graph_add_node(g, &apply_impl, gamma >= 0 ? 4 : 2, ain, y, &p);
+}
+
+/* ---- plain-C reference ---- */
+
+/* Per channel: mean and 1/std, from the batch or the running statistics. */
+static int host_stats(const hue_host_tensor *in, const hue_op_params *p, double **mean, double **inv)
+{
+    const hue_host_tensor *x = &in[0];
+    int64_t N = x->shape[0], C = x->shape[1], HW = hue_host_numel(x) / (N * C);
+    *mean = calloc((size_t)C, sizeof **mean);
+    *inv = calloc((size_t)C, sizeof **inv);
+    if (!*mean || !*inv)
+        return HUE_ENOMEM;
+    for (int64_t c = 0; c < C; c++) {
+        double m = 0, v = 0;
+        if (p->kind & BN_TRAIN) {
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t i = 0; i < HW; i++)
+                    m += x->data[(n * C + c) * HW + i];
+            m /= (double)(N * HW);
+            for (int64_t n = 0; n < N; n++)
+                for (int64_t i = 0; i < HW; i++) {
+                    double d = x->data[(n * C + c) * HW + i] - m;
+                    v += d * d;
+                }
+            v /= (double)(N * HW);
+        } else {
+            m = in[3].data[c];
+            v = in[4].data[c];
+        }
+        (*mean)[c] = m;
+        (*inv)[c] = 1 / sqrt(v + p->eps);
+    }
+    return 0;
+}
+
+static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
+{
+    const hue_host_tensor *x = &in[0];
+    int64_t N = x->shape[0], C = x->shape[1], HW = hue_host_numel(x) / (N * C);
+    double *mean = NULL, *inv = NULL;
+    int rc = host_stats(in, p, &mean, &inv);
+    if (rc == 0 && (rc = hue_host_alloc(out, x->ndim, x->shape)) == 0)
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t c = 0; c < C; c++)
+                for (int64_t i = 0; i < HW; i++) {
+                    int64_t e = (n * C + c) * HW + i;
+                    out->data[e] = (x->data[e] - mean[c]) * inv[c] * in[1].data[c] + in[2].data[c];
+                }
+    free(mean), free(inv);
+    return rc;
+}
+
+/* Training: dx = gamma/std (G - mean(G) - xhat mean(G xhat)); eval:
+ * dx = gamma/std G; both: dgamma = sum G xhat, dbeta = sum G. */
+static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
+                              hue_host_tensor *grad_in)
+{
+    const hue_host_tensor *x = &in[0];
+    const double *G = grad_out->data;
+    int64_t N = x->shape[0], C = x->shape[1], HW = hue_host_numel(x) / (N * C);
+    double M = (double)(N * HW), *mean = NULL, *inv = NULL;
+    int rc = host_stats(in, p, &mean, &inv);
+    for (int k = 0; k < 3 && rc == 0; k++)
+        rc = hue_host_alloc(&grad_in[k], in[k].ndim, in[k].shape);
+    for (int64_t c = 0; c < C && rc == 0; c++) {
+        double sg = 0, sgx = 0;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t i = 0; i < HW; i++) {
+                int64_t e = (n * C + c) * HW + i;
+                sg += G[e];
+                sgx += G[e] * (x->data[e] - mean[c]) * inv[c];
+            }
+        grad_in[1].data[c] = sgx;
+        grad_in[2].data[c] = sg;
+        for (int64_t n = 0; n < N; n++)
+            for (int64_t i = 0; i < HW; i++) {
+                int64_t e = (n * C + c) * HW + i;
+                double xhat = (x->data[e] - mean[c]) * inv[c], k = in[1].data[c] * inv[c];
+                grad_in[0].data[e] = p->kind & BN_TRAIN ? k * (G[e] - sg / M - xhat * sgx / M) : k * G[e];
+            }
+    }
+    free(mean), free(inv);
+    return rc;
+}
+
+/* ---- sweep cases ---- */
+
+/* [N, C] (the flat path), odd planes (scalar fetches), planes of whole
+ * vec4s, planes smaller than a workgroup, N = 1, H = 1, and a large one. */
+static const int64_t bn_shapes[][4] = {{2, 1, 0, 0}, {4, 3, 0, 0},   {2, 3, 5, 7},    {1, 5, 4, 4},
+                                       {3, 8, 9, 16}, {7, 2, 1, 33}, {64, 33, 0, 0}, {16, 64, 32, 32}};
+
+static void make_case(int i, hue_op_case *c, int n_in)
+{
+    int nd = bn_shapes[i][2] ? 4 : 2;
+    set_case_shape(c, 0, nd, bn_shapes[i]);
+    int64_t ch[1] = {bn_shapes[i][1]};
+    for (int k = 1; k < n_in; k++)
+        set_case_shape(c, k, 1, ch);
+    c->p.eps = 1e-5f;
+    c->p.momentum = 0.1f;
+    c->p.kind = BN_AFFINE | BN_RUNNING;
+}
+
+static void train_case(int i, hue_op_case *c)
+{
+    make_case(i, c, 3);
+    c->p.kind |= BN_TRAIN;
+}
+
+static void eval_case(int i, hue_op_case *c)
+{
+    make_case(i, c, 5);
+    if (i == 0)  /* eval takes a single value per channel */
+        c->shape[0][0] = 1;
+}
+
+/* Training builds its own running statistics (state); eval takes them as operands. */
+static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
+{
+    hue_tensor rm = in[3], rv = in[4];
+    if (p->kind & BN_TRAIN) {
+        int64_t C = hue_tensor_dim(g, in[0], 1);
+        rm = hue_graph_state(g, "running_mean", 1, &C);
+        rv = hue_graph_state(g, "running_var", 1, &C);
+    }
+    return hue_batch_norm(g, in[0], in[1], in[2], rm, rv, p->kind & BN_TRAIN, p->momentum, p->eps);
+}
+
+/* Running variances are positive. */
+static void eval_fill(int k, hue_host_tensor *in, const hue_op_params *p)
+{
+    (void)p;
+    if (k == 4)
+        for (int64_t i = 0; i < hue_host_numel(&in[4]); i++)
+            in[4].data[i] = 0.1 + fabs(in[4].data[i]);
+}
+
+const hue_op_entry hue_op_batch_norm = {.name = "batch_norm", .n_in = 3, .n_cases = 8, .make_case = train_case,
+                                        .build = build, .reference = reference, .input_lo = -2, .input_hi = 2,
+                                        .tolerance = 1e-5, .grad_mask = 7, .reference_backward = reference_backward,
+                                        .grad_tolerance = 1e-5};
+const hue_op_entry hue_op_batch_norm_eval = {.name = "batch_norm_eval", .n_in = 5, .n_cases = 8,
+                                             .make_case = eval_case, .build = build, .reference = reference,
+                                             .input_lo = -2, .input_hi = 2, .tolerance = 1e-5, .grad_mask = 7,
+                                             .reference_backward = reference_backward, .grad_tolerance = 1e-5,
+                                             .fill_input = eval_fill};

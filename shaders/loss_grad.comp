@@ -1,0 +1,79 @@
+#version 450
+// Gradients of the losses of shaders/loss.comp, times the incoming gradient
+// g[0] and a scale from the host (the mean's 1/count, a sign). KIND:
+// 0 MSE: s (a - b); 1 BCE, logits: s (sigmoid(x) - t); 2 BCE, targets:
+// s x; 3 cross-entropy with class ids, one invocation per position:
+// s w[t] / total (softmax_c - [c == t]), total = the counted weights
+// (total[0]); 4 soft cross-entropy, logits: s (softmax_c sum(t) - t_c);
+// 5 soft cross-entropy, targets: s (logsumexp - x_c).
+layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const int KIND = 0;
+layout(constant_id = 2) const bool HAS_WEIGHT = false;
+
+layout(binding = 0) uniform samplerBuffer A;    // a, logits
+layout(binding = 1) uniform samplerBuffer B;    // b, targets, class ids
+layout(std430, binding = 2) readonly buffer W { float weight[]; };
+layout(std430, binding = 3) readonly buffer G { float g[]; };
+layout(std430, binding = 4) readonly buffer T { float total[]; };
+layout(std430, binding = 5) writeonly buffer Y { float y[]; };
+
+layout(push_constant) uniform Push {
+    int n;                  // elements, or positions (kinds 3 to 5)
+    int C, HW;
+    int off_a, off_b, off_w, off_g, off_t, off_y;
+    int ignore_index;
+    float scale;
+} p;
+
+void main()
+{
+    uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    if (i >= uint(p.n))
+        return;
+    int u = int(i);
+    float s = p.scale * g[p.off_g];
+    if (KIND <= 2) {
+        float a = texelFetch(A, p.off_a + u).x, b = texelFetch(B, p.off_b + u).x;
+        y[p.off_y + u] = KIND == 0 ? s * (a - b) : KIND == 1 ? s * (1.0 / (1.0 + exp(-a)) - b) : s * a;
+        return;
+    }
+    int n = u / p.HW, hw = u - n * p.HW;
+    int row = n * p.C * p.HW + hw;
+    int base = p.off_a + row, dst = p.off_y + row;
+    int t = 0;
+    if (KIND == 3) {
+        t = int(floor(texelFetch(B, p.off_b + u).x + 0.5));
+        if (t == p.ignore_index) {
+            for (int c = 0; c < p.C; c++)
+                y[dst + c * p.HW] = 0.0;
+            return;
+        }
+        if (t < 0 || t >= p.C) {
+            for (int c = 0; c < p.C; c++)
+                y[dst + c * p.HW] = uintBitsToFloat(0x7fc00000u);
+            return;
+        }
+        s *= (HAS_WEIGHT ? weight[p.off_w + t] : 1.0) / total[p.off_t];
+    }
+    float m = -3.402823466e38, tsum = 0.0;
+    for (int c = 0; c < p.C; c++) {
+        m = max(m, texelFetch(A, base + c * p.HW).x);
+        if (KIND == 4)
+            tsum += texelFetch(B, p.off_b + row + c * p.HW).x;
+    }
+    float e = 0.0;
+    for (int c = 0; c < p.C; c++)
+        e += exp(texelFetch(A, base + c * p.HW).x - m);
+    float inv = 1.0 / e, lse = m + log(e);
+    for (int c = 0; c < p.C; c++) {
+        float x = texelFetch(A, base + c * p.HW).x;
+        float v;
+        if (KIND == 3)
+            v = s * (exp(x - m) * inv - (c == t ? 1.0 : 0.0));
+        else if (KIND == 4)
+            v = s * (exp(x - m) * inv * tsum - texelFetch(B, p.off_b + row + c * p.HW).x);
+        else
+            v = s * (lse - x);
+        y[dst + c * p.HW] = v;
+    }
+}
