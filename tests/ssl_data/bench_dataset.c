@@ -1,0 +1,64 @@
+/* Loader throughput: images/s of one epoch of an image-folder dataset for
+ * each decoding thread count, as float NCHW and as RGB8 NHWC, with the
+ * time the consumer spent waiting. A program that prints figures (run by
+ * tests/bench/dataset_throughput.sh), not a timed test.
+ *
+ * usage: bench_dataset ROOT [SIZE [BATCH [MAX_THREADS]]]   (32, 128, 2) */
+#include "hue_dataset.h"
+#include "hue_error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_dataset ROOT [SIZE [BATCH [MAX_THREADS]]]\n");
+        return 2;
+    }
+    int size = argc > 2 ? atoi(argv[2]) : 32, batch = argc > 3 ? atoi(argv[3]) : 128;
+    int max_threads = argc > 4 ? atoi(argv[4]) : 2;
+    hue_dataset *ds;
+    if (hue_dataset_open(&ds, argv[1], NULL, NULL) < 0) {
+        fprintf(stderr, "bench_dataset: %s\n", hue_error_message());
+        return 1;
+    }
+    printf("%s: %lld images, %d classes; size %d, batch %d\n", argv[1], (long long)hue_dataset_size(ds),
+           hue_dataset_num_classes(ds), size, batch);
+    printf("%-10s %8s %12s %10s\n", "layout", "threads", "images/s", "waited");
+    for (int layout = 0; layout < 2; layout++)
+        for (int threads = 1; threads <= max_threads; threads++) {
+            hue_loader_options o = hue_loader_defaults();
+            o.batch = batch, o.size = size, o.layout = layout, o.threads = threads, o.epochs = 1;
+            o.pad_crop = size / 8, o.flip = 1;
+            hue_loader *l;
+            if (hue_loader_create(&l, ds, &o) < 0) {
+                fprintf(stderr, "bench_dataset: %s\n", hue_error_message());
+                return 1;
+            }
+            double t0 = now_s();
+            long long images = 0;
+            hue_batch b;
+            int r;
+            while ((r = hue_loader_next(l, &b)) == 1)
+                images += b.count;
+            double dt = now_s() - t0;
+            if (r < 0) {
+                fprintf(stderr, "bench_dataset: %s\n", hue_error_message());
+                return 1;
+            }
+            printf("%-10s %8d %12.0f %9.0f%%\n", layout ? "u8 NHWC" : "f32 NCHW", threads, images / dt,
+                   100 * hue_loader_wait_seconds(l) / dt);
+            hue_loader_destroy(l);
+        }
+    hue_dataset_close(ds);
+    return 0;
+}
