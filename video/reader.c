@@ -40,6 +40,7 @@ struct hue_video {
     int scaled_w, scaled_h; /* sws output, before rotation */
     uint8_t *rotated_src;   /* padded sws output, before rotation or copy */
     uint8_t *rgb_tmp;       /* RGB frame on its way to LAB */
+    int sws_cs, sws_full;   /* colour details set on sws (cs -1 = none yet) */
     hue_split *split;       /* second thread for the LAB conversion */
     int split_tried;
 };
@@ -184,14 +185,7 @@ static void fill_info(hue_video *v, const AVStream *st)
     AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
     double tb = av_q2d(st->time_base);
     int64_t n = in->frames;
-    if (in->is_folder)
-        in->fps = v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0;
-    else if (fr.num > 0 && fr.den > 0)
-        in->fps = av_q2d(fr);
-    else if (v->pts && n > 1 && v->pts[n - 1] > v->pts[0])
-        in->fps = (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb);
-    in->duration = in->fps > 0 ? n / in->fps : 0;
-    if (v->pts && n > 2) {
+    if (v->pts && n > 2 && !in->is_folder && !v->problem) { /* a cut file has holes, not variable rate */
         int64_t lo = INT64_MAX, hi = 0;
         for (int64_t i = 1; i < n; i++) {
             int64_t d = v->pts[i] - v->pts[i - 1];
@@ -200,6 +194,16 @@ static void fill_info(hue_video *v, const AVStream *st)
         }
         in->variable_fps = hi > lo + 1 && hi > lo + lo / 100;
     }
+    /* The container's rate, unless the timestamps say it varies: then the
+     * average over the frames actually there. */
+    int from_pts = v->pts && n > 1 && v->pts[n - 1] > v->pts[0];
+    if (in->is_folder)
+        in->fps = v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0;
+    else if (fr.num > 0 && fr.den > 0 && !(in->variable_fps && from_pts))
+        in->fps = av_q2d(fr);
+    else if (from_pts)
+        in->fps = (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb);
+    in->duration = in->fps > 0 ? n / in->fps : 0;
 }
 
 static int open_input(hue_video *v, const char *path)
@@ -332,6 +336,7 @@ int hue_video_open(hue_video **out, const char *path, const hue_video_options *o
     }
     if (opt)
         v->opt = *opt;
+    v->sws_cs = -1;
     int r = open_input(v, path);
     if (r == 0)
         r = open_decoder(v);
@@ -442,8 +447,10 @@ static enum AVPixelFormat unjpeg(enum AVPixelFormat f, int *full)
 }
 
 /* Converts v->frame to RGB8 at the output size, honouring the stream's
- * colour matrix and range, then applies the display rotation. */
-static int convert_frame(hue_video *v, uint8_t *rgb)
+ * colour matrix and range, then applies the display rotation. With rgb
+ * NULL the frame stays in an internal buffer: *out and *out_stride say
+ * where (rows of out_width pixels). */
+static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *out_stride)
 {
     AVFrame *f = v->frame;
     if ((long long)f->width * f->height > HUE_VIDEO_MAX_PIXELS || f->width > 32768 || f->height > 32768)
@@ -455,6 +462,7 @@ static int convert_frame(hue_video *v, uint8_t *rgb)
     int full = f->color_range == AVCOL_RANGE_JPEG;
     enum AVPixelFormat src = unjpeg((enum AVPixelFormat)f->format, &full);
     int flags = v->opt.filter == HUE_SCALE_AREA ? SWS_AREA : SWS_BILINEAR;
+    struct SwsContext *before = v->sws;
     v->sws = sws_getCachedContext(v->sws, f->width, f->height, src, sw, sh, AV_PIX_FMT_RGB24, flags, NULL, NULL, NULL);
     if (!v->sws)
         return hue_fail(HUE_ENOTSUP, "%s: cannot convert pixel format %s to RGB", v->path,
@@ -463,19 +471,33 @@ static int convert_frame(hue_video *v, uint8_t *rgb)
     if (cs == AVCOL_SPC_RGB || cs >= AVCOL_SPC_NB)
         cs = SWS_CS_DEFAULT;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(src);
-    if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3)
-        sws_setColorspaceDetails(v->sws, sws_getCoefficients(cs), full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
-                                 1 << 16, 1 << 16);
+    /* Setting the details rebuilds tables: only when something changed. */
+    if (v->sws != before || cs != v->sws_cs || full != v->sws_full) {
+        if (desc && !(desc->flags & AV_PIX_FMT_FLAG_RGB) && desc->nb_components >= 3)
+            sws_setColorspaceDetails(v->sws, sws_getCoefficients(cs), full, sws_getCoefficients(SWS_CS_DEFAULT), 1, 0,
+                                     1 << 16, 1 << 16);
+        v->sws_cs = cs, v->sws_full = full;
+    }
     /* libswscale's SIMD RGB writers round the width up to 8 pixels and skip
      * the last columns when the row stride has no room for that: scale into
      * a padded buffer unless the width is a multiple of 8. */
-    int direct = !rot && sw % 8 == 0;
+    int direct = rgb && !rot && sw % 8 == 0;
     int stride = ((sw + 7) / 8 * 8 * 3 + 63) & ~63;
     if (!direct && !v->rotated_src && !(v->rotated_src = malloc((size_t)stride * sh)))
         return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
     uint8_t *planes[4] = {direct ? rgb : v->rotated_src};
     int strides[4] = {direct ? sw * 3 : stride};
     sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
+    if (!rgb && !rot) {
+        *out = v->rotated_src, *out_stride = stride;
+        return 0;
+    }
+    if (!rgb) {
+        if (!v->rgb_tmp && !(v->rgb_tmp = malloc((size_t)ow * oh * 3)))
+            return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+        rgb = v->rgb_tmp;
+        *out = rgb, *out_stride = ow * 3;
+    }
     if (rot)
         hue_rotate_rgb8(v->rotated_src, stride, sw, sh, rot, rgb);
     else if (!direct)
@@ -498,26 +520,33 @@ static int64_t index_of_pts(const hue_video *v, int64_t t)
     return lo;
 }
 
+/* Makes v->frame the next frame: 1, or 0 at a clean end, or an error. */
+static int next_frame(hue_video *v)
+{
+    if (v->pending) {
+        v->pending = 0;
+        return 1;
+    }
+    if (v->finished)
+        return 0;
+    int r = decode_frame(v);
+    if (r != 0)
+        return r;
+    v->finished = 1;
+    if (v->problem)
+        return hue_fail(v->problem, "%s: %s", v->path, v->problem_msg);
+    if (v->next < v->info.frames)
+        return hue_fail(HUE_EFORMAT, "%s: only %lld of %lld frames could be decoded", v->path, (long long)v->next,
+                        (long long)v->info.frames);
+    return 0;
+}
+
 int hue_video_read_rgb(hue_video *v, uint8_t *rgb)
 {
-    if (!v->pending) {
-        if (v->finished)
-            return 0;
-        int r = decode_frame(v);
-        if (r < 0)
-            return r;
-        if (r == 0) {
-            v->finished = 1;
-            if (v->problem)
-                return hue_fail(v->problem, "%s: %s", v->path, v->problem_msg);
-            if (v->next < v->info.frames)
-                return hue_fail(HUE_EFORMAT, "%s: only %lld of %lld frames could be decoded", v->path,
-                                (long long)v->next, (long long)v->info.frames);
-            return 0;
-        }
-    }
-    v->pending = 0;
-    int r = convert_frame(v, rgb);
+    int r = next_frame(v);
+    if (r != 1)
+        return r;
+    r = convert_frame(v, rgb, NULL, NULL);
     av_frame_unref(v->frame);
     if (r < 0)
         return r;
@@ -527,35 +556,40 @@ int hue_video_read_rgb(hue_video *v, uint8_t *rgb)
 
 typedef struct {
     const uint8_t *rgb;
-    size_t n;
+    int width, height, stride;
     float *L, *a, *b;
 } lab_job;
 
-static void lab_half(void *p, int part)
+static void lab_rows(void *p, int part)
 {
     const lab_job *j = p;
-    size_t mid = j->n / 2, lo = part ? mid : 0, hi = part ? j->n : mid;
-    hue_lab_from_rgb8(j->rgb + 3 * lo, hi - lo, j->L + lo, j->a + lo, j->b + lo);
+    int mid = j->height / 2, y0 = part ? mid : 0, y1 = part ? j->height : mid;
+    for (int y = y0; y < y1; y++) {
+        size_t o = (size_t)y * j->width;
+        hue_lab_from_rgb8(j->rgb + (size_t)y * j->stride, (size_t)j->width, j->L + o, j->a + o, j->b + o);
+    }
 }
 
 int hue_video_read_lab(hue_video *v, float *L, float *a, float *b)
 {
-    size_t n = (size_t)v->info.out_width * v->info.out_height;
-    if (!v->rgb_tmp && !(v->rgb_tmp = malloc(n * 3)))
-        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
-    int r = hue_video_read_rgb(v, v->rgb_tmp);
+    int r = next_frame(v);
     if (r != 1)
         return r;
+    lab_job job = {NULL, v->info.out_width, v->info.out_height, 0, L, a, b};
+    r = convert_frame(v, NULL, &job.rgb, &job.stride);
+    av_frame_unref(v->frame);
+    if (r < 0)
+        return r;
+    v->next++;
     if (!v->split_tried) {
         v->split_tried = 1;
-        if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && n >= 65536)
+        if (sysconf(_SC_NPROCESSORS_ONLN) > 1 && (size_t)job.width * job.height >= 65536)
             v->split = hue_split_create();
     }
-    lab_job job = {v->rgb_tmp, n, L, a, b};
     if (v->split)
-        hue_split_run(v->split, lab_half, &job);
+        hue_split_run(v->split, lab_rows, &job);
     else
-        hue_lab_from_rgb8(v->rgb_tmp, n, L, a, b);
+        lab_rows(&job, 0), lab_rows(&job, 1);
     return 1;
 }
 

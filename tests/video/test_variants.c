@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "hue_error.h"
+#include "hue_lab.h"
 #include "hue_video.h"
 #include "test_util.h"
 
@@ -147,6 +148,15 @@ int main(void)
                    "%s: seek to %lld gave another frame (%s)", t->name, (long long)targets[i],
                    r ? hue_error_message() : "");
         }
+        /* LAB frames are the reference conversion of the RGB frames (rotation and padding included). */
+        size_t px = (size_t)in->width * in->height;
+        float *lab = malloc(px * 6 * sizeof(float));
+        CHECK(hue_video_seek(v, 0) == 0 && hue_video_read_rgb(v, rgb) == 1);
+        CHECK(hue_video_seek(v, 0) == 0 && hue_video_read_lab(v, lab, lab + px, lab + 2 * px) == 1);
+        hue_lab_from_rgb8(rgb, px, lab + 3 * px, lab + 4 * px, lab + 5 * px);
+        CHECKF(!memcmp(lab, lab + 3 * px, px * 3 * sizeof(float)), "%s: LAB frame differs from LAB of the RGB frame",
+               t->name);
+        free(lab);
         free(rgb), free(ref), free(hashes);
         hue_video_close(v);
     }
