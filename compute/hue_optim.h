@@ -71,7 +71,8 @@ hue_optim_config hue_optim_defaults(int kind);
 int hue_optim_exclude_1d(const hue_graph *g, hue_tensor param, void *user);
 
 /* Appends the update of every selected parameter to g (after
- * hue_graph_backward, before hue_graph_compile). `loss` >= 0 guards the
+ * hue_graph_backward, before hue_graph_compile). Several optimizers may
+ * share a graph (parameter groups) if their select filters are disjoint. `loss` >= 0 guards the
  * update: where the loss (or, with clipping, the global gradient norm) is
  * NaN or infinite, the update kernels leave parameters and state as they
  * were, so a step with a non-finite loss changes nothing; -1: no guard.
@@ -81,7 +82,8 @@ int hue_optim_create(hue_graph *g, const hue_optim_config *cfg, hue_tensor loss,
 void hue_optim_destroy(hue_optim *o);
 
 /* Before each run of the compiled graph: the step about to run (from 0)
- * and its learning rate (>= 0, finite). */
+ * and its learning rate (>= 0, finite). Runs before the first call update
+ * nothing; a run without a new call repeats the last call's values. */
 int hue_optim_set_step(hue_optim *o, int64_t step, float lr);
 
 /* The parameters this optimizer updates, and their state, for checkpoints:

@@ -21,6 +21,7 @@
 enum {
     H_LR, H_MOMENTUM, H_MOM_A, H_MOM_B, H_WD, H_BETA1, H_BETA2, H_EPS,
     H_STEP_SIZE, H_INV_SQRT_BC2, H_DECAY, H_ETA, H_MAX_NORM,
+    H_SET,          /* 1 once hue_optim_set_step has filled the tensor: a run before changes nothing */
     H_COUNT = 16
 };
 
@@ -238,6 +239,11 @@ static int collect(hue_graph *g, hue_optim *o)
     }
     for (int i = 0; i < o->n; i++) {
         hue_tensor t = o->p[i].param;
+        for (int k = 0; k < g->n_nodes; k++)
+            if (g->nodes[k].out == t && (g->nodes[k].impl == &update_impls[0] || g->nodes[k].impl == &update_impls[1] ||
+                                         g->nodes[k].impl == &update_impls[2]))
+                return hue_graph_fail(g, HUE_EINVAL, "optimizer: parameter %s is already updated by another optimizer "
+                                                     "(give each a select filter)", g->t[t].name);
         if (hue_tensor_numel(g, t) > 0x7fffffff)
             return hue_graph_fail(g, HUE_ELIMIT, "optimizer: parameter %s has more than 2^31 elements",
                                   g->t[t].name);
@@ -395,6 +401,7 @@ int hue_optim_set_step(hue_optim *o, int64_t step, float lr)
     h[H_DECAY] = (float)(1 - (double)lr * c->weight_decay);
     h[H_ETA] = c->trust_coefficient;
     h[H_MAX_NORM] = c->max_grad_norm;
+    h[H_SET] = 1;
     return hue_graph_set_input(o->g, o->hyper, h, H_COUNT);
 }
 

@@ -9,7 +9,7 @@ layout(constant_id = 2) const int FLAGS = 0;  // bits below
 
 const int MOMENTUM = 1, NESTEROV = 2, DECAY = 4, CLIP = 8, ADAPT = 16, GUARD = 32;
 const int H_LR = 0, H_MOMENTUM = 1, H_MOM_A = 2, H_MOM_B = 3, H_WD = 4, H_BETA1 = 5, H_BETA2 = 6, H_EPS = 7,
-          H_STEP_SIZE = 8, H_INV_SQRT_BC2 = 9, H_DECAY = 10, H_ETA = 11, H_MAX_NORM = 12;
+          H_STEP_SIZE = 8, H_INV_SQRT_BC2 = 9, H_DECAY = 10, H_ETA = 11, H_MAX_NORM = 12, H_SET = 13;
 
 layout(std430, binding = 0) buffer W { T w[]; };
 layout(std430, binding = 1) readonly buffer G { T g[]; };
@@ -34,7 +34,11 @@ void main()
     uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
     if (i >= p.n)
         return;
-    // A non-finite loss or gradient norm leaves the step without effect.
+    // Nothing before the host has set the step's values (the bytes are not
+    // initialised); a non-finite loss or gradient norm leaves the step
+    // without effect.
+    if (h[H_SET] != 1.0)
+        return;
     if ((FLAGS & GUARD) != 0 && !finite(loss[p.off_loss]))
         return;
     float scale = 1.0;

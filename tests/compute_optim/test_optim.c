@@ -92,12 +92,13 @@ static int exclude_none(const hue_graph *g, hue_tensor t, void *user)
 typedef struct {
     hue_graph *g;
     hue_tensor x, y, w, b, f, u, loss;
-    hue_optim *opt;
+    hue_optim *opt, *opt2;
 } problem;
 
 static float w0[K * O], b0[O], f0[O], u0[2];
 
-static int build_problem(hue_ctx *ctx, const hue_optim_config *cfg, problem *p)
+/* cfg2: a second optimizer (another parameter group), or NULL */
+static int build_problem2(hue_ctx *ctx, const hue_optim_config *cfg, const hue_optim_config *cfg2, problem *p)
 {
     memset(p, 0, sizeof *p);
     if (hue_graph_create(ctx, &p->g))
@@ -116,6 +117,8 @@ static int build_problem(hue_ctx *ctx, const hue_optim_config *cfg, problem *p)
     p->loss = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, r, r), 0x3);
     hue_graph_backward(g, p->loss);
     hue_optim_create(g, cfg, p->loss, &p->opt);
+    if (cfg2)
+        hue_optim_create(g, cfg2, p->loss, &p->opt2);
     hue_graph_output(g, p->loss);
     if (hue_graph_compile(g))
         return -1;
@@ -126,8 +129,14 @@ static int build_problem(hue_ctx *ctx, const hue_optim_config *cfg, problem *p)
     return 0;
 }
 
+static int build_problem(hue_ctx *ctx, const hue_optim_config *cfg, problem *p)
+{
+    return build_problem2(ctx, cfg, NULL, p);
+}
+
 static void free_problem(problem *p)
 {
+    hue_optim_destroy(p->opt2);
     hue_optim_destroy(p->opt);
     hue_graph_destroy(p->g);
 }
@@ -251,6 +260,65 @@ static void test_guard(hue_ctx *ctx)
             CHECKF(same, "a NaN loss changed the parameters or the state");
         }
     }
+    free_problem(&p);
+}
+
+static int only_b(const hue_graph *g, hue_tensor t, void *user)
+{
+    (void)user;
+    return strcmp(hue_tensor_name(g, t), "b") == 0;
+}
+
+/* Two parameter groups: SGD with momentum on W, AdamW on b; a parameter in
+ * two optimizers is an error; a run before hue_optim_set_step changes
+ * nothing. */
+static void test_groups(hue_ctx *ctx)
+{
+    hue_optim_config sgd = hue_optim_defaults(HUE_OPTIM_SGD), adamw = hue_optim_defaults(HUE_OPTIM_ADAMW);
+    sgd.momentum = 0.9f, sgd.select = only_w;
+    adamw.select = only_b;
+    problem p;
+    if (build_problem2(ctx, &sgd, &adamw, &p)) {
+        CHECKF(0, "groups: %s", hue_graph_error_message(p.g));
+        free_problem(&p);
+        return;
+    }
+    CHECK(hue_optim_param_count(p.opt) == 1 && hue_optim_param(p.opt, 0) == p.w);
+    CHECK(hue_optim_param_count(p.opt2) == 1 && hue_optim_param(p.opt2, 0) == p.b);
+    static float xf[B * K], yf[B * O], wf[K * O];
+    static double w[K * O], gw[K * O], mw[K * O], x[B * K], y[B * O];
+    double b[O], f[O], gb[O], mb[O], vb[O];
+    float bf[O];
+    for (int i = 0; i < K * O; i++)
+        w[i] = w0[i], mw[i] = 0;
+    for (int i = 0; i < O; i++)
+        b[i] = b0[i], f[i] = f0[i], mb[i] = vb[i] = 0;
+    hue_optim_ref_param rw = {K * O, w, gw, mw, NULL, 2, -1}, rb = {O, b, gb, mb, vb, 1, -1};
+
+    /* never set: the update kernels leave everything as it is */
+    batch(0, xf, yf, x, y);
+    CHECK(hue_graph_set_input(p.g, p.x, xf, B * K) == 0 && hue_graph_set_input(p.g, p.y, yf, B * O) == 0);
+    CHECK(hue_graph_run(p.g) == 0 && hue_graph_read(p.g, p.w, wf, K * O) == 0);
+    CHECKF(memcmp(wf, w0, sizeof w0) == 0, "a run before hue_optim_set_step changed W");
+
+    for (int s = 0; s < 4; s++) {
+        batch(s, xf, yf, x, y);
+        CHECK(hue_graph_set_input(p.g, p.x, xf, B * K) == 0 && hue_graph_set_input(p.g, p.y, yf, B * O) == 0);
+        CHECK(hue_optim_set_step(p.opt, s, 0.002f) == 0 && hue_optim_set_step(p.opt2, s, 0.01f) == 0);
+        CHECK(hue_graph_run(p.g) == 0);
+        ref_grad(x, y, w, b, f, gw, gb);
+        CHECK(hue_optim_reference_step(&sgd, &rw, 1, s, 0.002f) == 0);
+        CHECK(hue_optim_reference_step(&adamw, &rb, 1, s, 0.01f) == 0);
+        CHECK(hue_graph_read(p.g, p.w, wf, K * O) == 0 && hue_graph_read(p.g, p.b, bf, O) == 0);
+        double ew = rel_err(wf, w, K * O), eb = rel_err(bf, b, O);
+        CHECKF(ew < 2e-6 && eb < 2e-6, "groups step %d: W off by %.3g, b by %.3g", s, ew, eb);
+    }
+    free_problem(&p);
+
+    sgd.select = adamw.select = NULL;
+    CHECK(build_problem2(ctx, &sgd, &adamw, &p) != 0 && p.opt != NULL && p.opt2 == NULL);
+    CHECKF(strstr(hue_graph_error_message(p.g), "parameter W is already updated by another optimizer") != NULL, "%s",
+           hue_graph_error_message(p.g));
     free_problem(&p);
 }
 
@@ -462,6 +530,7 @@ int main(void)
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         run_case(ctx, &cases[i]);
     test_guard(ctx);
+    test_groups(ctx);
     test_bad_input(ctx);
 
     CHECKF(hue_ctx_validation_errors(ctx) == 0, "%d validation errors", hue_ctx_validation_errors(ctx));
