@@ -321,3 +321,11 @@ int hue_dataset_check_classes(const hue_dataset *a, const hue_dataset *b)
     }
     return 0;
 }
+
+int hue_dataset_has_split(const char *root, const char *split)
+{
+    char path[4200];
+    if (snprintf(path, sizeof path, "%s/%s", root, split) >= (int)sizeof path)
+        return 0;
+    return is_dir(path);
+}

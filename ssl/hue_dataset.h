@@ -47,6 +47,9 @@ int64_t hue_dataset_class_size(const hue_dataset *ds, int label);
 const char *hue_dataset_path(const hue_dataset *ds, int64_t i);
 int hue_dataset_label(const hue_dataset *ds, int64_t i);
 const char *hue_dataset_root(const hue_dataset *ds);
+/* 1 when root/split (e.g. "train", "test") is a folder, else 0: how a
+ * command tells a dataset with splits from a plain image folder. */
+int hue_dataset_has_split(const char *root, const char *split);
 /* 0 when both have the same class names in the same order; otherwise an
  * error naming the first difference (e.g. a test split missing a class). */
 int hue_dataset_check_classes(const hue_dataset *a, const hue_dataset *b);

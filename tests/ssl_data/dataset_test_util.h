@@ -5,6 +5,7 @@
 #include "hue_error.h"
 #include "hue_writer.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -52,7 +53,7 @@ static inline const char *tp(const char *fmt, ...)
 
 static inline void make_dir(const char *path)
 {
-    if (mkdir(path, 0755) != 0)
+    if (mkdir(path, 0755) != 0 && errno != EEXIST)
         perror(path);
 }
 

@@ -174,6 +174,8 @@ int main(void)
     hue_dataset *ds = NULL;
     CHECK(hue_dataset_open(&ds, test_tmp, NULL, NULL) == HUE_EFORMAT);
     CHECKF(strstr(hue_error_message(), "ROOT/train"), "%s", hue_error_message());
+    CHECK(hue_dataset_has_split(test_tmp, "test") == 1 && hue_dataset_has_split(test_tmp, "train") == 0);
+    CHECK(hue_dataset_has_split(test_tmp, "README.md") == 0);
     if (rc == 0 && hue_dataset_open(&ds, tp("test"), NULL, NULL) == 0) {
         CHECK(hue_dataset_size(ds) == 10000 && hue_dataset_num_classes(ds) == 10);
         for (int c = 0; c < 10; c++) {
