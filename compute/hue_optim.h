@@ -30,6 +30,16 @@
 
 #include "hue_graph.h"
 
+/* With g the gradient (times the clipping factor), lr the step's rate and
+ * wd the weight decay (0 for excluded parameters):
+ *   SGD    d = g + wd w; b = mu b + (1 - dampening) d (b = d at step 0);
+ *          w -= lr (Nesterov ? d + mu b : b)                     (torch.optim.SGD)
+ *   AdamW  w *= 1 - lr wd; m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2;
+ *          w -= lr / (1 - b1^t) m / (sqrt(v) / sqrt(1 - b2^t) + eps), t = step + 1
+ *   LARS   trust = eta ||w|| / (||g|| + wd ||w||) where both norms are > 0,
+ *          else 1 (always 1 for excluded parameters); d = g + wd w;
+ *          b = mu b + lr trust d; w -= Nesterov ? mu b + lr trust d : b
+ *          (SimCLR's LARS: the buffer holds lr-scaled steps) */
 enum hue_optim_kind {
     HUE_OPTIM_SGD,    /* torch.optim.SGD: momentum, dampening, Nesterov, L2 weight decay */
     HUE_OPTIM_ADAMW,  /* torch.optim.AdamW: decoupled weight decay, bias corrections */
