@@ -8,7 +8,8 @@
 #include "op_common.h"
 
 typedef struct {
-    int32_t H, W, OH, OW, C, kh, kw, sh, ph, pw, dh, dw, off_col, col_image, col_row, off_y, off_bias;
+    int32_t W, OH, OW, kh, kw, ph, pw, dh, dw, off_col, col_image, col_row, off_y, off_bias;
+    uint32_t n;
 } col2im_push;
 
 /* A 1x1, stride-1, unpadded conv whose output is the image's size: the
@@ -51,22 +52,24 @@ static int record(hue_graph *g, const hue_node *n)
         if (rc)
             return rc;
         col2im_push push = {
-            (int32_t)H, (int32_t)W, (int32_t)OH, (int32_t)OW, (int32_t)C, p->kernel[0], p->kernel[1],
-            p->stride[0], p->pad[0], p->pad[1], p->dilation[0], p->dilation[1],
-            (int32_t)hue_tensor_bind_offset(g, n->scratch), (int32_t)(wide ? P : K * P),
-            (int32_t)(wide ? count * P : P), (int32_t)(hue_tensor_bind_offset(g, n->out) + first * C * H * W),
-            bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, bias) : 0,
+            (int32_t)W, (int32_t)OH, (int32_t)OW, p->kernel[0], p->kernel[1], p->pad[0], p->pad[1],
+            p->dilation[0], p->dilation[1], (int32_t)hue_tensor_bind_offset(g, n->scratch),
+            (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
+            (int32_t)(hue_tensor_bind_offset(g, n->out) + first * C * H * W),
+            bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, bias) : 0, (uint32_t)(count * C * H * ((W + 3) / 4)),
         };
         int vec_out = W % 4 == 0 && push.off_y % 4 == 0;
         hue_binding b[3] = {{n->scratch, HUE_BIND_TEXEL1, 0},
                             {bias >= 0 ? bias : n->out, HUE_BIND_STORAGE, 0},
                             {n->out, HUE_BIND_STORAGE, 1}};
         hue_pipeline_key key = {.shader = "col2im", .n_bindings = 3,
-                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 4,
-                                .spec = {ls, (uint32_t)p->stride[1], (uint32_t)vec_out, (uint32_t)(bias >= 0)},
+                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 8,
+                                .spec = {ls, (uint32_t)p->stride[0], (uint32_t)p->stride[1], (uint32_t)vec_out,
+                                         (uint32_t)(bias >= 0), (uint32_t)((W + 3) / 4), (uint32_t)H, (uint32_t)C},
                                 .push_size = sizeof push};
-        uint32_t quads = (uint32_t)((W + 3) / 4);
-        if ((rc = hue_record_dispatch(g, &key, b, &push, (quads + ls - 1) / ls, (uint32_t)H, (uint32_t)(count * C))))
+        uint32_t gx, gy;
+        hue_grid_1d(g, push.n, ls, &gx, &gy);
+        if ((rc = hue_record_dispatch(g, &key, b, &push, gx, gy, 1)))
             return rc;
     }
     return 0;
@@ -107,7 +110,7 @@ hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tens
     hue_graph_add_node(g, &impl, n_in, in, x, &q);
     if (!direct(g, &g->nodes[g->n_nodes - 1])) {
         int64_t per_image = C * p->kernel[0] * p->kernel[1] * P;
-        int64_t chunk = hue_conv_chunk(g, name, x, per_image, C, wide ? P : 0);
+        int64_t chunk = hue_conv_chunk(g, name, x, per_image, wide ? P : 0);
         if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
             return g->error;
     }

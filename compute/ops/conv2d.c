@@ -2,6 +2,9 @@
  * columns [C*kh*kw, outH*outW], bias fused into the GEMM. Columns are built
  * by shaders/im2col.comp a chunk of images at a time, so the scratch stays
  * bounded; a 1x1, stride-1, unpadded conv multiplies the input directly.
+ * Where an image has too few pixels to fill the GEMM's workgroups (deep
+ * layers), a chunk's columns go side by side and one GEMM covers them all,
+ * and shaders/conv_layout.comp puts the result back per image (+ bias).
  * Backward: d_bias sums dy; d_weight = dy x columns^T with the columns of a
  * chunk of images side by side (one long reduction); d_input is col2im.c. */
 #include "conv_internal.h"
@@ -9,8 +12,16 @@
 #include "op_common.h"
 
 typedef struct {
-    int32_t H, W, OW, C, kh, kw, sh, sw, ph, pw, dh, dw, off_x, image_stride, off_col, col_image, col_row;
+    int32_t H, W, OW, kh, kw, sh, sw, ph, pw, dh, dw, off_x, image_stride, off_col, col_image, col_row;
+    uint32_t n;
 } im2col_push;
+
+typedef struct {
+    int32_t B, P, off_x, off_y, off_bias;
+    uint32_t n;
+} layout_push;
+
+enum { PER_IMAGE, WIDE, DIRECT };
 
 static int pointwise(const hue_op_params *p)
 {
@@ -18,10 +29,21 @@ static int pointwise(const hue_op_params *p)
            p->pad[1] == 0;
 }
 
-/* The output is x itself times the weights: no columns needed. */
-static int direct(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p)
+int hue_conv_per_image_ok(const hue_graph *g, int64_t P)
 {
-    return pointwise(p) && g->t[x].shape[2] == g->t[y].shape[2] && g->t[x].shape[3] == g->t[y].shape[3];
+    /* gemm.comp: 4 columns per invocation, 8 invocations a workgroup on lavapipe */
+    int64_t cols = 4 * (g->ctx->info.type == HUE_DEVICE_CPU ? 8 : hue_graph_local_size(g));
+    return P % cols == 0;
+}
+
+/* How the forward multiplies: x itself (1x1), per image, or side by side. */
+static int forward_mode(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p)
+{
+    const hue_tensor_desc *dx = &g->t[x], *dy = &g->t[y];
+    int wide = dx->shape[0] > 1 && !hue_conv_per_image_ok(g, dy->shape[2] * dy->shape[3]);
+    if (!wide && pointwise(p) && dx->shape[2] == dy->shape[2] && dx->shape[3] == dy->shape[3])
+        return DIRECT;
+    return wide ? WIDE : PER_IMAGE;
 }
 
 /* Columns of images [first, first + count) of x for an output of OH x OW,
@@ -31,21 +53,43 @@ static int record_im2col(hue_graph *g, hue_tensor x, hue_tensor cols, const hue_
 {
     const hue_tensor_desc *d = &g->t[x];
     int64_t C = d->shape[1], H = d->shape[2], W = d->shape[3];
-    int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
+    int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW, quads = (OW + 3) / 4;
     im2col_push push = {
-        (int32_t)H, (int32_t)W, (int32_t)OW, (int32_t)C, p->kernel[0], p->kernel[1], p->stride[0], p->stride[1],
+        (int32_t)H, (int32_t)W, (int32_t)OW, p->kernel[0], p->kernel[1], p->stride[0], p->stride[1],
         p->pad[0], p->pad[1], p->dilation[0], p->dilation[1],
         (int32_t)(hue_tensor_bind_offset(g, x) + first * C * H * W), (int32_t)(C * H * W),
         (int32_t)hue_tensor_bind_offset(g, cols), (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
+        (uint32_t)(count * C * OH * quads),
     };
-    uint32_t ls = hue_graph_local_size(g);
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
     int vec_out = OW % 4 == 0 && push.col_image % 4 == 0 && push.col_row % 4 == 0 && push.off_col % 4 == 0;
     hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {cols, HUE_BIND_STORAGE, 1}};
     hue_pipeline_key key = {.shader = "im2col", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 2, .spec = {ls, (uint32_t)vec_out}, .push_size = sizeof push};
-    uint32_t quads = (uint32_t)((OW + 3) / 4);
-    return hue_record_dispatch(g, &key, b, &push, (quads + ls - 1) / ls, (uint32_t)OH,
-                               (uint32_t)(count * C * p->kernel[0]));
+                            .n_spec = 5,
+                            .spec = {ls, (uint32_t)vec_out, (uint32_t)quads, (uint32_t)OH, (uint32_t)C},
+                            .push_size = sizeof push};
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
+}
+
+int hue_record_conv_layout(hue_graph *g, hue_tensor in, int64_t off_in, hue_tensor out, int64_t off_out,
+                           hue_tensor bias, int64_t A, int64_t B, int64_t P)
+{
+    int64_t quads = (P + 3) / 4;
+    layout_push push = {(int32_t)B, (int32_t)P, (int32_t)(hue_tensor_bind_offset(g, in) + off_in),
+                        (int32_t)(hue_tensor_bind_offset(g, out) + off_out),
+                        bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, bias) : 0, (uint32_t)(A * B * quads)};
+    int vec = P % 4 == 0 && push.off_x % 4 == 0 && push.off_y % 4 == 0;
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    hue_binding b[3] = {{in, vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, 0},
+                        {bias >= 0 ? bias : out, HUE_BIND_STORAGE, 0},
+                        {out, HUE_BIND_STORAGE, 1}};
+    hue_pipeline_key key = {.shader = "conv_layout", .n_bindings = 3,
+                            .kinds = {b[0].kind, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 5,
+                            .spec = {ls, (uint32_t)A, (uint32_t)quads, (uint32_t)vec, (uint32_t)(bias >= 0)},
+                            .push_size = sizeof push};
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 static int record(hue_graph *g, const hue_node *n)
@@ -55,23 +99,36 @@ static int record(hue_graph *g, const hue_node *n)
     int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
     int64_t O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
     int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
+    hue_tensor bias = p->has_bias ? n->in[2] : -1;
+    int mode = forward_mode(g, n->in[0], n->out, p);
     hue_gemm_args a = {
-        .a = n->in[1], .b = n->in[0], .c = n->out, .bias = p->has_bias ? n->in[2] : -1,
+        .a = n->in[1], .b = n->in[0], .c = n->out, .bias = bias,
         .M = O, .N = P, .K = K, .lda = K, .ldb = P, .ldc = P,
         .batch_c = O * P,
     };
-    if (direct(g, n->in[0], n->out, p)) {
+    if (mode == DIRECT) {
         a.batch = N;
         a.batch_b = C * H * W;
         return hue_record_gemm(g, &a);
     }
-    int64_t chunk = hue_tensor_numel(g, n->scratch) / (K * P);
+    int64_t chunk = hue_tensor_numel(g, n->scratch) / ((K + (mode == WIDE ? O : 0)) * P);
     for (int64_t first = 0; first < N; first += chunk) {
         int64_t count = N - first < chunk ? N - first : chunk;
-        int rc = record_im2col(g, n->in[0], n->scratch, p, OH, OW, first, count, 0);
+        int rc = record_im2col(g, n->in[0], n->scratch, p, OH, OW, first, count, mode == WIDE);
         if (rc)
             return rc;
         a.b = n->scratch;
+        if (mode == WIDE) {
+            /* [O, count*P] after the columns, then per image with the bias */
+            int64_t tmp = chunk * K * P;
+            hue_gemm_args w = {.a = n->in[1], .b = n->scratch, .c = n->scratch, .bias = -1, .M = O,
+                               .N = count * P, .K = K, .lda = K, .ldb = count * P, .ldc = count * P,
+                               .off_c = tmp, .batch = 1};
+            if ((rc = hue_record_gemm(g, &w)) ||
+                (rc = hue_record_conv_layout(g, n->scratch, tmp, n->out, first * O * P, bias, O, count, P)))
+                return rc;
+            continue;
+        }
         a.batch = count;
         a.batch_b = K * P;
         a.off_c = first * O * P;
@@ -97,7 +154,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
         hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, x, wide, g->t[w].shape, &p));
     }
     if (hue_tensor_needs_grad(g, x)) {
-        int use_wide = wide >= 0 && !direct(g, x, n->out, &p);
+        int use_wide = wide >= 0 && forward_mode(g, x, n->out, &p) != DIRECT;
         hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, use_wide ? wide : G, use_wide, w, -1, g->t[x].shape, &p,
                                                         "conv2d_dx"));
     }
@@ -106,8 +163,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 
 static const hue_op_impl impl = {"conv2d", record, backward};
 
-int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t z_per_image,
-                       int64_t cols_per_image)
+int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t cols_per_image)
 {
     const hue_device_info *info = &g->ctx->info;
     int64_t limit = HUE_CONV_SCRATCH_FLOATS;
@@ -119,12 +175,11 @@ int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_i
                               "per dispatch on this device",
                               op, g->t[x].name, (long long)(per_image >> 18), (long long)(limit >> 18));
     int64_t chunk = limit / per_image < g->t[x].shape[0] ? limit / per_image : g->t[x].shape[0];
-    /* the column kernels' grids have z_per_image slices per image */
-    if (chunk * z_per_image > info->max_workgroup_count[2])
-        chunk = info->max_workgroup_count[2] / z_per_image;
-    /* a wide GEMM covers 4 columns per invocation, 8 or more per workgroup */
+    /* gemm.comp covers 4 columns per invocation, 8 or more per workgroup */
     if (cols_per_image && chunk * cols_per_image > (int64_t)info->max_workgroup_count[0] * 32)
         chunk = (int64_t)info->max_workgroup_count[0] * 32 / cols_per_image;
+    if (!cols_per_image && chunk > info->max_workgroup_count[2])
+        chunk = info->max_workgroup_count[2];
     if (chunk < 1)
         return hue_graph_fail(g, HUE_ELIMIT, "%s: one image of %s exceeds the device's grid", op, g->t[x].name);
     return chunk;
@@ -140,10 +195,11 @@ static hue_tensor add_conv_node(hue_graph *g, int n_in, const hue_tensor *in, co
     if (y < 0 || check_int32(g, "conv2d", y) || check_int32(g, "conv2d", x))
         return g->error;
     hue_graph_add_node(g, &impl, n_in, in, y, p);
-    if (!direct(g, x, y, p)) {
-        int64_t C = g->t[x].shape[1];
-        int64_t per_image = C * p->kernel[0] * p->kernel[1] * out[2] * out[3];
-        int64_t chunk = hue_conv_chunk(g, "conv2d", x, per_image, C * p->kernel[0], 0);
+    int mode = forward_mode(g, x, y, p);
+    if (mode != DIRECT) {
+        int64_t P = out[2] * out[3];
+        int64_t per_image = (g->t[x].shape[1] * p->kernel[0] * p->kernel[1] + (mode == WIDE ? out[1] : 0)) * P;
+        int64_t chunk = hue_conv_chunk(g, "conv2d", x, per_image, mode == WIDE ? P : 0);
         if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
             return g->error;
     }
@@ -264,11 +320,20 @@ hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide
         return dw;
     hue_graph_add_node(g, &weight_grad_impl, 2, in, dw, p);
     int64_t per_image = C * p->kernel[0] * p->kernel[1] * P;
-    int64_t chunk = hue_conv_chunk(g, "conv2d_dw", x, per_image, C * p->kernel[0], P);
+    int64_t chunk = hue_conv_chunk(g, "conv2d_dw", x, per_image, P);
     if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
         return g->error;
     return dw;
 }
+
+static int record_widen(hue_graph *g, const hue_node *n)
+{
+    const hue_tensor_desc *d = &g->t[n->in[0]];
+    return hue_record_conv_layout(g, n->in[0], 0, n->out, 0, -1, d->shape[0], d->shape[1],
+                                  d->shape[2] * d->shape[3]);
+}
+
+static const hue_op_impl widen_impl = {"conv2d_widen", record_widen, NULL};
 
 hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy)
 {
@@ -276,13 +341,15 @@ hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy)
         return g->error;
     const hue_tensor_desc *d = &g->t[dy];
     int64_t N = d->shape[0], O = d->shape[1], P = d->shape[2] * d->shape[3];
-    int64_t flat[3] = {N, O, P}, wide[2] = {O, N * P};
-    hue_tensor t = hue_reshape(g, dy, 3, flat);
-    if (N > 1) {
-        static const int perm[3] = {1, 0, 2};
-        t = hue_permute(g, t, perm);
-    }
-    return hue_reshape(g, t, 2, wide);
+    int64_t wide[2] = {O, N * P};
+    if (N == 1)  /* already side by side */
+        return hue_reshape(g, dy, 2, wide);
+    if (!hue_tensor_is_contiguous(g, dy))
+        return hue_graph_fail(g, HUE_EINVAL, "conv2d: gradient %s is not contiguous", d->name);
+    hue_tensor t = hue_graph_new_tensor(g, 2, wide, "conv2d_widen");
+    if (t < 0 || check_int32(g, "conv2d", t))
+        return g->error;
+    return hue_graph_add_node(g, &widen_impl, 1, &dy, t, NULL);
 }
 
 /* ---- plain-C reference ---- */
@@ -377,7 +444,7 @@ static void make_case(int i, hue_op_case *c)
         {1, 3, 64, 64, 16, 7, 7, 2, 3, 1, 0, 2, 3, 1}, {4, 16, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 1},
         {2, 8, 15, 15, 8, 1, 1, 2, 0, 1, 1, 2, 0, 1},  {2, 3, 19, 14, 5, 3, 3, 2, 2, 2, 1, 2, 2, 2},
         {3, 4, 11, 13, 6, 3, 2, 2, 1, 2, 1, 1, 0, 3},  {5, 6, 9, 9, 7, 1, 1, 1, 0, 1, 0, 1, 0, 1},
-        {2, 2, 1, 9, 3, 1, 3, 1, 0, 1, 1, 2, 1, 1},
+        {2, 2, 1, 9, 3, 1, 3, 1, 0, 1, 1, 2, 1, 1}, {3, 4, 8, 8, 5, 1, 1, 1, 0, 1, 1, 1, 0, 1},
     };
     const int *k = cases[i];
     c->ndim[0] = 4, c->shape[0][0] = k[0], c->shape[0][1] = k[1], c->shape[0][2] = k[2], c->shape[0][3] = k[3];
@@ -394,7 +461,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_conv2d_ex(g, in[0], in[1], p->has_bias ? in[2] : -1, p->stride, p->pad, p->dilation);
 }
 
-const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 15, .make_case = make_case,
+const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 16, .make_case = make_case,
                                     .build = build, .reference = reference, .input_lo = -1, .input_hi = 1,
                                     .tolerance = 1e-5, .grad_mask = 7, .reference_backward = reference_backward,
                                     .grad_tolerance = 1e-5};

@@ -31,11 +31,19 @@ hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide
 hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tensor w, hue_tensor bias,
                                  const int64_t *x_shape, const hue_op_params *p, const char *name);
 
-/* How many images of per_image floats of columns one chunk may hold, given
- * a grid z of z_per_image per image and a GEMM of cols_per_image columns
- * per image (0: not wide); at least 1, or a graph error (<0) when one image
- * does not fit. */
-int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t z_per_image,
-                       int64_t cols_per_image);
+/* How many images of per_image floats of scratch one chunk may hold: the
+ * scratch is bounded, and so are the GEMM's grid: cols_per_image columns
+ * per image side by side (wide), or one batch item per image (0). At least
+ * 1, or a graph error (< 0) when one image does not fit. */
+int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t cols_per_image);
+
+/* Records out[b][a][p] = in[a][b][p] (+ bias[a]) for in [A][B][P] at
+ * element offsets off_in, off_out within the bound tensors. */
+int hue_record_conv_layout(hue_graph *g, hue_tensor in, int64_t off_in, hue_tensor out, int64_t off_out,
+                           hue_tensor bias, int64_t A, int64_t B, int64_t P);
+
+/* Whether a GEMM over P columns per image fills whole workgroups; if not,
+ * images go side by side (wide). */
+int hue_conv_per_image_ok(const hue_graph *g, int64_t P);
 
 #endif
