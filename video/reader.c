@@ -8,13 +8,10 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 #include <libavutil/display.h>
-#include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -37,8 +34,7 @@ struct hue_video {
     int problem;
     char problem_msg[512];
     struct SwsContext *sws;
-    int scaled_w, scaled_h; /* sws output, before rotation */
-    uint8_t *rotated_src;   /* padded sws output, before rotation or copy */
+    uint8_t *scaled;        /* padded sws output, before rotation or copy */
     uint8_t *rgb_tmp;       /* RGB frame on its way to LAB */
     int sws_cs, sws_full;   /* colour details set on sws (cs -1 = none yet) */
     hue_split *split;       /* second thread for the LAB conversion */
@@ -372,7 +368,7 @@ void hue_video_close(hue_video *v)
     av_frame_free(&v->frame);
     sws_freeContext(v->sws);
     free(v->pts);
-    free(v->rotated_src);
+    free(v->scaled);
     free(v->rgb_tmp);
     hue_split_destroy(v->split);
     free(v->path);
@@ -483,13 +479,13 @@ static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *o
      * a padded buffer unless the width is a multiple of 8. */
     int direct = rgb && !rot && sw % 8 == 0;
     int stride = ((sw + 7) / 8 * 8 * 3 + 63) & ~63;
-    if (!direct && !v->rotated_src && !(v->rotated_src = malloc((size_t)stride * sh)))
+    if (!direct && !v->scaled && !(v->scaled = malloc((size_t)stride * sh)))
         return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
-    uint8_t *planes[4] = {direct ? rgb : v->rotated_src};
+    uint8_t *planes[4] = {direct ? rgb : v->scaled};
     int strides[4] = {direct ? sw * 3 : stride};
     sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
     if (!rgb && !rot) {
-        *out = v->rotated_src, *out_stride = stride;
+        *out = v->scaled, *out_stride = stride;
         return 0;
     }
     if (!rgb) {
@@ -499,10 +495,10 @@ static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *o
         *out = rgb, *out_stride = ow * 3;
     }
     if (rot)
-        hue_rotate_rgb8(v->rotated_src, stride, sw, sh, rot, rgb);
+        hue_rotate_rgb8(v->scaled, stride, sw, sh, rot, rgb);
     else if (!direct)
         for (int y = 0; y < sh; y++)
-            memcpy(rgb + (size_t)y * sw * 3, v->rotated_src + (size_t)y * stride, (size_t)sw * 3);
+            memcpy(rgb + (size_t)y * sw * 3, v->scaled + (size_t)y * stride, (size_t)sw * 3);
     return 0;
 }
 
@@ -604,21 +600,16 @@ static int rewind_input(hue_video *v)
     return 0;
 }
 
-int hue_video_seek(hue_video *v, int64_t index)
+/* Positions the demuxer (by timestamp, or at the very start when
+ * from_start) and decodes forward to frame index; 1 if it overshot. */
+static int seek_and_decode(hue_video *v, int64_t index, int from_start)
 {
-    if (index < 0 || index >= v->info.frames)
-        return hue_fail(HUE_EINVAL, "%s: frame %lld is out of range (the video has %lld frames)", v->path,
-                        (long long)index, (long long)v->info.frames);
-    int r;
-    if (v->pts) {
-        r = av_seek_frame(v->fmt, v->stream, v->pts[index], AVSEEK_FLAG_BACKWARD);
-        if (r < 0)
-            r = rewind_input(v);
-    } else {
-        r = rewind_input(v);
-    }
-    if (r < 0)
+    int r = -1;
+    if (v->pts && !from_start)
+        r = av_seek_frame(v->fmt, v->stream, v->pts[index], AVSEEK_FLAG_BACKWARD) < 0 ? -1 : 0;
+    if (r < 0 && (r = rewind_input(v)) < 0)
         return r;
+    from_start |= !v->pts;
     avcodec_flush_buffers(v->dec);
     av_frame_unref(v->frame);
     v->pending = v->eof_sent = v->finished = 0;
@@ -633,13 +624,31 @@ int hue_video_seek(hue_video *v, int64_t index)
         int64_t t = v->frame->best_effort_timestamp;
         if (v->pts && t != AV_NOPTS_VALUE)
             pos = index_of_pts(v, t);
+        else if (pos >= 0 || from_start)
+            pos++;
         else
-            pos = pos < 0 && !v->pts ? 0 : pos + 1;
-        if (pos >= index)
+            return 1; /* no way to tell where we are: start over from the beginning */
+        if (pos > index)
+            return 1;
+        if (pos == index)
             break;
         av_frame_unref(v->frame);
     }
     v->pending = 1;
     v->next = pos;
     return 0;
+}
+
+int hue_video_seek(hue_video *v, int64_t index)
+{
+    if (index < 0 || index >= v->info.frames)
+        return hue_fail(HUE_EINVAL, "%s: frame %lld is out of range (the video has %lld frames)", v->path,
+                        (long long)index, (long long)v->info.frames);
+    int r = seek_and_decode(v, index, 0);
+    if (r == 1)
+        r = seek_and_decode(v, index, 1);
+    if (r == 1)
+        r = hue_fail(HUE_EFORMAT, "%s: frame %lld cannot be found by decoding from the start", v->path,
+                     (long long)index);
+    return r;
 }

@@ -19,21 +19,25 @@ command -v ffmpeg >/dev/null || { echo "decode_vs_ffmpeg: ffmpeg not found" >&2;
 [ -x "$hue" ] || { echo "decode_vs_ffmpeg: $hue is not an executable" >&2; exit 1; }
 
 now() { date +%s.%N; }
-best() { # best wall time of "$@" over $repeat runs
-    local b=1e9 t0 t1
-    for _ in $(seq "$repeat"); do
-        t0=$(now); "$@" >/dev/null; t1=$(now)
-        b=$(echo "$t1 $t0 $b" | awk '{d = $1 - $2; print (d < $3 ? d : $3)}')
-    done
-    echo "$b"
+elapsed() { # wall seconds of "$@"
+    local t0 t1
+    t0=$(now)
+    "$@" >/dev/null
+    t1=$(now)
+    echo "$t1 $t0" | awk '{print $1 - $2}'
 }
+min() { echo "$1 $2" | awk '{print ($1 < $2 ? $1 : $2)}'; }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews both figures)"
 total_frames=0 total_hue=0 total_ff=0
 printf '%-22s %7s %10s %10s %7s\n' clip frames hue_fps ffmpeg_fps ratio
 for f in "${files[@]}"; do
     frames=$("$hue" probe --json "$f" | sed 's/.*"frames": \([0-9]*\).*/\1/')
-    th=$(best "$hue" bench decode "$f")
-    tf=$(best ffmpeg -v error -threads 0 -i "$f" -f rawvideo -pix_fmt rgb24 -y /dev/null)
+    th=1e9 tf=1e9
+    for _ in $(seq "$repeat"); do # alternate, so that load changes hit both alike
+        th=$(min "$th" "$(elapsed "$hue" bench decode "$f")")
+        tf=$(min "$tf" "$(elapsed ffmpeg -v error -threads 0 -i "$f" -f rawvideo -pix_fmt rgb24 -y /dev/null)")
+    done
     awk -v n="$frames" -v th="$th" -v tf="$tf" -v name="$(basename "$f")" \
         'BEGIN { printf "%-22s %7d %10.1f %10.1f %7.3f\n", name, n, n / th, n / tf, tf / th }'
     total_frames=$((total_frames + frames))
