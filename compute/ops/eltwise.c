@@ -5,10 +5,11 @@
 
 typedef struct {
     int32_t shape[4];
-    int32_t s[3][4];
+    int32_t sa[4], sb[4];   /* c shares b's strides (scale and bias) */
     int32_t off[4];
     uint32_t n;
     float alpha;
+    uint32_t magic[3][3];   /* fastdiv of shape[3], shape[2], shape[1] */
 } eltwise_push;
 
 static const char *const names[] = {"add", "sub", "mul", "relu", "leaky_relu", "sigmoid", "tanh", "exp", "log",
@@ -22,6 +23,12 @@ static int operands(int kind)
     return kind <= HUE_MUL || kind == HUE_DIV || kind >= HUE_RELU_BWD ? 2 : 1;
 }
 
+/* Same shape as the output and contiguous: the element index is the offset. */
+static int plain(const hue_graph *g, hue_tensor t, const hue_tensor_desc *y)
+{
+    return memcmp(g->t[t].shape, y->shape, sizeof y->shape) == 0 && hue_tensor_is_contiguous(g, t);
+}
+
 static int record(hue_graph *g, const hue_node *n)
 {
     const hue_tensor_desc *y = &g->t[n->out];
@@ -29,30 +36,38 @@ static int record(hue_graph *g, const hue_node *n)
     for (int i = 0; i < 4; i++)
         push.shape[i] = (int32_t)y->shape[i];
     hue_binding b[4];
-    int n_ops = operands(n->p.kind);
+    int n_ops = operands(n->p.kind), contig = n->p.kind != HUE_SCALE_BIAS;
     for (int k = 0; k < 3; k++) {
         hue_tensor t = n->in[k < n_ops ? k : 0];
         const hue_tensor_desc *d = &g->t[t];
-        if (k < n_ops) {
+        if (k < 2 && k < n_ops) {
+            int32_t *st = k == 0 ? push.sa : push.sb;
             for (int i = 0; i < 4; i++)
-                push.s[k][i] = d->shape[i] == 1 && y->shape[i] != 1 ? 0 : (int32_t)d->stride[i];
+                st[i] = d->shape[i] == 1 && y->shape[i] != 1 ? 0 : (int32_t)d->stride[i];
             if (n->p.kind == HUE_SCALE_BIAS && k > 0) {
                 /* scale and bias run along the channel axis (user axis 1) */
-                memset(push.s[k], 0, sizeof push.s[k]);
-                push.s[k][HUE_MAX_DIMS - y->ndim + 1] = 1;
+                memset(st, 0, sizeof push.sb);
+                st[HUE_MAX_DIMS - y->ndim + 1] = 1;
             }
         }
+        if (k < n_ops)
+            contig &= plain(g, t, y);
         push.off[k] = (int32_t)hue_tensor_bind_offset(g, t);
         b[k] = (hue_binding){t, HUE_BIND_STORAGE, 0};
     }
     push.off[3] = (int32_t)hue_tensor_bind_offset(g, n->out);
     b[3] = (hue_binding){n->out, HUE_BIND_STORAGE, 1};
-    push.n = (uint32_t)hue_tensor_numel(g, n->out);
+    uint64_t count = (uint64_t)hue_tensor_numel(g, n->out);
+    int vec4 = contig && count % 4 == 0 && push.off[0] % 4 == 0 && push.off[1] % 4 == 0 && push.off[3] % 4 == 0;
+    push.n = (uint32_t)(vec4 ? count / 4 : count);
     push.alpha = n->p.alpha;
+    for (int k = 0; k < 3; k++)
+        hue_fastdiv((uint32_t)y->shape[3 - k], push.magic[k]);
 
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "eltwise", .n_bindings = 4, .n_spec = 2, .spec = {ls, (uint32_t)n->p.kind},
+    hue_pipeline_key key = {.shader = "eltwise", .n_bindings = 4, .n_spec = 4,
+                            .spec = {ls, (uint32_t)n->p.kind, (uint32_t)contig, (uint32_t)vec4},
                             .push_size = sizeof push};
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }

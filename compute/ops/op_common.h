@@ -46,6 +46,19 @@ static inline int axis4(int ndim, int axis)
 
 #endif
 
+/* The magic numbers of shaders/fastdiv.glsl for divisor d >= 1:
+ * l = ceil(log2 d), m = floor(2^32 (2^l - d) / d) + 1, shifts min(l, 1)
+ * and max(l - 1, 0) (Granlund and Montgomery's round-up method). */
+static inline void hue_fastdiv(uint32_t d, uint32_t magic[3])
+{
+    uint32_t l = 0;
+    while (l < 32 && ((uint64_t)1 << l) < d)
+        l++;
+    magic[0] = (uint32_t)((((uint64_t)1 << 32) * ((((uint64_t)1 << l) - d)) / d) + 1);
+    magic[1] = l < 1 ? l : 1;
+    magic[2] = l > 0 ? l - 1 : 0;
+}
+
 /* One dispatch of a one-in, one-out kernel over n invocations; the shader
  * takes its local size from constant 0 and `spec` as constant 1. */
 static inline int record_unary_kernel(hue_graph *g, const char *shader, uint32_t spec, hue_tensor x, hue_tensor y,
