@@ -4,6 +4,7 @@
 typedef struct {
     int32_t shape[4], stride[4], off_x, off_y;
     uint32_t n;
+    uint32_t magic[3][3];  /* fastdiv of shape[3], shape[2], shape[1] */
 } permute_push;
 
 static int record(hue_graph *g, const hue_node *n)
@@ -17,6 +18,8 @@ static int record(hue_graph *g, const hue_node *n)
         push.shape[i] = (int32_t)y->shape[i];
         push.stride[i] = i < lead ? 0 : (int32_t)x->stride[lead + n->p.perm[i - lead]];
     }
+    for (int k = 0; k < 3; k++)
+        hue_fastdiv((uint32_t)y->shape[3 - k], push.magic[k]);
     return record_unary_kernel(g, "permute", 0, n->in[0], n->out, &push, sizeof push, push.n);
 }
 
