@@ -21,10 +21,10 @@ typedef struct {
 } stats_push;
 
 typedef struct {
-    int32_t C, HWu;
-    uint32_t units;
-    int32_t off_u, off_v, off_y, off_a, off_b, off_d;
+    int32_t N, C, HWu, units, off_u, off_v, off_y, off_a, off_b, off_d, images, step_h, step_c;
 } apply_push;
+
+#define UNITS_PER_LANE 32  /* a workgroup costs about as much as a few units on lavapipe */
 
 /* x as [N, C, HW]. */
 static void dims(const hue_graph *g, hue_tensor x, int64_t *N, int64_t *C, int64_t *HW)
@@ -94,33 +94,39 @@ static int record_apply_kernel(hue_graph *g, hue_tensor u, hue_tensor v, int has
     dims(g, u, &N, &C, &HW);
     hue_tensor ts[3] = {u, v, y};
     int vec = vec_ok(g, HW, 3, ts);
-    int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1;
+    int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1, units = N * C * HWu;
     int64_t off_c = hue_tensor_bind_offset(g, coef);
-    apply_push push = {(int32_t)C, (int32_t)HWu, (uint32_t)(N * C * HWu),
+    apply_push push = {(int32_t)N, (int32_t)C, (int32_t)HWu, (int32_t)units,
                        (int32_t)(hue_tensor_bind_offset(g, u) / unit), (int32_t)(hue_tensor_bind_offset(g, v) / unit),
                        (int32_t)hue_tensor_bind_offset(g, y), (int32_t)(off_c + row_a * C),
-                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C)};
-    uint32_t ls = hue_graph_local_size(g), gx, gy, gz;
+                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C), 1, 0, 0};
     const hue_device_info *info = &g->ctx->info;
-    /* the grid of (plane units, channel, image) where planes fill a workgroup */
-    gx = (uint32_t)((HWu + ls - 1) / ls);
-    int flat = HWu < ls || gx > info->max_workgroup_count[0] || C > info->max_workgroup_count[1] ||
-               N > info->max_workgroup_count[2];
+    int64_t ls = hue_graph_local_size(g), per_group = ls * UNITS_PER_LANE, max_x = info->max_workgroup_count[0];
+    max_x = max_x < 65535 ? max_x : 65535;
+    /* grid: lanes stride through a plane (up to 4 units each), images in blocks */
+    int64_t gx = (HWu + 4 * ls - 1) / (4 * ls);
+    gx = gx < max_x ? gx : max_x;
+    int64_t per_image = (HWu + gx - 1) / gx;
+    int64_t images = per_group / per_image < 1 ? 1 : per_group / per_image > N ? N : per_group / per_image;
+    int64_t gz = (N + images - 1) / images;
+    int flat = HWu < ls || C > info->max_workgroup_count[1] || gz > info->max_workgroup_count[2];
     if (flat) {
-        hue_grid_1d(g, push.units, ls, &gx, &gy);
-        gz = 1;
+        gx = (units + per_group - 1) / per_group;
+        gx = gx < max_x ? gx : max_x;
+        int64_t stride = gx * ls;
+        push.step_h = (int32_t)(stride % HWu);
+        push.step_c = (int32_t)((stride / HWu) % C);
     } else {
-        gy = (uint32_t)C;
-        gz = (uint32_t)N;
+        push.images = (int32_t)images;
     }
     int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
     hue_pipeline_key key = {.shader = "batch_norm_apply", .n_bindings = 4,
                             .kinds = {(unsigned char)kind, (unsigned char)kind},
-                            .n_spec = 4, .spec = {ls, (uint32_t)vec, (uint32_t)has_v, (uint32_t)flat},
+                            .n_spec = 4, .spec = {(uint32_t)ls, (uint32_t)vec, (uint32_t)has_v, (uint32_t)flat},
                             .push_size = sizeof push};
     hue_binding b[4] = {{u, (unsigned char)kind, 0}, {v, (unsigned char)kind, 0}, {coef, HUE_BIND_STORAGE, 0},
                         {y, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, gz);
+    return hue_record_dispatch(g, &key, b, &push, (uint32_t)gx, flat ? 1 : (uint32_t)C, flat ? 1 : (uint32_t)gz);
 }
 
 /* in = {x, gamma, beta, running_mean, running_var} (x where absent) */
@@ -369,9 +375,10 @@ static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *
 /* ---- sweep cases ---- */
 
 /* [N, C] (the flat path), odd planes (scalar fetches), planes of whole
- * vec4s, planes smaller than a workgroup, N = 1, H = 1, and a large one. */
-static const int64_t bn_shapes[][4] = {{2, 1, 0, 0}, {4, 3, 0, 0},   {2, 3, 5, 7},    {1, 5, 4, 4},
-                                       {3, 8, 9, 16}, {7, 2, 1, 33}, {64, 33, 0, 0}, {16, 64, 32, 32}};
+ * vec4s, planes smaller than a workgroup (flat, stepping across planes),
+ * N = 1, H = 1, and a large one. */
+static const int64_t bn_shapes[][4] = {{2, 1, 0, 0},  {4, 3, 0, 0},   {2, 3, 5, 7},     {1, 5, 4, 4}, {3, 8, 9, 16},
+                                       {7, 2, 1, 33}, {64, 33, 0, 0}, {16, 64, 32, 32}, {5, 7, 1, 3}};
 
 static void make_case(int i, hue_op_case *c, int n_in)
 {
@@ -419,11 +426,11 @@ static void eval_fill(int k, hue_host_tensor *in, const hue_op_params *p)
             in[4].data[i] = 0.1 + fabs(in[4].data[i]);
 }
 
-const hue_op_entry hue_op_batch_norm = {.name = "batch_norm", .n_in = 3, .n_cases = 8, .make_case = train_case,
+const hue_op_entry hue_op_batch_norm = {.name = "batch_norm", .n_in = 3, .n_cases = 9, .make_case = train_case,
                                         .build = build, .reference = reference, .input_lo = -2, .input_hi = 2,
                                         .tolerance = 1e-5, .grad_mask = 7, .reference_backward = reference_backward,
                                         .grad_tolerance = 1e-5};
-const hue_op_entry hue_op_batch_norm_eval = {.name = "batch_norm_eval", .n_in = 5, .n_cases = 8,
+const hue_op_entry hue_op_batch_norm_eval = {.name = "batch_norm_eval", .n_in = 5, .n_cases = 9,
                                              .make_case = eval_case, .build = build, .reference = reference,
                                              .input_lo = -2, .input_hi = 2, .tolerance = 1e-5, .grad_mask = 7,
                                              .reference_backward = reference_backward, .grad_tolerance = 1e-5,
