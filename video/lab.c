@@ -67,16 +67,19 @@ void hue_lab_to_srgb(double L, double a, double b, double rgb[3])
  * or Z/Zn (i = 0,1,2). Summing three table entries replaces the transfer
  * curve and the matrix product. */
 static float contrib[3][3][256];
-/* f(t) tabulated on a log-spaced grid: 256 steps per octave over 22
- * octaves below 1 (t never exceeds 1 for RGB in [0,1]). The index and the
- * interpolation weight come straight from the bits of the float, so a
- * lookup costs no cube root, no square root and no division; linear
- * interpolation on this grid is within 5e-7 of f, which keeps L, a and b
- * within 1e-3 of the exact values. */
+/* f(t) tabulated on a log-spaced grid: 256 knots per octave over 22
+ * octaves below 1, each knot with its value and the slope to the next, so
+ * a lookup is one linear step from the knot below t. The knot and its
+ * index come straight from the bits of the float: no cube root, no
+ * division, no branch. Interpolation on this grid is within 5e-7 of f,
+ * which keeps L, a and b within 1e-3 of the exact values.
+ * Every t is offset by F_BIAS (folded into the red column of contrib, and
+ * taken off again in the table) so that t >= 2^-22 and no clamp is needed. */
 #define F_OCTAVES 22
 #define F_SUB_BITS 8
 #define F_SIZE (F_OCTAVES << F_SUB_BITS)
-static float f_table[F_SIZE + 2];
+#define F_BIAS (1.0 / (1 << F_OCTAVES))
+static float f_knots[F_SIZE + 2][2]; /* f at the knot, slope to the next knot */
 
 static void invert3(const double m[3][3], double out[3][3])
 {
@@ -97,27 +100,27 @@ static void build_tables(void)
         double lin = srgb_to_linear(v / 255.0);
         for (int i = 0; i < 3; i++)
             for (int c = 0; c < 3; c++)
-                contrib[i][c][v] = (float)(rgb_to_xyz[i][c] * lin / white[i]);
+                contrib[i][c][v] = (float)(rgb_to_xyz[i][c] * lin / white[i] + (c == 0 ? F_BIAS : 0));
     }
-    for (int k = 0; k < F_SIZE + 2; k++)
-        f_table[k] = (float)lab_f(ldexp(1.0 + (k & ((1 << F_SUB_BITS) - 1)) / (double)(1 << F_SUB_BITS),
-                                        (k >> F_SUB_BITS) - F_OCTAVES));
+    for (int k = 0; k < F_SIZE + 2; k++) {
+        double t0 = ldexp(1.0 + (k & ((1 << F_SUB_BITS) - 1)) / (double)(1 << F_SUB_BITS), (k >> F_SUB_BITS) - F_OCTAVES);
+        double t1 = ldexp(1.0 + ((k + 1) & ((1 << F_SUB_BITS) - 1)) / (double)(1 << F_SUB_BITS),
+                          ((k + 1) >> F_SUB_BITS) - F_OCTAVES);
+        f_knots[k][0] = (float)lab_f(t0 - F_BIAS);
+        f_knots[k][1] = (float)((lab_f(t1 - F_BIAS) - lab_f(t0 - F_BIAS)) / (t1 - t0));
+    }
 }
-
 
 static inline float lab_f_lookup(float t)
 {
-    uint32_t u;
-    memcpy(&u, &t, sizeof u);
     const int frac_bits = 23 - F_SUB_BITS;
-    int32_t i = (int32_t)(u >> frac_bits) - ((127 - F_OCTAVES) << F_SUB_BITS);
-    float frac = (float)(u & ((1u << frac_bits) - 1)) * (1.0f / (float)(1u << frac_bits));
-    /* t below 2^-22 (only 0 from RGB8) reads f(2^-22), 4e-6 above f(0). */
-    if (i < 0)
-        i = 0, frac = 0;
-    if (i >= F_SIZE)
-        i = F_SIZE, frac = 0;
-    return f_table[i] + frac * (f_table[i + 1] - f_table[i]);
+    uint32_t u, knot_bits;
+    memcpy(&u, &t, sizeof u);
+    uint32_t i = (u >> frac_bits) - ((127 - F_OCTAVES) << F_SUB_BITS);
+    knot_bits = u & ~((1u << frac_bits) - 1);
+    float knot;
+    memcpy(&knot, &knot_bits, sizeof knot);
+    return f_knots[i][0] + (t - knot) * f_knots[i][1];
 }
 
 void hue_lab_from_rgb8(const uint8_t *rgb, size_t count, float *L, float *a, float *b)
