@@ -202,6 +202,24 @@ static void fill_info(hue_video *v, const AVStream *st)
     in->duration = in->fps > 0 ? n / in->fps : 0;
 }
 
+/* Size in a PNG's header, for a clear message when FFmpeg refuses it. */
+static int png_header_size(const char *path, int *w, int *h)
+{
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    uint8_t b[24];
+    FILE *f = fopen(path, "rb");
+    int ok = f && fread(b, 1, sizeof b, f) == sizeof b && !memcmp(b, sig, 8) && !memcmp(b + 12, "IHDR", 4);
+    if (f)
+        fclose(f);
+    if (!ok)
+        return 0;
+    uint32_t bw = (uint32_t)b[16] << 24 | (uint32_t)b[17] << 16 | (uint32_t)b[18] << 8 | b[19];
+    uint32_t bh = (uint32_t)b[20] << 24 | (uint32_t)b[21] << 16 | (uint32_t)b[22] << 8 | b[23];
+    *w = bw > INT32_MAX ? INT32_MAX : (int)bw;
+    *h = bh > INT32_MAX ? INT32_MAX : (int)bh;
+    return 1;
+}
+
 static int open_input(hue_video *v, const char *path)
 {
     char pattern[8192];
@@ -268,6 +286,10 @@ static int open_input(hue_video *v, const char *path)
     const AVCodecParameters *par = vs->codecpar;
     if (par->width <= 0 || par->height <= 0) {
         av_dict_free(&opts);
+        int pw, ph;
+        if (png_header_size(path, &pw, &ph) && (long long)pw * ph > HUE_VIDEO_MAX_PIXELS)
+            return hue_fail(HUE_ELIMIT, "%s: frame size %dx%d is larger than hue accepts (%lld pixels at most)", path,
+                            pw, ph, HUE_VIDEO_MAX_PIXELS);
         return hue_fail(HUE_EFORMAT, "%s: video stream has no valid frame size%s%s%s", path,
                         hue_av_last_log[0] ? " (" : "", hue_av_last_log, hue_av_last_log[0] ? ")" : "");
     }
