@@ -22,12 +22,17 @@ out=$("$bench" "$tmp/test" 32 128 "${THREADS:-2}")
 echo "$out"
 
 t0=$(date +%s.%N)
+cpu0=$(awk '{print $16 + $17}' /proc/$$/stat)
 for d in "$tmp"/test/*/; do
     ffmpeg -v error -threads 1 -i "$d%04d.jpg" -f rawvideo -pix_fmt rgb24 -y /dev/null
 done
 t1=$(date +%s.%N)
+cpu1=$(awk '{print $16 + $17}' /proc/$$/stat) # children's user + system ticks
 n=$(find "$tmp/test" -name '*.jpg' | wc -l)
+tick=$(getconf CLK_TCK)
 ff=$(echo "$n $t0 $t1" | awk '{printf "%.0f", $1 / ($3 - $2)}')
+ffcpu=$(echo "$n $cpu0 $cpu1 $tick" | awk '{printf "%.1f", ($3 - $2) / $4 / $1 * 1e6}')
 hue1=$(echo "$out" | awk '$1 == "f32" && $3 == 1 {print $4}')
-echo "ffmpeg (1 thread, image2 per class folder): $ff images/s"
-echo "$hue1 $ff" | awk '{printf "ratio hue f32 1 thread / ffmpeg: %.2f\n", $1 / $2}'
+huecpu=$(echo "$out" | awk '$1 == "f32" && $3 == 1 {print $5}')
+echo "ffmpeg (1 thread, image2 per class folder): $ff images/s, $ffcpu CPU us/image"
+echo "$hue1 $ff $huecpu $ffcpu" | awk '{printf "hue f32 1 thread vs ffmpeg: %.2fx the images/s, %.2fx the CPU time per image\n", $1 / $2, $3 / $4}'
