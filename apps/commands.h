@@ -5,6 +5,8 @@
 
 int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_pretrain(int argc, char **argv);
+int cmd_track(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_overlay(int argc, char **argv);
 int cmd_eval(int argc, char **argv);

@@ -1,0 +1,248 @@
+/* hue track: carries a first-frame segmentation mask through a clip. */
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "commands.h"
+#include "hue_error.h"
+#include "hue_mask.h"
+#include "hue_output.h"
+#include "hue_overlay.h"
+#include "hue_track.h"
+#include "hue_video.h"
+#include "hue_writer.h"
+#include "progress.h"
+#include "track_options.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hue track VIDEO --mask FIRST.png (--model CKPT | --features lab|random) -o OUTDIR [options]\n\n"
+            "Propagates the objects of FIRST.png (a DAVIS palette PNG, or a 0/255 grayscale mask) through\n"
+            "VIDEO (any file FFmpeg reads, or a frame folder) and writes OUTDIR/%%05d.png for every frame\n"
+            "(frame 0 is the given mask) as indexed PNGs with the mask's palette.\n\n"
+            "  --mask FILE          first-frame mask, the size of the video's frames\n"
+            "  --model CKPT         features from a video encoder trained by 'hue train-video'\n"
+            "  --features lab       baseline: raw LAB pixels average-pooled to stride 8\n"
+            "  --features random    baseline: the encoder's architecture at its seeded initialisation\n"
+            "                       (--model's architecture when given, else train-video's default)\n"
+            "  -o, --out DIR        output folder (created; refused if it holds PNGs, unless --force)\n"
+            "  --overlay FILE       also write the masks drawn over the frames as a video\n"
+            TRACK_OPTIONS_HELP
+            "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
+            "  --force              replace masks already in OUTDIR and an existing --overlay\n"
+            "  --quiet              no progress bar\n");
+}
+
+/* Refuses an output folder that already holds masks (unless force). */
+static int prepare_outdir(const char *dir, int force)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0) {
+        if (mkdir(dir, 0777) != 0)
+            return hue_fail(HUE_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
+        return 0;
+    }
+    if (!S_ISDIR(st.st_mode))
+        return hue_fail(HUE_EIO, "%s exists and is not a folder", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return hue_fail(HUE_EIO, "%s: %s", dir, strerror(errno));
+    int pngs = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t n = strlen(e->d_name);
+        pngs += n > 4 && strcmp(e->d_name + n - 4, ".png") == 0;
+    }
+    closedir(d);
+    if (pngs && !force)
+        return hue_fail(HUE_EEXIST, "%s already holds %d mask%s: pass --force to replace them", dir, pngs,
+                        pngs == 1 ? "" : "s");
+    return 0;
+}
+
+/* Nearest-neighbour resize of a mask's ids. */
+static int resize_mask(hue_mask *m, int width, int height)
+{
+    uint8_t *ids = malloc((size_t)width * height);
+    if (!ids)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    for (int y = 0; y < height; y++)
+        for (int x = 0; x < width; x++)
+            ids[(size_t)y * width + x] =
+                m->ids[(size_t)((int64_t)y * m->height / height) * m->width + (int64_t)x * m->width / width];
+    free(m->ids);
+    m->ids = ids;
+    m->width = width;
+    m->height = height;
+    return 0;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+int cmd_track(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"mask", required_argument, 0, 'M'},   {"model", required_argument, 0, 'm'},
+        {"features", required_argument, 0, 'F'}, {"out", required_argument, 0, 'o'},
+        {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
+        {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
+    hue_tracker_options to = hue_tracker_defaults();
+    const char *mask_path = NULL, *outdir = NULL, *overlay = NULL, *features = NULL, *model = NULL;
+    int resize = 0, force = 0, quiet = 0, c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'M': mask_path = optarg; break;
+        case 'm': model = optarg; break;
+        case 'F': features = optarg; break;
+        case 'o': outdir = optarg; break;
+        case 'O': overlay = optarg; break;
+        case 'R': resize = 1; break;
+        case 'f': force = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            if ((rc = hue_track_option(c, optarg, "track", &to)) != 0) {
+                if (rc < 0)
+                    usage(stderr);
+                return 2;
+            }
+        }
+    }
+    if (optind + 1 != argc || !mask_path || !outdir) {
+        fprintf(stderr, "hue track: give one VIDEO, --mask and -o (see --help)\n");
+        return 2;
+    }
+    if ((rc = hue_track_features(features, model, "track", &to)))
+        return rc;
+    const char *video_path = argv[optind];
+
+    hue_video *v = NULL;
+    hue_mask mask = {0};
+    hue_tracker *t = NULL;
+    hue_writer *w = NULL;
+    uint8_t *rgb = NULL;
+    float *ids = NULL;
+    if ((rc = hue_video_open(&v, video_path, NULL)))
+        goto fail;
+    const hue_video_info *info = hue_video_get_info(v);
+    int W = info->out_width, H = info->out_height;
+    if (info->frames <= to.context) {
+        rc = hue_fail(HUE_EINVAL, "%s has %lld frames, not more than the context of %d: lower --context", video_path,
+                      (long long)info->frames, to.context);
+        goto fail;
+    }
+    if ((rc = hue_mask_read(&mask, mask_path)))
+        goto fail;
+    if (mask.width != W || mask.height != H) {
+        if (!resize) {
+            rc = hue_fail(HUE_EINVAL, "%s is %dx%d but the frames of %s are %dx%d (pass --resize-mask to resize it)",
+                          mask_path, mask.width, mask.height, video_path, W, H);
+            goto fail;
+        }
+        if ((rc = resize_mask(&mask, W, H)))
+            goto fail;
+    }
+    int ids_of_label[256], L = 0, present[256] = {0};
+    for (size_t i = 0; i < (size_t)W * H; i++)
+        present[mask.ids[i]] = 1;
+    for (int id = 0; id < 256; id++)
+        if (present[id] || id == 0)
+            ids_of_label[L++] = id;
+    if (L < 2) {
+        rc = hue_fail(HUE_EINVAL, "%s has no object (every pixel is background)", mask_path);
+        goto fail;
+    }
+    if ((rc = prepare_outdir(outdir, force)))
+        goto fail;
+    if (overlay && (rc = hue_output_check(overlay, force)))
+        goto fail;
+
+    to.width = W, to.height = H, to.labels = L, to.argmax = 1;
+    int gh, gw;
+    hue_tracker_grid(W, H, &gh, &gw);
+    rgb = malloc((size_t)W * H * 3);
+    ids = malloc(sizeof *ids * (size_t)W * H);
+    float *cells = malloc(sizeof *cells * (size_t)L * gh * gw);
+    if (!rgb || !ids || !cells) {
+        free(cells);
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+        goto fail;
+    }
+    hue_labels_to_cells(mask.ids, W, H, ids_of_label, L, gh, gw, cells);
+    if ((rc = hue_tracker_create(&t, &to)) || (rc = hue_video_read_rgb(v, rgb)) != 1 ||
+        (rc = hue_tracker_start(t, rgb, cells))) {
+        free(cells);
+        if (rc == 0)
+            rc = hue_fail(HUE_EFORMAT, "%s: no frame could be read", video_path);
+        goto fail;
+    }
+    free(cells);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%05d.png", outdir, 0);
+    if ((rc = hue_mask_write(&mask, path, force)))
+        goto fail;
+    if (overlay) {
+        hue_writer_options wo = {.fps = info->fps, .force = force};
+        if ((rc = hue_writer_open(&w, overlay, W, H, &wo)) || (rc = hue_overlay_draw(rgb, W, H, &mask, 0.5f)) ||
+            (rc = hue_writer_write_rgb(w, rgb)))
+            goto fail;
+    }
+    hue_progress bar;
+    hue_progress_start(&bar, quiet);
+    double t0 = now_s();
+    int64_t frames = 1;
+    while ((rc = hue_video_read_rgb(v, rgb)) == 1) {
+        if ((rc = hue_tracker_step(t, rgb, ids)))
+            break;
+        for (size_t i = 0; i < (size_t)W * H; i++)
+            mask.ids[i] = (uint8_t)ids_of_label[(int)ids[i]];
+        snprintf(path, sizeof path, "%s/%05lld.png", outdir, (long long)frames);
+        if ((rc = hue_mask_write(&mask, path, force)))
+            break;
+        if (w && ((rc = hue_overlay_draw(rgb, W, H, &mask, 0.5f)) || (rc = hue_writer_write_rgb(w, rgb))))
+            break;
+        frames++;
+        char fields[64];
+        snprintf(fields, sizeof fields, "%.2f frames/s", (frames - 1) / (now_s() - t0));
+        hue_progress_update(&bar, "track", frames, info->frames, fields);
+    }
+    hue_progress_finish(&bar);
+    if (rc < 0)
+        goto fail;
+    if (w) {
+        rc = hue_writer_close(w);
+        w = NULL;
+        if (rc)
+            goto fail;
+    }
+    if (!quiet)
+        printf("tracked %d object%s through %lld frames of %s (%.2f frames/s, %d-channel features); masks in %s\n",
+               L - 1, L == 2 ? "" : "s", (long long)frames, video_path, (frames - 1) / (now_s() - t0),
+               hue_tracker_channels(t), outdir);
+    hue_tracker_destroy(t);
+    hue_mask_free(&mask);
+    hue_video_close(v);
+    free(rgb), free(ids);
+    return 0;
+fail:
+    fprintf(stderr, "hue track: %s\n", hue_error_message());
+    if (w)
+        hue_writer_abort(w);
+    hue_tracker_destroy(t);
+    hue_mask_free(&mask);
+    hue_video_close(v);
+    free(rgb), free(ids);
+    return 1;
+}

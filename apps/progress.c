@@ -1,0 +1,43 @@
+#include "progress.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+void hue_progress_start(hue_progress *p, int quiet)
+{
+    p->enabled = !quiet && isatty(2);
+    p->start = now_s();
+    p->drawn = 0;
+}
+
+void hue_progress_update(hue_progress *p, const char *label, int64_t done, int64_t total, const char *fields)
+{
+    if (!p->enabled)
+        return;
+    char bar[21];
+    int filled = total > 0 ? (int)(20 * done / total) : 0;
+    for (int i = 0; i < 20; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[20] = 0;
+    double elapsed = now_s() - p->start;
+    long eta = done > 0 && total > done ? (long)(elapsed * (double)(total - done) / (double)done) : 0;
+    fprintf(stderr, "\r%s [%s] %lld/%lld %s ETA %ld:%02ld:%02ld\033[K", label, bar, (long long)done,
+            (long long)total, fields, eta / 3600, eta / 60 % 60, eta % 60);
+    fflush(stderr);
+    p->drawn = 1;
+}
+
+void hue_progress_finish(hue_progress *p)
+{
+    if (p->enabled && p->drawn)
+        fputc('\n', stderr);
+    p->drawn = 0;
+}

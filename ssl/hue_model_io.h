@@ -1,0 +1,39 @@
+/* A model's checkpoint: its named tensors as torchvision names them, each
+ * batch norm's num_batches_tracked, the optimizer's state under
+ * "optimizer.<parameter>.<buffer>", and metadata (architecture, method,
+ * hyper-parameters, step, epoch, seed). torchvision loads the model part
+ * with load_state_dict(strict=True) once the "optimizer." entries are split
+ * off. */
+#ifndef HUE_MODEL_IO_H
+#define HUE_MODEL_IO_H
+#include <stdint.h>
+
+#include "hue_checkpoint.h"
+#include "hue_graph.h"
+#include "hue_optim.h"
+#include "hue_resnet.h"
+
+typedef struct {
+    const char *key, *value;  /* value: a string, or JSON text */
+} hue_meta;
+
+/* The architecture as the JSON the checkpoint stores. */
+void hue_resnet_arch_json(const hue_resnet_config *cfg, char *out, size_t n);
+/* Parses it back; HUE_EFORMAT naming path when it is not one hue wrote. */
+int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *cfg);
+
+/* Writes the checkpoint atomically (force: replace an existing file). */
+int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int64_t batches_tracked,
+                   const hue_meta *meta, int n_meta, const char *path, int force);
+
+/* Loads every model tensor (and, when opt is not NULL, the optimizer state)
+ * from path into the compiled graph. The file's architecture must equal
+ * m's: else HUE_EINVAL naming both. *ck_out (when not NULL) keeps the open
+ * checkpoint for its metadata; the caller destroys it. */
+int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char *path, hue_checkpoint **ck_out);
+
+/* Copies every model tensor from one compiled graph to another (a training
+ * graph's weights into an evaluation graph of the same model). */
+int hue_model_copy(hue_graph *from, const hue_resnet *mf, hue_graph *to, const hue_resnet *mt);
+
+#endif

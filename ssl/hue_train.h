@@ -1,0 +1,61 @@
+/* Supervised training of a ResNet on an image-folder dataset: the baseline
+ * every self-supervised result is compared with. One static graph holds
+ * forward, loss, backward and the SGD update; each step uploads a batch,
+ * runs, and reads the loss. Checkpoints every epoch (and every save_every
+ * steps) hold everything needed to continue the same run exactly. */
+#ifndef HUE_TRAIN_H
+#define HUE_TRAIN_H
+#include <stdint.h>
+
+#include "hue_resnet.h"
+
+typedef struct {
+    int64_t step, steps_total;  /* step just done (from 1) and the run's total */
+    int64_t epoch, epochs;      /* epoch of that step (from 0) */
+    int64_t batch, batches;     /* batch within the epoch (from 0), batches per epoch */
+    float loss, lr;
+    double images_per_s;        /* over the last steps */
+    double elapsed_s;
+} hue_step_info;
+
+typedef void (*hue_step_fn)(void *user, const hue_step_info *info);
+
+typedef struct {
+    const char *data;           /* root: with train/ (and test/) splits, or class folders */
+    const char *out;            /* checkpoint written every epoch */
+    const char *resume;         /* NULL, or a checkpoint to continue */
+    const char *log;            /* NULL, or a JSON-lines metrics file */
+    int force;                  /* replace an existing out / log */
+    hue_resnet_config arch;     /* num_classes comes from the data */
+    int64_t epochs;
+    int batch, size;            /* images per step, side in pixels */
+    double lr, momentum, weight_decay;
+    int nesterov;
+    double warmup_epochs;       /* linear warm-up, then cosine to 0 */
+    uint64_t seed;
+    int threads;                /* decoding threads */
+    int64_t save_every;         /* also save every this many steps (0: epochs only) */
+    int64_t max_steps;          /* stop after this many steps in total (0: no limit) */
+    int augment;                /* pad-4 random crop and flip */
+    hue_step_fn on_step;
+    void *user;
+} hue_supervised_options;
+
+hue_supervised_options hue_supervised_defaults(void);
+
+typedef struct {
+    int64_t steps;
+    float last_loss;
+    double test_accuracy;       /* < 0 when the data has no test split */
+    int64_t test_images;
+    double seconds;
+    int64_t skipped_images;
+} hue_train_report;
+
+int hue_train_supervised(const hue_supervised_options *o, hue_train_report *report);
+
+/* Top-1 accuracy of the model in checkpoint `ckpt` on an image folder. */
+int hue_eval_accuracy(const char *ckpt, const char *data, int batch, int size, int threads, double *accuracy,
+                      int64_t *images);
+
+#endif

@@ -1,0 +1,197 @@
+#include "hue_model_io.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hue_checkpoint.h"
+#include "hue_error.h"
+#include "hue_json.h"
+
+void hue_resnet_arch_json(const hue_resnet_config *c, char *out, size_t n)
+{
+    snprintf(out, n,
+             "{\"arch\": \"resnet%d\", \"width\": %.9g, \"cifar_stem\": %s, \"dense\": %s, \"in_channels\": %d, "
+             "\"num_classes\": %d, \"last_layer\": %d}",
+             c->depth, c->width, c->cifar_stem ? "true" : "false", c->dense ? "true" : "false", c->in_channels,
+             c->num_classes, c->last_layer);
+}
+
+int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *c)
+{
+    hue_json *root = NULL;
+    if (!json || hue_json_parse(json, strlen(json), &root))
+        return hue_fail(HUE_EFORMAT, "%s: no readable 'architecture' in the checkpoint's metadata", path);
+    const hue_json *arch = hue_json_get(root, "arch"), *width = hue_json_get(root, "width"),
+                   *stem = hue_json_get(root, "cifar_stem"), *dense = hue_json_get(root, "dense"),
+                   *in = hue_json_get(root, "in_channels"), *classes = hue_json_get(root, "num_classes"),
+                   *last = hue_json_get(root, "last_layer");
+    int64_t v_in = 0, v_classes = 0, v_last = 0;
+    int rc = 0;
+    const char *name = arch ? hue_json_string(arch, NULL) : NULL;
+    if (!name || !width || !stem || !dense || hue_json_int64(in, &v_in) || hue_json_int64(classes, &v_classes) ||
+        hue_json_int64(last, &v_last))
+        rc = hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' lacks a field hue needs", path);
+    else if ((rc = hue_resnet_parse_arch(name, c)) == 0) {
+        c->width = (float)hue_json_number(width);
+        c->cifar_stem = hue_json_bool(stem);
+        c->dense = hue_json_bool(dense);
+        c->in_channels = (int)v_in;
+        c->num_classes = (int)v_classes;
+        c->last_layer = (int)v_last;
+    } else {
+        rc = hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
+    }
+    hue_json_destroy(root);
+    return rc;
+}
+
+static const char *const state_names[2][3] = {
+    {"momentum_buffer", NULL, NULL},            /* SGD, LARS */
+    {"exp_avg", "exp_avg_sq", NULL},            /* AdamW */
+};
+
+static const char *model_name(const hue_resnet *m, hue_tensor t)
+{
+    for (int i = 0; i < m->n_tensors; i++)
+        if (m->tensors[i].tensor == t)
+            return m->tensors[i].name;
+    return NULL;
+}
+
+static int optim_buffer_name(const hue_resnet *m, const hue_optim *opt, int i, int k, char *out, size_t n)
+{
+    const char *param = model_name(m, hue_optim_param(opt, i));
+    int adam = hue_optim_state(opt, i, 1) >= 0;
+    const char *buf = state_names[adam][k];
+    if (!param || !buf)
+        return -1;
+    snprintf(out, n, "optimizer.%s.%s", param, buf);
+    return 0;
+}
+
+static int add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t)
+{
+    int nd = hue_tensor_ndim(g, t);
+    int64_t shape[HUE_MAX_DIMS];
+    for (int d = 0; d < nd; d++)
+        shape[d] = hue_tensor_dim(g, t, d);
+    size_t n = (size_t)hue_tensor_numel(g, t);
+    float *v = malloc(n * sizeof *v);
+    if (!v)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    int rc = hue_graph_read(g, t, v, n);
+    if (!rc)
+        rc = hue_checkpoint_add(ck, name, nd, shape, v);
+    free(v);
+    return rc;
+}
+
+int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int64_t batches_tracked,
+                   const hue_meta *meta, int n_meta, const char *path, int force)
+{
+    hue_checkpoint *ck;
+    int rc = hue_checkpoint_create(&ck);
+    if (rc)
+        return rc;
+    for (int i = 0; i < m->n_tensors && !rc; i++) {
+        rc = add_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor);
+        /* torchvision's batch norms count their training batches */
+        const char *dot = strrchr(m->tensors[i].name, '.');
+        if (!rc && dot && strcmp(dot, ".running_var") == 0) {
+            char name[80];
+            snprintf(name, sizeof name, "%.*snum_batches_tracked", (int)(dot - m->tensors[i].name + 1),
+                     m->tensors[i].name);
+            rc = hue_checkpoint_add_i64(ck, name, 0, NULL, &batches_tracked);
+        }
+    }
+    for (int i = 0; opt && !rc && i < hue_optim_param_count(opt); i++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            char name[96];
+            hue_tensor s = hue_optim_state(opt, i, k);
+            if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
+                rc = add_tensor(ck, g, name, s);
+        }
+    char arch[256];
+    hue_resnet_arch_json(&m->cfg, arch, sizeof arch);
+    if (!rc)
+        rc = hue_checkpoint_set_meta(ck, "architecture", arch);
+    for (int i = 0; i < n_meta && !rc; i++)
+        rc = hue_checkpoint_set_meta(ck, meta[i].key, meta[i].value);
+    if (!rc)
+        rc = hue_checkpoint_save(ck, path, force);
+    hue_checkpoint_destroy(ck);
+    return rc;
+}
+
+static int load_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
+{
+    int nd = hue_tensor_ndim(g, t);
+    int64_t shape[HUE_MAX_DIMS];
+    for (int d = 0; d < nd; d++)
+        shape[d] = hue_tensor_dim(g, t, d);
+    if (hue_checkpoint_find(ck, name) < 0)
+        return hue_fail(HUE_EFORMAT, "%s: no tensor '%s' in the checkpoint", path, name);
+    size_t n = (size_t)hue_tensor_numel(g, t);
+    float *v = malloc(n * sizeof *v);
+    if (!v)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    int rc = hue_checkpoint_read(ck, name, nd, shape, v);
+    if (!rc)
+        rc = hue_graph_write(g, t, v, n);
+    free(v);
+    return rc;
+}
+
+int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char *path, hue_checkpoint **ck_out)
+{
+    if (ck_out)
+        *ck_out = NULL;
+    hue_checkpoint *ck;
+    int rc = hue_checkpoint_open(path, &ck);
+    if (rc)
+        return rc;
+    hue_resnet_config file;
+    rc = hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), path, &file);
+    char want[256], have[256];
+    hue_resnet_arch_json(&m->cfg, want, sizeof want);
+    if (!rc) {
+        hue_resnet_arch_json(&file, have, sizeof have);
+        if (strcmp(want, have) != 0)
+            rc = hue_fail(HUE_EINVAL, "%s holds another architecture: %s, not %s", path, have, want);
+    }
+    for (int i = 0; i < m->n_tensors && !rc; i++)
+        rc = load_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
+    for (int i = 0; opt && !rc && i < hue_optim_param_count(opt); i++)
+        for (int k = 0; k < 2 && !rc; k++) {
+            char name[96];
+            hue_tensor s = hue_optim_state(opt, i, k);
+            if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
+                rc = load_tensor(ck, g, name, s, path);
+        }
+    if (rc || !ck_out)
+        hue_checkpoint_destroy(ck);
+    else
+        *ck_out = ck;
+    return rc;
+}
+
+int hue_model_copy(hue_graph *from, const hue_resnet *mf, hue_graph *to, const hue_resnet *mt)
+{
+    if (mf->n_tensors != mt->n_tensors)
+        return hue_fail(HUE_EINVAL, "models differ: %d and %d tensors", mf->n_tensors, mt->n_tensors);
+    int rc = 0;
+    for (int i = 0; i < mf->n_tensors && !rc; i++) {
+        size_t n = (size_t)hue_tensor_numel(from, mf->tensors[i].tensor);
+        if ((int64_t)n != hue_tensor_numel(to, mt->tensors[i].tensor))
+            return hue_fail(HUE_EINVAL, "models differ at %s", mf->tensors[i].name);
+        float *v = malloc(n * sizeof *v);
+        if (!v)
+            return hue_fail(HUE_ENOMEM, "out of host memory");
+        rc = hue_graph_read(from, mf->tensors[i].tensor, v, n);
+        if (!rc)
+            rc = hue_graph_write(to, mt->tensors[i].tensor, v, n);
+        free(v);
+    }
+    return rc;
+}
