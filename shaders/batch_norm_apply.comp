@@ -3,16 +3,14 @@
 // A, B, D rows of a coefficient tensor: the forward (u = x, A = scale,
 // D = shift) and the input gradient (u = G, v = x, dx = k1 G + k2 x + k3).
 // A unit is a vec4 of 4 values when VEC (plane size % 4 == 0), else 1.
-// Every lane loops over many units, since a workgroup costs more than a
-// few units on lavapipe. Grid mode: y = channel, z = a block of images,
-// x strides through the plane: coefficients are workgroup-uniform loads
-// and no lane divides. FLAT mode (planes smaller than a workgroup, e.g.
-// [N, C]): a grid-stride loop over all units, tracking (unit in plane,
-// channel) by additions.
+// Each workgroup streams one contiguous chunk of units (a workgroup costs
+// about as much as a few units on lavapipe, and contiguous chunks keep the
+// reads and writes sequential); a lane divides once to find its (unit in
+// plane, channel), then follows them by additions, and reloads the
+// coefficients only when its channel changes.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const bool VEC = false;
 layout(constant_id = 2) const bool HAS_V = false;
-layout(constant_id = 3) const bool FLAT = false;
 
 layout(binding = 0) uniform samplerBuffer U;
 layout(binding = 1) uniform samplerBuffer V;
@@ -20,56 +18,52 @@ layout(std430, binding = 2) readonly buffer Coef { float coef[]; };
 layout(std430, binding = 3) writeonly buffer Y { float y[]; };
 
 layout(push_constant) uniform Push {
-    int N, C, HWu;
-    int units;                // N C HWu
+    int C, HWu;
+    int units, chunk;         // N C HWu; units per workgroup
     int off_u, off_v;         // in units
     int off_y;                // in values
     int off_a, off_b, off_d;  // coefficient rows, in values
-    int images;               // grid mode: images per workgroup
-    int step_h, step_c;       // FLAT: the grid's size as (units, channels)
+    int step_h, step_c;       // the workgroup size as (units in a plane, channels)
 } p;
-
-void store(int unit, float a, float b, float d)
-{
-    if (VEC) {
-        vec4 r = a * texelFetch(U, p.off_u + unit) + d;
-        if (HAS_V)
-            r += b * texelFetch(V, p.off_v + unit);
-        int e = p.off_y + 4 * unit;
-        y[e] = r.x;
-        y[e + 1] = r.y;
-        y[e + 2] = r.z;
-        y[e + 3] = r.w;
-    } else {
-        float r = a * texelFetch(U, p.off_u + unit).x + d;
-        if (HAS_V)
-            r += b * texelFetch(V, p.off_v + unit).x;
-        y[p.off_y + unit] = r;
-    }
-}
 
 void main()
 {
-    if (FLAT) {
-        int i = int(gl_GlobalInvocationID.x), stride = int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
-        int q = i / p.HWu, h = i - q * p.HWu, c = q % p.C;
-        for (; i < p.units; i += stride) {
-            store(i, coef[p.off_a + c], HAS_V ? coef[p.off_b + c] : 0.0, coef[p.off_d + c]);
-            h += p.step_h;
-            c += p.step_c;
-            if (h >= p.HWu) {
-                h -= p.HWu;
-                c++;
-            }
-            if (c >= p.C)
-                c -= p.C;
-        }
+    int group = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x);
+    int u = group * p.chunk + int(gl_LocalInvocationID.x), end = min(group * p.chunk + p.chunk, p.units);
+    if (u >= end)
         return;
+    int q = u / p.HWu, h = u - q * p.HWu, c = q % p.C, loaded = -1;
+    float a = 0.0, b = 0.0, d = 0.0;
+    for (; u < end; u += int(gl_WorkGroupSize.x)) {
+        if (c != loaded) {
+            a = coef[p.off_a + c];
+            d = coef[p.off_d + c];
+            if (HAS_V)
+                b = coef[p.off_b + c];
+            loaded = c;
+        }
+        if (VEC) {
+            vec4 r = a * texelFetch(U, p.off_u + u) + d;
+            if (HAS_V)
+                r += b * texelFetch(V, p.off_v + u);
+            int e = p.off_y + 4 * u;
+            y[e] = r.x;
+            y[e + 1] = r.y;
+            y[e + 2] = r.z;
+            y[e + 3] = r.w;
+        } else {
+            float r = a * texelFetch(U, p.off_u + u).x + d;
+            if (HAS_V)
+                r += b * texelFetch(V, p.off_v + u).x;
+            y[p.off_y + u] = r;
+        }
+        h += p.step_h;
+        c += p.step_c;
+        if (h >= p.HWu) {
+            h -= p.HWu;
+            c++;
+        }
+        if (c >= p.C)
+            c -= p.C;
     }
-    int c = int(gl_WorkGroupID.y), n0 = int(gl_WorkGroupID.z) * p.images;
-    int n1 = min(n0 + p.images, p.N), stride = int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
-    float a = coef[p.off_a + c], d = coef[p.off_d + c], b = HAS_V ? coef[p.off_b + c] : 0.0;
-    for (int n = n0; n < n1; n++)
-        for (int h = int(gl_GlobalInvocationID.x); h < p.HWu; h += stride)
-            store((n * p.C + c) * p.HWu + h, a, b, d);
 }

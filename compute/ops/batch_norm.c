@@ -21,10 +21,10 @@ typedef struct {
 } stats_push;
 
 typedef struct {
-    int32_t N, C, HWu, units, off_u, off_v, off_y, off_a, off_b, off_d, images, step_h, step_c;
+    int32_t C, HWu, units, chunk, off_u, off_v, off_y, off_a, off_b, off_d, step_h, step_c;
 } apply_push;
 
-#define UNITS_PER_LANE 32  /* a workgroup costs about as much as a few units on lavapipe */
+#define UNITS_PER_LANE 32  /* batch_norm_apply.comp: a workgroup's chunk is this many units per lane */
 
 /* x as [N, C, HW]. */
 static void dims(const hue_graph *g, hue_tensor x, int64_t *N, int64_t *C, int64_t *HW)
@@ -95,38 +95,23 @@ static int record_apply_kernel(hue_graph *g, hue_tensor u, hue_tensor v, int has
     hue_tensor ts[3] = {u, v, y};
     int vec = vec_ok(g, HW, 3, ts);
     int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1, units = N * C * HWu;
-    int64_t off_c = hue_tensor_bind_offset(g, coef);
-    apply_push push = {(int32_t)N, (int32_t)C, (int32_t)HWu, (int32_t)units,
+    int64_t off_c = hue_tensor_bind_offset(g, coef), ls = hue_graph_local_size(g);
+    int64_t chunk = ls * UNITS_PER_LANE, groups = (units + chunk - 1) / chunk;
+    apply_push push = {(int32_t)C, (int32_t)HWu, (int32_t)units, (int32_t)chunk,
                        (int32_t)(hue_tensor_bind_offset(g, u) / unit), (int32_t)(hue_tensor_bind_offset(g, v) / unit),
                        (int32_t)hue_tensor_bind_offset(g, y), (int32_t)(off_c + row_a * C),
-                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C), 1, 0, 0};
-    const hue_device_info *info = &g->ctx->info;
-    int64_t ls = hue_graph_local_size(g), per_group = ls * UNITS_PER_LANE, max_x = info->max_workgroup_count[0];
-    max_x = max_x < 65535 ? max_x : 65535;
-    /* grid: lanes stride through a plane (up to 4 units each), images in blocks */
-    int64_t gx = (HWu + 4 * ls - 1) / (4 * ls);
-    gx = gx < max_x ? gx : max_x;
-    int64_t per_image = (HWu + gx - 1) / gx;
-    int64_t images = per_group / per_image < 1 ? 1 : per_group / per_image > N ? N : per_group / per_image;
-    int64_t gz = (N + images - 1) / images;
-    int flat = HWu < ls || C > info->max_workgroup_count[1] || gz > info->max_workgroup_count[2];
-    if (flat) {
-        gx = (units + per_group - 1) / per_group;
-        gx = gx < max_x ? gx : max_x;
-        int64_t stride = gx * ls;
-        push.step_h = (int32_t)(stride % HWu);
-        push.step_c = (int32_t)((stride / HWu) % C);
-    } else {
-        push.images = (int32_t)images;
-    }
+                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C), (int32_t)(ls % HWu),
+                       (int32_t)((ls / HWu) % C)};
+    uint32_t gx, gy;
+    hue_grid_1d(g, (uint64_t)groups, 1, &gx, &gy);
     int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
     hue_pipeline_key key = {.shader = "batch_norm_apply", .n_bindings = 4,
                             .kinds = {(unsigned char)kind, (unsigned char)kind},
-                            .n_spec = 4, .spec = {(uint32_t)ls, (uint32_t)vec, (uint32_t)has_v, (uint32_t)flat},
+                            .n_spec = 3, .spec = {(uint32_t)ls, (uint32_t)vec, (uint32_t)has_v},
                             .push_size = sizeof push};
     hue_binding b[4] = {{u, (unsigned char)kind, 0}, {v, (unsigned char)kind, 0}, {coef, HUE_BIND_STORAGE, 0},
                         {y, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, (uint32_t)gx, flat ? 1 : (uint32_t)C, flat ? 1 : (uint32_t)gz);
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 /* in = {x, gamma, beta, running_mean, running_var} (x where absent) */
