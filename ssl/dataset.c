@@ -112,7 +112,7 @@ static int list_images(const char *dir, name_list *out, int *subdirs)
         }
     }
     closedir(d);
-    if (r == 0)
+    if (r == 0 && out->n > 1)
         qsort(out->v, out->n, sizeof *out->v, cmp_name);
     return r;
 }
