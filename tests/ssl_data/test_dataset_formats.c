@@ -39,21 +39,28 @@ int main(void)
     if (test_tmp_make() < 0)
         return 1;
     make_dir(tp("photos"));
+    int present = 0, classes = 0;
     for (int i = 0; i < N; i++) {
         char from[1200];
         snprintf(from, sizeof from, "%s/%s", src, photos[i].file);
+        if (access(from, R_OK) != 0) {
+            printf("not in this version of the package: %s\n", photos[i].file);
+            continue;
+        }
+        classes += access(tp("photos/%s", photos[i].cls), F_OK) != 0;
         make_dir(tp("photos/%s", photos[i].cls));
         if (symlink(from, tp("photos/%s/%s", photos[i].cls, photos[i].file)) != 0)
             perror(photos[i].file);
+        present++;
     }
     hue_dataset *ds = NULL;
     int r = hue_dataset_open(&ds, tp("photos"), NULL, NULL);
     CHECKF(r == 0, "%s", hue_error_message());
     if (r == 0) {
-        CHECK(hue_dataset_size(ds) == N && hue_dataset_num_classes(ds) == 5);
+        CHECK(hue_dataset_size(ds) == present && hue_dataset_num_classes(ds) == classes);
         hue_loader_options o = hue_loader_defaults();
         warn_log w = {0};
-        o.batch = N, o.size = S, o.layout = HUE_BATCH_U8_NHWC, o.shuffle = 0, o.epochs = 1;
+        o.batch = present, o.size = S, o.layout = HUE_BATCH_U8_NHWC, o.shuffle = 0, o.epochs = 1;
         o.warn = collect_warning, o.warn_user = &w;
         hue_loader *l = NULL;
         hue_batch b;
