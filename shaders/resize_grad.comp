@@ -4,17 +4,21 @@
 // the weights recomputed exactly as shaders/resize.comp computes them (same
 // fp32 expressions), so this is the forward's transpose for up- and
 // down-sampling alike. Candidate outputs come from inverting the coordinate
-// map with a margin; the exact test discards the extra ones. The grid is
-// (ix, iy, plane): the vertical weights are uniform in a workgroup.
+// map with a margin; the exact test discards the extra ones. One invocation
+// per input pixel, flat; the index is split by specialization constants (a
+// multiply and shift, not a per-lane division).
 layout(local_size_x_id = 0) in;
+layout(constant_id = 1) const uint W = 1;   // input size
+layout(constant_id = 2) const uint H = 1;
 
 layout(binding = 0) uniform samplerBuffer G;   // d(loss)/d(output)
 layout(std430, binding = 1) writeonly buffer DX { float dx[]; };
 
 layout(push_constant) uniform Push {
-    int H, W, OH, OW;
+    int OH, OW;
     float scale_h, scale_w;   // in / out, as the forward
     int off_g, off_dx;
+    uint n;   // input pixels
 } p;
 
 // The weight of input index i in output index o along an axis of n inputs.
@@ -38,25 +42,25 @@ ivec2 candidates(int i, float scale, int n, int out_n)
 
 void main()
 {
-    int ix = int(gl_GlobalInvocationID.x);
-    int iy = int(gl_WorkGroupID.y);
-    int plane = int(gl_WorkGroupID.z);
-    if (ix >= p.W)
+    uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
+    if (i >= p.n)
         return;
-    ivec2 ry = candidates(iy, p.scale_h, p.H, p.OH), rx = candidates(ix, p.scale_w, p.W, p.OW);
-    int gbase = p.off_g + plane * p.OH * p.OW;
+    uint t = i / W, plane = t / H;
+    int ix = int(i - t * W), iy = int(t - plane * H);
+    ivec2 ry = candidates(iy, p.scale_h, int(H), p.OH), rx = candidates(ix, p.scale_w, int(W), p.OW);
+    int gbase = p.off_g + int(plane) * p.OH * p.OW;
     float acc = 0.0;
     for (int oy = ry.x; oy <= ry.y; oy++) {
-        float wy = weight(oy, iy, p.scale_h, p.H);
+        float wy = weight(oy, iy, p.scale_h, int(H));
         if (wy == 0.0)
             continue;
         float row = 0.0;
         for (int ox = rx.x; ox <= rx.y; ox++) {
-            float wx = weight(ox, ix, p.scale_w, p.W);
+            float wx = weight(ox, ix, p.scale_w, int(W));
             if (wx != 0.0)
                 row += wx * texelFetch(G, gbase + oy * p.OW + ox).x;
         }
         acc += wy * row;
     }
-    dx[p.off_dx + (plane * p.H + iy) * p.W + ix] = acc;
+    dx[p.off_dx + int(i)] = acc;
 }

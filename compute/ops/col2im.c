@@ -2,7 +2,8 @@
  * images), then shaders/col2im.comp gathers each pixel's column entries back
  * into the image. The same node is the transposed convolution's forward
  * (with a bias), so its own backward is that layer's: conv2d of the output
- * gradient for dy, conv2d's weight gradient for w, a sum for the bias. */
+ * gradient for dy, conv2d's weight gradient for w, a sum for the bias. dy
+ * comes per image [N, O, OH, OW] or wide [O, N*OH*OW] (see conv_internal.h). */
 #include "conv_internal.h"
 #include "gemm.h"
 #include "op_common.h"
@@ -78,22 +79,26 @@ static int record(hue_graph *g, const hue_node *n)
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     hue_tensor dy = n->in[0], w = n->in[1], bias = n->p.has_bias ? n->in[2] : -1;
-    if (n->p.kind)
-        return hue_graph_fail(g, HUE_ENOTSUP, "conv2d_dx: no gradient through a wide gradient");
+    int wide = n->p.kind;
     if (bias >= 0 && hue_tensor_needs_grad(g, bias))
         hue_grad_accumulate(g, bias, hue_reduce(g, HUE_REDUCE_SUM, G, 0xd));
     if (hue_tensor_needs_grad(g, w))
-        hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, G, hue_conv_widen(g, dy), g->t[w].shape, &n->p));
-    if (hue_tensor_needs_grad(g, dy))
-        hue_grad_accumulate(g, dy, hue_conv2d_sized(g, G, w, &n->p));
+        hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, G, wide ? dy : hue_conv_widen(g, dy), g->t[w].shape,
+                                                         &n->p));
+    if (hue_tensor_needs_grad(g, dy)) {
+        hue_tensor d = hue_conv2d_sized(g, G, w, &n->p);
+        hue_grad_accumulate(g, dy, wide ? hue_conv_widen(g, d) : d);
+    }
     return g->error;
 }
 
 static const hue_op_impl impl = {"conv2d_dx", record, backward};
 
 hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tensor w, hue_tensor bias,
-                                 const int64_t *x_shape, const hue_op_params *p, const char *name)
+                                 const int64_t *shape, const hue_op_params *p, const char *name)
 {
+    int64_t x_shape[4];  /* a copy: shape may point into g->t, which new tensors move */
+    memcpy(x_shape, shape, sizeof x_shape);
     hue_tensor in[3] = {dy, w, bias};
     int n_in = bias >= 0 ? 3 : 2;
     if (hue_graph_check_inputs(g, name, n_in, in))

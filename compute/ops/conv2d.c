@@ -305,9 +305,11 @@ static int record_weight_grad(hue_graph *g, const hue_node *n)
 
 static const hue_op_impl weight_grad_impl = {"conv2d_dw", record_weight_grad, NULL};
 
-hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide, const int64_t *w_shape,
+hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide, const int64_t *shape,
                                   const hue_op_params *p)
 {
+    int64_t w_shape[4];  /* a copy: shape may point into g->t, which new tensors move */
+    memcpy(w_shape, shape, sizeof w_shape);
     hue_tensor in[2] = {x, dy_wide};
     if (hue_graph_check_inputs(g, "conv2d_dw", 2, in))
         return g->error;
@@ -333,7 +335,28 @@ static int record_widen(hue_graph *g, const hue_node *n)
                                   d->shape[2] * d->shape[3]);
 }
 
-static const hue_op_impl widen_impl = {"conv2d_widen", record_widen, NULL};
+/* The way back, [O, N*P] to [N, O, P]: out is shaped like the per-image tensor. */
+static int record_narrow(hue_graph *g, const hue_node *n)
+{
+    const hue_tensor_desc *d = &g->t[n->out];
+    return hue_record_conv_layout(g, n->in[0], 0, n->out, 0, -1, d->shape[1], d->shape[0],
+                                  d->shape[2] * d->shape[3]);
+}
+
+static const hue_op_impl narrow_impl = {"conv2d_narrow", record_narrow, NULL};
+
+static int backward_widen(hue_graph *g, const hue_node *n, hue_tensor G)
+{
+    int64_t shape[4];  /* a copy: new tensors move g->t */
+    memcpy(shape, g->t[n->in[0]].shape, sizeof shape);
+    hue_tensor d = hue_graph_new_tensor(g, 4, shape, "conv2d_narrow");
+    if (d < 0)
+        return d;
+    hue_graph_add_node(g, &narrow_impl, 1, &G, d, NULL);
+    return hue_grad_accumulate(g, n->in[0], d);
+}
+
+static const hue_op_impl widen_impl = {"conv2d_widen", record_widen, backward_widen};
 
 hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy)
 {

@@ -1,6 +1,6 @@
 /* Transposed convolution: the input gradient of a conv2d used as a layer,
  * built from the same col2im node (col2im.c), which also carries its
- * backward. */
+ * backward; inputs with few pixels per image go in wide, side by side. */
 #include "conv_internal.h"
 #include "op_common.h"
 
@@ -48,7 +48,9 @@ hue_tensor hue_conv_transpose2d(hue_graph *g, hue_tensor x, hue_tensor w, hue_te
             return hue_graph_fail(g, HUE_EINVAL, "%s: output size %lld along axis %d of %s (pad %d too large)", op,
                                   (long long)shape[2 + i], 2 + i, dx->name, pad);
     }
-    return hue_conv2d_input_grad(g, x, 0, w, bias, shape, &p, op);
+    /* few pixels per image: one GEMM over the images side by side */
+    int wide = shape[0] > 1 && !hue_conv_per_image_ok(g, p.out_size[0] * p.out_size[1]);
+    return hue_conv2d_input_grad(g, wide ? hue_conv_widen(g, x) : x, wide, w, bias, shape, &p, op);
 }
 
 /* ---- plain-C reference ---- */

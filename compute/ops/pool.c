@@ -20,7 +20,8 @@ static int record(hue_graph *g, const hue_node *n)
 }
 
 typedef struct {
-    int32_t H, W, OH, OW, kh, kw, sh, ph, pw, off_x, off_g, off_dx;
+    int32_t OH, OW, kh, kw, ph, pw, off_x, off_g, off_dx;
+    uint32_t n;
 } pool_grad_push;
 
 /* Inputs: (G) for average pooling, (x, G) for max pooling. */
@@ -30,17 +31,19 @@ static int record_grad(hue_graph *g, const hue_node *n)
     int avg = p->kind == HUE_POOL_AVG;
     hue_tensor x = avg ? -1 : n->in[0], G = n->in[avg ? 0 : 1];
     const hue_tensor_desc *dx = &g->t[n->out], *dg = &g->t[G];
-    pool_grad_push push = {(int32_t)dx->shape[2], (int32_t)dx->shape[3], (int32_t)dg->shape[2],
-                           (int32_t)dg->shape[3], p->kernel[0], p->kernel[1], p->stride[0], p->pad[0], p->pad[1],
-                           avg ? 0 : (int32_t)hue_tensor_bind_offset(g, x), (int32_t)hue_tensor_bind_offset(g, G),
-                           (int32_t)hue_tensor_bind_offset(g, n->out)};
-    uint32_t ls = hue_graph_local_size(g);
+    pool_grad_push push = {(int32_t)dg->shape[2], (int32_t)dg->shape[3], p->kernel[0], p->kernel[1], p->pad[0],
+                           p->pad[1], avg ? 0 : (int32_t)hue_tensor_bind_offset(g, x),
+                           (int32_t)hue_tensor_bind_offset(g, G), (int32_t)hue_tensor_bind_offset(g, n->out),
+                           (uint32_t)hue_tensor_numel(g, n->out)};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_binding b[3] = {{avg ? G : x, HUE_BIND_TEXEL1, 0}, {G, HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
     hue_pipeline_key key = {.shader = "pool_grad", .n_bindings = 3,
-                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 3,
-                            .spec = {ls, (uint32_t)avg, (uint32_t)p->stride[1]}, .push_size = sizeof push};
-    return hue_record_dispatch(g, &key, b, &push, (uint32_t)((dx->shape[3] + ls - 1) / ls), (uint32_t)dx->shape[2],
-                               (uint32_t)(dx->shape[0] * dx->shape[1]));
+                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 6,
+                            .spec = {ls, (uint32_t)avg, (uint32_t)p->stride[0], (uint32_t)p->stride[1],
+                                     (uint32_t)dx->shape[3], (uint32_t)dx->shape[2]},
+                            .push_size = sizeof push};
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 static const hue_op_impl grad_impl = {"pool_grad", record_grad, NULL};
@@ -48,11 +51,9 @@ static const hue_op_impl grad_impl = {"pool_grad", record_grad, NULL};
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     hue_tensor x = n->in[0];
-    if (g->t[x].shape[0] * g->t[x].shape[1] > g->ctx->info.max_workgroup_count[2] ||
-        g->t[x].shape[2] > g->ctx->info.max_workgroup_count[1])
-        return hue_graph_fail(g, HUE_ELIMIT, "%s: %s has more planes or rows than the device's grid allows",
-                              n->impl->name, g->t[x].name);
-    hue_tensor dx = hue_graph_new_tensor(g, 4, g->t[x].shape, "pool_grad");
+    int64_t shape[4];  /* a copy: new tensors move g->t */
+    memcpy(shape, g->t[x].shape, sizeof shape);
+    hue_tensor dx = hue_graph_new_tensor(g, 4, shape, "pool_grad");
     if (dx < 0)
         return dx;
     hue_tensor in[2] = {x, G};

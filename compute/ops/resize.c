@@ -20,25 +20,26 @@ static int record(hue_graph *g, const hue_node *n)
 }
 
 typedef struct {
-    int32_t H, W, OH, OW;
+    int32_t OH, OW;
     float scale_h, scale_w;
     int32_t off_g, off_dx;
+    uint32_t n;
 } resize_grad_push;
 
 /* in[0] = G (the output's gradient), out = dx shaped like the input. */
 static int record_grad(hue_graph *g, const hue_node *n)
 {
     const hue_tensor_desc *dx = &g->t[n->out], *dg = &g->t[n->in[0]];
-    resize_grad_push push = {(int32_t)dx->shape[2], (int32_t)dx->shape[3], (int32_t)dg->shape[2],
-                             (int32_t)dg->shape[3], (float)dx->shape[2] / (float)dg->shape[2],
+    resize_grad_push push = {(int32_t)dg->shape[2], (int32_t)dg->shape[3], (float)dx->shape[2] / (float)dg->shape[2],
                              (float)dx->shape[3] / (float)dg->shape[3], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                             (int32_t)hue_tensor_bind_offset(g, n->out)};
-    uint32_t ls = hue_graph_local_size(g);
+                             (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out)};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_binding b[2] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
     hue_pipeline_key key = {.shader = "resize_grad", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 1, .spec = {ls}, .push_size = sizeof push};
-    return hue_record_dispatch(g, &key, b, &push, (uint32_t)((dx->shape[3] + ls - 1) / ls), (uint32_t)dx->shape[2],
-                               (uint32_t)(dx->shape[0] * dx->shape[1]));
+                            .n_spec = 3, .spec = {ls, (uint32_t)dx->shape[3], (uint32_t)dx->shape[2]},
+                            .push_size = sizeof push};
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 static const hue_op_impl grad_impl = {"resize_bilinear_grad", record_grad, NULL};
@@ -46,12 +47,9 @@ static const hue_op_impl grad_impl = {"resize_bilinear_grad", record_grad, NULL}
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     hue_tensor x = n->in[0];
-    const hue_tensor_desc *d = &g->t[x];
-    if (d->shape[0] * d->shape[1] > g->ctx->info.max_workgroup_count[2] ||
-        d->shape[2] > g->ctx->info.max_workgroup_count[1])
-        return hue_graph_fail(g, HUE_ELIMIT, "resize_bilinear: %s has more planes or rows than the device's grid "
-                              "allows", d->name);
-    hue_tensor dx = new_like(g, x, d->shape, "resize_grad");
+    int64_t shape[4];  /* a copy: new tensors move g->t */
+    memcpy(shape, g->t[x].shape, sizeof shape);
+    hue_tensor dx = new_like(g, x, shape, "resize_grad");
     if (dx < 0)
         return dx;
     hue_graph_add_node(g, &grad_impl, 1, &G, dx, &n->p);
