@@ -66,15 +66,17 @@ void hue_lab_to_srgb(double L, double a, double b, double rgb[3])
 /* contrib[i][c][v]: channel c at byte v contributes this much to X/Xn, Y/Yn
  * or Z/Zn (i = 0,1,2). Summing three table entries replaces the transfer
  * curve and the matrix product. */
-static float contrib[3][3][256];
+/* Linear value of each sRGB byte, and the matrix to X/Xn, Y/Yn, Z/Zn. */
+static float lin8[256];
+static float to_t[3][3];
 /* f(t) tabulated on a log-spaced grid: 256 knots per octave over 22
  * octaves below 1, each knot with its value and the slope to the next, so
  * a lookup is one linear step from the knot below t. The knot and its
  * index come straight from the bits of the float: no cube root, no
  * division, no branch. Interpolation on this grid is within 5e-7 of f,
  * which keeps L, a and b within 1e-3 of the exact values.
- * Every t is offset by F_BIAS (folded into the red column of contrib, and
- * taken off again in the table) so that t >= 2^-22 and no clamp is needed. */
+ * Every t is offset by F_BIAS (added after the matrix, taken off again in
+ * the table) so that t >= 2^-22 and no clamp is needed. */
 #define F_OCTAVES 22
 #define F_SUB_BITS 8
 #define F_SIZE (F_OCTAVES << F_SUB_BITS)
@@ -96,12 +98,11 @@ static void invert3(const double m[3][3], double out[3][3])
 static void build_tables(void)
 {
     invert3(rgb_to_xyz, xyz_to_rgb);
-    for (int v = 0; v < 256; v++) {
-        double lin = srgb_to_linear(v / 255.0);
-        for (int i = 0; i < 3; i++)
-            for (int c = 0; c < 3; c++)
-                contrib[i][c][v] = (float)(rgb_to_xyz[i][c] * lin / white[i] + (c == 0 ? F_BIAS : 0));
-    }
+    for (int v = 0; v < 256; v++)
+        lin8[v] = (float)srgb_to_linear(v / 255.0);
+    for (int i = 0; i < 3; i++)
+        for (int c = 0; c < 3; c++)
+            to_t[i][c] = (float)(rgb_to_xyz[i][c] / white[i]);
     for (int k = 0; k < F_SIZE + 2; k++) {
         double t0 = ldexp(1.0 + (k & ((1 << F_SUB_BITS) - 1)) / (double)(1 << F_SUB_BITS), (k >> F_SUB_BITS) - F_OCTAVES);
         double t1 = ldexp(1.0 + ((k + 1) & ((1 << F_SUB_BITS) - 1)) / (double)(1 << F_SUB_BITS),
@@ -123,18 +124,76 @@ static inline float lab_f_lookup(float t)
     return f_knots[i][0] + (t - knot) * f_knots[i][1];
 }
 
+/* The SIMD and scalar paths below do the same float operations in the same
+ * order, so a pixel converts to the same bits whichever path takes it. */
+static inline float to_t_row(int i, float lr, float lg, float lb)
+{
+    return to_t[i][0] * lr + to_t[i][1] * lg + to_t[i][2] * lb + (float)F_BIAS;
+}
+
+static inline void lab_pixel(const uint8_t *p, float *L, float *a, float *b)
+{
+    float lr = lin8[p[0]], lg = lin8[p[1]], lb = lin8[p[2]];
+    float fx = lab_f_lookup(to_t_row(0, lr, lg, lb));
+    float fy = lab_f_lookup(to_t_row(1, lr, lg, lb));
+    float fz = lab_f_lookup(to_t_row(2, lr, lg, lb));
+    *L = 116.0f * fy - 16.0f;
+    *a = 500.0f * (fx - fy);
+    *b = 200.0f * (fy - fz);
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+static inline __m128 lookup4(__m128 t)
+{
+    const int frac_bits = 23 - F_SUB_BITS;
+    __m128i u = _mm_castps_si128(t);
+    __m128i idx = _mm_sub_epi32(_mm_srli_epi32(u, frac_bits), _mm_set1_epi32((127 - F_OCTAVES) << F_SUB_BITS));
+    __m128 knot = _mm_castsi128_ps(_mm_and_si128(u, _mm_set1_epi32((int)~((1u << frac_bits) - 1))));
+    int32_t i[4];
+    _mm_storeu_si128((__m128i *)i, idx);
+    /* (value, slope) pairs of four knots, then split into two vectors. */
+    __m128 p01 = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)f_knots[i[0]]), (const __m64 *)f_knots[i[1]]);
+    __m128 p23 = _mm_loadh_pi(_mm_loadl_pi(_mm_setzero_ps(), (const __m64 *)f_knots[i[2]]), (const __m64 *)f_knots[i[3]]);
+    __m128 value = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(2, 0, 2, 0));
+    __m128 slope = _mm_shuffle_ps(p01, p23, _MM_SHUFFLE(3, 1, 3, 1));
+    return _mm_add_ps(value, _mm_mul_ps(_mm_sub_ps(t, knot), slope));
+}
+
+static inline __m128 to_t4(int i, __m128 lr, __m128 lg, __m128 lb)
+{
+    __m128 t = _mm_add_ps(_mm_mul_ps(_mm_set1_ps(to_t[i][0]), lr), _mm_mul_ps(_mm_set1_ps(to_t[i][1]), lg));
+    t = _mm_add_ps(t, _mm_mul_ps(_mm_set1_ps(to_t[i][2]), lb));
+    return _mm_add_ps(t, _mm_set1_ps((float)F_BIAS));
+}
+
+/* Four pixels at a time; returns how many were done. */
+static size_t lab_sse2(const uint8_t *p, size_t count, float *L, float *a, float *b)
+{
+    size_t k = 0;
+    for (; k + 4 <= count; k += 4, p += 12) {
+        __m128 lr = _mm_setr_ps(lin8[p[0]], lin8[p[3]], lin8[p[6]], lin8[p[9]]);
+        __m128 lg = _mm_setr_ps(lin8[p[1]], lin8[p[4]], lin8[p[7]], lin8[p[10]]);
+        __m128 lb = _mm_setr_ps(lin8[p[2]], lin8[p[5]], lin8[p[8]], lin8[p[11]]);
+        __m128 fx = lookup4(to_t4(0, lr, lg, lb)), fy = lookup4(to_t4(1, lr, lg, lb)), fz = lookup4(to_t4(2, lr, lg, lb));
+        _mm_storeu_ps(L + k, _mm_sub_ps(_mm_mul_ps(_mm_set1_ps(116.0f), fy), _mm_set1_ps(16.0f)));
+        _mm_storeu_ps(a + k, _mm_mul_ps(_mm_set1_ps(500.0f), _mm_sub_ps(fx, fy)));
+        _mm_storeu_ps(b + k, _mm_mul_ps(_mm_set1_ps(200.0f), _mm_sub_ps(fy, fz)));
+    }
+    return k;
+}
+#endif
+
 void hue_lab_from_rgb8(const uint8_t *rgb, size_t count, float *L, float *a, float *b)
 {
     pthread_once(&tables_once, build_tables);
-    for (size_t k = 0; k < count; k++, rgb += 3) {
-        unsigned r = rgb[0], g = rgb[1], bb = rgb[2];
-        float fx = lab_f_lookup(contrib[0][0][r] + contrib[0][1][g] + contrib[0][2][bb]);
-        float fy = lab_f_lookup(contrib[1][0][r] + contrib[1][1][g] + contrib[1][2][bb]);
-        float fz = lab_f_lookup(contrib[2][0][r] + contrib[2][1][g] + contrib[2][2][bb]);
-        L[k] = 116.0f * fy - 16.0f;
-        a[k] = 500.0f * (fx - fy);
-        b[k] = 200.0f * (fy - fz);
-    }
+    size_t k = 0;
+#ifdef __SSE2__
+    k = lab_sse2(rgb, count, L, a, b);
+#endif
+    for (; k < count; k++)
+        lab_pixel(rgb + 3 * k, L + k, a + k, b + k);
 }
 
 static uint8_t linear_to_byte(double lin)
