@@ -15,6 +15,11 @@
  * Training needs more than one value per channel. */
 hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta, hue_tensor running_mean,
                           hue_tensor running_var, int training, float momentum, float eps);
+/* relu(batch_norm(...)) in the same passes: no separate ReLU pass forward
+ * or backward (the output, kept for the backward, masks the gradient). */
+hue_tensor hue_batch_norm_relu(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta,
+                               hue_tensor running_mean, hue_tensor running_var, int training, float momentum,
+                               float eps);
 /* y = x w^T + bias, x [N, in] (or [.., in]: leading dimensions are rows),
  * w [out, in] (PyTorch's layout), bias [out] or -1. */
 hue_tensor hue_linear(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias);

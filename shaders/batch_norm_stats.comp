@@ -6,9 +6,7 @@
 // shift = beta - mean scale, so y = x scale + shift) and, with UPDATE,
 // moves the running statistics as PyTorch does (unbiased variance).
 // MODE 1 (eval): one invocation per channel, stats from the running ones.
-// MODE 2 / 3 (gradient, training / eval): one workgroup per channel sums
-// G and G (x - mean) and writes coef = [k1, k2, k3, dgamma, dbeta] with
-// dx = k1 G + k2 x + k3.
+// (The gradient's sums are shaders/batch_norm_grad.comp.)
 // Each lane walks units (a vec4 of 4 values when VEC, else 1) n = image,
 // h = unit in the image's channel plane, stepping by the workgroup size
 // without dividing; sums go through a per-lane block before the total.
@@ -19,18 +17,16 @@ layout(constant_id = 3) const bool AFFINE = true;
 layout(constant_id = 4) const bool UPDATE = true;
 
 layout(binding = 0) uniform samplerBuffer X;
-layout(binding = 1) uniform samplerBuffer G;
-layout(std430, binding = 2) readonly buffer Gamma { float gamma[]; };
-layout(std430, binding = 3) readonly buffer Beta { float beta[]; };
-layout(std430, binding = 4) buffer RunMean { float run_mean[]; };
-layout(std430, binding = 5) buffer RunVar { float run_var[]; };
-layout(std430, binding = 6) buffer Stats { float stats[]; };
-layout(std430, binding = 7) writeonly buffer Coef { float coef[]; };
+layout(std430, binding = 1) readonly buffer Gamma { float gamma[]; };
+layout(std430, binding = 2) readonly buffer Beta { float beta[]; };
+layout(std430, binding = 3) buffer RunMean { float run_mean[]; };
+layout(std430, binding = 4) buffer RunVar { float run_var[]; };
+layout(std430, binding = 5) writeonly buffer Stats { float stats[]; };
 
 layout(push_constant) uniform Push {
     int N, C, HWu;           // images, channels, units per channel plane
-    int off_x, off_g;        // in units
-    int off_gamma, off_beta, off_rm, off_rv, off_stats, off_coef;
+    int off_x;               // in units
+    int off_gamma, off_beta, off_rm, off_rv, off_stats;
     int step_n, step_h;      // the workgroup size as (images, units)
     float eps, momentum, count;  // count = N HW values per channel
 } p;
@@ -42,24 +38,27 @@ vec4 fetch(samplerBuffer t, int unit)
     return VEC ? texelFetch(t, unit) : vec4(texelFetch(t, unit).x, 0.0, 0.0, 0.0);
 }
 
+void write_stats(int c, float mean, float inv)
+{
+    float scale = AFFINE ? gamma[p.off_gamma + c] * inv : inv;
+    stats[p.off_stats + c] = mean;
+    stats[p.off_stats + p.C + c] = inv;
+    stats[p.off_stats + 2 * p.C + c] = scale;
+    stats[p.off_stats + 3 * p.C + c] = (AFFINE ? beta[p.off_beta + c] : 0.0) - mean * scale;
+}
+
 void main()
 {
     if (MODE == 1) {
         int c = int(gl_GlobalInvocationID.x);
-        if (c >= p.C)
-            return;
-        float mean = run_mean[p.off_rm + c], inv = inversesqrt(run_var[p.off_rv + c] + p.eps);
-        float scale = AFFINE ? gamma[p.off_gamma + c] * inv : inv;
-        stats[p.off_stats + c] = mean;
-        stats[p.off_stats + p.C + c] = inv;
-        stats[p.off_stats + 2 * p.C + c] = scale;
-        stats[p.off_stats + 3 * p.C + c] = (AFFINE ? beta[p.off_beta + c] : 0.0) - mean * scale;
+        if (c < p.C)
+            write_stats(c, run_mean[p.off_rm + c], inversesqrt(run_var[p.off_rv + c] + p.eps));
         return;
     }
     int c = int(gl_WorkGroupID.x), lane = int(gl_LocalInvocationID.x);
     int plane = c * p.HWu, image = p.C * p.HWu;
-    // the shift: the channel's first value (training), its mean (gradient)
-    float shift = MODE == 0 ? texelFetch(X, p.off_x + plane).x : stats[p.off_stats + c];
+    // the channel's first value: a shift against cancellation
+    float shift = texelFetch(X, p.off_x + plane).x;
     vec4 a = vec4(0.0), b = vec4(0.0), block_a = vec4(0.0), block_b = vec4(0.0);
     int n = lane / p.HWu, h = lane - n * p.HWu, k = 0;
     while (n < p.N) {
@@ -67,14 +66,8 @@ void main()
         vec4 v = fetch(X, p.off_x + unit) - shift;
         if (!VEC)
             v.yzw = vec3(0.0);
-        if (MODE == 0) {
-            block_a += v;
-            block_b += v * v;
-        } else {
-            vec4 gv = fetch(G, p.off_g + unit);
-            block_a += gv;
-            block_b += gv * v;
-        }
+        block_a += v;
+        block_b += v * v;
         h += p.step_h;
         n += p.step_n;
         if (h >= p.HWu) {
@@ -99,27 +92,11 @@ void main()
         sb += sh_b[l];
     }
     float s1 = sa.x + sa.y + sa.z + sa.w, s2 = sb.x + sb.y + sb.z + sb.w;
-    if (MODE == 0) {
-        float d = s1 / p.count, mean = shift + d;
-        float var = max(s2 / p.count - d * d, 0.0), inv = inversesqrt(var + p.eps);
-        float scale = AFFINE ? gamma[p.off_gamma + c] * inv : inv;
-        stats[p.off_stats + c] = mean;
-        stats[p.off_stats + p.C + c] = inv;
-        stats[p.off_stats + 2 * p.C + c] = scale;
-        stats[p.off_stats + 3 * p.C + c] = (AFFINE ? beta[p.off_beta + c] : 0.0) - mean * scale;
-        if (UPDATE) {
-            run_mean[p.off_rm + c] = (1.0 - p.momentum) * run_mean[p.off_rm + c] + p.momentum * mean;
-            run_var[p.off_rv + c] = (1.0 - p.momentum) * run_var[p.off_rv + c] +
-                                    p.momentum * var * p.count / (p.count - 1.0);
-        }
-        return;
+    float d = s1 / p.count, mean = shift + d;
+    float var = max(s2 / p.count - d * d, 0.0);
+    write_stats(c, mean, inversesqrt(var + p.eps));
+    if (UPDATE) {
+        run_mean[p.off_rm + c] = (1.0 - p.momentum) * run_mean[p.off_rm + c] + p.momentum * mean;
+        run_var[p.off_rv + c] = (1.0 - p.momentum) * run_var[p.off_rv + c] + p.momentum * var * p.count / (p.count - 1.0);
     }
-    // s1 = sum G, s2 = sum G (x - mean)
-    float mean = shift, inv = stats[p.off_stats + p.C + c], scale = stats[p.off_stats + 2 * p.C + c];
-    float k2 = MODE == 2 ? -scale * inv * inv * s2 / p.count : 0.0;
-    coef[p.off_coef + c] = scale;
-    coef[p.off_coef + p.C + c] = k2;
-    coef[p.off_coef + 2 * p.C + c] = MODE == 2 ? -scale * s1 / p.count - k2 * mean : 0.0;
-    coef[p.off_coef + 3 * p.C + c] = s2 * inv;
-    coef[p.off_coef + 4 * p.C + c] = s1;
 }

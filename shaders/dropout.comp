@@ -13,6 +13,7 @@ layout(push_constant) uniform Push {
     int off_x, off_s, off_y;
     uint n, threshold;
     float scale;
+    uint chunk;             // elements per workgroup
 } p;
 
 uint mix32(uint h)
@@ -25,12 +26,14 @@ uint mix32(uint h)
     return h;
 }
 
+// Each workgroup walks one contiguous chunk, lanes striding through it.
 void main()
 {
-    uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
-    if (i >= p.n)
-        return;
+    uint first = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * p.chunk;
+    uint end = min(first + p.chunk, p.n);
     uint key = mix32(floatBitsToUint(seed[p.off_s]));
-    bool keep = mix32(i * 0x9e3779b9u + key) >= p.threshold;
-    y[p.off_y + int(i)] = keep ? texelFetch(X, p.off_x + int(i)).x * p.scale : 0.0;
+    for (uint i = first + gl_LocalInvocationID.x; i < end; i += gl_WorkGroupSize.x) {
+        bool keep = mix32(i * 0x9e3779b9u + key) >= p.threshold;
+        y[p.off_y + int(i)] = keep ? texelFetch(X, p.off_x + int(i)).x * p.scale : 0.0;
+    }
 }

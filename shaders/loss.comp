@@ -1,7 +1,8 @@
 #version 450
-// Losses, first stage: each workgroup sums its share of the per-unit terms
-// (grid-stride loop, then a tree in shared memory) into one partial sum of
-// the loss (part[g]) and one of the weights (part[groups + g]);
+// Losses, first stage: each workgroup sums the per-unit terms of one
+// contiguous chunk of units (lanes striding through it: sequential reads
+// on a CPU), then its lanes' sums, into one partial sum of the loss
+// (part[g]) and one of the weights (part[groups + g]);
 // shaders/loss_sum.comp adds the partials. Units are elements (MSE, BCE)
 // or positions, i.e. (n, h, w) of logits [N, C, HW] with classes HW apart
 // (cross-entropy). KIND: 0 MSE (a - b)^2; 1 BCE with logits (stable form);
@@ -11,6 +12,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int KIND = 0;
 layout(constant_id = 2) const bool HAS_WEIGHT = false;
+layout(constant_id = 3) const bool VEC = false;  // MSE, BCE: a unit is a vec4 (A and B viewed as RGBA32F)
 
 layout(binding = 0) uniform samplerBuffer A;    // a, logits
 layout(binding = 1) uniform samplerBuffer B;    // b, targets, class ids
@@ -18,7 +20,7 @@ layout(std430, binding = 2) readonly buffer W { float weight[]; };
 layout(std430, binding = 3) writeonly buffer P { float part[]; };
 
 layout(push_constant) uniform Push {
-    int n;                  // units
+    int n, chunk;           // units; units per workgroup
     int C, HW;              // classes and their distance (cross-entropy)
     int off_a, off_b, off_w, off_part;
     int ignore_index;
@@ -41,15 +43,13 @@ float logsumexp(int base)
 
 void main()
 {
-    int step = int(gl_NumWorkGroups.x * gl_WorkGroupSize.x);
+    int first = int(gl_WorkGroupID.x) * p.chunk, end = min(first + p.chunk, p.n);
     float loss = 0.0, wsum = 0.0;
-    for (int u = int(gl_GlobalInvocationID.x); u < p.n; u += step) {
-        if (KIND == 0) {
-            float d = texelFetch(A, p.off_a + u).x - texelFetch(B, p.off_b + u).x;
-            loss += d * d;
-        } else if (KIND == 1) {
-            float x = texelFetch(A, p.off_a + u).x, t = texelFetch(B, p.off_b + u).x;
-            loss += max(x, 0.0) - x * t + log(1.0 + exp(-abs(x)));
+    for (int u = first + int(gl_LocalInvocationID.x); u < end; u += int(gl_WorkGroupSize.x)) {
+        if (KIND <= 1) {
+            vec4 x = texelFetch(A, p.off_a + u), t = texelFetch(B, p.off_b + u);
+            vec4 v = KIND == 0 ? (x - t) * (x - t) : max(x, 0.0) - x * t + log(1.0 + exp(-abs(x)));
+            loss += VEC ? v.x + v.y + v.z + v.w : v.x;
         } else {
             int n = u / p.HW, hw = u - n * p.HW;
             int base = p.off_a + n * p.C * p.HW + hw;

@@ -9,6 +9,7 @@
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const int KIND = 0;
 layout(constant_id = 2) const bool HAS_WEIGHT = false;
+layout(constant_id = 3) const bool VEC = false;  // kinds 0 to 2: a unit is a vec4 (A and B viewed as RGBA32F)
 
 layout(binding = 0) uniform samplerBuffer A;    // a, logits
 layout(binding = 1) uniform samplerBuffer B;    // b, targets, class ids
@@ -18,23 +19,28 @@ layout(std430, binding = 4) readonly buffer T { float total[]; };
 layout(std430, binding = 5) writeonly buffer Y { float y[]; };
 
 layout(push_constant) uniform Push {
-    int n;                  // elements, or positions (kinds 3 to 5)
+    int n, chunk;           // elements, or positions (kinds 3 to 5); units per workgroup
     int C, HW;
     int off_a, off_b, off_w, off_g, off_t, off_y;
     int ignore_index;
     float scale;
 } p;
 
-void main()
+void unit(int u)
 {
-    uint i = (gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x + gl_LocalInvocationID.x;
-    if (i >= uint(p.n))
-        return;
-    int u = int(i);
     float s = p.scale * g[p.off_g];
     if (KIND <= 2) {
-        float a = texelFetch(A, p.off_a + u).x, b = texelFetch(B, p.off_b + u).x;
-        y[p.off_y + u] = KIND == 0 ? s * (a - b) : KIND == 1 ? s * (1.0 / (1.0 + exp(-a)) - b) : s * a;
+        vec4 a = texelFetch(A, p.off_a + u), b = texelFetch(B, p.off_b + u);
+        vec4 v = KIND == 0 ? s * (a - b) : KIND == 1 ? s * (1.0 / (1.0 + exp(-a)) - b) : s * a;
+        if (!VEC) {
+            y[p.off_y + u] = v.x;
+            return;
+        }
+        int e = p.off_y + 4 * u;
+        y[e] = v.x;
+        y[e + 1] = v.y;
+        y[e + 2] = v.z;
+        y[e + 3] = v.w;
         return;
     }
     int n = u / p.HW, hw = u - n * p.HW;
@@ -76,4 +82,14 @@ void main()
             v = s * (lse - x);
         y[dst + c * p.HW] = v;
     }
+}
+
+// Each workgroup walks one contiguous chunk of units, lanes striding
+// through it (few workgroups and sequential access suit a CPU).
+void main()
+{
+    int first = int(gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * p.chunk;
+    int end = min(first + p.chunk, p.n);
+    for (int u = first + int(gl_LocalInvocationID.x); u < end; u += int(gl_WorkGroupSize.x))
+        unit(u);
 }

@@ -1,27 +1,34 @@
-/* Batch normalisation over axis 1 of x [N, C, ...], as PyTorch's BatchNorm.
+/* Batch normalisation over axis 1 of x [N, C, ...], as PyTorch's BatchNorm,
+ * optionally fused with the ReLU that usually follows it.
  *
  * The forward is two nodes: batch_norm_stats writes stats [4, C] = (mean,
  * 1/std, scale, shift), from the batch in training (and moves the running
  * statistics in place) or from the running statistics in eval; then
- * batch_norm applies y = x scale + shift. The backward of that second node
- * is the whole gradient: batch_norm_grad_stats sums G and G (x - mean) per
- * channel into coef [5, C] = (k1, k2, k3, dgamma, dbeta), and
- * batch_norm_dx writes dx = k1 G + k2 x + k3 (training: the batch
- * statistics' own dependence on x included; eval: k2 = k3 = 0). dgamma and
- * dbeta are views of coef's rows, so they cost no copy. Four dispatches per
- * layer and step, each one pass over x (and G). */
+ * batch_norm applies y = x scale + shift (then max(y, 0) when fused). The
+ * backward of that second node is the whole gradient: batch_norm_grad_stats
+ * sums G and G (x - mean) per channel (G masked by y > 0 when fused) into
+ * coef [5, C] = (k1, k2, k3, dgamma, dbeta), and batch_norm_dx writes
+ * dx = k1 G + k2 x + k3 (training: the batch statistics' own dependence on
+ * x included; eval: k2 = k3 = 0). dgamma and dbeta are views of coef's
+ * rows, so they cost no copy. Four dispatches per layer and step, each one
+ * pass over x (and G). */
 #include "op_common.h"
 
-enum { BN_TRAIN = 1, BN_AFFINE = 2, BN_RUNNING = 4 };  /* p.kind */
-enum { MODE_TRAIN, MODE_EVAL, MODE_GRAD_TRAIN, MODE_GRAD_EVAL };  /* batch_norm_stats.comp */
+enum { BN_TRAIN = 1, BN_AFFINE = 2, BN_RUNNING = 4, BN_RELU = 8 };  /* p.kind */
+enum { MODE_TRAIN, MODE_EVAL };                                      /* batch_norm_stats.comp */
 
 typedef struct {
-    int32_t N, C, HWu, off_x, off_g, off_gamma, off_beta, off_rm, off_rv, off_stats, off_coef, step_n, step_h;
+    int32_t N, C, HWu, off_x, off_gamma, off_beta, off_rm, off_rv, off_stats, step_n, step_h;
     float eps, momentum, count;
 } stats_push;
 
 typedef struct {
-    int32_t C, HWu, units, chunk, off_u, off_v, off_y, off_a, off_b, off_d, step_h, step_c;
+    int32_t N, C, HWu, off_x, off_g, off_y, off_stats, off_coef, step_n, step_h;
+    float count;
+} grad_push;
+
+typedef struct {
+    int32_t C, HWu, units, chunk, off_u, off_v, off_m, off_y, off_a, off_b, off_d, step_h, step_c;
 } apply_push;
 
 #define UNITS_PER_LANE 32  /* batch_norm_apply.comp: a workgroup's chunk is this many units per lane */
@@ -46,100 +53,109 @@ static int vec_ok(const hue_graph *g, int64_t HW, int n, const hue_tensor *ts)
     return 1;
 }
 
-/* One batch_norm_stats.comp dispatch; in holds x (and G), the rest as
- * named, with small placeholders where a mode reads nothing. */
-static int record_stats_kernel(hue_graph *g, const hue_node *n, int mode, hue_tensor x, hue_tensor G,
-                               hue_tensor stats, hue_tensor coef)
+/* in = {x, gamma, beta, running_mean, running_var} (x where absent); the
+ * output stats stands in for absent storage operands. */
+static int record_stats(hue_graph *g, const hue_node *n)
 {
     int flags = n->p.kind, affine = flags & BN_AFFINE, running = flags & BN_RUNNING;
+    int mode = flags & BN_TRAIN ? MODE_TRAIN : MODE_EVAL, update = mode == MODE_TRAIN && running;
+    hue_tensor x = n->in[0], stats = n->out;
     int64_t N, C, HW;
     dims(g, x, &N, &C, &HW);
-    hue_tensor xg[2] = {x, G};
-    int vec = mode != MODE_EVAL && vec_ok(g, HW, 2, xg);
+    int vec = mode == MODE_TRAIN && vec_ok(g, HW, 1, &x);
     int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1;
     uint32_t ls = hue_graph_local_size(g);
     hue_tensor gamma = affine ? n->in[1] : stats, beta = affine ? n->in[2] : stats;
     hue_tensor rm = running ? n->in[3] : stats, rv = running ? n->in[4] : stats;
-    int grad = mode >= MODE_GRAD_TRAIN;
     stats_push push = {
-        (int32_t)N, (int32_t)C, (int32_t)HWu,
-        (int32_t)(hue_tensor_bind_offset(g, x) / unit), (int32_t)(hue_tensor_bind_offset(g, G) / unit),
+        (int32_t)N, (int32_t)C, (int32_t)HWu, (int32_t)(hue_tensor_bind_offset(g, x) / unit),
         (int32_t)hue_tensor_bind_offset(g, gamma), (int32_t)hue_tensor_bind_offset(g, beta),
         (int32_t)hue_tensor_bind_offset(g, rm), (int32_t)hue_tensor_bind_offset(g, rv),
-        (int32_t)hue_tensor_bind_offset(g, stats), (int32_t)hue_tensor_bind_offset(g, coef),
-        (int32_t)(ls / HWu), (int32_t)(ls % HWu), n->p.eps, n->p.momentum, (float)(N * HW),
+        (int32_t)hue_tensor_bind_offset(g, stats), (int32_t)(ls / HWu), (int32_t)(ls % HWu),
+        n->p.eps, n->p.momentum, (float)(N * HW),
     };
-    int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
-    int update = mode == MODE_TRAIN && running;
-    hue_pipeline_key key = {.shader = "batch_norm_stats", .n_bindings = 8,
-                            .kinds = {(unsigned char)kind, (unsigned char)kind},
-                            .n_spec = 5, .spec = {ls, (uint32_t)mode, (uint32_t)vec, (uint32_t)!!affine,
-                                                  (uint32_t)update},
+    unsigned char kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    hue_pipeline_key key = {.shader = "batch_norm_stats", .n_bindings = 6, .kinds = {kind}, .n_spec = 5,
+                            .spec = {ls, (uint32_t)mode, (uint32_t)vec, (uint32_t)!!affine, (uint32_t)update},
                             .push_size = sizeof push};
-    hue_binding b[8] = {
-        {x, (unsigned char)kind, 0}, {G, (unsigned char)kind, 0},
-        {gamma, HUE_BIND_STORAGE, 0}, {beta, HUE_BIND_STORAGE, 0},
-        {rm, HUE_BIND_STORAGE, (unsigned char)update}, {rv, HUE_BIND_STORAGE, (unsigned char)update},
-        {stats, HUE_BIND_STORAGE, (unsigned char)!grad}, {coef, HUE_BIND_STORAGE, (unsigned char)grad},
+    hue_binding b[6] = {
+        {x, kind, 0},
+        {gamma, HUE_BIND_STORAGE, 0},
+        {beta, HUE_BIND_STORAGE, 0},
+        {rm, HUE_BIND_STORAGE, (unsigned char)update},
+        {rv, HUE_BIND_STORAGE, (unsigned char)update},
+        {stats, HUE_BIND_STORAGE, 1},
     };
     uint32_t groups = mode == MODE_EVAL ? (uint32_t)((C + ls - 1) / ls) : (uint32_t)C;
     return hue_record_dispatch(g, &key, b, &push, groups, 1, 1);
 }
 
-/* One batch_norm_apply.comp dispatch: y = A u (+ B v) + D, rows of coef. */
-static int record_apply_kernel(hue_graph *g, hue_tensor u, hue_tensor v, int has_v, hue_tensor coef, int row_a,
-                               int row_b, int row_d, hue_tensor y)
+/* in = {G, x, stats, [y when fused with ReLU]} */
+static int record_grad_stats(hue_graph *g, const hue_node *n)
+{
+    int train = n->p.kind & BN_TRAIN, mask = n->p.kind & BN_RELU;
+    hue_tensor G = n->in[0], x = n->in[1], stats = n->in[2], y = mask ? n->in[3] : x;
+    int64_t N, C, HW;
+    dims(g, x, &N, &C, &HW);
+    hue_tensor ts[3] = {x, G, y};
+    int vec = vec_ok(g, HW, 3, ts);
+    int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1;
+    uint32_t ls = hue_graph_local_size(g);
+    grad_push push = {
+        (int32_t)N, (int32_t)C, (int32_t)HWu, (int32_t)(hue_tensor_bind_offset(g, x) / unit),
+        (int32_t)(hue_tensor_bind_offset(g, G) / unit), (int32_t)(hue_tensor_bind_offset(g, y) / unit),
+        (int32_t)hue_tensor_bind_offset(g, stats), (int32_t)hue_tensor_bind_offset(g, n->out),
+        (int32_t)(ls / HWu), (int32_t)(ls % HWu), (float)(N * HW),
+    };
+    unsigned char kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    hue_pipeline_key key = {.shader = "batch_norm_grad", .n_bindings = 5, .kinds = {kind, kind, kind}, .n_spec = 4,
+                            .spec = {ls, (uint32_t)!!train, (uint32_t)vec, (uint32_t)!!mask},
+                            .push_size = sizeof push};
+    hue_binding b[5] = {{x, kind, 0}, {G, kind, 0}, {y, kind, 0}, {stats, HUE_BIND_STORAGE, 0},
+                        {n->out, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &push, (uint32_t)C, 1, 1);
+}
+
+/* One batch_norm_apply.comp dispatch: y = A u (+ B v) + D, rows of coef;
+ * relu: then max(y, 0); m >= 0: u counts only where m > 0. */
+static int record_apply_kernel(hue_graph *g, hue_tensor u, hue_tensor v, int has_v, hue_tensor m, hue_tensor coef,
+                               int row_a, int row_b, int row_d, int relu, hue_tensor y)
 {
     int64_t N, C, HW;
     dims(g, u, &N, &C, &HW);
-    hue_tensor ts[3] = {u, v, y};
-    int vec = vec_ok(g, HW, 3, ts);
+    hue_tensor ts[4] = {u, v, y, m >= 0 ? m : u};
+    int vec = vec_ok(g, HW, 4, ts);
     int64_t HWu = vec ? HW / 4 : HW, unit = vec ? 4 : 1, units = N * C * HWu;
     int64_t off_c = hue_tensor_bind_offset(g, coef), ls = hue_graph_local_size(g);
     int64_t chunk = ls * UNITS_PER_LANE, groups = (units + chunk - 1) / chunk;
     apply_push push = {(int32_t)C, (int32_t)HWu, (int32_t)units, (int32_t)chunk,
                        (int32_t)(hue_tensor_bind_offset(g, u) / unit), (int32_t)(hue_tensor_bind_offset(g, v) / unit),
-                       (int32_t)hue_tensor_bind_offset(g, y), (int32_t)(off_c + row_a * C),
-                       (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C), (int32_t)(ls % HWu),
-                       (int32_t)((ls / HWu) % C)};
+                       (int32_t)(hue_tensor_bind_offset(g, ts[3]) / unit), (int32_t)hue_tensor_bind_offset(g, y),
+                       (int32_t)(off_c + row_a * C), (int32_t)(off_c + row_b * C), (int32_t)(off_c + row_d * C),
+                       (int32_t)(ls % HWu), (int32_t)((ls / HWu) % C)};
     uint32_t gx, gy;
     hue_grid_1d(g, (uint64_t)groups, 1, &gx, &gy);
-    int kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
-    hue_pipeline_key key = {.shader = "batch_norm_apply", .n_bindings = 4,
-                            .kinds = {(unsigned char)kind, (unsigned char)kind},
-                            .n_spec = 3, .spec = {(uint32_t)ls, (uint32_t)vec, (uint32_t)has_v},
+    unsigned char kind = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    hue_pipeline_key key = {.shader = "batch_norm_apply", .n_bindings = 5, .kinds = {kind, kind, kind}, .n_spec = 5,
+                            .spec = {(uint32_t)ls, (uint32_t)vec, (uint32_t)!!has_v, (uint32_t)!!relu,
+                                     (uint32_t)(m >= 0)},
                             .push_size = sizeof push};
-    hue_binding b[4] = {{u, (unsigned char)kind, 0}, {v, (unsigned char)kind, 0}, {coef, HUE_BIND_STORAGE, 0},
+    hue_binding b[5] = {{u, kind, 0}, {v, kind, 0}, {ts[3], kind, 0}, {coef, HUE_BIND_STORAGE, 0},
                         {y, HUE_BIND_STORAGE, 1}};
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-/* in = {x, gamma, beta, running_mean, running_var} (x where absent) */
-static int record_stats(hue_graph *g, const hue_node *n)
-{
-    int mode = n->p.kind & BN_TRAIN ? MODE_TRAIN : MODE_EVAL;
-    return record_stats_kernel(g, n, mode, n->in[0], n->in[0], n->out, n->out);
 }
 
 /* in = {x, stats, [gamma, beta]} */
 static int record_apply(hue_graph *g, const hue_node *n)
 {
-    return record_apply_kernel(g, n->in[0], n->in[0], 0, n->in[1], 2, 2, 3, n->out);
+    return record_apply_kernel(g, n->in[0], n->in[0], 0, -1, n->in[1], 2, 2, 3, n->p.kind & BN_RELU, n->out);
 }
 
-/* in = {G, x, stats} */
-static int record_grad_stats(hue_graph *g, const hue_node *n)
-{
-    int mode = n->p.kind & BN_TRAIN ? MODE_GRAD_TRAIN : MODE_GRAD_EVAL;
-    hue_node flags = *n;
-    flags.p.kind &= ~(BN_AFFINE | BN_RUNNING);  /* gamma and the running statistics are in stats */
-    return record_stats_kernel(g, &flags, mode, n->in[1], n->in[0], n->in[2], n->out);
-}
-
-/* in = {G, x, coef} */
+/* in = {G, x, coef, [y when fused with ReLU]} */
 static int record_dx(hue_graph *g, const hue_node *n)
 {
-    return record_apply_kernel(g, n->in[0], n->in[1], n->p.kind & BN_TRAIN, n->in[2], 0, 1, 2, n->out);
+    hue_tensor mask = n->p.kind & BN_RELU ? n->in[3] : -1;
+    return record_apply_kernel(g, n->in[0], n->in[1], n->p.kind & BN_TRAIN, mask, n->in[2], 0, 1, 2, 0, n->out);
 }
 
 static int record_nothing(hue_graph *g, const hue_node *n)
@@ -176,13 +192,15 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     hue_tensor coef = hue_graph_new_tensor(g, 2, shape, "batch_norm_grad_stats");
     if (coef < 0)
         return coef;
-    hue_tensor in[3] = {G, x, n->in[1]};
-    if (hue_graph_add_node(g, &grad_stats_impl, 3, in, coef, &n->p) < 0)
+    /* fused with ReLU, the output y masks G */
+    int n_in = n->p.kind & BN_RELU ? 4 : 3;
+    hue_tensor in[4] = {G, x, n->in[1], n->out};
+    if (hue_graph_add_node(g, &grad_stats_impl, n_in, in, coef, &n->p) < 0)
         return g->error;
     if (hue_tensor_needs_grad(g, x)) {
         hue_tensor dx = new_like(g, x, g->t[x].shape, "batch_norm_dx");
         in[2] = coef;
-        if (dx < 0 || hue_grad_accumulate(g, x, hue_graph_add_node(g, &dx_impl, 3, in, dx, &n->p)))
+        if (dx < 0 || hue_grad_accumulate(g, x, hue_graph_add_node(g, &dx_impl, n_in, in, dx, &n->p)))
             return g->error;
     }
     if (dgamma)
@@ -192,7 +210,8 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return g->error;
 }
 
-static const hue_op_impl apply_impl = {"batch_norm", record_apply, backward};
+static const hue_op_impl apply_impls[] = {{"batch_norm", record_apply, backward},
+                                          {"batch_norm_relu", record_apply, backward}};
 
 /* ---- building ---- */
 
@@ -206,8 +225,8 @@ static int check_channels(hue_graph *g, hue_tensor t, int64_t C, const char *wha
     return 0;
 }
 
-hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta, hue_tensor running_mean,
-                          hue_tensor running_var, int training, float momentum, float eps)
+static hue_tensor batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta, hue_tensor running_mean,
+                             hue_tensor running_var, int training, float momentum, float eps, int relu)
 {
     if (hue_graph_check_inputs(g, "batch_norm", 1, &x))
         return g->error;
@@ -256,7 +275,7 @@ hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tens
     if (check_int32(g, "batch_norm", x))
         return g->error;
     hue_op_params p = {.kind = (training ? BN_TRAIN : 0) | (gamma >= 0 ? BN_AFFINE : 0) |
-                               (running_mean >= 0 ? BN_RUNNING : 0),
+                               (running_mean >= 0 ? BN_RUNNING : 0) | (relu ? BN_RELU : 0),
                        .eps = eps, .momentum = momentum};
     int64_t sshape[2] = {4, C};
     hue_tensor stats = hue_graph_new_tensor(g, 2, sshape, "batch_norm_stats");
@@ -266,11 +285,24 @@ hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tens
                         running_var >= 0 ? running_var : x};
     if (hue_graph_add_node(g, &stats_impl, 5, in, stats, &p) < 0)
         return g->error;
-    hue_tensor y = new_like(g, x, g->t[x].shape, "batch_norm");
+    hue_tensor y = new_like(g, x, g->t[x].shape, apply_impls[relu].name);
     if (y < 0)
         return y;
     hue_tensor ain[4] = {x, stats, gamma, beta};
-    return hue_graph_add_node(g, &apply_impl, gamma >= 0 ? 4 : 2, ain, y, &p);
+    return hue_graph_add_node(g, &apply_impls[relu], gamma >= 0 ? 4 : 2, ain, y, &p);
+}
+
+hue_tensor hue_batch_norm(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta, hue_tensor running_mean,
+                          hue_tensor running_var, int training, float momentum, float eps)
+{
+    return batch_norm(g, x, gamma, beta, running_mean, running_var, training, momentum, eps, 0);
+}
+
+hue_tensor hue_batch_norm_relu(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta,
+                               hue_tensor running_mean, hue_tensor running_var, int training, float momentum,
+                               float eps)
+{
+    return batch_norm(g, x, gamma, beta, running_mean, running_var, training, momentum, eps, 1);
 }
 
 /* ---- plain-C reference ---- */
@@ -318,22 +350,29 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
             for (int64_t c = 0; c < C; c++)
                 for (int64_t i = 0; i < HW; i++) {
                     int64_t e = (n * C + c) * HW + i;
-                    out->data[e] = (x->data[e] - mean[c]) * inv[c] * in[1].data[c] + in[2].data[c];
+                    double y = (x->data[e] - mean[c]) * inv[c] * in[1].data[c] + in[2].data[c];
+                    out->data[e] = p->kind & BN_RELU && y < 0 ? 0 : y;
                 }
     free(mean), free(inv);
     return rc;
 }
 
 /* Training: dx = gamma/std (G - mean(G) - xhat mean(G xhat)); eval:
- * dx = gamma/std G; both: dgamma = sum G xhat, dbeta = sum G. */
+ * dx = gamma/std G; both: dgamma = sum G xhat, dbeta = sum G. Fused with
+ * ReLU, G is first zeroed where the output is not positive. */
 static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *grad_out, const hue_op_params *p,
                               hue_host_tensor *grad_in)
 {
     const hue_host_tensor *x = &in[0];
-    const double *G = grad_out->data;
     int64_t N = x->shape[0], C = x->shape[1], HW = hue_host_numel(x) / (N * C);
     double M = (double)(N * HW), *mean = NULL, *inv = NULL;
+    hue_host_tensor y = {0};
     int rc = host_stats(in, p, &mean, &inv);
+    if (rc == 0)
+        rc = reference(in, p, &y);
+    double *G = y.data;  /* G, masked in place of y */
+    for (int64_t e = 0; rc == 0 && e < N * C * HW; e++)
+        G[e] = p->kind & BN_RELU && !(y.data[e] > 0) ? 0 : grad_out->data[e];
     for (int k = 0; k < 3 && rc == 0; k++)
         rc = hue_host_alloc(&grad_in[k], in[k].ndim, in[k].shape);
     for (int64_t c = 0; c < C && rc == 0; c++) {
@@ -353,7 +392,7 @@ static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *
                 grad_in[0].data[e] = p->kind & BN_TRAIN ? k * (G[e] - sg / M - xhat * sgx / M) : k * G[e];
             }
     }
-    free(mean), free(inv);
+    free(mean), free(inv), free(y.data);
     return rc;
 }
 
@@ -390,6 +429,14 @@ static void eval_case(int i, hue_op_case *c)
         c->shape[0][0] = 1;
 }
 
+/* Fused with ReLU: training on even cases, eval on odd ones (the running
+ * statistics operands are unused in training). */
+static void relu_case(int i, hue_op_case *c)
+{
+    make_case(i, c, 5);
+    c->p.kind |= BN_RELU | (i % 2 == 0 ? BN_TRAIN : 0);
+}
+
 /* Training builds its own running statistics (state); eval takes them as operands. */
 static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
 {
@@ -399,7 +446,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
         rm = hue_graph_state(g, "running_mean", 1, &C);
         rv = hue_graph_state(g, "running_var", 1, &C);
     }
-    return hue_batch_norm(g, in[0], in[1], in[2], rm, rv, p->kind & BN_TRAIN, p->momentum, p->eps);
+    return batch_norm(g, in[0], in[1], in[2], rm, rv, p->kind & BN_TRAIN, p->momentum, p->eps, !!(p->kind & BN_RELU));
 }
 
 /* Running variances are positive. */
@@ -417,6 +464,11 @@ const hue_op_entry hue_op_batch_norm = {.name = "batch_norm", .n_in = 3, .n_case
                                         .grad_tolerance = 1e-5};
 const hue_op_entry hue_op_batch_norm_eval = {.name = "batch_norm_eval", .n_in = 5, .n_cases = 9,
                                              .make_case = eval_case, .build = build, .reference = reference,
+                                             .input_lo = -2, .input_hi = 2, .tolerance = 1e-5, .grad_mask = 7,
+                                             .reference_backward = reference_backward, .grad_tolerance = 1e-5,
+                                             .fill_input = eval_fill};
+const hue_op_entry hue_op_batch_norm_relu = {.name = "batch_norm_relu", .n_in = 5, .n_cases = 9,
+                                             .make_case = relu_case, .build = build, .reference = reference,
                                              .input_lo = -2, .input_hi = 2, .tolerance = 1e-5, .grad_mask = 7,
                                              .reference_backward = reference_backward, .grad_tolerance = 1e-5,
                                              .fill_input = eval_fill};

@@ -7,8 +7,10 @@
 #define CONCAT_MAX_IN 6  /* a node's inputs */
 
 typedef struct {
-    int32_t rows, cols, src_off, src_ld, src_cols, shift, dst_off, dst_ld;
+    int32_t rows, cols, src_off, src_ld, src_cols, shift, dst_off, dst_ld, chunk;
 } concat_push;
+
+#define UNITS_PER_LANE 32  /* a workgroup copies a contiguous chunk of this many columns a lane */
 
 /* Products of the 4-D dims before and after `axis`. */
 static void outer_inner(const int64_t *shape, int axis, int64_t *outer, int64_t *inner)
@@ -22,19 +24,25 @@ static void outer_inner(const int64_t *shape, int axis, int64_t *outer, int64_t 
     }
 }
 
-static int record_copy(hue_graph *g, hue_tensor src, hue_tensor dst, const concat_push *push)
+static int record_copy(hue_graph *g, hue_tensor src, hue_tensor dst, concat_push *push)
 {
     uint32_t ls = hue_graph_local_size(g);
     const hue_device_info *info = &g->ctx->info;
-    uint64_t gx = ((uint64_t)push->cols + ls - 1) / ls;
     uint32_t max_x = info->max_workgroup_count[0] < 65535 ? info->max_workgroup_count[0] : 65535;
+    uint64_t chunk = (uint64_t)ls * UNITS_PER_LANE, gx = ((uint64_t)push->cols + chunk - 1) / chunk;
+    if (gx > max_x) {
+        chunk = ((uint64_t)push->cols + max_x - 1) / max_x;
+        chunk = (chunk + ls - 1) / ls * ls;
+        gx = ((uint64_t)push->cols + chunk - 1) / chunk;
+    }
+    push->chunk = (int32_t)chunk;
     uint32_t max_y = info->max_workgroup_count[1] < 65535 ? info->max_workgroup_count[1] : 65535;
     uint32_t gy = (uint32_t)push->rows < max_y ? (uint32_t)push->rows : max_y;
     uint32_t gz = (uint32_t)(((uint64_t)push->rows + gy - 1) / gy);
     hue_pipeline_key key = {.shader = "concat", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
                             .n_spec = 1, .spec = {ls}, .push_size = sizeof *push};
     hue_binding b[2] = {{src, HUE_BIND_TEXEL1, 0}, {dst, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, push, gx < max_x ? (uint32_t)gx : max_x, gy, gz);
+    return hue_record_dispatch(g, &key, b, push, (uint32_t)gx, gy, gz);
 }
 
 /* ---- concat ---- */

@@ -8,7 +8,10 @@ typedef struct {
     int32_t off_x, off_s, off_y;
     uint32_t n, threshold;
     float scale;
+    uint32_t chunk;
 } dropout_push;
+
+#define UNITS_PER_LANE 32  /* each workgroup walks a contiguous chunk of this many elements a lane */
 
 /* The element is dropped when hash < threshold = p * 2^32. */
 static uint32_t threshold_of(float p)
@@ -23,9 +26,10 @@ static int record(hue_graph *g, const hue_node *n)
 {
     dropout_push push = {(int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->in[1]),
                          (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out),
-                         threshold_of(n->p.alpha), scale_of(n->p.alpha)};
+                         threshold_of(n->p.alpha), scale_of(n->p.alpha), 0};
     uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    push.chunk = ls * UNITS_PER_LANE;
+    hue_grid_1d(g, (push.n + (uint64_t)push.chunk - 1) / push.chunk, 1, &gx, &gy);
     hue_pipeline_key key = {.shader = "dropout", .n_bindings = 3,
                             .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 1,
                             .spec = {ls}, .push_size = sizeof push};

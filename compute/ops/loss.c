@@ -16,7 +16,7 @@ enum { LOSS_MSE, LOSS_BCE, LOSS_CE, LOSS_SOFT, LOSS_CE_WEIGHTS };            /* 
 enum { GRAD_MSE, GRAD_BCE_X, GRAD_BCE_T, GRAD_CE, GRAD_SOFT_X, GRAD_SOFT_T }; /* loss_grad.comp */
 
 typedef struct {
-    int32_t n, C, HW, off_a, off_b, off_w, off_part, ignore_index;
+    int32_t n, chunk, C, HW, off_a, off_b, off_w, off_part, ignore_index;
 } loss_push;
 
 typedef struct {
@@ -25,7 +25,7 @@ typedef struct {
 } sum_push;
 
 typedef struct {
-    int32_t n, C, HW, off_a, off_b, off_w, off_g, off_t, off_y, ignore_index;
+    int32_t n, chunk, C, HW, off_a, off_b, off_w, off_g, off_t, off_y, ignore_index;
     float scale;
 } grad_push;
 
@@ -47,32 +47,54 @@ static void geometry(const hue_graph *g, hue_tensor logits, int ce, int64_t *C, 
     *units /= *C;
 }
 
-/* Workgroups of the first stage: enough to fill a GPU, few enough that
- * the second stage's single workgroup adds them quickly. */
-static int64_t groups_for(const hue_graph *g, int64_t units)
+/* The first stage's split: each workgroup sums one contiguous chunk (a
+ * multiple of the workgroup size); enough workgroups to fill a GPU, few
+ * enough that the second stage's single workgroup adds them quickly. */
+static int64_t groups_for(const hue_graph *g, int64_t units, int64_t *chunk)
 {
-    int64_t ls = hue_graph_local_size(g), per = ls * 4;
-    int64_t n = (units + per - 1) / per;
-    return n < 1 ? 1 : n > 1024 ? 1024 : n;
+    int64_t ls = hue_graph_local_size(g), groups = (units + ls * 4 - 1) / (ls * 4);
+    groups = groups < 1 ? 1 : groups > 1024 ? 1024 : groups;
+    int64_t c = (units + groups - 1) / groups;
+    c = (c + ls - 1) / ls * ls;
+    if (chunk)
+        *chunk = c;
+    return (units + c - 1) / c;
+}
+
+/* Elementwise terms go four at a time when the count and every offset are
+ * whole vec4s. */
+static int vec_ok(const hue_graph *g, int64_t count, int n, const hue_tensor *ts)
+{
+    if (count % 4)
+        return 0;
+    for (int i = 0; i < n; i++)
+        if (hue_tensor_bind_offset(g, ts[i]) % 4)
+            return 0;
+    return 1;
 }
 
 /* Both stages: the sum of `kind` over the units into y[off_y]. */
 static int record_sum(hue_graph *g, const hue_node *n, int kind, hue_tensor y, int64_t off_y, float scale,
                       int divide)
 {
-    hue_tensor a = n->in[0], b = n->in[1], w = n->p.has_bias ? n->in[2] : a, part = n->scratch;
+    /* absent class weights: a small placeholder (a large one may exceed maxStorageBufferRange) */
+    hue_tensor a = n->in[0], b = n->in[1], part = n->scratch, w = n->p.has_bias ? n->in[2] : part;
     int64_t C, HW, units;
     geometry(g, a, is_ce(kind), &C, &HW, &units);
-    int64_t groups = groups_for(g, units);
+    hue_tensor ab[2] = {a, b};
+    int vec = !is_ce(kind) && vec_ok(g, units, 2, ab);
+    int64_t unit = vec ? 4 : 1;
+    units /= unit;
+    int64_t chunk, groups = groups_for(g, units, &chunk);
     uint32_t ls = hue_graph_local_size(g);
-    loss_push lp = {(int32_t)units, (int32_t)C, (int32_t)HW, (int32_t)hue_tensor_bind_offset(g, a),
-                    (int32_t)hue_tensor_bind_offset(g, b), (int32_t)hue_tensor_bind_offset(g, w),
-                    (int32_t)hue_tensor_bind_offset(g, part), n->p.ignore_index};
-    hue_pipeline_key k1 = {.shader = "loss", .n_bindings = 4,
-                           .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
-                           .n_spec = 3, .spec = {ls, (uint32_t)kind, (uint32_t)n->p.has_bias}, .push_size = sizeof lp};
-    hue_binding b1[4] = {{a, HUE_BIND_TEXEL1, 0}, {b, HUE_BIND_TEXEL1, 0}, {w, HUE_BIND_STORAGE, 0},
-                         {part, HUE_BIND_STORAGE, 1}};
+    loss_push lp = {(int32_t)units, (int32_t)chunk, (int32_t)C, (int32_t)HW,
+                    (int32_t)(hue_tensor_bind_offset(g, a) / unit), (int32_t)(hue_tensor_bind_offset(g, b) / unit),
+                    (int32_t)hue_tensor_bind_offset(g, w), (int32_t)hue_tensor_bind_offset(g, part), n->p.ignore_index};
+    unsigned char texel = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
+    hue_pipeline_key k1 = {.shader = "loss", .n_bindings = 4, .kinds = {texel, texel, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
+                           .n_spec = 4, .spec = {ls, (uint32_t)kind, (uint32_t)n->p.has_bias, (uint32_t)vec},
+                           .push_size = sizeof lp};
+    hue_binding b1[4] = {{a, texel, 0}, {b, texel, 0}, {w, HUE_BIND_STORAGE, 0}, {part, HUE_BIND_STORAGE, 1}};
     int rc = hue_record_dispatch(g, &k1, b1, &lp, (uint32_t)groups, 1, 1);
     if (rc)
         return rc;
@@ -95,7 +117,7 @@ static int record(hue_graph *g, const hue_node *n)
 /* in = {G, a, b, [weight]}; p.kind = GRAD_*, p.alpha = the host's scale. */
 static int record_grad(hue_graph *g, const hue_node *n)
 {
-    hue_tensor G = n->in[0], a = n->in[1], b = n->in[2], w = n->p.has_bias ? n->in[3] : a;
+    hue_tensor G = n->in[0], a = n->in[1], b = n->in[2], w = n->p.has_bias ? n->in[3] : G;
     int kind = n->p.kind, per_position = kind >= GRAD_CE;
     int64_t C, HW, units;
     geometry(g, a, per_position, &C, &HW, &units);
@@ -105,24 +127,33 @@ static int record_grad(hue_graph *g, const hue_node *n)
         /* the total weight of counted targets, into the end of the scratch */
         hue_node sum = *n;
         sum.in[0] = a, sum.in[1] = b, sum.in[2] = w;
-        off_t = 2 * groups_for(g, units);
+        off_t = 2 * groups_for(g, units, NULL);
         int rc = record_sum(g, &sum, LOSS_CE_WEIGHTS, n->scratch, off_t, 1.0f, 0);
         if (rc)
             return rc;
         total = n->scratch;
     }
-    grad_push push = {(int32_t)units, (int32_t)C, (int32_t)HW, (int32_t)hue_tensor_bind_offset(g, a),
-                      (int32_t)hue_tensor_bind_offset(g, b), (int32_t)hue_tensor_bind_offset(g, w),
+    hue_tensor abo[3] = {a, b, n->out};
+    int vec = !per_position && vec_ok(g, units, 3, abo);
+    int64_t unit = vec ? 4 : 1;
+    units /= unit;
+    /* a contiguous chunk per workgroup: 32 units a lane, fewer when a unit is a row of C classes */
+    int64_t ls = hue_graph_local_size(g), per_lane = per_position ? 256 / C : 32;
+    int64_t chunk = ls * (per_lane < 1 ? 1 : per_lane > 32 ? 32 : per_lane);
+    grad_push push = {(int32_t)units, (int32_t)chunk, (int32_t)C, (int32_t)HW,
+                      (int32_t)(hue_tensor_bind_offset(g, a) / unit), (int32_t)(hue_tensor_bind_offset(g, b) / unit),
+                      (int32_t)hue_tensor_bind_offset(g, w),
                       (int32_t)hue_tensor_bind_offset(g, G), (int32_t)(hue_tensor_bind_offset(g, total) + off_t),
                       (int32_t)hue_tensor_bind_offset(g, n->out), n->p.ignore_index, n->p.alpha};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, (uint64_t)units, ls, &gx, &gy);
+    uint32_t gx, gy;
+    hue_grid_1d(g, (uint64_t)((units + chunk - 1) / chunk), 1, &gx, &gy);
+    unsigned char texel = vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1;
     hue_pipeline_key key = {.shader = "loss_grad", .n_bindings = 6,
-                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE,
-                                      HUE_BIND_STORAGE, HUE_BIND_STORAGE},
-                            .n_spec = 3, .spec = {ls, (uint32_t)kind, (uint32_t)n->p.has_bias},
+                            .kinds = {texel, texel, HUE_BIND_STORAGE, HUE_BIND_STORAGE, HUE_BIND_STORAGE,
+                                      HUE_BIND_STORAGE},
+                            .n_spec = 4, .spec = {(uint32_t)ls, (uint32_t)kind, (uint32_t)n->p.has_bias, (uint32_t)vec},
                             .push_size = sizeof push};
-    hue_binding bind[6] = {{a, HUE_BIND_TEXEL1, 0},     {b, HUE_BIND_TEXEL1, 0},
+    hue_binding bind[6] = {{a, texel, 0},               {b, texel, 0},
                            {w, HUE_BIND_STORAGE, 0},     {G, HUE_BIND_STORAGE, 0},
                            {total, HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
     return hue_record_dispatch(g, &key, bind, &push, gx, gy, 1);
@@ -149,7 +180,7 @@ static int grad_node(hue_graph *g, const hue_node *n, int kind, hue_tensor G, hu
     if (r >= 0 && kind == GRAD_CE) {
         int64_t C, HW, units;
         geometry(g, a, 1, &C, &HW, &units);
-        if (hue_graph_scratch(g, 2 * groups_for(g, units) + 1) < 0)
+        if (hue_graph_scratch(g, 2 * groups_for(g, units, NULL) + 1) < 0)
             return g->error;
     }
     return hue_grad_accumulate(g, of, r);
@@ -222,7 +253,7 @@ static hue_tensor make(hue_graph *g, int kind, int n_in, const hue_tensor *in, c
     if (y < 0)
         return y;
     hue_graph_add_node(g, &impls[kind], n_in, in, y, p);
-    if (hue_graph_scratch(g, 2 * groups_for(g, units)) < 0)
+    if (hue_graph_scratch(g, 2 * groups_for(g, units, NULL)) < 0)
         return g->error;
     return y;
 }
