@@ -20,23 +20,46 @@ static int record(hue_graph *g, const hue_node *n)
 }
 
 typedef struct {
-    int32_t OH, OW, kh, kw, ph, pw, off_x, off_g, off_dx;
+    int32_t H, W, kh, kw, sh, sw, ph, pw, off_x, off_a;
+    uint32_t n;
+} pool_argmax_push;
+
+typedef struct {
+    int32_t OH, OW, kh, kw, ph, pw, off_a, off_g, off_dx;
     uint32_t n;
 } pool_grad_push;
 
-/* Inputs: (G) for average pooling, (x, G) for max pooling. */
+/* Inputs: (G) for average pooling, (x, G) for max pooling, whose scratch
+ * holds each window's argmax. */
 static int record_grad(hue_graph *g, const hue_node *n)
 {
     const hue_op_params *p = &n->p;
     int avg = p->kind == HUE_POOL_AVG;
-    hue_tensor x = avg ? -1 : n->in[0], G = n->in[avg ? 0 : 1];
+    hue_tensor G = n->in[avg ? 0 : 1];
     const hue_tensor_desc *dx = &g->t[n->out], *dg = &g->t[G];
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    if (!avg) {
+        hue_tensor x = n->in[0];
+        pool_argmax_push push = {(int32_t)dx->shape[2], (int32_t)dx->shape[3], p->kernel[0], p->kernel[1],
+                                 p->stride[0], p->stride[1], p->pad[0], p->pad[1],
+                                 (int32_t)hue_tensor_bind_offset(g, x), (int32_t)hue_tensor_bind_offset(g, n->scratch),
+                                 (uint32_t)hue_tensor_numel(g, G)};
+        hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {n->scratch, HUE_BIND_STORAGE, 1}};
+        hue_pipeline_key key = {.shader = "pool_argmax", .n_bindings = 2,
+                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 3,
+                                .spec = {ls, (uint32_t)dg->shape[3], (uint32_t)dg->shape[2]},
+                                .push_size = sizeof push};
+        hue_grid_1d(g, push.n, ls, &gx, &gy);
+        int rc = hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
+        if (rc)
+            return rc;
+    }
     pool_grad_push push = {(int32_t)dg->shape[2], (int32_t)dg->shape[3], p->kernel[0], p->kernel[1], p->pad[0],
-                           p->pad[1], avg ? 0 : (int32_t)hue_tensor_bind_offset(g, x),
+                           p->pad[1], avg ? 0 : (int32_t)hue_tensor_bind_offset(g, n->scratch),
                            (int32_t)hue_tensor_bind_offset(g, G), (int32_t)hue_tensor_bind_offset(g, n->out),
                            (uint32_t)hue_tensor_numel(g, n->out)};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_binding b[3] = {{avg ? G : x, HUE_BIND_TEXEL1, 0}, {G, HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
+    hue_binding b[3] = {{avg ? G : n->scratch, HUE_BIND_TEXEL1, 0}, {G, HUE_BIND_TEXEL1, 0},
+                        {n->out, HUE_BIND_STORAGE, 1}};
     hue_pipeline_key key = {.shader = "pool_grad", .n_bindings = 3,
                             .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 6,
                             .spec = {ls, (uint32_t)avg, (uint32_t)p->stride[0], (uint32_t)p->stride[1],
@@ -59,6 +82,8 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     hue_tensor in[2] = {x, G};
     int avg = n->p.kind == HUE_POOL_AVG;
     hue_graph_add_node(g, &grad_impl, avg ? 1 : 2, avg ? in + 1 : in, dx, &n->p);
+    if (!avg && hue_graph_scratch(g, hue_tensor_numel(g, G)) < 0)
+        return g->error;
     return hue_grad_accumulate(g, x, dx);
 }
 
