@@ -38,6 +38,7 @@ struct hue_video {
     uint8_t *rgb_tmp;       /* RGB frame on its way to LAB */
     int sws_cs, sws_full;   /* colour details set on sws (cs -1 = none yet) */
     hue_split *split;       /* second thread for the LAB conversion */
+    hue_av_watch *watch;    /* errors the decoder logs (concealed damage) */
     int split_tried;
 };
 
@@ -334,6 +335,9 @@ static int open_decoder(hue_video *v)
     v->dec->thread_count = v->opt.threads > 0 ? v->opt.threads : 0;
     v->dec->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
     v->dec->pkt_timebase = v->fmt->streams[v->stream]->time_base;
+    if (!(v->watch = hue_av_watch_create()))
+        return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
+    v->dec->opaque = v->watch;
     if ((r = avcodec_open2(v->dec, codec, NULL)) < 0)
         return av_fail(HUE_EFORMAT, v->path, "cannot open the decoder", r);
     v->pkt = av_packet_alloc();
@@ -385,6 +389,7 @@ void hue_video_close(hue_video *v)
     if (!v)
         return;
     avcodec_free_context(&v->dec);
+    hue_av_watch_destroy(v->watch);
     avformat_close_input(&v->fmt);
     av_packet_free(&v->pkt);
     av_frame_free(&v->frame);
@@ -413,8 +418,14 @@ static int decode_frame(hue_video *v)
     for (int errors = 0; errors < 10000;) {
         int r = avcodec_receive_frame(v->dec, v->frame);
         if (r == 0) {
+            char msg[200];
             if (v->frame->decode_error_flags || (v->frame->flags & AV_FRAME_FLAG_CORRUPT))
                 note_problem(v, "corrupt data in frame %lld%s", " (concealed by the decoder)");
+            else if (hue_av_watch_errors(v->watch, msg, sizeof msg)) {
+                char detail[220];
+                snprintf(detail, sizeof detail, " (decoder: %s)", msg);
+                note_problem(v, "corrupt data near frame %lld%s", detail);
+            }
             return 1;
         }
         if (r == AVERROR_EOF)

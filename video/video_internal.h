@@ -1,6 +1,7 @@
 /* Helpers shared by the files of video/; not part of its public API. */
 #ifndef HUE_VIDEO_INTERNAL_H
 #define HUE_VIDEO_INTERNAL_H
+#include <stddef.h>
 #include <stdint.h>
 
 /* Rotates packed RGB8 (w x h, rows `stride` bytes apart) clockwise by 90,
@@ -17,5 +18,13 @@ void hue_split_destroy(hue_split *s);
  * thread's last FFmpeg error line, cleared by the caller before a call. */
 void hue_av_log_init(void);
 extern _Thread_local char hue_av_last_log[256];
+
+/* Counts a decoder's logged errors (it reports concealed damage only in
+ * its log): set the watch as the codec context's opaque pointer. */
+typedef struct hue_av_watch hue_av_watch;
+hue_av_watch *hue_av_watch_create(void);
+void hue_av_watch_destroy(hue_av_watch *w);
+/* Messages so far; the first one is copied into message. */
+int hue_av_watch_errors(hue_av_watch *w, char *message, size_t size);
 
 #endif

@@ -63,6 +63,12 @@ chmod u+w "$tmp/corrupt.mp4"
 LC_ALL=C awk 'BEGIN { srand(7); for (i = 0; i < 30000; i++) printf "%c", int(rand() * 255) + 1 }' |
     dd of="$tmp/corrupt.mp4" bs=1 seek=1000000 conv=notrunc status=none
 expect_fail "corrupt bytes mid-stream" "$tmp/corrupt.mp4" "corrupt" -- "$hue" probe --decode "$tmp/corrupt.mp4"
+# 200 bytes inside one frame: the decoder conceals the damage, hue still reports it.
+cp "$mp4" "$tmp/concealed.mp4"
+chmod u+w "$tmp/concealed.mp4"
+LC_ALL=C awk 'BEGIN { srand(1); for (i = 0; i < 200; i++) printf "%c", int(rand() * 255) + 1 }' |
+    dd of="$tmp/concealed.mp4" bs=1 seek=700000 conv=notrunc status=none
+expect_fail "damage the decoder conceals" "$tmp/concealed.mp4" "corrupt" -- "$hue" probe --decode "$tmp/concealed.mp4"
 ffmpeg -v error -f lavfi -i sine=duration=1 -y "$tmp/audio.m4a"
 expect_fail "audio-only file" "$tmp/audio.m4a" "no video stream.*audio only" -- "$hue" probe "$tmp/audio.m4a"
 printf 'YUV4MPEG2 W64 H48 F24:1 Ip A1:1 C420jpeg\n' >"$tmp/zero.y4m"
