@@ -151,10 +151,11 @@ static void throughput(const hue_dataset *ds)
         double t0 = now_s();
         hue_batch b;
         long long images = 0;
-        while (hue_loader_next(l, &b) == 1)
+        /* Half an epoch is enough for a figure. */
+        for (int k = 0; k < 39 && hue_loader_next(l, &b) == 1; k++)
             images += b.count;
         double dt = now_s() - t0;
-        CHECK(images == 78 * 128);
+        CHECK(images == 39 * 128);
         printf("throughput: %d thread%s: %.0f images/s (float NCHW, crop and flip)\n", threads,
                threads > 1 ? "s" : "", images / dt);
         hue_loader_destroy(l);
