@@ -7,6 +7,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_pretrain(int argc, char **argv);
 int cmd_track(int argc, char **argv);
+int cmd_train_video(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_overlay(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
@@ -14,5 +15,7 @@ int cmd_eval(int argc, char **argv);
 int hue_bench_decode(int argc, char **argv);
 /* `hue bench track` (apps/bench_track.c). */
 int hue_bench_track(int argc, char **argv);
+/* `hue bench train` (apps/bench_train.c). */
+int hue_bench_train(int argc, char **argv);
 
 #endif

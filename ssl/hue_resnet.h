@@ -15,6 +15,7 @@ typedef struct {
     int in_channels;     /* 3 for RGB, 1 for a video encoder's L channel */
     int num_classes;     /* > 0: average pool and fc; 0: no head */
     int last_layer;      /* build layer1..last_layer (1 to 4); the features are its output */
+    int embed;           /* > 0: a 1x1 conv "proj" (with bias) maps the features to this many channels */
 } hue_resnet_config;
 
 /* torchvision's ResNet-18 on RGB with 1000 classes. */

@@ -12,9 +12,9 @@ void hue_resnet_arch_json(const hue_resnet_config *c, char *out, size_t n)
 {
     snprintf(out, n,
              "{\"arch\": \"resnet%d\", \"width\": %.9g, \"cifar_stem\": %s, \"dense\": %s, \"in_channels\": %d, "
-             "\"num_classes\": %d, \"last_layer\": %d}",
+             "\"num_classes\": %d, \"last_layer\": %d, \"embed\": %d}",
              c->depth, c->width, c->cifar_stem ? "true" : "false", c->dense ? "true" : "false", c->in_channels,
-             c->num_classes, c->last_layer);
+             c->num_classes, c->last_layer, c->embed);
 }
 
 int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *c)
@@ -25,8 +25,8 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
     const hue_json *arch = hue_json_get(root, "arch"), *width = hue_json_get(root, "width"),
                    *stem = hue_json_get(root, "cifar_stem"), *dense = hue_json_get(root, "dense"),
                    *in = hue_json_get(root, "in_channels"), *classes = hue_json_get(root, "num_classes"),
-                   *last = hue_json_get(root, "last_layer");
-    int64_t v_in = 0, v_classes = 0, v_last = 0;
+                   *last = hue_json_get(root, "last_layer"), *embed = hue_json_get(root, "embed");
+    int64_t v_in = 0, v_classes = 0, v_last = 0, v_embed = 0;
     int rc = 0;
     const char *name = arch ? hue_json_string(arch, NULL) : NULL;
     if (!name || !width || !stem || !dense || hue_json_int64(in, &v_in) || hue_json_int64(classes, &v_classes) ||
@@ -39,6 +39,7 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
         c->in_channels = (int)v_in;
         c->num_classes = (int)v_classes;
         c->last_layer = (int)v_last;
+        c->embed = embed && hue_json_int64(embed, &v_embed) == 0 ? (int)v_embed : 0;
     } else {
         rc = hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
     }

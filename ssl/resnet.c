@@ -113,6 +113,10 @@ int hue_resnet_build(hue_graph *g, const hue_resnet_config *cfg, hue_tensor x, i
         return hue_fail(HUE_EINVAL, "width multiplier %g (must be in (0, 16])", cfg->width);
     if (cfg->last_layer < 1 || cfg->last_layer > 4)
         return hue_fail(HUE_EINVAL, "last layer %d (1 to 4)", cfg->last_layer);
+    if (cfg->embed < 0 || cfg->embed > 4096)
+        return hue_fail(HUE_EINVAL, "embedding size %d (0 to 4096)", cfg->embed);
+    if (cfg->embed > 0 && cfg->num_classes > 0)
+        return hue_fail(HUE_EINVAL, "a ResNet has either a projection or a classifier head, not both");
     if (hue_tensor_ndim(g, x) != 4 || hue_tensor_dim(g, x, 1) != cfg->in_channels)
         return hue_fail(HUE_EINVAL, "ResNet input must be [N, %d, H, W]", cfg->in_channels);
     static const int blocks18[4] = {2, 2, 2, 2}, blocks34[4] = {3, 4, 6, 3};
@@ -145,6 +149,13 @@ int hue_resnet_build(hue_graph *g, const hue_resnet_config *cfg, hue_tensor x, i
         }
         if (layer + 1 < cfg->last_layer)
             planes *= 2;
+    }
+    if (cfg->embed > 0) {
+        int64_t wshape[4] = {cfg->embed, planes, 1, 1}, bshape[1] = {cfg->embed};
+        hue_tensor w = param(g, m, "proj", "weight", 4, wshape, 0), bias = param(g, m, "proj", "bias", 1, bshape, 0);
+        if (w >= 0 && bias >= 0)
+            y = hue_conv2d(g, y, w, bias, 1, 0, 1);
+        planes = cfg->embed;
     }
     m->features = y;
     m->feature_channels = (int)planes;

@@ -72,7 +72,8 @@ static hue_tensor features(hue_tracker *t, hue_tensor lab)
     if (t->o.features == HUE_FEATURES_LAB)
         return hue_pool2d(g, HUE_POOL_AVG, lab, 8, 8, 0);
     hue_tensor L = hue_slice(g, lab, 1, 0, 1);
-    if (hue_resnet_build(g, &t->m.cfg, L, 0, &t->m))
+    hue_resnet_config cfg = t->m.cfg;  /* hue_resnet_build resets t->m */
+    if (hue_resnet_build(g, &cfg, L, 0, &t->m))
         return hue_graph_status(g) ? hue_graph_status(g) : HUE_EINVAL;
     t->has_model = 1;
     return t->m.features;

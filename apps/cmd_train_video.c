@@ -1,0 +1,120 @@
+/* hue train-video: learn a video encoder by colourising frames from
+ * reference frames (no labels). */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "hue_error.h"
+#include "hue_video_train.h"
+#include "progress.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n\n"
+            "Trains a video encoder without labels: each sample is 3 reference frames and a later target\n"
+            "frame of a clip (gaps of 1 to --max-gap frames), cropped --size x --size; the encoder sees\n"
+            "only lightness; the target's colours (k-means clusters of ab) are predicted by attention\n"
+            "over all reference positions, softmax(f_t . f_r / T), and the loss is the cross-entropy.\n\n"
+            "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
+            "                       (relative paths are relative to the file's folder)\n"
+            "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it)\n"
+            "  --resume CKPT        continue a run\n"
+            "  --log FILE           JSON lines of metrics\n"
+            "  --arch NAME          resnet18 (default) or resnet34, dense (stride 8) up to layer3\n"
+            "  --width W            channel width multiplier (default 0.5)\n"
+            "  --embed D            projection size (default 64)\n"
+            "  --clusters K         colour clusters (default 16)\n"
+            "  --size S             crop side, a multiple of 8 (default 256)\n"
+            "  --batch B            samples per step (default 4)\n"
+            "  --max-gap G          largest gap between frames (default 4)\n"
+            "  --steps N            training steps (default 1000)\n"
+            "  --lr LR              Adam learning rate (default 1e-3)\n"
+            "  --temperature T      attention temperature (default 0.05)\n"
+            "  --seed N             initialisation and sampling (default 0)\n"
+            "  --save-every N       steps between checkpoints (default 100)\n"
+            "  --force              replace an existing --out or --log\n"
+            "  --quiet              no progress bar\n");
+}
+
+static void on_step(void *user, const hue_step_info *s)
+{
+    char fields[96];
+    snprintf(fields, sizeof fields, "loss %.4f %.2f samples/s", s->loss, s->images_per_s);
+    hue_progress_update(user, "train-video", s->step, s->steps_total, fields);
+}
+
+int cmd_train_video(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"clips", required_argument, 0, 'c'},   {"out", required_argument, 0, 'o'},
+        {"resume", required_argument, 0, 'r'},  {"log", required_argument, 0, 'L'},
+        {"arch", required_argument, 0, 'a'},    {"width", required_argument, 0, 'w'},
+        {"embed", required_argument, 0, 'e'},   {"clusters", required_argument, 0, 'k'},
+        {"size", required_argument, 0, 's'},    {"batch", required_argument, 0, 'b'},
+        {"max-gap", required_argument, 0, 'g'}, {"steps", required_argument, 0, 'n'},
+        {"lr", required_argument, 0, 'l'},      {"temperature", required_argument, 0, 'T'},
+        {"seed", required_argument, 0, 'S'},    {"save-every", required_argument, 0, 'E'},
+        {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},          {0}};
+    hue_video_train_options o = hue_video_train_defaults();
+    int quiet = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        char *end = NULL;
+        double d = optarg ? strtod(optarg, &end) : 0;
+        int bad = optarg && (!*optarg || *end);
+        switch (c) {
+        case 'c': o.clips = optarg; bad = 0; break;
+        case 'o': o.out = optarg; bad = 0; break;
+        case 'r': o.resume = optarg; bad = 0; break;
+        case 'L': o.log = optarg; bad = 0; break;
+        case 'a':
+            bad = 0;
+            if (hue_resnet_parse_arch(optarg, &o.arch)) {
+                fprintf(stderr, "hue train-video: --arch: %s\n", hue_error_message());
+                return 2;
+            }
+            break;
+        case 'w': bad |= !(d > 0 && d <= 16); o.arch.width = (float)d; break;
+        case 'e': bad |= !(d >= 1 && d <= 4096); o.arch.embed = (int)d; break;
+        case 'k': bad |= !(d >= 2 && d <= 256); o.clusters = (int)d; break;
+        case 's': bad |= !(d >= 32 && d <= 1024) || (int)d % 8; o.size = (int)d; break;
+        case 'b': bad |= !(d >= 1 && d <= 1024); o.batch = (int)d; break;
+        case 'g': bad |= !(d >= 1 && d <= 100); o.max_gap = (int)d; break;
+        case 'n': bad |= !(d >= 1 && d <= 1e9); o.steps = (int64_t)d; break;
+        case 'l': bad |= !(d > 0 && d <= 10); o.lr = d; break;
+        case 'T': bad |= !(d > 0 && d <= 100); o.temperature = (float)d; break;
+        case 'S': bad |= !(d >= 0); o.seed = (uint64_t)d; break;
+        case 'E': bad |= !(d >= 1); o.save_every = (int64_t)d; break;
+        case 'f': o.force = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (bad) {
+            fprintf(stderr, "hue train-video: %s: value out of range (see --help)\n", argv[optind - 1]);
+            return 2;
+        }
+    }
+    if (optind < argc || !o.clips || !o.out) {
+        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+        return 2;
+    }
+    hue_progress bar;
+    hue_progress_start(&bar, quiet);
+    o.on_step = on_step;
+    o.user = &bar;
+    hue_train_report r;
+    int rc = hue_train_video(&o, &r);
+    hue_progress_finish(&bar);
+    if (rc) {
+        fprintf(stderr, "hue train-video: %s\n", hue_error_message());
+        return 1;
+    }
+    printf("trained %lld steps in %.1f s, last loss %.4f; checkpoint %s\n", (long long)r.steps, r.seconds,
+           r.last_loss, o.out);
+    return 0;
+}

@@ -1,0 +1,37 @@
+/* Tracking emerges by colourising (Vondrick et al. 2018): a video encoder
+ * learns to colour a grayscale target frame by pointing into three earlier
+ * reference frames. Attention = softmax(f_t . f_r / T) over all reference
+ * positions; the predicted colour distribution is the attention-weighted sum
+ * of the references' colour-cluster one-hots; the loss is the cross-entropy
+ * against the target's clusters. Colours are quantised by k-means on ab
+ * values sampled from the training clips (stored in the checkpoint). */
+#ifndef HUE_VIDEO_TRAIN_H
+#define HUE_VIDEO_TRAIN_H
+#include <stdint.h>
+
+#include "hue_resnet.h"
+#include "hue_train.h"
+
+typedef struct {
+    const char *clips;        /* a folder of videos, or a text file listing one video path per line */
+    const char *out, *resume, *log;
+    int force;
+    hue_resnet_config arch;   /* in_channels 1, dense, a projection (embed) */
+    int clusters;             /* k of the colour k-means (16) */
+    int size;                 /* crop side: frames are scaled to this height, crops are size x size */
+    int batch;                /* samples (4 frames each) per step */
+    int max_gap;              /* frames between the references and the target: 1..max_gap */
+    int64_t steps;
+    double lr;                /* Adam */
+    float temperature;
+    uint64_t seed;
+    int64_t save_every;       /* steps between checkpoints */
+    hue_step_fn on_step;
+    void *user;
+} hue_video_train_options;
+
+hue_video_train_options hue_video_train_defaults(void);
+
+int hue_train_video(const hue_video_train_options *o, hue_train_report *report);
+
+#endif
