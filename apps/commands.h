@@ -7,6 +7,7 @@ int cmd_devices(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_pretrain(int argc, char **argv);
 int cmd_track(int argc, char **argv);
+int cmd_colorize(int argc, char **argv);
 int cmd_train_video(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_overlay(int argc, char **argv);

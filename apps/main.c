@@ -15,6 +15,7 @@ static const command commands[] = {
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder"},
     {"overlay", cmd_overlay, "draw segmentation masks over a video's frames"},
     {"train-video", cmd_train_video, "learn a video encoder by colourising frames from reference frames"},
+    {"colorize", cmd_colorize, "colour a clip from one coloured reference frame"},
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip"},
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder (supervised baseline)"},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track"},

@@ -1,0 +1,254 @@
+/* hue colorize: colours a clip from one coloured reference frame. Every
+ * frame keeps its own lightness; its ab comes from the reference through the
+ * same propagation hue track uses. The propagation sees only lightness (each
+ * frame is turned gray first), so the clip's own colours never leak in; when
+ * the clip has colours, --eval compares the result with them. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "hue_error.h"
+#include "hue_lab.h"
+#include "hue_output.h"
+#include "hue_track.h"
+#include "hue_video.h"
+#include "hue_writer.h"
+#include "progress.h"
+#include "track_options.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: hue colorize VIDEO (--ref-frame I | --ref IMAGE) (--model CKPT | --features lab|random)\n"
+            "                    -o OUT.mp4 [options]\n\n"
+            "Colours VIDEO from a reference: frame I of the video itself (the output then covers frames I\n"
+            "to the end) or a colour IMAGE (resized to the video's frames; the output covers every frame).\n"
+            "Each output frame keeps its own lightness (L) and gets ab carried from the reference.\n\n"
+            "  --ref-frame I        the reference is frame I of VIDEO (0 = the first)\n"
+            "  --ref IMAGE          the reference is this colour image\n"
+            "  --model CKPT         features from a video encoder trained by 'hue train-video'\n"
+            "  --features lab       baseline: pooled LAB of the gray frames (lightness only)\n"
+            "  --features random    baseline: the encoder's architecture, untrained\n"
+            "  -o, --out FILE       output video (.mp4: H.264, .mkv: H.264 or FFV1)\n"
+            TRACK_OPTIONS_HELP
+            "  --eval               compare with the clip's own colours: mean ab error and PSNR, next to\n"
+            "                       copying the reference's ab unchanged\n"
+            "  --json               print the --eval figures as JSON\n"
+            "  --force              replace an existing output\n"
+            "  --quiet              no progress bar\n");
+}
+
+/* LAB planes of packed RGB8, and the same frame turned gray (a = b = 0). */
+static void lab_and_gray(const uint8_t *rgb, size_t n, float *L, float *a, float *b, float *zero, uint8_t *gray)
+{
+    hue_lab_from_rgb8(rgb, n, L, a, b);
+    hue_lab_to_rgb8(L, zero, zero, n, gray);
+}
+
+typedef struct {
+    double ab_err, sq_err;   /* sums over pixels */
+    int64_t pixels;
+} score;
+
+static void add_score(score *s, const uint8_t *truth, const uint8_t *out, const float *ta, const float *tb,
+                      const float *oa, const float *ob, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        s->ab_err += (fabs(ta[i] - oa[i]) + fabs(tb[i] - ob[i])) / 2;
+        for (int c = 0; c < 3; c++) {
+            double d = (double)truth[3 * i + c] - out[3 * i + c];
+            s->sq_err += d * d / 3;
+        }
+    }
+    s->pixels += (int64_t)n;
+}
+
+static double psnr(const score *s) { return 10 * log10(255.0 * 255.0 / fmax(s->sq_err / (double)s->pixels, 1e-12)); }
+
+int cmd_colorize(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ref-frame", required_argument, 0, 'r'}, {"ref", required_argument, 0, 'R'},
+        {"model", required_argument, 0, 'm'},     {"features", required_argument, 0, 'F'},
+        {"out", required_argument, 0, 'o'},       {"eval", no_argument, 0, 'e'},
+        {"json", no_argument, 0, 'j'},            {"force", no_argument, 0, 'f'},
+        {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
+        TRACK_OPTIONS_LONG, {0}};
+    hue_tracker_options to = hue_tracker_defaults();
+    const char *ref_image = NULL, *out = NULL, *features = NULL, *model = NULL;
+    long ref_frame = -1;
+    int eval = 0, json = 0, force = 0, quiet = 0, c, rc;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'r': {
+            char *end;
+            ref_frame = strtol(optarg, &end, 10);
+            if (!*optarg || *end || ref_frame < 0) {
+                fprintf(stderr, "hue colorize: --ref-frame %s: expected a frame index >= 0\n", optarg);
+                return 2;
+            }
+            break;
+        }
+        case 'R': ref_image = optarg; break;
+        case 'm': model = optarg; break;
+        case 'F': features = optarg; break;
+        case 'o': out = optarg; break;
+        case 'e': eval = 1; break;
+        case 'j': json = 1; break;
+        case 'f': force = 1; break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        default:
+            if ((rc = hue_track_option(c, optarg, "colorize", &to)) != 0) {
+                if (rc < 0)
+                    usage(stderr);
+                return 2;
+            }
+        }
+    }
+    if (optind + 1 != argc || !out || (ref_frame < 0) == !ref_image) {
+        fprintf(stderr, "hue colorize: give one VIDEO, -o, and one of --ref-frame or --ref (see --help)\n");
+        return 2;
+    }
+    if ((rc = hue_track_features(features, model, "colorize", &to)))
+        return rc;
+    const char *video_path = argv[optind];
+    hue_video *v = NULL, *ref = NULL;
+    hue_tracker *t = NULL;
+    hue_writer *w = NULL;
+    uint8_t *rgb = NULL;
+    float *buf = NULL;
+    if ((rc = hue_video_open(&v, video_path, NULL)))
+        goto fail;
+    const hue_video_info *info = hue_video_get_info(v);
+    int W = info->out_width, H = info->out_height;
+    size_t n = (size_t)W * H;
+    if (ref_frame >= info->frames) {
+        rc = hue_fail(HUE_EINVAL, "--ref-frame %ld: %s has %lld frames (0 to %lld)", ref_frame, video_path,
+                      (long long)info->frames, (long long)info->frames - 1);
+        goto fail;
+    }
+    if (info->frames - (ref_frame > 0 ? ref_frame : 0) <= to.context) {
+        rc = hue_fail(HUE_EINVAL, "%s has too few frames after the reference for a context of %d: lower --context",
+                      video_path, to.context);
+        goto fail;
+    }
+    if ((rc = hue_output_check(out, force)))
+        goto fail;
+    int gh, gw;
+    hue_tracker_grid(W, H, &gh, &gw);
+    /* rgb: frame, gray, output (+ reference); buf: L a b for truth and output, zeros, cells, ab */
+    rgb = malloc(n * 3 * 4 + 64);
+    buf = malloc(sizeof *buf * (n * 8 + (size_t)2 * gh * gw + n * 2));
+    if (!rgb || !buf) {
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+        goto fail;
+    }
+    uint8_t *frame = rgb, *gray = rgb + 3 * n, *colour = rgb + 6 * n, *refrgb = rgb + 9 * n;
+    float *L = buf, *a = buf + n, *b = buf + 2 * n, *zero = buf + 3 * n, *ra = buf + 4 * n, *rb = buf + 5 * n;
+    float *cells = buf + 8 * n, *soft = cells + 2 * gh * gw;
+    memset(zero, 0, sizeof *zero * n);
+
+    /* the reference: its colours (ab) at the cells, and its gray frame */
+    if (ref_image) {
+        hue_video_options ro = {.width = W, .height = H};
+        if ((rc = hue_video_open(&ref, ref_image, &ro)) || (rc = hue_video_read_rgb(ref, refrgb)) != 1) {
+            if (rc == 0)
+                rc = hue_fail(HUE_EFORMAT, "%s: no image could be read", ref_image);
+            goto fail;
+        }
+    } else {
+        for (long i = 0; i <= ref_frame; i++)
+            if ((rc = hue_video_read_rgb(v, refrgb)) != 1) {
+                if (rc == 0)
+                    rc = hue_fail(HUE_EFORMAT, "%s: frame %ld could not be read", video_path, i);
+                goto fail;
+            }
+    }
+    lab_and_gray(refrgb, n, L, ra, rb, zero, gray);
+    for (int ch = 0; ch < 2; ch++)
+        for (int cy = 0; cy < gh; cy++)
+            for (int cx = 0; cx < gw; cx++) {
+                double s = 0;
+                int cnt = 0;
+                for (int y = cy * H / gh; y < (cy + 1) * H / gh; y++)
+                    for (int x = cx * W / gw; x < (cx + 1) * W / gw; x++, cnt++)
+                        s += (ch ? rb : ra)[(size_t)y * W + x];
+                cells[(size_t)ch * gh * gw + cy * gw + cx] = (float)(cnt ? s / cnt : 0);
+            }
+    to.width = W, to.height = H, to.labels = 2, to.argmax = 0;
+    if ((rc = hue_tracker_create(&t, &to)) || (rc = hue_tracker_start(t, gray, cells)))
+        goto fail;
+    hue_writer_options wo = {.fps = info->fps, .force = force};
+    if ((rc = hue_writer_open(&w, out, W, H, &wo)))
+        goto fail;
+    if (!ref_image) {
+        /* the reference frame is output as it was */
+        if ((rc = hue_writer_write_rgb(w, refrgb)))
+            goto fail;
+    }
+    score hue_score = {0}, copy_score = {0};
+    hue_progress bar;
+    hue_progress_start(&bar, quiet);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int64_t done = 0, total = info->frames - (ref_image ? 0 : ref_frame + 1);
+    while ((rc = hue_video_read_rgb(v, frame)) == 1) {
+        lab_and_gray(frame, n, L, a, b, zero, gray);
+        if ((rc = hue_tracker_step(t, gray, soft)))
+            break;
+        hue_lab_to_rgb8(L, soft, soft + n, n, colour);
+        if ((rc = hue_writer_write_rgb(w, colour)))
+            break;
+        if (eval) {
+            add_score(&hue_score, frame, colour, a, b, soft, soft + n, n);
+            hue_lab_to_rgb8(L, ra, rb, n, gray);  /* the baseline: the reference's ab unchanged */
+            add_score(&copy_score, frame, gray, a, b, ra, rb, n);
+        }
+        done++;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        char fields[64];
+        snprintf(fields, sizeof fields, "%.2f frames/s",
+                 done / ((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9));
+        hue_progress_update(&bar, "colorize", done, total, fields);
+    }
+    hue_progress_finish(&bar);
+    if (rc < 0)
+        goto fail;
+    rc = hue_writer_close(w);
+    w = NULL;
+    if (rc)
+        goto fail;
+    if (eval && hue_score.pixels) {
+        if (json)
+            printf("{\"frames\": %lld, \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, "
+                   "\"copy_psnr\": %.3f}\n",
+                   (long long)done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
+                   copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score));
+        else
+            printf("%lld frames: mean ab error %.3f, PSNR %.2f dB (copying the reference's ab: %.3f, %.2f dB)\n",
+                   (long long)done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
+                   copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score));
+    } else if (!quiet) {
+        printf("coloured %lld frames of %s into %s\n", (long long)done, video_path, out);
+    }
+    hue_tracker_destroy(t);
+    hue_video_close(v);
+    hue_video_close(ref);
+    free(rgb), free(buf);
+    return 0;
+fail:
+    fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+    if (w)
+        hue_writer_abort(w);
+    hue_tracker_destroy(t);
+    hue_video_close(v);
+    hue_video_close(ref);
+    free(rgb), free(buf);
+    return 1;
+}
