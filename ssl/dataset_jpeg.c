@@ -1,6 +1,7 @@
-/* Is a JPEG file complete? FFmpeg's MJPEG decoder turns a JPEG cut short
- * (an interrupted download, a full disk) into a picture without a word, so
- * the dataset walks the file's markers itself: segments by their lengths,
+/* Is a JPEG file complete? FFmpeg's MJPEG decoder turns a JPEG cut a little
+ * short (an interrupted download, a full disk) into a picture with a grey
+ * band and no word of complaint, so the dataset walks the file's markers
+ * itself: segments by their lengths,
  * entropy-coded data up to the next real marker, until the end-of-image
  * marker. Anything after that marker is allowed, as decoders allow it. */
 #include "dataset_internal.h"
