@@ -148,11 +148,15 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     p.out_size[1] = g->t[n->out].shape[3];
     if (bias >= 0 && hue_tensor_needs_grad(g, bias))
         hue_grad_accumulate(g, bias, hue_reduce(g, HUE_REDUCE_SUM, G, 0xd));
+    /* dy side by side: always for d_weight, and for d_input where one image's
+     * pixels would leave GEMM lanes idle */
+    const hue_tensor_desc *y = &g->t[n->out];
+    int spread = y->shape[0] > 1 && !hue_conv_per_image_ok(g, y->shape[2] * y->shape[3]);
     hue_tensor wide = -1;
-    if (hue_tensor_needs_grad(g, w)) {
+    if (hue_tensor_needs_grad(g, w) || (hue_tensor_needs_grad(g, x) && spread))
         wide = hue_conv_widen(g, G);
+    if (hue_tensor_needs_grad(g, w))
         hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, x, wide, g->t[w].shape, &p));
-    }
     if (hue_tensor_needs_grad(g, x)) {
         int use_wide = wide >= 0 && forward_mode(g, x, n->out, &p) != DIRECT;
         hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, use_wide ? wide : G, use_wide, w, -1, g->t[x].shape, &p,
