@@ -25,7 +25,7 @@ int hue_resnet_parse_arch(const char *arch, hue_resnet_config *cfg);
 
 /* One named tensor of the model: a parameter or a running statistic. */
 typedef struct {
-    char name[64];
+    char name[96];
     hue_tensor tensor;
     int is_state;        /* running_mean / running_var */
 } hue_named_tensor;

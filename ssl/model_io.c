@@ -100,7 +100,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
         /* torchvision's batch norms count their training batches */
         const char *dot = strrchr(m->tensors[i].name, '.');
         if (!rc && dot && strcmp(dot, ".running_var") == 0) {
-            char name[80];
+            char name[160];
             snprintf(name, sizeof name, "%.*snum_batches_tracked", (int)(dot - m->tensors[i].name + 1),
                      m->tensors[i].name);
             rc = hue_checkpoint_add_i64(ck, name, 0, NULL, &batches_tracked);
@@ -108,7 +108,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
     }
     for (int i = 0; opt && !rc && i < hue_optim_param_count(opt); i++)
         for (int k = 0; k < 2 && !rc; k++) {
-            char name[96];
+            char name[160];
             hue_tensor s = hue_optim_state(opt, i, k);
             if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
                 rc = add_tensor(ck, g, name, s);
@@ -165,7 +165,7 @@ int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char
         rc = load_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
     for (int i = 0; opt && !rc && i < hue_optim_param_count(opt); i++)
         for (int k = 0; k < 2 && !rc; k++) {
-            char name[96];
+            char name[160];
             hue_tensor s = hue_optim_state(opt, i, k);
             if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
                 rc = load_tensor(ck, g, name, s, path);

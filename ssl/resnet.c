@@ -49,8 +49,8 @@ static int add_named(hue_resnet *m, const char *name, hue_tensor t, int is_state
 static hue_tensor param(hue_graph *g, hue_resnet *m, const char *prefix, const char *leaf, int ndim,
                         const int64_t *shape, int is_state)
 {
-    char name[64];
-    snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", leaf);
+    char name[96];
+    snprintf(name, sizeof name, "%.60s%s%.30s", prefix, *prefix ? "." : "", leaf);
     hue_tensor t = is_state ? hue_graph_state(g, name, ndim, shape) : hue_graph_param(g, name, ndim, shape);
     int rc = add_named(m, name, t, is_state);
     return rc ? rc : t;
