@@ -31,9 +31,11 @@ static int pointwise(const hue_op_params *p)
 
 int hue_conv_per_image_ok(const hue_graph *g, int64_t P)
 {
-    /* gemm.comp: 4 columns per invocation, 8 invocations a workgroup on lavapipe */
+    /* gemm.comp: 4 columns per invocation, 8 invocations a workgroup on
+     * lavapipe; idle lanes in at most 1/16 of the work cost less than the
+     * layout pass that side by side needs */
     int64_t cols = 4 * (g->ctx->info.type == HUE_DEVICE_CPU ? 8 : hue_graph_local_size(g));
-    return P % cols == 0;
+    return P % cols == 0 || P >= 16 * cols;
 }
 
 /* How the forward multiplies: x itself (1x1), per image, or side by side. */

@@ -42,8 +42,8 @@ int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_i
 int hue_record_conv_layout(hue_graph *g, hue_tensor in, int64_t off_in, hue_tensor out, int64_t off_out,
                            hue_tensor bias, int64_t A, int64_t B, int64_t P);
 
-/* Whether a GEMM over P columns per image fills whole workgroups; if not,
- * images go side by side (wide). */
+/* Whether a GEMM over P columns per image fills its workgroups well
+ * enough; if not, images go side by side (wide). */
 int hue_conv_per_image_ok(const hue_graph *g, int64_t P);
 
 #endif
