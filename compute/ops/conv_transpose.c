@@ -140,7 +140,7 @@ static void make_case(int i, hue_op_case *c)
         {1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 0}, {2, 3, 5, 4, 4, 3, 2, 1, 0, 1, 1},  {1, 4, 7, 6, 3, 4, 2, 1, 1, 1, 1},
         {2, 5, 4, 5, 6, 3, 1, 1, 0, 2, 1}, {1, 3, 6, 7, 5, 3, 3, 0, 2, 1, 0},  {2, 2, 5, 5, 3, 3, 1, 2, 1, 3, 1},
         {2, 2, 6, 6, 4, 1, 1, 0, 0, 1, 1}, {1, 2, 3, 3, 2, 1, 1, 0, 1, 2, 1},  {2, 3, 1, 5, 2, 3, 2, 0, 1, 1, 1},
-        {4, 32, 14, 14, 16, 4, 2, 1, 0, 1, 1},
+        {4, 32, 14, 14, 16, 4, 2, 1, 0, 1, 1}, {1, 3, 4, 5, 2, 1, 1, 0, 0, 1, 1},
     };
     const int *k = cases[i];
     c->ndim[0] = 4, c->shape[0][0] = k[0], c->shape[0][1] = k[1], c->shape[0][2] = k[2], c->shape[0][3] = k[3];
@@ -162,7 +162,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
                                 p->dilation[0]);
 }
 
-const hue_op_entry hue_op_conv_transpose2d = {.name = "conv_transpose2d", .n_in = 3, .n_cases = 10,
+const hue_op_entry hue_op_conv_transpose2d = {.name = "conv_transpose2d", .n_in = 3, .n_cases = 11,
                                               .make_case = make_case, .build = build, .reference = reference,
                                               .input_lo = -1, .input_hi = 1, .tolerance = 1e-5, .grad_mask = 7,
                                               .reference_backward = reference_backward, .grad_tolerance = 1e-5};
