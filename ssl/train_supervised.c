@@ -47,6 +47,31 @@ static int is_dir(const char *path)
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* The only warning hue_dataset_open gives: a class folder with no images.
+ * Training refuses it (issue 4): the class would silently lose its label. */
+static void note_empty_class(void *user, const char *message)
+{
+    char *first = user;
+    if (!first[0]) {
+        snprintf(first, 1024, "%s", message);
+        char *cut = strstr(first, "; class skipped");
+        if (cut)
+            *cut = 0;
+    }
+}
+
+static int open_checked(hue_dataset **ds, const char *path)
+{
+    char empty[1024] = "";
+    int rc = hue_dataset_open(ds, path, note_empty_class, empty);
+    if (!rc && empty[0]) {
+        hue_dataset_close(*ds);
+        *ds = NULL;
+        rc = hue_fail(HUE_EFORMAT, "%s (every class folder needs images)", empty);
+    }
+    return rc;
+}
+
 /* root/train and root/test when root has them, else root alone. */
 static int open_splits(const char *root, hue_dataset **train, hue_dataset **test)
 {
@@ -56,12 +81,12 @@ static int open_splits(const char *root, hue_dataset **train, hue_dataset **test
         return hue_fail(HUE_EIO, "%s: no such folder", root);
     snprintf(path, sizeof path, "%s/train", root);
     int split = is_dir(path);
-    int rc = hue_dataset_open(train, split ? path : root, NULL, NULL);
+    int rc = open_checked(train, split ? path : root);
     if (rc)
         return rc;
     snprintf(path, sizeof path, "%s/test", root);
     if (split && is_dir(path)) {
-        if ((rc = hue_dataset_open(test, path, NULL, NULL)) || (rc = hue_dataset_check_classes(*train, *test))) {
+        if ((rc = open_checked(test, path)) || (rc = hue_dataset_check_classes(*train, *test))) {
             hue_dataset_close(*train);
             hue_dataset_close(*test);
             *train = *test = NULL;
@@ -284,6 +309,8 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
     float *labels = malloc(sizeof *labels * (size_t)o->batch);
     double t0 = now_s(), window_t = t0;
     int64_t window_images = 0, step = start;
+    /* step of the model o->out holds, for the message of a non-finite loss */
+    int64_t saved = o->resume && strcmp(o->resume, o->out) == 0 ? start : 0;
     hue_batch b;
     while (labels && (rc = hue_loader_next(l, &b)) == 1) {
         for (int i = 0; i < b.count; i++)
@@ -294,8 +321,16 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
             (rc = hue_optim_set_step(t->opt, step, lr)) || (rc = hue_graph_run(t->g)) ||
             (rc = hue_graph_read(t->g, t->loss, &loss, 1)))
             break;
-        if ((rc = hue_check_finite(loss, step + 1)))
+        if ((rc = hue_check_finite(loss, step + 1))) {
+            char why[256];
+            snprintf(why, sizeof why, "%s", hue_error_message());
+            if (saved > 0)
+                rc = hue_fail(rc, "%s: training stopped; %s keeps the model of step %lld", why, o->out,
+                              (long long)saved);
+            else
+                rc = hue_fail(rc, "%s: training stopped before any checkpoint was written", why);
             break;
+        }
         step++;
         window_images += b.count;
         double now = now_s();
@@ -307,9 +342,11 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
         r->steps = step;
         r->last_loss = loss;
         int epoch_end = b.index == t->bpe - 1;
-        if (epoch_end || (o->save_every > 0 && step % o->save_every == 0))
+        if (epoch_end || (o->save_every > 0 && step % o->save_every == 0)) {
             if ((rc = save(t, step, epoch_end ? b.epoch + 1 : b.epoch, 1)))
                 break;
+            saved = step;
+        }
         if (o->max_steps > 0 && step >= o->max_steps) {
             if (!epoch_end && !(o->save_every > 0 && step % o->save_every == 0))
                 rc = save(t, step, b.epoch, 1);
