@@ -9,6 +9,7 @@ packages=(
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools glslang-tools spirv-tools
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libpng-dev ffmpeg
   python3
+  python3-torch python3-torchvision  # /usr/bin/python3: the tests compare with PyTorch and torchvision
 )
 missing=()
 for p in "${packages[@]}"; do
