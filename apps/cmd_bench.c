@@ -223,11 +223,12 @@ int cmd_bench(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
-        fprintf(f, "usage: hue bench <gemm|conv|decode|track> [options]\n\n"
+        fprintf(f, "usage: hue bench <gemm|conv|decode|track|train> [options]\n\n"
                    "  gemm    matrix multiplication, M=N=K=1024 by default: median GFLOP/s\n"
                    "  conv    3x3 convolution, 64->64 channels, 56x56, batch 32 by default: median GFLOP/s\n"
                    "  decode  decode every frame of a video to LAB: frames/s\n"
                    "  track   label propagation at 480p: frames/s\n"
+                   "  train   ResNet-18 training steps, 64x64, batch 64: images/s and peak memory\n"
                    "Each takes --json for one JSON object; 'hue bench <name> --help' lists its options.\n");
         return argc < 2 ? 2 : 0;
     }
@@ -235,6 +236,8 @@ int cmd_bench(int argc, char **argv)
         return hue_bench_decode(argc - 1, argv + 1);
     if (!strcmp(argv[1], "track"))
         return hue_bench_track(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "train"))
+        return hue_bench_train(argc - 1, argv + 1);
     hue_ctx *ctx = NULL;
     int rc;
     if (!strcmp(argv[1], "gemm"))
@@ -242,7 +245,7 @@ int cmd_bench(int argc, char **argv)
     else if (!strcmp(argv[1], "conv"))
         rc = bench_conv(argc - 1, argv + 1, &ctx);
     else {
-        fprintf(stderr, "hue bench: unknown benchmark '%s' (gemm, conv, decode, track)\n", argv[1]);
+        fprintf(stderr, "hue bench: unknown benchmark '%s' (gemm, conv, decode, track, train)\n", argv[1]);
         return 2;
     }
     if (ctx && hue_ctx_validation_errors(ctx))
