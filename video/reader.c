@@ -507,15 +507,15 @@ static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *o
                                      1 << 16, 1 << 16);
         v->sws_cs = cs, v->sws_full = full;
     }
-    /* libswscale's SIMD RGB writers round the width up to 8 pixels and skip
-     * the last columns when the row stride has no room for that: scale into
-     * a padded buffer unless the width is a multiple of 8. */
-    int direct = rgb && !rot && sw % 8 == 0;
+    /* libswscale's SIMD RGB writers round the width up to 8 pixels (and skip
+     * the last columns when the row stride has no room for that), and may
+     * store a few bytes past the last row: scale into a padded buffer with
+     * a spare row, never straight into the caller's. */
     int stride = ((sw + 7) / 8 * 8 * 3 + 63) & ~63;
-    if (!direct && !v->scaled && !(v->scaled = malloc((size_t)stride * sh)))
+    if (!v->scaled && !(v->scaled = malloc((size_t)stride * (sh + 1))))
         return hue_fail(HUE_ENOMEM, "%s: out of memory", v->path);
-    uint8_t *planes[4] = {direct ? rgb : v->scaled};
-    int strides[4] = {direct ? sw * 3 : stride};
+    uint8_t *planes[4] = {v->scaled};
+    int strides[4] = {stride};
     sws_scale(v->sws, (const uint8_t *const *)f->data, f->linesize, 0, f->height, planes, strides);
     if (!rgb && !rot) {
         *out = v->scaled, *out_stride = stride;
@@ -529,7 +529,7 @@ static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *o
     }
     if (rot)
         hue_rotate_rgb8(v->scaled, stride, sw, sh, rot, rgb);
-    else if (!direct)
+    else
         for (int y = 0; y < sh; y++)
             memcpy(rgb + (size_t)y * sw * 3, v->scaled + (size_t)y * stride, (size_t)sw * 3);
     return 0;
