@@ -219,16 +219,22 @@ typedef struct {
     int64_t bpe, total;
 } trainer;
 
-static int save(trainer *t, int64_t step, int64_t epoch, int force)
+/* What a checkpoint records of the run's flags; a resumed run must give the same. */
+static void hparams_json(const hue_supervised_options *o, char *out, size_t n)
 {
-    const hue_supervised_options *o = t->o;
-    char hparams[512], s_step[32], s_epoch[32], s_seed[32];
-    snprintf(hparams, sizeof hparams,
+    snprintf(out, n,
              "{\"epochs\": %lld, \"batch\": %d, \"size\": %d, \"lr\": %.9g, \"momentum\": %.9g, "
              "\"weight_decay\": %.9g, \"nesterov\": %s, \"warmup_epochs\": %.9g, \"augment\": %s, "
              "\"optimizer\": \"sgd\", \"schedule\": \"cosine\"}",
              (long long)o->epochs, o->batch, o->size, o->lr, o->momentum, o->weight_decay,
              o->nesterov ? "true" : "false", o->warmup_epochs, o->augment ? "true" : "false");
+}
+
+static int save(trainer *t, int64_t step, int64_t epoch, int force)
+{
+    const hue_supervised_options *o = t->o;
+    char hparams[512], s_step[32], s_epoch[32], s_seed[32];
+    hparams_json(o, hparams, sizeof hparams);
     snprintf(s_step, sizeof s_step, "%lld", (long long)step);
     snprintf(s_epoch, sizeof s_epoch, "%lld", (long long)epoch);
     snprintf(s_seed, sizeof s_seed, "%llu", (unsigned long long)o->seed);
@@ -361,6 +367,24 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
     return rc < 0 ? rc : 0;
 }
 
+/* Resuming continues the run the checkpoint holds: other flags (batch,
+ * epochs, learning rate, seed, ...) would silently change its data order and
+ * schedule, so they are an error naming both. */
+static int check_same_run(const hue_supervised_options *o, const hue_checkpoint *ck)
+{
+    char want[512], seed[32];
+    hparams_json(o, want, sizeof want);
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)o->seed);
+    const char *have = hue_checkpoint_meta(ck, "hyperparameters"), *have_seed = hue_checkpoint_meta(ck, "seed");
+    if (!have || strcmp(have, want) != 0)
+        return hue_fail(HUE_EINVAL, "%s was trained with %s; these flags give %s: resume with the run's flags",
+                        o->resume, have ? have : "unknown hyper-parameters", want);
+    if (!have_seed || strcmp(have_seed, seed) != 0)
+        return hue_fail(HUE_EINVAL, "%s was trained with --seed %s, not %s: resume with the run's flags", o->resume,
+                        have_seed ? have_seed : "unknown", seed);
+    return 0;
+}
+
 int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -416,6 +440,8 @@ int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
                               o->resume, method ? method : "unknown");
             else if (!step || *end || start < 0)
                 rc = hue_fail(HUE_EFORMAT, "%s: no valid 'step' in its metadata", o->resume);
+            else
+                rc = check_same_run(o, ck);
         }
         hue_checkpoint_destroy(ck);
     } else if (!rc) {

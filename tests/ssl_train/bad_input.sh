@@ -5,7 +5,8 @@
 #   empty dataset folder; class folders without any image; one class folder
 #   without images; some images corrupt; every image corrupt; --batch 0;
 #   --batch larger than the dataset; --resume with a checkpoint of another
-#   architecture, a truncated one, a missing one; a loss that turns NaN
+#   architecture, with flags or a seed other than the run's, a truncated
+#   checkpoint, a missing one; a loss that turns NaN
 #   (--lr 1e4): stops with a message naming the step, and the checkpoint of
 #   the step before is intact (loads, finite values, its step in the metadata).
 # usage: bad_input.sh RESNET_TOOL (HUE_BIN, HUE_DATA from ctest)
@@ -79,6 +80,10 @@ expect "--resume, another width" 1 "r18.safetensors holds another architecture" 
     --width 0.25 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
 expect "--resume, another depth" 1 "r18.safetensors holds another architecture: .*resnet18.*not .*resnet34" -- \
     "${train[@]}" --data "$good" --arch resnet34 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
+expect "--resume with other flags" 1 "r18.safetensors was trained with .*\"batch\": 8.*; these flags give .*\"batch\": 4" \
+    -- "${train[@]}" --data "$good" --batch 4 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
+expect "--resume with another seed" 1 "r18.safetensors was trained with --seed 0, not 5" -- "${train[@]}" \
+    --data "$good" --seed 5 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
 head -c 5000 "$tmp/r18.safetensors" >"$tmp/cut.safetensors"
 expect "--resume, a truncated checkpoint" 1 "cut.safetensors" -- "${train[@]}" --data "$good" \
     --resume "$tmp/cut.safetensors" --out "$tmp/y.safetensors"
