@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hue_ctx.h"
 
 typedef struct {
     const char *name;
@@ -43,8 +44,18 @@ int main(int argc, char **argv)
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
-            return commands[i].run(argc - 1, argv + 1);
+        if (!strcmp(argv[1], commands[i].name)) {
+            int rc = commands[i].run(argc - 1, argv + 1);
+            /* with HUE_VALIDATE=1, any validation error fails the command */
+            int errors = hue_validation_error_total();
+            if (errors) {
+                fprintf(stderr, "hue %s: %d Vulkan validation error%s (see above)\n", argv[1], errors,
+                        errors == 1 ? "" : "s");
+                if (rc == 0)
+                    rc = 1;
+            }
+            return rc;
+        }
     fprintf(stderr, "hue: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

@@ -119,6 +119,11 @@ static void describe(VkPhysicalDevice phys, int index, hue_device_info *d)
             d->host_visible_device_local = 1;
 }
 
+/* Every context's validation errors, for a process-wide verdict. */
+static _Atomic int validation_error_total;
+
+int hue_validation_error_total(void) { return validation_error_total; }
+
 static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityFlagBitsEXT severity,
                                                     VkDebugUtilsMessageTypeFlagsEXT type,
                                                     const VkDebugUtilsMessengerCallbackDataEXT *data,
@@ -128,6 +133,7 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityF
     hue_ctx *ctx = user;
     if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
         ctx->validation_errors++;
+        validation_error_total++;
         fprintf(stderr, "hue: validation error: %s\n", data->pMessage);
     } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
         fprintf(stderr, "hue: validation warning: %s\n", data->pMessage);

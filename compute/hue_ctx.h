@@ -51,6 +51,8 @@ const hue_device_info *hue_ctx_device(const hue_ctx *ctx);
 /* Errors and warnings reported by the validation layer so far. */
 int hue_ctx_validation_errors(const hue_ctx *ctx);
 int hue_ctx_validation_enabled(const hue_ctx *ctx);
+/* Validation errors of every context this process created. */
+int hue_validation_error_total(void);
 
 /* Pipelines created during this context's life, and how many came from the
  * on-disk cache without compiling. */
