@@ -1,6 +1,8 @@
 /* hue bench track: label propagation frames/s at 480p (feature grid 60x107
  * at stride 8), context of frame 0 + N ring frames, on random unit-length
- * features: the same graph hue track runs per frame, without the encoder. */
+ * features: the same graph hue track runs per frame, without the encoder.
+ * The ring starts full (slot s: seed 100 + s), as in the middle of a clip;
+ * tests/bench/track_vs_pytorch.py makes the same features. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -36,6 +38,24 @@ static void random_unit(float *v, int64_t C, int64_t hw, uint32_t seed)
     }
 }
 
+/* Every ring slot filled with random unit features, rows padded as the
+ * ring layout wants (frame columns from hue_ring_pad(R), zeros around). */
+static int fill_ring(hue_graph *g, hue_tensor ring, float *feat, int64_t C, int64_t h, int64_t w, int S, int R)
+{
+    int64_t W = hue_ring_width(w, R), P = hue_ring_pad(R), n = (int64_t)S * C * h * W;
+    float *buf = calloc((size_t)n, sizeof *buf);
+    if (!buf)
+        return hue_fail(HUE_ENOMEM, "bench track: out of host memory for the ring");
+    for (int s = 0; s < S; s++) {
+        random_unit(feat, C, h * w, 100 + (uint32_t)s);
+        for (int64_t row = 0; row < C * h; row++)
+            memcpy(buf + ((int64_t)s * C * h + row) * W + P, feat + row * w, sizeof(float) * (size_t)w);
+    }
+    int rc = hue_graph_write(g, ring, buf, (size_t)n);
+    free(buf);
+    return rc;
+}
+
 /* Median seconds per propagated frame, or < 0 on error. */
 static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, int S, int K, int R, int frames)
 {
@@ -56,8 +76,7 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
     double *t = calloc((size_t)frames, sizeof *t);
     if (feat && t && hue_graph_compile(g) == 0) {
         random_unit(feat, C, h * w, 1);
-        hue_graph_write(g, f0, feat, (size_t)(C * h * w));
-        int ok = 1;
+        int ok = hue_graph_write(g, f0, feat, (size_t)(C * h * w)) == 0 && fill_ring(g, ring, feat, C, h, w, S, R) == 0;
         for (int f = 0; f <= frames && ok; f++) {
             random_unit(feat, C, h * w, 7 + (uint32_t)f);
             float s = (float)(f % S);

@@ -10,6 +10,7 @@ packages=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libpng-dev ffmpeg
   python3
   python3-torch python3-torchvision  # /usr/bin/python3: the tests compare with PyTorch and torchvision
+  libopenblas0-pthread  # torch.mm at OpenBLAS speed for tests/bench/track_vs_pytorch.sh
 )
 missing=()
 for p in "${packages[@]}"; do

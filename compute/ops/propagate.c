@@ -1,9 +1,13 @@
 /* Label propagation (CRW's inference) as device passes:
+ *   queries: regrouped by strips of 8 (shaders/prop_qt.comp), so the window
+ *            pass reads 8 queries' channel as two vec4 texels;
  *   frame 0: GEMM of the queries against every frame-0 position, a chunk of
  *            queries at a time, each chunk merged into the running top-k;
  *   ring:    window scores of each query strip against a group of ring slots
- *            (shaders/prop_window.comp), merged likewise, skipping positions
- *            outside the frame or the radius;
+ *            (shaders/prop_window.comp): per ring row, only the columns the
+ *            disk of radius R reaches, in units of 4 packed into the lanes,
+ *            pairs outside the frame or the radius masked; merged likewise
+ *            (shaders/prop_topk.comp, one lane per query, 4 candidates a texel);
  *   gather:  softmax of the k best / temperature, weighted sum of labels.
  * Only the radius-limited window of each ring frame is ever scored, and the
  * top-k is kept per query across passes, so no full affinity matrix exists. */
@@ -67,12 +71,15 @@ hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tenso
 /* ---- propagation ---- */
 
 typedef struct {
-    int32_t C, h, w, W, strips, RW, R1, slot0, slots, off_q, off_ring, off_scores;
+    int32_t C, h, w, strips, off_q, off_qt;
+} qt_push;
+
+typedef struct {
+    int32_t C, h, w, W, strips, U, R, P, slot0, off_qt, off_ring, off_scores;
 } window_push;
 
 typedef struct {
-    int32_t h, w, K, q0, nq, strips, RW, R1, P, slot0, slots, off_scores, off_v, off_i;
-    float r2;
+    int32_t h, w, K, q0, nq, strips, U, R, slot0, slots, off_scores, off_v, off_i;
 } topk_push;
 
 typedef struct {
@@ -80,33 +87,57 @@ typedef struct {
     float inv_t;
 } gather_push;
 
-/* How the scratch is split: score chunks first, then top-k values, ids. */
+/* Half width of the disk dy rows from its centre: the largest d with
+ * d^2 + dy^2 < R^2, or -1 (as the shaders compute it). */
+static int half_width(int dy, int R)
+{
+    int d = -1;
+    while ((d + 1) * (d + 1) + dy * dy < R * R)
+        d++;
+    return d;
+}
+
+/* Units of 4 columns a strip of 8 queries needs in a ring row dy away: from
+ * qx0 - hw rounded down to a texel, to qx0 + 7 + hw. */
+static int64_t row_units(int dy, int R)
+{
+    int hw = half_width(dy, R);
+    return hw < 0 ? 0 : ((hw + 3) / 4 * 4 + 8 + hw + 3) / 4;
+}
+
+/* How the scratch is split (element offsets, each a multiple of 4 from the
+ * scratch's start): regrouped queries, score chunks, top-k values, ids. */
 typedef struct {
-    int64_t hw, strips, rows, RW, per_slot, slots_per_group, frame0_chunk, scores, topv, topi, total;
+    int64_t hw, strips, U, per_slot, slots_per_group, frame0_chunk, qt, scores, topv, topi, total;
 } plan;
 
-static int make_plan(hue_graph *g, int64_t h, int64_t w, int64_t S, int K, int radius, plan *pl)
+static int64_t up4(int64_t x) { return (x + 3) / 4 * 4; }
+
+static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, int K, int radius, plan *pl)
 {
     pl->hw = h * w;
     pl->strips = (w + 7) / 8;
-    pl->rows = 2 * (radius - 1) + 1;
-    pl->RW = region_width(radius);
-    pl->per_slot = h * pl->strips * 8 * pl->rows * pl->RW;
+    pl->U = 0;
+    for (int dy = -(radius - 1); dy <= radius - 1; dy++)
+        pl->U += row_units(dy, radius);
+    pl->per_slot = h * pl->strips * pl->U * 32;
+    pl->qt = 0;
+    int64_t fixed = up4(h * pl->strips * C * 8) + 2 * up4(pl->hw * K);
     int64_t limit = SCRATCH_LIMIT;
     if ((int64_t)g->ctx->info.max_storage_buffer_range / 4 < limit)
         limit = g->ctx->info.max_storage_buffer_range / 4;
-    int64_t room = limit - 2 * pl->hw * K;
+    int64_t room = limit - fixed;
     if (room < pl->per_slot || room < 8 * pl->hw)
-        return hue_graph_fail(g, HUE_ELIMIT, "propagate: a %lldx%lld feature map is too large for one pass here",
-                              (long long)h, (long long)w);
+        return hue_graph_fail(g, HUE_ELIMIT, "propagate: a %lldx%lld feature map of %lld channels is too large for "
+                              "one pass here", (long long)h, (long long)w, (long long)C);
     pl->slots_per_group = room / pl->per_slot < S ? room / pl->per_slot : S;
     int64_t chunk = room / pl->hw / 8 * 8;
     pl->frame0_chunk = chunk < pl->hw ? chunk : pl->hw;
     int64_t frame0 = pl->frame0_chunk * pl->hw, window = pl->slots_per_group * pl->per_slot;
-    pl->scores = 0;
-    pl->topv = (frame0 > window ? frame0 : window + 3) / 4 * 4;
-    pl->topi = pl->topv + pl->hw * K;
-    pl->total = pl->topi + pl->hw * K;
+    pl->scores = up4(h * pl->strips * C * 8);
+    pl->topv = pl->scores + up4(frame0 > window ? frame0 : window);
+    pl->topi = pl->topv + up4(pl->hw * K);
+    pl->total = pl->topi + up4(pl->hw * K);
     return 0;
 }
 
@@ -118,11 +149,22 @@ static int record_prop(hue_graph *g, const hue_node *n)
     int64_t C = dq->shape[1], h = dq->shape[2], w = dq->shape[3], S = dr->shape[0], W = dr->shape[3];
     int K = pp->topk, R = pp->radius;
     plan pl;
-    int rc = make_plan(g, h, w, S, K, R, &pl);
+    int rc = make_plan(g, C, h, w, S, K, R, &pl);
     if (rc)
         return rc;
     int64_t s_off = hue_tensor_bind_offset(g, s);
+    if (s_off % 4)
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: scratch %s is not 16-byte aligned", g->t[s].name);
     uint32_t ls = hue_graph_local_size(g), gx, gy;
+    int32_t off_v = (int32_t)(s_off + pl.topv), off_i = (int32_t)(s_off + pl.topi);
+
+    /* the queries regrouped by strips of 8 */
+    qt_push qp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.strips, (int32_t)hue_tensor_bind_offset(g, q),
+                  (int32_t)(s_off + pl.qt)};
+    hue_pipeline_key qkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 1, .spec = {ls}, .push_size = sizeof qp};
+    hue_binding qb[2] = {{q, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
+    if ((rc = hue_record_dispatch(g, &qkey, qb, &qp, (uint32_t)((C * 8 + ls - 1) / ls), (uint32_t)(h * pl.strips), 1)))
+        return rc;
 
     /* frame 0: every position */
     for (int64_t q0 = 0; q0 < pl.hw && !rc; q0 += pl.frame0_chunk) {
@@ -133,43 +175,43 @@ static int record_prop(hue_graph *g, const hue_node *n)
                            .off_c = pl.scores};
         if ((rc = hue_record_gemm(g, &a)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)q0, (int32_t)nq, 0, 0, 0, 0, 0, 0,
-                        (int32_t)(s_off + pl.scores), (int32_t)(s_off + pl.topv), (int32_t)(s_off + pl.topi), 0};
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)q0, (int32_t)nq, 0, 0, 0, 0, 0,
+                        (int32_t)(s_off + pl.scores), off_v, off_i};
         hue_grid_1d(g, (uint64_t)nq, ls, &gx, &gy);
-        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 3, .n_spec = 3, .spec = {ls, 1, 1},
-                                .push_size = sizeof tp};
-        hue_binding b[3] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
+        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 4,
+                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
+                                .n_spec = 3, .spec = {ls, 1, 1}, .push_size = sizeof tp};
+        hue_binding b[4] = {{s, HUE_BIND_TEXEL1, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1},
+                            {s, HUE_BIND_STORAGE, 1}};
         rc = hue_record_dispatch(g, &key, b, &tp, gx, gy, 1);
     }
     /* ring slots: windows, a group of slots at a time */
     for (int64_t s0 = 0; s0 < S && !rc; s0 += pl.slots_per_group) {
         int64_t ns = S - s0 < pl.slots_per_group ? S - s0 : pl.slots_per_group;
-        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.strips, (int32_t)pl.RW,
-                          R - 1, (int32_t)s0, (int32_t)ns, (int32_t)hue_tensor_bind_offset(g, q),
+        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.strips, (int32_t)pl.U, R,
+                          (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)((s_off + pl.qt) / 4),
                           (int32_t)hue_tensor_bind_offset(g, ring), (int32_t)((s_off + pl.scores) / 4)};
         hue_pipeline_key wkey = {.shader = "prop_window", .n_bindings = 3,
-                                 .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 1,
+                                 .kinds = {HUE_BIND_TEXEL4, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 1,
                                  .spec = {8}, .push_size = sizeof wp};
-        hue_binding wb[3] = {{q, HUE_BIND_TEXEL1, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
-        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)(pl.strips * pl.RW / 32),
-                                      (uint32_t)(h * pl.rows), (uint32_t)ns)))
+        hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
+        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.strips, (uint32_t)h, (uint32_t)ns)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, 0, 0, (int32_t)pl.strips, (int32_t)pl.RW, R - 1,
-                        (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)ns, (int32_t)(s_off + pl.scores),
-                        (int32_t)(s_off + pl.topv), (int32_t)(s_off + pl.topi), (float)R * (float)R};
-        hue_grid_1d(g, (uint64_t)(h * pl.strips * 8), ls, &gx, &gy);
-        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 3, .n_spec = 3, .spec = {ls, 0, 0},
-                                .push_size = sizeof tp};
-        hue_binding b[3] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
-        rc = hue_record_dispatch(g, &key, b, &tp, gx, gy, 1);
+        topk_push tp = {(int32_t)h, (int32_t)w, K, 0, 0, (int32_t)pl.strips, (int32_t)pl.U, R, (int32_t)s0,
+                        (int32_t)ns, (int32_t)((s_off + pl.scores) / 4), off_v, off_i};
+        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 4,
+                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
+                                .n_spec = 3, .spec = {8, 0, 0}, .push_size = sizeof tp};
+        hue_binding b[4] = {{s, HUE_BIND_TEXEL1, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1},
+                            {s, HUE_BIND_STORAGE, 1}};
+        rc = hue_record_dispatch(g, &key, b, &tp, (uint32_t)pl.strips, (uint32_t)h, 1);
     }
     if (rc)
         return rc;
     /* softmax and weighted sum of labels */
-    gather_push gp = {(int32_t)h, (int32_t)w, K, (int32_t)dl->shape[1], (int32_t)(s_off + pl.topv),
-                      (int32_t)(s_off + pl.topi), (int32_t)hue_tensor_bind_offset(g, lab0),
-                      (int32_t)hue_tensor_bind_offset(g, labr), (int32_t)hue_tensor_bind_offset(g, n->out),
-                      1.0f / pp->temperature};
+    gather_push gp = {(int32_t)h, (int32_t)w, K, (int32_t)dl->shape[1], off_v, off_i,
+                      (int32_t)hue_tensor_bind_offset(g, lab0), (int32_t)hue_tensor_bind_offset(g, labr),
+                      (int32_t)hue_tensor_bind_offset(g, n->out), 1.0f / pp->temperature};
     hue_grid_1d(g, (uint64_t)pl.hw, ls, &gx, &gy);
     hue_pipeline_key key = {.shader = "prop_gather", .n_bindings = 5, .n_spec = 1, .spec = {ls},
                             .push_size = sizeof gp};
@@ -223,7 +265,7 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
     hue_op_params p = {.topk = topk, .radius = radius, .temperature = temperature};
     hue_graph_add_node(g, &prop_impl, 5, in, y, &p);
     plan pl;
-    if (make_plan(g, h, w, dr->shape[0], topk, radius, &pl))
+    if (make_plan(g, C, h, w, dr->shape[0], topk, radius, &pl))
         return g->error;
     if (hue_graph_scratch(g, pl.total) < 0)
         return g->error;
@@ -301,6 +343,10 @@ static void make_case(int i, hue_op_case *c)
         /* C, h, w, S, L, k, radius */
         {1, 1, 1, 1, 1, 1, 1},  {3, 5, 7, 1, 2, 3, 2},   {8, 9, 13, 3, 3, 10, 3},
         {5, 12, 17, 2, 4, 5, 12}, {16, 11, 9, 4, 2, 10, 5}, {64, 30, 53, 4, 3, 10, 12},
+        /* radius 1 and k = 1; k = 64 with a radius past the frame; one column;
+         * odd channels with a width of 8n + 1; a radius whose pad is not R - 1 */
+        {7, 6, 8, 2, 2, 1, 1},   {4, 3, 25, 3, 2, 64, 13}, {2, 17, 1, 2, 3, 7, 4},
+        {33, 8, 41, 5, 2, 20, 9}, {12, 10, 19, 2, 2, 4, 6},
     };
     const int *k = cases[i];
     int64_t q[3] = {k[0], k[1], k[2]}, lab[3] = {k[4], k[1], k[2]};
@@ -322,6 +368,6 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 /* Scores are fp32 sums on the device: the top-k may differ only between
  * near-equal candidates, and softmax at T = 0.05 magnifies score errors 20x. */
-const hue_op_entry hue_op_propagate = {.name = "propagate", .n_in = 5, .n_cases = 6, .make_case = make_case,
+const hue_op_entry hue_op_propagate = {.name = "propagate", .n_in = 5, .n_cases = 11, .make_case = make_case,
                                        .build = build, .reference = reference, .input_lo = -1, .input_hi = 1,
                                        .tolerance = 1e-4};

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Label propagation speed of hue (`hue bench track --json`) against a plain
+# PyTorch CPU implementation of the same propagation on the same random unit
+# features (tests/bench/track_vs_pytorch.py: frame 0 unrestricted, N context
+# frames within radius R, top-k over all context jointly, softmax(score/T),
+# weighted sum of soft labels), 480p (feature grid 60x107), N=20, k=10, R=12,
+# for 64 and 256 channels. PyTorch runs with 2 threads and OpenBLAS (Debian's
+# libopenblas0-pthread) put first, so torch.mm is not the reference BLAS.
+# Runs alternate between the two, REPEAT times per channel count; each run
+# reports the median over its frames, and the script prints the best run of
+# each and their ratio (hue / PyTorch, frames/s).
+#
+# usage: tests/bench/track_vs_pytorch.sh [HUE_BIN]
+#   HUE_BIN defaults to $HUE_BIN or build/apps/hue.
+#   REPEAT=3, FRAMES=5, CHANNELS="64 256" (environment).
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+hue=${1:-${HUE_BIN:-$here/build/apps/hue}}
+repeat=${REPEAT:-3}
+frames=${FRAMES:-5}
+channels=${CHANNELS:-64 256}
+python=/usr/bin/python3  # Debian's, which has torch
+openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
+[ -x "$hue" ] || { echo "track_vs_pytorch: $hue is not an executable" >&2; exit 1; }
+"$python" -c 'import torch' 2>/dev/null || { echo "track_vs_pytorch: $python has no torch (Debian: python3-torch)" >&2; exit 1; }
+[ -e "$openblas" ] || { echo "track_vs_pytorch: $openblas missing (Debian: libopenblas0-pthread)" >&2; exit 1; }
+peer() { LD_PRELOAD=$openblas OMP_NUM_THREADS=2 "$python" "$here/tests/bench/track_vs_pytorch.py" --threads 2 "$@"; }
+
+# torch.mm must run at OpenBLAS speed (the reference BLAS gives ~4 GFLOP/s)
+gflops=$(LD_PRELOAD=$openblas OMP_NUM_THREADS=2 "$python" - <<'EOF'
+import time, torch
+torch.set_num_threads(2)
+a, b = torch.randn(1024, 1024), torch.randn(1024, 1024)
+torch.mm(a, b)
+best = 1e9
+for _ in range(5):
+    t0 = time.perf_counter()
+    torch.mm(a, b)
+    best = min(best, time.perf_counter() - t0)
+print("%.1f" % (2 * 1024 ** 3 / best / 1e9))
+EOF
+)
+echo "torch.mm 1024^3 with OpenBLAS first: $gflops GFLOP/s (2 threads)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews both figures)"
+
+fps() { sed 's/.*"fps": \([0-9.]*\).*/\1/'; }
+max() { echo "$1 $2" | awk '{print ($1 > $2 ? $1 : $2)}'; }
+printf '%-9s %10s %12s %7s\n' channels hue_fps pytorch_fps ratio
+for c in $channels; do
+    best_hue=0 best_pt=0
+    for _ in $(seq "$repeat"); do # alternate, so that load changes hit both alike
+        h=$("$hue" bench track --json --channels "$c" --frames "$frames" | fps)
+        p=$(peer --channels "$c" --frames "$frames" | fps)
+        best_hue=$(max "$best_hue" "$h")
+        best_pt=$(max "$best_pt" "$p")
+    done
+    awk -v c="$c" -v h="$best_hue" -v p="$best_pt" \
+        'BEGIN { printf "%-9s %10.3f %12.3f %7.3f\n", c, h, p, h / p }'
+done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
