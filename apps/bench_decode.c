@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_error.h"
 #include "hue_video.h"
 
@@ -26,20 +27,6 @@ static void usage(FILE *f)
             "  -h, --help   this text\n"
             "\n"
             "Exit status: 0 ok, 1 the file could not be decoded completely, 2 usage error.\n");
-}
-
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
 }
 
 static double now(void)
@@ -120,7 +107,7 @@ int hue_bench_decode(int argc, char **argv)
     const char *output = rgb_only ? "rgb8" : "lab";
     if (json) {
         printf("{\"file\": ");
-        json_string(path);
+        hue_json_print_string(path);
         printf(", \"frames\": %lld, \"seconds\": %.4f, \"fps\": %.2f, \"width\": %d, \"height\": %d, \"output\": \"%s\"}\n",
                (long long)frames, secs, fps, in->out_width, in->out_height, output);
     } else

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
 
@@ -38,20 +39,6 @@ static void print_text(const hue_device_info *d, int n, int picked)
         printf("* = the device hue uses (override with --device N or HUE_DEVICE=N)\n");
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const hue_device_info *d, int n, int picked)
 {
     printf("{\"picked\": %d, \"devices\": [", picked);
@@ -59,11 +46,11 @@ static void print_json(const hue_device_info *d, int n, int picked)
         char api[32];
         version(d->api_version, api, sizeof api);
         printf("%s\n  {\"index\": %d, \"name\": ", i ? "," : "", d->index);
-        json_string(d->name);
+        hue_json_print_string(d->name);
         printf(", \"type\": \"%s\", \"driver\": ", hue_device_type_name(d->type));
-        json_string(d->driver_name);
+        hue_json_print_string(d->driver_name);
         printf(", \"driver_info\": ");
-        json_string(d->driver_info);
+        hue_json_print_string(d->driver_info);
         printf(", \"api_version\": \"%s\", \"driver_version\": %u, \"vendor_id\": %u, \"device_id\": %u, ", api,
                d->driver_version, d->vendor_id, d->device_id);
         printf("\"heaps\": [");

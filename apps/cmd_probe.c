@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_error.h"
 #include "hue_video.h"
 
@@ -28,37 +29,23 @@ static void usage(FILE *f)
             "short (the message says which), 2 usage error.\n");
 }
 
-static void json_string(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            printf("\\%c", *s);
-        else if ((unsigned char)*s < 0x20)
-            printf("\\u%04x", *s);
-        else
-            putchar(*s);
-    }
-    putchar('"');
-}
-
 static void print_json(const char *path, const hue_video_info *in)
 {
     printf("{\"file\": ");
-    json_string(path);
+    hue_json_print_string(path);
     printf(", \"width\": %d, \"height\": %d, \"frames\": %lld, \"fps\": %.6g, \"duration\": %.6g, ", in->width,
            in->height, (long long)in->frames, in->fps, in->duration);
     printf("\"codec\": ");
-    json_string(in->codec);
+    hue_json_print_string(in->codec);
     printf(", \"pix_fmt\": ");
-    json_string(in->pix_fmt);
+    hue_json_print_string(in->pix_fmt);
     printf(", \"bit_depth\": %d, \"color_matrix\": ", in->bit_depth);
-    json_string(in->color_matrix);
+    hue_json_print_string(in->color_matrix);
     printf(", \"color_range\": ");
-    json_string(in->color_range);
+    hue_json_print_string(in->color_range);
     printf(", \"rotation\": %d, \"variable_fps\": %s, \"container\": ", in->rotation,
            in->variable_fps ? "true" : "false");
-    json_string(in->is_folder ? "frames" : in->container);
+    hue_json_print_string(in->is_folder ? "frames" : in->container);
     printf(", \"header_frames\": %lld}\n", (long long)in->header_frames);
 }
 
