@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Issue 4, a real run in CI time: supervised training on a CIFAR-10 subset
-# (every class, TRAIN images each, one epoch at width 0.125) must reach a
-# test accuracy on TEST images per class far above chance (10%): the bound
-# is MIN_ACCURACY percent. 'hue pretrain' measures the accuracy itself at the
-# end of the epoch (the data has a test/ split); the log's last line holds it.
+# (160 training images of each class, one epoch of 50 steps of 32 at width
+# 0.125) must reach a test accuracy on 50 test images per class far above
+# chance (10%). The bound is MIN_ACCURACY percent, 16 by default: seeds 0-4 of
+# this run measured 27.2, 22.6, 26.6, 26.0 and 27.4%, and guessing reaches 16%
+# of 500 images with odds of about 2e-5. 'hue pretrain' measures the accuracy
+# itself at the end of the epoch (the data has a test/ split); the log's last
+# line holds it.
 # usage: cifar_accuracy.sh (HUE_BIN, HUE_DATA from ctest)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 hue=${HUE_BIN:?HUE_BIN is not set}
 data=${HUE_DATA:-$here/../../../shared/data}
-min_accuracy=${MIN_ACCURACY:-20}
+min_accuracy=${MIN_ACCURACY:-16}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-cifar-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 
