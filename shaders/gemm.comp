@@ -12,11 +12,13 @@ layout(constant_id = 4) const bool VEC_B = false;
 layout(constant_id = 5) const int BIAS = 0;          // 1 per row (M), 2 per column (N)
 layout(constant_id = 6) const bool RELU = false;
 layout(constant_id = 7) const bool ACCUMULATE = false;
+layout(constant_id = 8) const bool VEC_C = false;    // C's rows start 16-byte aligned and N % 4 == 0
 
 layout(binding = 0) uniform samplerBuffer A;
 layout(binding = 1) uniform samplerBuffer B;
 layout(std430, binding = 2) readonly buffer Bias { float bias[]; };
 layout(std430, binding = 3) buffer C { float c[]; };
+layout(std430, binding = 3) buffer C4 { vec4 c4[]; };
 
 layout(push_constant) uniform Push {
     int M, N, K;
@@ -69,6 +71,10 @@ void store(int m, vec4 v, int n0, int base_c)
     if (RELU)
         v = max(v, vec4(0.0));
     int e = base_c + m * p.ldc + n0;
+    if (VEC_C) {  // one 16-byte store instead of four
+        c4[e >> 2] = ACCUMULATE ? c4[e >> 2] + v : v;
+        return;
+    }
     for (int j = 0; j < 4; j++)
         if (n0 + j < p.N)
             c[e + j] = ACCUMULATE ? c[e + j] + v[j] : v[j];

@@ -25,6 +25,8 @@ int hue_record_gemm(hue_graph *g, const hue_gemm_args *a)
     /* A's contiguous axis: K (plain) or M (transposed); B's: N or K. */
     int va = vec4_ok(base_a, a->lda, a->batch_a, a->trans_a ? 4 : a->K);
     int vb = vec4_ok(base_b, a->ldb, a->batch_b, a->trans_b ? a->K : 4);
+    int64_t base_c = hue_tensor_bind_offset(g, a->c) + a->off_c;
+    int vc = vec4_ok(base_c, a->ldc, a->batch_c, a->N);
     if (slot_floats(g, a->a) > 0x7fffffff || slot_floats(g, a->b) > 0x7fffffff)
         return hue_graph_fail(g, HUE_ELIMIT, "matmul: operand too large for 32-bit indexing");
     gemm_push push = {
@@ -40,9 +42,10 @@ int hue_record_gemm(hue_graph *g, const hue_gemm_args *a)
         .n_bindings = 4,
         .kinds = {va ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, vb ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, HUE_BIND_STORAGE,
                   HUE_BIND_STORAGE},
-        .n_spec = 8,
+        .n_spec = 9,
         .spec = {ls, (uint32_t)a->trans_a, (uint32_t)a->trans_b, (uint32_t)va, (uint32_t)vb,
-                 a->bias < 0 ? 0u : a->bias_per_column ? 2u : 1u, (uint32_t)a->relu, (uint32_t)a->accumulate},
+                 a->bias < 0 ? 0u : a->bias_per_column ? 2u : 1u, (uint32_t)a->relu, (uint32_t)a->accumulate,
+                 (uint32_t)vc},
         .push_size = sizeof push,
     };
     hue_binding b[4] = {
