@@ -39,12 +39,27 @@ static void usage(FILE *f)
             "  --quiet              no progress bar\n");
 }
 
+/* Creates dir and its missing parents. */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s", dir);
+    for (char *p = path + 1; *p; p++)
+        if (*p == '/') {
+            *p = 0;
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return -1;
+            *p = '/';
+        }
+    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 /* Refuses an output folder that already holds masks (unless force). */
 static int prepare_outdir(const char *dir, int force)
 {
     struct stat st;
     if (stat(dir, &st) != 0) {
-        if (mkdir(dir, 0777) != 0)
+        if (make_dirs(dir) != 0)
             return hue_fail(HUE_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
         return 0;
     }
