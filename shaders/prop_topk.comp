@@ -1,28 +1,25 @@
 #version 450
-// Running top-k per query over the candidates of one pass: the frame-0
-// scores (FRAME0, laid out [candidate][query of the chunk], one lane per
-// query) or a group of ring slots' window scores (shaders/prop_window.comp:
-// per slot, row, strip and unit, [8 queries] x 4 columns; one workgroup of 8
-// per strip, one lane per query, 4 candidates per texel). Scores come through
-// texel buffers (vectorised gathers on lavapipe). The k best of each query
-// live unsorted in TOPV/TOPI; the invocation keeps the smallest of them in
-// registers, so most candidates cost one compare. Candidate ids: frame 0
-// position y*w+x, ring slot s position h*w + (s*h + y)*w + x.
-layout(local_size_x_id = 0) in;
-layout(constant_id = 1) const bool FRAME0 = false;
-layout(constant_id = 2) const bool RESET = false;   // first pass of a frame
+// Running top-k per query over the scores of one window pass
+// (shaders/prop_window.comp: per slot, row, strip and unit, [8 queries] x 4
+// columns): one workgroup of 8 per strip, one lane per query, 4 candidates
+// per texel (a vectorised gather on lavapipe). FULL: frame 0's pass (every
+// row, W/4 units each; grid y = the query rows of a chunk from row0), which
+// also starts each query's list. The k best of each query live unsorted in
+// TOPV/TOPI; the invocation keeps the smallest of them in registers, so most
+// candidates cost one compare. Candidate ids: frame 0 position y*w+x, ring
+// slot s position h*w + (s*h + y)*w + x.
+layout(local_size_x_id = 0) in;   // 8
+layout(constant_id = 1) const bool FULL = false;
 
-layout(binding = 0) uniform samplerBuffer S1;       // frame-0 scores, R32F
-layout(binding = 1) uniform samplerBuffer S4;       // window scores, RGBA32F
-layout(std430, binding = 2) buffer TopV { float topv[]; };
-layout(std430, binding = 3) buffer TopI { float topi[]; };
+layout(binding = 0) uniform samplerBuffer S4;       // scores, RGBA32F
+layout(std430, binding = 1) buffer TopV { float topv[]; };
+layout(std430, binding = 2) buffer TopI { float topi[]; };
 
 layout(push_constant) uniform Push {
     int h, w, K;
-    int q0, nq;             // FRAME0: the queries of this chunk
-    int strips, U, R;       // window layout
-    int slot0, slots;
-    int off_scores;         // elements (FRAME0) or texels
+    int strips, U, R, W;    // window layout; W: frame 0's padded row length
+    int slot0, slots;       // FULL: slot0 is row0
+    int off_scores;         // texels
     int off_v, off_i;
 } p;
 
@@ -54,55 +51,32 @@ int half_width(int dy)
     return d;
 }
 
-int units(int hw) { return hw < 0 ? 0 : (((hw + 3) & ~3) + 8 + hw + 3) >> 2; }
+int units(int hw) { return FULL ? p.W >> 2 : hw < 0 ? 0 : (((hw + 3) & ~3) + 8 + hw + 3) >> 2; }
 
 void main()
 {
-    int hw = p.h * p.w, q, qx = 0, qy = 0, strip = 0;
-    if (FRAME0) {
-        int gid = int((gl_WorkGroupID.y * gl_NumWorkGroups.x + gl_WorkGroupID.x) * gl_WorkGroupSize.x +
-                      gl_LocalInvocationID.x);
-        if (gid >= p.nq)
-            return;
-        q = p.q0 + gid;
-    } else {
-        strip = int(gl_WorkGroupID.x);
-        qy = int(gl_WorkGroupID.y);
-        qx = strip * 8 + int(gl_LocalInvocationID.x);
-        if (qx >= p.w)
-            return;
-        q = qy * p.w + qx;
-    }
-    int base = p.off_v + q * p.K, di = p.off_i - p.off_v;  // topv and topi share the index layout
-    if (RESET)
+    int hw = p.h * p.w, strip = int(gl_WorkGroupID.x), row = int(gl_WorkGroupID.y), lane = int(gl_LocalInvocationID.x);
+    int qy = FULL ? p.slot0 + row : row, qx0 = strip * 8, qx = qx0 + lane;
+    if (qx >= p.w)
+        return;
+    int base = p.off_v + (qy * p.w + qx) * p.K, di = p.off_i - p.off_v;  // topv and topi share the index layout
+    if (FULL)
         for (int j = 0; j < p.K; j++) {
             topv[base + j] = -3.402823466e38;
             topi[base + j + di] = -1.0;
         }
     find_min(base);
-    if (FRAME0) {
-        int col = p.off_scores + q - p.q0;
-        for (int j = 0; j < hw; j++) {
-            float v = texelFetch(S1, col + j * p.nq).x;
-            if (v > minv) {
-                topv[base + minpos] = v;
-                topi[base + minpos + di] = float(j);
-                find_min(base);
-            }
-        }
-        return;
-    }
-    int lane = int(gl_LocalInvocationID.x), qx0 = strip * 8, R1 = p.R - 1;
-    for (int sl = 0; sl < p.slots; sl++) {
-        int t = p.off_scores + ((sl * p.h + qy) * p.strips + strip) * p.U * 8 + lane;
-        int id0 = hw + (p.slot0 + sl) * hw;
-        for (int dy = -R1; dy <= R1; dy++) {
-            int hwd = half_width(dy), n = units(hwd), y = qy + dy;
+    int R1 = p.R - 1;
+    for (int sl = 0; sl < (FULL ? 1 : p.slots); sl++) {
+        int t = p.off_scores + ((sl * p.h + row) * p.strips + strip) * p.U * 8 + lane;
+        int id0 = FULL ? 0 : hw + (p.slot0 + sl) * hw;
+        for (int dy = FULL ? -qy : -R1; dy <= (FULL ? p.h - 1 - qy : R1); dy++) {
+            int hwd = FULL ? p.w : half_width(dy), n = units(hwd), y = qy + dy;
             if (y < 0 || y >= p.h) {  // the whole row is masked
                 t += n * 8;
                 continue;
             }
-            int x0 = qx0 - ((hwd + 3) & ~3);
+            int x0 = FULL ? 0 : qx0 - ((hwd + 3) & ~3);
             for (int un = 0; un < n; un++, t += 8) {
                 vec4 v = texelFetch(S4, t);
                 if (!any(greaterThan(v, vec4(minv))))

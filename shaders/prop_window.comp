@@ -10,9 +10,12 @@
 // the strip's 8 query values (two vec4 texels of the regrouped queries,
 // shaders/prop_qt.comp), then does 32 FMAs. Pairs outside the frame or the
 // radius are written as -FLT_MAX, so the top-k pass only compares.
+// FULL: frame 0 instead (rows padded to W, P = 0, no radius): every row, all
+// W/4 units of it; grid y = the query rows of a chunk from row0.
 // Output per slot, qy, strip, unit: [8 queries] x vec4 (4 columns), so the
 // top-k pass, one lane per query, reads 4 candidates per texel.
 layout(local_size_x_id = 0) in;   // 8
+layout(constant_id = 1) const bool FULL = false;
 
 layout(binding = 0) uniform samplerBuffer QT;    // [h][strips][C][8], RGBA32F
 layout(binding = 1) uniform samplerBuffer RING;  // [S][C][h][W], RGBA32F
@@ -21,7 +24,7 @@ layout(std430, binding = 2) writeonly buffer Scores { vec4 scores[]; };
 layout(push_constant) uniform Push {
     int C, h, w, W;         // W: padded ring row length
     int strips, U, R, P;    // units per strip, radius, ring padding (columns before the frame)
-    int slot0;              // first ring slot of this group (grid z: slots of the group)
+    int slot0;              // first ring slot of this group (grid z: slots of the group); FULL: row0
     int off_qt, off_ring, off_scores;  // texel (vec4) offsets
 } p;
 
@@ -41,7 +44,7 @@ int half_width(int dy)
     return d;
 }
 
-int units(int hw) { return hw < 0 ? 0 : (((hw + 3) & ~3) + 8 + hw + 3) >> 2; }
+int units(int hw) { return FULL ? p.W >> 2 : hw < 0 ? 0 : (((hw + 3) & ~3) + 8 + hw + 3) >> 2; }
 
 vec4 masked(vec4 a, int cs, int qx, int hw)
 {
@@ -56,25 +59,28 @@ void main()
     int strip = int(gl_WorkGroupID.x), qy = int(gl_WorkGroupID.y), sl = int(gl_WorkGroupID.z);
     int lane = int(gl_LocalInvocationID.x);
     int qx0 = strip * 8, R1 = p.R - 1;
+    int out_base = p.off_scores + ((sl * p.h + qy) * p.strips + strip) * p.U * 8;
+    if (FULL)
+        qy += p.slot0;
     int qt = p.off_qt + (qy * p.strips + strip) * p.C * 2;
     int t_step = (p.h * p.W) >> 2;
-    int out_base = p.off_scores + ((sl * p.h + qy) * p.strips + strip) * p.U * 8;
-    // this lane's unit: row dy, unit within the row
-    int dy = -R1, unit = lane, hw = half_width(dy), n = units(hw);
+    // this lane's unit: row dy (FULL: frame row - qy), unit within the row
+    int last = FULL ? p.h - 1 - qy : R1;
+    int dy = FULL ? -qy : -R1, unit = lane, hw = FULL ? p.w : half_width(dy), n = units(hw);
     for (int u = lane; u - lane < p.U; u += 8) {  // the same rounds for every lane
-        while (dy <= R1 && unit >= n) {
+        while (dy <= last && unit >= n) {
             unit -= n;
             dy++;
-            hw = half_width(dy);
+            hw = FULL ? p.w : half_width(dy);
             n = units(hw);
         }
         int y = qy + dy;
-        int cs = qx0 - ((hw + 3) & ~3) + 4 * unit;  // frame column of the unit's first lane
+        int cs = (FULL ? 0 : qx0 - ((hw + 3) & ~3)) + 4 * unit;  // frame column of the unit's first lane
         bool live = u < p.U && y >= 0 && y < p.h && cs + 3 >= 0 && cs < p.w;
         vec4 a0 = vec4(0.0), a1 = vec4(0.0), a2 = vec4(0.0), a3 = vec4(0.0);
         vec4 a4 = vec4(0.0), a5 = vec4(0.0), a6 = vec4(0.0), a7 = vec4(0.0);
         if (live) {
-            int t = (p.off_ring + (((p.slot0 + sl) * p.C) * p.h + y) * p.W + p.P + cs) >> 2;
+            int t = (p.off_ring + (((FULL ? 0 : p.slot0 + sl) * p.C) * p.h + y) * p.W + p.P + cs) >> 2;
             for (int k = 0; k < p.C; k++, t += t_step) {
                 vec4 r = texelFetch(RING, t);
                 vec4 lo = texelFetch(QT, qt + 2 * k), hi = texelFetch(QT, qt + 2 * k + 1);

@@ -1,8 +1,9 @@
 /* Label propagation (CRW's inference) as device passes:
  *   queries: regrouped by strips of 8 (shaders/prop_qt.comp), so the window
  *            pass reads 8 queries' channel as two vec4 texels;
- *   frame 0: GEMM of the queries against every frame-0 position, a chunk of
- *            queries at a time, each chunk merged into the running top-k;
+ *   frame 0: the same window pass over every position (rows padded to
+ *            texels), a chunk of query rows at a time, each chunk merged into
+ *            the running top-k;
  *   ring:    window scores of each query strip against a group of ring slots
  *            (shaders/prop_window.comp): per ring row, only the columns the
  *            disk of radius R reaches, in units of 4 packed into the lanes,
@@ -11,7 +12,6 @@
  *   gather:  softmax of the k best / temperature, weighted sum of labels.
  * Only the radius-limited window of each ring frame is ever scored, and the
  * top-k is kept per query across passes, so no full affinity matrix exists. */
-#include "gemm.h"
 #include "op_common.h"
 
 #define SCRATCH_LIMIT (24ll << 20)  /* floats of scores + top-k per node */
@@ -79,7 +79,7 @@ typedef struct {
 } window_push;
 
 typedef struct {
-    int32_t h, w, K, q0, nq, strips, U, R, slot0, slots, off_scores, off_v, off_i;
+    int32_t h, w, K, strips, U, R, W, slot0, slots, off_scores, off_v, off_i;
 } topk_push;
 
 typedef struct {
@@ -106,9 +106,12 @@ static int64_t row_units(int dy, int R)
 }
 
 /* How the scratch is split (element offsets, each a multiple of 4 from the
- * scratch's start): regrouped queries, score chunks, top-k values, ids. */
+ * scratch's start): regrouped queries, frame 0 with padded rows, score
+ * chunks, top-k values, ids. Frame 0 is scored a chunk of query rows at a
+ * time, the ring a group of slots at a time. */
 typedef struct {
-    int64_t hw, strips, U, per_slot, slots_per_group, frame0_chunk, qt, scores, topv, topi, total;
+    int64_t hw, strips, U, Wf, U0, per_slot, slots_per_group, per_row, rows_per_chunk;
+    int64_t qt, f0p, scores, topv, topi, total;
 } plan;
 
 static int64_t up4(int64_t x) { return (x + 3) / 4 * 4; }
@@ -121,21 +124,23 @@ static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, i
     for (int dy = -(radius - 1); dy <= radius - 1; dy++)
         pl->U += row_units(dy, radius);
     pl->per_slot = h * pl->strips * pl->U * 32;
+    pl->Wf = up4(w);
+    pl->U0 = h * pl->Wf / 4;
+    pl->per_row = pl->strips * pl->U0 * 32;
     pl->qt = 0;
-    int64_t fixed = up4(h * pl->strips * C * 8) + 2 * up4(pl->hw * K);
+    pl->f0p = up4(h * pl->strips * C * 8);
+    pl->scores = pl->f0p + C * h * pl->Wf;
     int64_t limit = SCRATCH_LIMIT;
     if ((int64_t)g->ctx->info.max_storage_buffer_range / 4 < limit)
         limit = g->ctx->info.max_storage_buffer_range / 4;
-    int64_t room = limit - fixed;
-    if (room < pl->per_slot || room < 8 * pl->hw)
+    int64_t room = limit - pl->scores - 2 * up4(pl->hw * K);
+    if (room < pl->per_slot || room < pl->per_row)
         return hue_graph_fail(g, HUE_ELIMIT, "propagate: a %lldx%lld feature map of %lld channels is too large for "
                               "one pass here", (long long)h, (long long)w, (long long)C);
     pl->slots_per_group = room / pl->per_slot < S ? room / pl->per_slot : S;
-    int64_t chunk = room / pl->hw / 8 * 8;
-    pl->frame0_chunk = chunk < pl->hw ? chunk : pl->hw;
-    int64_t frame0 = pl->frame0_chunk * pl->hw, window = pl->slots_per_group * pl->per_slot;
-    pl->scores = up4(h * pl->strips * C * 8);
-    pl->topv = pl->scores + up4(frame0 > window ? frame0 : window);
+    pl->rows_per_chunk = room / pl->per_row < h ? room / pl->per_row : h;
+    int64_t frame0 = pl->rows_per_chunk * pl->per_row, window = pl->slots_per_group * pl->per_slot;
+    pl->topv = pl->scores + (frame0 > window ? frame0 : window);
     pl->topi = pl->topv + up4(pl->hw * K);
     pl->total = pl->topi + up4(pl->hw * K);
     return 0;
@@ -158,53 +163,53 @@ static int record_prop(hue_graph *g, const hue_node *n)
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     int32_t off_v = (int32_t)(s_off + pl.topv), off_i = (int32_t)(s_off + pl.topi);
 
-    /* the queries regrouped by strips of 8 */
+    /* the queries regrouped by strips of 8, frame 0 with rows padded to texels */
     qt_push qp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.strips, (int32_t)hue_tensor_bind_offset(g, q),
                   (int32_t)(s_off + pl.qt)};
-    hue_pipeline_key qkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 1, .spec = {ls}, .push_size = sizeof qp};
+    hue_pipeline_key qkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 0}, .push_size = sizeof qp};
     hue_binding qb[2] = {{q, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
     if ((rc = hue_record_dispatch(g, &qkey, qb, &qp, (uint32_t)((C * 8 + ls - 1) / ls), (uint32_t)(h * pl.strips), 1)))
         return rc;
+    qt_push fp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)hue_tensor_bind_offset(g, f0),
+                  (int32_t)(s_off + pl.f0p)};
+    hue_pipeline_key fkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 1}, .push_size = sizeof fp};
+    hue_binding fb[2] = {{f0, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
+    if ((rc = hue_record_dispatch(g, &fkey, fb, &fp, (uint32_t)((pl.Wf + ls - 1) / ls), (uint32_t)(C * h), 1)))
+        return rc;
 
-    /* frame 0: every position */
-    for (int64_t q0 = 0; q0 < pl.hw && !rc; q0 += pl.frame0_chunk) {
-        int64_t nq = pl.hw - q0 < pl.frame0_chunk ? pl.hw - q0 : pl.frame0_chunk;
-        /* scores [candidate][query of the chunk] */
-        hue_gemm_args a = {.a = f0, .b = q, .c = s, .bias = -1, .trans_a = 1, .M = pl.hw, .N = nq, .K = C,
-                           .batch = 1, .lda = pl.hw, .ldb = pl.hw, .ldc = nq, .off_b = q0,
-                           .off_c = pl.scores};
-        if ((rc = hue_record_gemm(g, &a)))
+    /* window scores of frame 0 (FULL: every position) or of a group of ring
+     * slots, each followed by its top-k merge */
+    hue_pipeline_key wkey = {.shader = "prop_window", .n_bindings = 3,
+                             .kinds = {HUE_BIND_TEXEL4, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 2,
+                             .spec = {8, 1}, .push_size = sizeof(window_push)};
+    hue_pipeline_key tkey = {.shader = "prop_topk", .n_bindings = 3,
+                             .kinds = {HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 2,
+                             .spec = {8, 1}, .push_size = sizeof(topk_push)};
+    hue_binding tb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
+    int32_t off_scores4 = (int32_t)((s_off + pl.scores) / 4);
+    for (int64_t r0 = 0; r0 < h && !rc; r0 += pl.rows_per_chunk) {
+        int64_t nr = h - r0 < pl.rows_per_chunk ? h - r0 : pl.rows_per_chunk;
+        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)pl.strips, (int32_t)pl.U0,
+                          R, 0, (int32_t)r0, (int32_t)((s_off + pl.qt) / 4), (int32_t)(s_off + pl.f0p), off_scores4};
+        hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
+        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.strips, (uint32_t)nr, 1)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)q0, (int32_t)nq, 0, 0, 0, 0, 0,
-                        (int32_t)(s_off + pl.scores), off_v, off_i};
-        hue_grid_1d(g, (uint64_t)nq, ls, &gx, &gy);
-        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 4,
-                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
-                                .n_spec = 3, .spec = {ls, 1, 1}, .push_size = sizeof tp};
-        hue_binding b[4] = {{s, HUE_BIND_TEXEL1, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1},
-                            {s, HUE_BIND_STORAGE, 1}};
-        rc = hue_record_dispatch(g, &key, b, &tp, gx, gy, 1);
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.strips, (int32_t)pl.U0, R, (int32_t)pl.Wf, (int32_t)r0, 1,
+                        off_scores4, off_v, off_i};
+        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.strips, (uint32_t)nr, 1);
     }
-    /* ring slots: windows, a group of slots at a time */
+    wkey.spec[1] = tkey.spec[1] = 0;
     for (int64_t s0 = 0; s0 < S && !rc; s0 += pl.slots_per_group) {
         int64_t ns = S - s0 < pl.slots_per_group ? S - s0 : pl.slots_per_group;
         window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.strips, (int32_t)pl.U, R,
                           (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)((s_off + pl.qt) / 4),
-                          (int32_t)hue_tensor_bind_offset(g, ring), (int32_t)((s_off + pl.scores) / 4)};
-        hue_pipeline_key wkey = {.shader = "prop_window", .n_bindings = 3,
-                                 .kinds = {HUE_BIND_TEXEL4, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 1,
-                                 .spec = {8}, .push_size = sizeof wp};
+                          (int32_t)hue_tensor_bind_offset(g, ring), off_scores4};
         hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
         if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.strips, (uint32_t)h, (uint32_t)ns)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, 0, 0, (int32_t)pl.strips, (int32_t)pl.U, R, (int32_t)s0,
-                        (int32_t)ns, (int32_t)((s_off + pl.scores) / 4), off_v, off_i};
-        hue_pipeline_key key = {.shader = "prop_topk", .n_bindings = 4,
-                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE},
-                                .n_spec = 3, .spec = {8, 0, 0}, .push_size = sizeof tp};
-        hue_binding b[4] = {{s, HUE_BIND_TEXEL1, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1},
-                            {s, HUE_BIND_STORAGE, 1}};
-        rc = hue_record_dispatch(g, &key, b, &tp, (uint32_t)pl.strips, (uint32_t)h, 1);
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.strips, (int32_t)pl.U, R, (int32_t)W, (int32_t)s0,
+                        (int32_t)ns, off_scores4, off_v, off_i};
+        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.strips, (uint32_t)h, 1);
     }
     if (rc)
         return rc;
