@@ -1,10 +1,10 @@
 #version 450
 // Operands of label propagation regrouped for the window pass:
-// - the queries (ROWS false): the 8 queries of each strip (row qy, columns
-//   8*strip .. 8*strip+7) side by side for each channel, [h][strips][C][8],
-//   zeros past the frame's last column, so the window pass reads one channel
-//   of a strip as two vec4 texels; grid y = qy * strips + strip, x = channel
-//   and query;
+// - the queries (ROWS false): the 8 queries of each block of 4x2 (columns
+//   4*bx .. 4*bx+3 of rows 2*by and 2*by+1, row-major) side by side for each
+//   channel, [by][bx][C][8], zeros outside the frame, so the window pass
+//   reads one channel of a block as two vec4 texels; grid y = by * bxs + bx,
+//   x = channel and query;
 // - frame 0 (ROWS true): [C][h][w] with rows padded to Wp columns (zeros), so
 //   4 columns are one vec4 texel; grid y = channel * h + row, x = column.
 // Either way no lane divides.
@@ -15,7 +15,7 @@ layout(std430, binding = 0) readonly buffer Q { float q[]; };      // [C][h][w]
 layout(std430, binding = 1) writeonly buffer Out { float outp[]; };
 
 layout(push_constant) uniform Push {
-    int C, h, w, strips;    // ROWS: strips is the padded row length Wp
+    int C, h, w, bxs;       // ROWS: bxs is the padded row length Wp
     int off_q, off_out;
 } p;
 
@@ -23,12 +23,12 @@ void main()
 {
     int i = int(gl_GlobalInvocationID.x), r = int(gl_WorkGroupID.y);
     if (ROWS) {
-        if (i < p.strips)
-            outp[p.off_out + r * p.strips + i] = i < p.w ? q[p.off_q + r * p.w + i] : 0.0;
+        if (i < p.bxs)
+            outp[p.off_out + r * p.bxs + i] = i < p.w ? q[p.off_q + r * p.w + i] : 0.0;
         return;
     }
     if (i >= p.C * 8)
         return;
-    int qy = r / p.strips, x = (r - qy * p.strips) * 8 + (i & 7), k = i >> 3;
-    outp[p.off_out + r * p.C * 8 + i] = x < p.w ? q[p.off_q + (k * p.h + qy) * p.w + x] : 0.0;
+    int by = r / p.bxs, x = (r - by * p.bxs) * 4 + (i & 3), y = by * 2 + ((i >> 2) & 1), k = i >> 3;
+    outp[p.off_out + r * p.C * 8 + i] = x < p.w && y < p.h ? q[p.off_q + (k * p.h + y) * p.w + x] : 0.0;
 }

@@ -1,13 +1,13 @@
 #version 450
 // Running top-k per query over the scores of one window pass
-// (shaders/prop_window.comp: per slot, row, strip and unit, [8 queries] x 4
-// columns): one workgroup of 8 per strip, one lane per query, 4 candidates
-// per texel (a vectorised gather on lavapipe). FULL: frame 0's pass (every
-// row, W/4 units each; grid y = the query rows of a chunk from row0), which
-// also starts each query's list. The k best of each query live unsorted in
-// TOPV/TOPI; the invocation keeps the smallest of them in registers, so most
-// candidates cost one compare. Candidate ids: frame 0 position y*w+x, ring
-// slot s position h*w + (s*h + y)*w + x.
+// (shaders/prop_window.comp: per slot, block and unit, [8 queries] x 4
+// columns): one workgroup of 8 per block of 4x2 queries, one lane per query,
+// 4 candidates per texel (a vectorised gather on lavapipe). FULL: frame 0's
+// pass (every row, W/4 units each; grid y = the block rows of a chunk from
+// row0), which also starts each query's list. The k best of each query live
+// unsorted in TOPV/TOPI; the invocation keeps the smallest of them in
+// registers, so most candidates cost one compare. Candidate ids: frame 0
+// position y*w+x, ring slot s position h*w + (s*h + y)*w + x.
 layout(local_size_x_id = 0) in;   // 8
 layout(constant_id = 1) const bool FULL = false;
 
@@ -17,8 +17,8 @@ layout(std430, binding = 2) buffer TopI { float topi[]; };
 
 layout(push_constant) uniform Push {
     int h, w, K;
-    int strips, U, R, W;    // window layout; W: frame 0's padded row length
-    int slot0, slots;       // FULL: slot0 is row0
+    int bxs, U, R, W;       // window layout; W: frame 0's padded row length
+    int slot0, slots;       // FULL: slot0 is row0 (block rows)
     int off_scores;         // texels
     int off_v, off_i;
 } p;
@@ -37,7 +37,7 @@ void find_min(int base)
         }
 }
 
-// Largest d with d*d + dy*dy < R*R, or -1 (as in prop_window.comp).
+// As in prop_window.comp.
 int half_width(int dy)
 {
     int r = p.R * p.R - dy * dy;
@@ -51,13 +51,16 @@ int half_width(int dy)
     return d;
 }
 
-int units(int hw) { return FULL ? p.W >> 2 : hw < 0 ? 0 : (((hw + 3) & ~3) + 8 + hw + 3) >> 2; }
+int lead(int hm) { return FULL ? 0 : (hm + 3) & ~3; }
+
+int units(int hm) { return FULL ? p.W >> 2 : hm < 0 ? 0 : (lead(hm) + 4 + hm + 3) >> 2; }
 
 void main()
 {
-    int hw = p.h * p.w, strip = int(gl_WorkGroupID.x), row = int(gl_WorkGroupID.y), lane = int(gl_LocalInvocationID.x);
-    int qy = FULL ? p.slot0 + row : row, qx0 = strip * 8, qx = qx0 + lane;
-    if (qx >= p.w)
+    int hw = p.h * p.w, bx = int(gl_WorkGroupID.x), row = int(gl_WorkGroupID.y), lane = int(gl_LocalInvocationID.x);
+    int by = FULL ? p.slot0 + row : row, qx0 = bx * 4, qy0 = by * 2;
+    int qx = qx0 + (lane & 3), qy = qy0 + (lane >> 2);
+    if (qx >= p.w || qy >= p.h)
         return;
     int base = p.off_v + (qy * p.w + qx) * p.K, di = p.off_i - p.off_v;  // topv and topi share the index layout
     if (FULL)
@@ -68,15 +71,15 @@ void main()
     find_min(base);
     int R1 = p.R - 1;
     for (int sl = 0; sl < (FULL ? 1 : p.slots); sl++) {
-        int t = p.off_scores + ((sl * p.h + row) * p.strips + strip) * p.U * 8 + lane;
+        int t = p.off_scores + ((sl * int(gl_NumWorkGroups.y) + row) * p.bxs + bx) * p.U * 8 + lane;
         int id0 = FULL ? 0 : hw + (p.slot0 + sl) * hw;
-        for (int dy = FULL ? -qy : -R1; dy <= (FULL ? p.h - 1 - qy : R1); dy++) {
-            int hwd = FULL ? p.w : half_width(dy), n = units(hwd), y = qy + dy;
+        for (int e = FULL ? -qy0 : -R1; e <= (FULL ? p.h - 1 - qy0 : R1 + 1); e++) {
+            int hm = FULL ? p.w : max(half_width(e), half_width(e - 1)), n = units(hm), y = qy0 + e;
             if (y < 0 || y >= p.h) {  // the whole row is masked
                 t += n * 8;
                 continue;
             }
-            int x0 = FULL ? 0 : qx0 - ((hwd + 3) & ~3);
+            int x0 = FULL ? 0 : qx0 - lead(hm);
             for (int un = 0; un < n; un++, t += 8) {
                 vec4 v = texelFetch(S4, t);
                 if (!any(greaterThan(v, vec4(minv))))

@@ -1,12 +1,12 @@
 /* Label propagation (CRW's inference) as device passes:
- *   queries: regrouped by strips of 8 (shaders/prop_qt.comp), so the window
- *            pass reads 8 queries' channel as two vec4 texels;
+ *   queries: regrouped by blocks of 4x2 (shaders/prop_qt.comp), so the
+ *            window pass reads 8 queries' channel as two vec4 texels;
  *   frame 0: the same window pass over every position (rows padded to
  *            texels), a chunk of query rows at a time, each chunk merged into
  *            the running top-k;
- *   ring:    window scores of each query strip against a group of ring slots
+ *   ring:    window scores of each query block against a group of ring slots
  *            (shaders/prop_window.comp): per ring row, only the columns the
- *            disk of radius R reaches, in units of 4 packed into the lanes,
+ *            disks of radius R reach, in units of 4 packed into the lanes,
  *            pairs outside the frame or the radius masked; merged likewise
  *            (shaders/prop_topk.comp, one lane per query, 4 candidates a texel);
  *   gather:  softmax of the k best / temperature, weighted sum of labels.
@@ -71,15 +71,15 @@ hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tenso
 /* ---- propagation ---- */
 
 typedef struct {
-    int32_t C, h, w, strips, off_q, off_qt;
+    int32_t C, h, w, bxs, off_q, off_qt;
 } qt_push;
 
 typedef struct {
-    int32_t C, h, w, W, strips, U, R, P, slot0, off_qt, off_ring, off_scores;
+    int32_t C, h, w, W, bxs, U, R, P, slot0, off_qt, off_ring, off_scores;
 } window_push;
 
 typedef struct {
-    int32_t h, w, K, strips, U, R, W, slot0, slots, off_scores, off_v, off_i;
+    int32_t h, w, K, bxs, U, R, W, slot0, slots, off_scores, off_v, off_i;
 } topk_push;
 
 typedef struct {
@@ -97,12 +97,13 @@ static int half_width(int dy, int R)
     return d;
 }
 
-/* Units of 4 columns a strip of 8 queries needs in a ring row dy away: from
- * qx0 - hw rounded down to a texel, to qx0 + 7 + hw. */
-static int64_t row_units(int dy, int R)
+/* Units of 4 columns a block of 4x2 queries (columns qx0..qx0+3, rows qy0
+ * and qy0+1) needs in ring row qy0 + e: from qx0 - hm rounded down to a
+ * texel, to qx0 + 3 + hm, hm the larger half width of the two rows. */
+static int64_t row_units(int e, int R)
 {
-    int hw = half_width(dy, R);
-    return hw < 0 ? 0 : ((hw + 3) / 4 * 4 + 8 + hw + 3) / 4;
+    int a = half_width(e, R), b = half_width(e - 1, R), hm = a > b ? a : b;
+    return hm < 0 ? 0 : ((hm + 3) / 4 * 4 + 4 + hm + 3) / 4;
 }
 
 /* How the scratch is split (element offsets, each a multiple of 4 from the
@@ -110,7 +111,7 @@ static int64_t row_units(int dy, int R)
  * chunks, top-k values, ids. Frame 0 is scored a chunk of query rows at a
  * time, the ring a group of slots at a time. */
 typedef struct {
-    int64_t hw, strips, U, Wf, U0, per_slot, slots_per_group, per_row, rows_per_chunk;
+    int64_t hw, bxs, bys, U, Wf, U0, per_slot, slots_per_group, per_row, rows_per_chunk;
     int64_t qt, f0p, scores, topv, topi, total;
 } plan;
 
@@ -119,16 +120,17 @@ static int64_t up4(int64_t x) { return (x + 3) / 4 * 4; }
 static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, int K, int radius, plan *pl)
 {
     pl->hw = h * w;
-    pl->strips = (w + 7) / 8;
+    pl->bxs = (w + 3) / 4;
+    pl->bys = (h + 1) / 2;
     pl->U = 0;
-    for (int dy = -(radius - 1); dy <= radius - 1; dy++)
-        pl->U += row_units(dy, radius);
-    pl->per_slot = h * pl->strips * pl->U * 32;
+    for (int e = -(radius - 1); e <= radius; e++)
+        pl->U += row_units(e, radius);
+    pl->per_slot = pl->bys * pl->bxs * pl->U * 32;
     pl->Wf = up4(w);
     pl->U0 = h * pl->Wf / 4;
-    pl->per_row = pl->strips * pl->U0 * 32;
+    pl->per_row = pl->bxs * pl->U0 * 32;
     pl->qt = 0;
-    pl->f0p = up4(h * pl->strips * C * 8);
+    pl->f0p = up4(pl->bys * pl->bxs * C * 8);
     pl->scores = pl->f0p + C * h * pl->Wf;
     int64_t limit = SCRATCH_LIMIT;
     if ((int64_t)g->ctx->info.max_storage_buffer_range / 4 < limit)
@@ -138,7 +140,7 @@ static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, i
         return hue_graph_fail(g, HUE_ELIMIT, "propagate: a %lldx%lld feature map of %lld channels is too large for "
                               "one pass here", (long long)h, (long long)w, (long long)C);
     pl->slots_per_group = room / pl->per_slot < S ? room / pl->per_slot : S;
-    pl->rows_per_chunk = room / pl->per_row < h ? room / pl->per_row : h;
+    pl->rows_per_chunk = room / pl->per_row < pl->bys ? room / pl->per_row : pl->bys;
     int64_t frame0 = pl->rows_per_chunk * pl->per_row, window = pl->slots_per_group * pl->per_slot;
     pl->topv = pl->scores + (frame0 > window ? frame0 : window);
     pl->topi = pl->topv + up4(pl->hw * K);
@@ -163,12 +165,12 @@ static int record_prop(hue_graph *g, const hue_node *n)
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     int32_t off_v = (int32_t)(s_off + pl.topv), off_i = (int32_t)(s_off + pl.topi);
 
-    /* the queries regrouped by strips of 8, frame 0 with rows padded to texels */
-    qt_push qp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.strips, (int32_t)hue_tensor_bind_offset(g, q),
+    /* the queries regrouped by blocks of 4x2, frame 0 with rows padded to texels */
+    qt_push qp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.bxs, (int32_t)hue_tensor_bind_offset(g, q),
                   (int32_t)(s_off + pl.qt)};
     hue_pipeline_key qkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 0}, .push_size = sizeof qp};
     hue_binding qb[2] = {{q, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
-    if ((rc = hue_record_dispatch(g, &qkey, qb, &qp, (uint32_t)((C * 8 + ls - 1) / ls), (uint32_t)(h * pl.strips), 1)))
+    if ((rc = hue_record_dispatch(g, &qkey, qb, &qp, (uint32_t)((C * 8 + ls - 1) / ls), (uint32_t)(pl.bys * pl.bxs), 1)))
         return rc;
     qt_push fp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)hue_tensor_bind_offset(g, f0),
                   (int32_t)(s_off + pl.f0p)};
@@ -187,29 +189,29 @@ static int record_prop(hue_graph *g, const hue_node *n)
                              .spec = {8, 1}, .push_size = sizeof(topk_push)};
     hue_binding tb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
     int32_t off_scores4 = (int32_t)((s_off + pl.scores) / 4);
-    for (int64_t r0 = 0; r0 < h && !rc; r0 += pl.rows_per_chunk) {
-        int64_t nr = h - r0 < pl.rows_per_chunk ? h - r0 : pl.rows_per_chunk;
-        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)pl.strips, (int32_t)pl.U0,
+    for (int64_t r0 = 0; r0 < pl.bys && !rc; r0 += pl.rows_per_chunk) {
+        int64_t nr = pl.bys - r0 < pl.rows_per_chunk ? pl.bys - r0 : pl.rows_per_chunk;
+        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)pl.bxs, (int32_t)pl.U0,
                           R, 0, (int32_t)r0, (int32_t)((s_off + pl.qt) / 4), (int32_t)(s_off + pl.f0p), off_scores4};
         hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
-        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.strips, (uint32_t)nr, 1)))
+        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.bxs, (uint32_t)nr, 1)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.strips, (int32_t)pl.U0, R, (int32_t)pl.Wf, (int32_t)r0, 1,
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.bxs, (int32_t)pl.U0, R, (int32_t)pl.Wf, (int32_t)r0, 1,
                         off_scores4, off_v, off_i};
-        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.strips, (uint32_t)nr, 1);
+        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.bxs, (uint32_t)nr, 1);
     }
     wkey.spec[1] = tkey.spec[1] = 0;
     for (int64_t s0 = 0; s0 < S && !rc; s0 += pl.slots_per_group) {
         int64_t ns = S - s0 < pl.slots_per_group ? S - s0 : pl.slots_per_group;
-        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.strips, (int32_t)pl.U, R,
+        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.bxs, (int32_t)pl.U, R,
                           (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)((s_off + pl.qt) / 4),
                           (int32_t)hue_tensor_bind_offset(g, ring), off_scores4};
         hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
-        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.strips, (uint32_t)h, (uint32_t)ns)))
+        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.bxs, (uint32_t)pl.bys, (uint32_t)ns)))
             break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.strips, (int32_t)pl.U, R, (int32_t)W, (int32_t)s0,
+        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.bxs, (int32_t)pl.U, R, (int32_t)W, (int32_t)s0,
                         (int32_t)ns, off_scores4, off_v, off_i};
-        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.strips, (uint32_t)h, 1);
+        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.bxs, (uint32_t)pl.bys, 1);
     }
     if (rc)
         return rc;
