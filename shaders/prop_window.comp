@@ -86,7 +86,31 @@ void main()
         vec4 a4 = vec4(0.0), a5 = vec4(0.0), a6 = vec4(0.0), a7 = vec4(0.0);
         if (live) {
             int t = (p.off_ring + (((FULL ? 0 : p.slot0 + sl) * p.C) * p.h + y) * p.W + p.P + cs) >> 2;
-            for (int k = 0; k < p.C; k++, t += t_step) {
+            // two channels per iteration: about 10% faster on lavapipe than one
+            // (and than four, which spills)
+            int k = 0;
+            for (; k + 1 < p.C; k += 2, t += 2 * t_step) {
+                vec4 r = texelFetch(RING, t), r1 = texelFetch(RING, t + t_step);
+                vec4 lo = texelFetch(QT, qt + 2 * k), hi = texelFetch(QT, qt + 2 * k + 1);
+                vec4 lo1 = texelFetch(QT, qt + 2 * k + 2), hi1 = texelFetch(QT, qt + 2 * k + 3);
+                a0 = fma(vec4(lo.x), r, a0);
+                a1 = fma(vec4(lo.y), r, a1);
+                a2 = fma(vec4(lo.z), r, a2);
+                a3 = fma(vec4(lo.w), r, a3);
+                a4 = fma(vec4(hi.x), r, a4);
+                a5 = fma(vec4(hi.y), r, a5);
+                a6 = fma(vec4(hi.z), r, a6);
+                a7 = fma(vec4(hi.w), r, a7);
+                a0 = fma(vec4(lo1.x), r1, a0);
+                a1 = fma(vec4(lo1.y), r1, a1);
+                a2 = fma(vec4(lo1.z), r1, a2);
+                a3 = fma(vec4(lo1.w), r1, a3);
+                a4 = fma(vec4(hi1.x), r1, a4);
+                a5 = fma(vec4(hi1.y), r1, a5);
+                a6 = fma(vec4(hi1.z), r1, a6);
+                a7 = fma(vec4(hi1.w), r1, a7);
+            }
+            for (; k < p.C; k++, t += t_step) {
                 vec4 r = texelFetch(RING, t);
                 vec4 lo = texelFetch(QT, qt + 2 * k), hi = texelFetch(QT, qt + 2 * k + 1);
                 a0 = fma(vec4(lo.x), r, a0);
