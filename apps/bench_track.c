@@ -16,11 +16,21 @@
 #include "hue_graph.h"
 #include "hue_ops.h"
 
-static double now_s(void)
+static double clock_s(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double median(double *v, int n)
+{
+    for (int i = 1; i < n; i++)  /* insertion sort */
+        for (int j = i; j > 0 && v[j] < v[j - 1]; j--) {
+            double x = v[j];
+            v[j] = v[j - 1], v[j - 1] = x;
+        }
+    return v[n / 2];
 }
 
 static void random_unit(float *v, int64_t C, int64_t hw, uint32_t seed)
@@ -56,8 +66,11 @@ static int fill_ring(hue_graph *g, hue_tensor ring, float *feat, int64_t C, int6
     return rc;
 }
 
-/* Median seconds per propagated frame, or < 0 on error. */
-static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, int S, int K, int R, int frames)
+/* Median wall seconds per propagated frame, or < 0 on error; *cpu: median
+ * CPU seconds of the process (every driver thread) per frame, which other
+ * work on a shared machine disturbs less. */
+static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, int S, int K, int R, int frames,
+                               double *cpu)
 {
     hue_graph *g;
     if (hue_graph_create(ctx, &g))
@@ -73,8 +86,8 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
     hue_graph_output(g, pred);
     double result = -1;
     float *feat = malloc(sizeof(float) * (size_t)(C * h * w));
-    double *t = calloc((size_t)frames, sizeof *t);
-    if (feat && t && hue_graph_compile(g) == 0) {
+    double *t = calloc((size_t)frames, sizeof *t), *tc = calloc((size_t)frames, sizeof *tc);
+    if (feat && t && tc && hue_graph_compile(g) == 0) {
         random_unit(feat, C, h * w, 1);
         int ok = hue_graph_write(g, f0, feat, (size_t)(C * h * w)) == 0 && fill_ring(g, ring, feat, C, h, w, S, R) == 0;
         for (int f = 0; f <= frames && ok; f++) {
@@ -82,22 +95,21 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
             float s = (float)(f % S);
             hue_graph_set_input(g, q, feat, (size_t)(C * h * w));
             hue_graph_set_input(g, slot, &s, 1);
-            double t0 = now_s();
+            double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
             ok = hue_graph_run(g) == 0;
-            if (f > 0)  /* the first run compiles the shaders */
-                t[f - 1] = now_s() - t0;
+            if (f > 0) {  /* the first run compiles the shaders */
+                t[f - 1] = clock_s(CLOCK_MONOTONIC) - t0;
+                tc[f - 1] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+            }
         }
         if (ok) {
-            for (int i = 1; i < frames; i++)  /* insertion sort for the median */
-                for (int j = i; j > 0 && t[j] < t[j - 1]; j--) {
-                    double x = t[j];
-                    t[j] = t[j - 1], t[j - 1] = x;
-                }
-            result = t[frames / 2];
+            result = median(t, frames);
+            *cpu = median(tc, frames);
         }
     }
     free(feat);
     free(t);
+    free(tc);
     hue_graph_destroy(g);
     return result;
 }
@@ -157,16 +169,16 @@ int hue_bench_track(int argc, char **argv)
                "\"device\": \"%s\", \"propagation\": [",
                S, K, R, hue_ctx_device(ctx)->name);
     for (int i = 0; i < n_channels && !rc; i++) {
-        double s = time_propagation(ctx, channels[i], 60, 107, S, K, R, frames);
+        double cpu = 0, s = time_propagation(ctx, channels[i], 60, 107, S, K, R, frames, &cpu);
         if (s < 0) {
             fprintf(stderr, "hue bench track: %s\n", hue_error_message());
             rc = 1;
         } else if (json) {
-            printf("%s{\"channels\": %ld, \"fps\": %.3f, \"ms_per_frame\": %.1f}", i ? ", " : "", channels[i], 1 / s,
-                   s * 1e3);
+            printf("%s{\"channels\": %ld, \"fps\": %.3f, \"ms_per_frame\": %.1f, \"cpu_ms_per_frame\": %.1f}",
+                   i ? ", " : "", channels[i], 1 / s, s * 1e3, cpu * 1e3);
         } else {
-            printf("propagation, %ld channels, 60x107, N=%d K=%d R=%d: %.3f frames/s (%.0f ms per frame)\n",
-                   channels[i], S, K, R, 1 / s, s * 1e3);
+            printf("propagation, %ld channels, 60x107, N=%d K=%d R=%d: %.3f frames/s (%.0f ms per frame, %.0f ms of CPU)\n",
+                   channels[i], S, K, R, 1 / s, s * 1e3, cpu * 1e3);
         }
     }
     if (json && !rc)

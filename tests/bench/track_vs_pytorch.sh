@@ -8,7 +8,11 @@
 # libopenblas0-pthread) put first, so torch.mm is not the reference BLAS.
 # Runs alternate between the two, REPEAT times per channel count; each run
 # reports the median over its frames, and the script prints the best run of
-# each and their ratio (hue / PyTorch, frames/s).
+# each and their ratio (hue / PyTorch, frames/s). It also prints the CPU time
+# per frame of each (every thread of the process) and that ratio (PyTorch's
+# CPU seconds / hue's): on a machine shared with other work, wall time
+# punishes PyTorch's many fork-join steps more than lavapipe's few
+# dispatches, so the CPU ratio is the steadier comparison.
 #
 # usage: tests/bench/track_vs_pytorch.sh [HUE_BIN]
 #   HUE_BIN defaults to $HUE_BIN or build/apps/hue.
@@ -43,18 +47,21 @@ EOF
 echo "torch.mm 1024^3 with OpenBLAS first: $gflops GFLOP/s (2 threads)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews both figures)"
 
-fps() { sed 's/.*"fps": \([0-9.]*\).*/\1/'; }
+field() { sed "s/.*\"$1\": \([0-9.]*\).*/\1/"; }
 max() { echo "$1 $2" | awk '{print ($1 > $2 ? $1 : $2)}'; }
-printf '%-9s %10s %12s %7s\n' channels hue_fps pytorch_fps ratio
+min() { echo "$1 $2" | awk '{print ($1 < $2 ? $1 : $2)}'; }
+printf '%-9s %9s %12s %7s %13s %16s %9s\n' channels hue_fps pytorch_fps ratio hue_cpu_ms pytorch_cpu_ms cpu_ratio
 for c in $channels; do
-    best_hue=0 best_pt=0
+    best_hue=0 best_pt=0 cpu_hue=1e12 cpu_pt=1e12
     for _ in $(seq "$repeat"); do # alternate, so that load changes hit both alike
-        h=$("$hue" bench track --json --channels "$c" --frames "$frames" | fps)
-        p=$(peer --channels "$c" --frames "$frames" | fps)
-        best_hue=$(max "$best_hue" "$h")
-        best_pt=$(max "$best_pt" "$p")
+        h=$("$hue" bench track --json --channels "$c" --frames "$frames")
+        p=$(peer --channels "$c" --frames "$frames")
+        best_hue=$(max "$best_hue" "$(echo "$h" | field fps)")
+        best_pt=$(max "$best_pt" "$(echo "$p" | field fps)")
+        cpu_hue=$(min "$cpu_hue" "$(echo "$h" | field cpu_ms_per_frame)")
+        cpu_pt=$(min "$cpu_pt" "$(echo "$p" | field cpu_ms_per_frame)")
     done
-    awk -v c="$c" -v h="$best_hue" -v p="$best_pt" \
-        'BEGIN { printf "%-9s %10.3f %12.3f %7.3f\n", c, h, p, h / p }'
+    awk -v c="$c" -v h="$best_hue" -v p="$best_pt" -v ch="$cpu_hue" -v cp="$cpu_pt" \
+        'BEGIN { printf "%-9s %9.3f %12.3f %7.3f %13.0f %16.0f %9.3f\n", c, h, p, h / p, ch, cp, cp / ch }'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
