@@ -147,7 +147,8 @@ int hue_bench_track(int argc, char **argv)
             printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R] [--json]\n\n"
                    "Times label propagation at 480p (features 60x107 at stride 8) with frame 0 and N ring\n"
                    "frames as context (default N=20, K=10, R=12), for 64 and 256 feature channels unless\n"
-                   "--channels is given, and prints the median frames/s over F frames (default 5).\n");
+                   "--channels is given, and prints the median frames/s over F frames (default 5) and the\n"
+                   "median CPU time per frame (every thread of the process). The ring starts full.\n");
             return 0;
         default: return 2;
         }
