@@ -6,7 +6,7 @@
 //   reads one channel of a block as two vec4 texels; grid y = by * bxs + bx,
 //   x = channel and query;
 // - frame 0 (ROWS true): [C][h][w] with rows padded to Wp columns (zeros), so
-//   4 columns are one vec4 texel; grid y = channel * h + row, x = column.
+//   4 columns are one vec4 texel; grid z = channel, y = row, x = column.
 // Either way no lane divides.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const bool ROWS = false;
@@ -21,7 +21,7 @@ layout(push_constant) uniform Push {
 
 void main()
 {
-    int i = int(gl_GlobalInvocationID.x), r = int(gl_WorkGroupID.y);
+    int i = int(gl_GlobalInvocationID.x), r = int(gl_WorkGroupID.z * gl_NumWorkGroups.y + gl_WorkGroupID.y);
     if (ROWS) {
         if (i < p.bxs)
             outp[p.off_out + r * p.bxs + i] = i < p.w ? q[p.off_q + r * p.w + i] : 0.0;

@@ -14,7 +14,7 @@
  * top-k is kept per query across passes, so no full affinity matrix exists. */
 #include "op_common.h"
 
-#define SCRATCH_LIMIT (24ll << 20)  /* floats of scores + top-k per node */
+#define SCRATCH_LIMIT (24ll << 20)  /* floats per node: regrouped operands, scores, top-k */
 
 int64_t hue_ring_pad(int radius) { return ((int64_t)(radius > 1 ? radius - 1 : 0) + 3) / 4 * 4; }
 
@@ -176,7 +176,7 @@ static int record_prop(hue_graph *g, const hue_node *n)
                   (int32_t)(s_off + pl.f0p)};
     hue_pipeline_key fkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 1}, .push_size = sizeof fp};
     hue_binding fb[2] = {{f0, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
-    if ((rc = hue_record_dispatch(g, &fkey, fb, &fp, (uint32_t)((pl.Wf + ls - 1) / ls), (uint32_t)(C * h), 1)))
+    if ((rc = hue_record_dispatch(g, &fkey, fb, &fp, (uint32_t)((pl.Wf + ls - 1) / ls), (uint32_t)h, (uint32_t)C)))
         return rc;
 
     /* window scores of frame 0 (FULL: every position) or of a group of ring
