@@ -68,14 +68,17 @@ static hue_tensor conv(hue_graph *g, hue_resnet *m, const char *name, hue_tensor
     return hue_conv2d(g, x, w, -1, stride, pad, 1);
 }
 
-static hue_tensor batch_norm(hue_graph *g, hue_resnet *m, const char *name, hue_tensor x, int training)
+/* Batch norm (momentum 0.1, eps 1e-5 as torchvision), with the ReLU that
+ * follows it fused into its passes when relu is set. */
+static hue_tensor batch_norm(hue_graph *g, hue_resnet *m, const char *name, hue_tensor x, int training, int relu)
 {
     int64_t c[1] = {hue_tensor_dim(g, x, 1)};
     hue_tensor gamma = param(g, m, name, "weight", 1, c, 0), beta = param(g, m, name, "bias", 1, c, 0);
     hue_tensor mean = param(g, m, name, "running_mean", 1, c, 1), var = param(g, m, name, "running_var", 1, c, 1);
     if (gamma < 0 || beta < 0 || mean < 0 || var < 0)
         return hue_graph_status(g);
-    return hue_batch_norm(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f);
+    return relu ? hue_batch_norm_relu(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f)
+                : hue_batch_norm(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f);
 }
 
 /* torchvision's BasicBlock: conv-bn-relu-conv-bn, plus the (downsampled)
@@ -87,17 +90,17 @@ static hue_tensor basic_block(hue_graph *g, hue_resnet *m, const char *prefix, h
     snprintf(name, sizeof name, "%s.conv1", prefix);
     hue_tensor y = conv(g, m, name, x, planes, 3, stride, 1);
     snprintf(name, sizeof name, "%s.bn1", prefix);
-    y = hue_relu(g, batch_norm(g, m, name, y, training));
+    y = batch_norm(g, m, name, y, training, 1);
     snprintf(name, sizeof name, "%s.conv2", prefix);
     y = conv(g, m, name, y, planes, 3, 1, 1);
     snprintf(name, sizeof name, "%s.bn2", prefix);
-    y = batch_norm(g, m, name, y, training);
+    y = batch_norm(g, m, name, y, training, 0);
     hue_tensor shortcut = x;
     if (stride != 1 || hue_tensor_dim(g, x, 1) != planes) {
         snprintf(name, sizeof name, "%s.downsample.0", prefix);
         shortcut = conv(g, m, name, x, planes, 1, stride, 0);
         snprintf(name, sizeof name, "%s.downsample.1", prefix);
-        shortcut = batch_norm(g, m, name, shortcut, training);
+        shortcut = batch_norm(g, m, name, shortcut, training, 0);
     }
     return hue_relu(g, hue_add(g, y, shortcut));
 }
@@ -129,10 +132,10 @@ int hue_resnet_build(hue_graph *g, const hue_resnet_config *cfg, hue_tensor x, i
     int stride = 1;
     if (cfg->cifar_stem) {
         y = conv(g, m, "conv1", x, base, 3, 1, 1);
-        y = hue_relu(g, batch_norm(g, m, "bn1", y, training));
+        y = batch_norm(g, m, "bn1", y, training, 1);
     } else {
         y = conv(g, m, "conv1", x, base, 7, 2, 3);
-        y = hue_relu(g, batch_norm(g, m, "bn1", y, training));
+        y = batch_norm(g, m, "bn1", y, training, 1);
         y = hue_pool2d(g, HUE_POOL_MAX, y, 3, 2, 1);
         stride = 4;
     }
