@@ -45,6 +45,7 @@ print("%.1f" % (2 * 1024 ** 3 / best / 1e9))
 EOF
 )
 echo "torch.mm 1024^3 with OpenBLAS first: $gflops GFLOP/s (2 threads)"
+echo "hue device: $("$hue" bench track --json --channels 1 --frames 1 | sed 's/.*"device": "\([^"]*\)".*/\1/')"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores (other work on the machine skews both figures)"
 
 field() { sed "s/.*\"$1\": \([0-9.]*\).*/\1/"; }
