@@ -15,6 +15,8 @@
 #include "hue_error.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
+#include "hue_resnet.h"
+#include "track_options.h"
 
 static double clock_s(clockid_t id)
 {
@@ -114,6 +116,48 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
     return result;
 }
 
+/* Median seconds per frame of the video encoder hue track runs (train-video's
+ * default architecture, seeded initialisation) on a 480p frame: RGB8 upload,
+ * LAB at 480x856, lightness, ResNet, unit-length features. */
+static double time_encoder(hue_ctx *ctx, int frames, int *channels)
+{
+    hue_graph *g;
+    if (hue_graph_create(ctx, &g))
+        return -1;
+    int64_t shape[4] = {1, 480, 854, 3};
+    hue_tensor rgb = hue_graph_input_u8(g, "frame", 4, shape);
+    hue_tensor L = hue_slice(g, hue_rgb8_to_lab(g, rgb, 480, 856), 1, 0, 1);
+    hue_resnet m;
+    hue_resnet_config cfg = hue_video_encoder_default(NULL);
+    double result = -1;
+    uint8_t *frame = malloc((size_t)480 * 854 * 3);
+    double *t = calloc((size_t)frames, sizeof *t);
+    if (frame && t && hue_resnet_build(g, &cfg, L, 0, &m) == 0) {
+        hue_tensor f = hue_l2_normalize(g, m.features, 1, 1e-12f);
+        hue_graph_output(g, f);
+        *channels = m.feature_channels;
+        if (hue_graph_compile(g) == 0 && hue_resnet_init(g, &m, 1) == 0) {
+            uint32_t seed = 5;
+            for (size_t i = 0; i < (size_t)480 * 854 * 3; i++)
+                frame[i] = (uint8_t)((seed = seed * 1664525u + 1013904223u) >> 24);
+            int ok = 1;
+            for (int r = 0; r <= frames && ok; r++) {
+                double t0 = clock_s(CLOCK_MONOTONIC);
+                ok = hue_graph_set_input_u8(g, rgb, frame, (size_t)480 * 854 * 3) == 0 && hue_graph_run(g) == 0;
+                if (r > 0)  /* the first run compiles the shaders */
+                    t[r - 1] = clock_s(CLOCK_MONOTONIC) - t0;
+            }
+            if (ok)
+                result = median(t, frames);
+        }
+        hue_resnet_free(&m);
+    }
+    free(frame);
+    free(t);
+    hue_graph_destroy(g);
+    return result;
+}
+
 int hue_bench_track(int argc, char **argv)
 {
     static const struct option opts[] = {{"channels", required_argument, 0, 'c'}, {"frames", required_argument, 0, 'f'},
@@ -148,7 +192,9 @@ int hue_bench_track(int argc, char **argv)
                    "Times label propagation at 480p (features 60x107 at stride 8) with frame 0 and N ring\n"
                    "frames as context (default N=20, K=10, R=12), for 64 and 256 feature channels unless\n"
                    "--channels is given, and prints the median frames/s over F frames (default 5) and the\n"
-                   "median CPU time per frame (every thread of the process). The ring starts full.\n");
+                   "median CPU time per frame (every thread of the process). The ring starts full.\n"
+                   "Then times the video encoder hue track uses (train-video's default architecture, untrained)\n"
+                   "on an 854x480 frame, from RGB8 upload to unit-length features: encoder frames/s.\n");
             return 0;
         default: return 2;
         }
@@ -182,8 +228,20 @@ int hue_bench_track(int argc, char **argv)
                    channels[i], S, K, R, 1 / s, s * 1e3, cpu * 1e3);
         }
     }
+    int enc_channels = 0;
+    double enc = rc ? -1 : time_encoder(ctx, frames, &enc_channels);
+    if (!rc && enc < 0) {
+        fprintf(stderr, "hue bench track: encoder: %s\n", hue_error_message());
+        rc = 1;
+    }
     if (json && !rc)
-        printf("]}\n");
+        printf("], \"encoder\": {\"arch\": \"resnet18 x0.5 dense layer3\", \"channels\": %d, \"size\": \"854x480\", "
+               "\"fps\": %.3f, \"ms_per_frame\": %.1f}}\n",
+               enc_channels, 1 / enc, enc * 1e3);
+    else if (!rc)
+        printf("encoder (train-video's default, resnet18 x0.5 dense to layer3, %d channels), 854x480: %.3f frames/s "
+               "(%.0f ms per frame)\n",
+               enc_channels, 1 / enc, enc * 1e3);
     if (hue_ctx_validation_errors(ctx))
         rc = 1;
     hue_ctx_destroy(ctx);
