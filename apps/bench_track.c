@@ -16,7 +16,7 @@
 #include "hue_graph.h"
 #include "hue_ops.h"
 #include "hue_resnet.h"
-#include "track_options.h"
+#include "hue_video_train.h"
 
 static double clock_s(clockid_t id)
 {
@@ -128,7 +128,7 @@ static double time_encoder(hue_ctx *ctx, int frames, int *channels)
     hue_tensor rgb = hue_graph_input_u8(g, "frame", 4, shape);
     hue_tensor L = hue_slice(g, hue_rgb8_to_lab(g, rgb, 480, 856), 1, 0, 1);
     hue_resnet m;
-    hue_resnet_config cfg = hue_video_encoder_default(NULL);
+    hue_resnet_config cfg = hue_video_train_defaults().arch;
     double result = -1;
     uint8_t *frame = malloc((size_t)480 * 854 * 3);
     double *t = calloc((size_t)frames, sizeof *t);
@@ -235,11 +235,11 @@ int hue_bench_track(int argc, char **argv)
         rc = 1;
     }
     if (json && !rc)
-        printf("], \"encoder\": {\"arch\": \"resnet18 x0.5 dense layer3\", \"channels\": %d, \"size\": \"854x480\", "
+        printf("], \"encoder\": {\"arch\": \"resnet18 x0.5 dense layer3 + projection\", \"channels\": %d, \"size\": \"854x480\", "
                "\"fps\": %.3f, \"ms_per_frame\": %.1f}}\n",
                enc_channels, 1 / enc, enc * 1e3);
     else if (!rc)
-        printf("encoder (train-video's default, resnet18 x0.5 dense to layer3, %d channels), 854x480: %.3f frames/s "
+        printf("encoder (train-video's default, resnet18 x0.5 dense to layer3 + projection, %d channels), 854x480: %.3f frames/s "
                "(%.0f ms per frame)\n",
                enc_channels, 1 / enc, enc * 1e3);
     if (hue_ctx_validation_errors(ctx))

@@ -7,19 +7,8 @@
 #include "hue_checkpoint.h"
 #include "hue_error.h"
 #include "hue_model_io.h"
+#include "hue_video_train.h"
 
-hue_resnet_config hue_video_encoder_default(int *embed)
-{
-    hue_resnet_config c = hue_resnet_defaults();
-    c.in_channels = 1;
-    c.num_classes = 0;
-    c.dense = 1;
-    c.last_layer = 3;
-    c.width = 0.5f;
-    if (embed)
-        *embed = 0;
-    return c;
-}
 
 int hue_track_option(int c, const char *arg, const char *cmd, hue_tracker_options *o)
 {
@@ -80,7 +69,7 @@ int hue_track_features(const char *features, const char *model, const char *cmd,
     }
     if (strcmp(features, "random") == 0) {
         o->features = HUE_FEATURES_RANDOM;
-        o->arch = hue_video_encoder_default(&o->embed);
+        o->arch = hue_video_train_defaults().arch;
         if (model) {
             /* the model's own architecture, untrained */
             hue_checkpoint *ck;

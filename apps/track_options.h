@@ -21,7 +21,5 @@ enum { TRACK_OPT_CONTEXT = 1000, TRACK_OPT_TOPK, TRACK_OPT_RADIUS, TRACK_OPT_TEM
 int hue_track_option(int c, const char *arg, const char *cmd, hue_tracker_options *o);
 /* --model / --features: 0, or 2 with a usage message. */
 int hue_track_features(const char *features, const char *model, const char *cmd, hue_tracker_options *o);
-/* The architecture of train-video's encoder, for --features random. */
-hue_resnet_config hue_video_encoder_default(int *embed);
 
 #endif

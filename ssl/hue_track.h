@@ -15,7 +15,6 @@ typedef struct {
     int features;             /* enum hue_features */
     const char *model;        /* HUE_FEATURES_MODEL: a checkpoint of hue train-video */
     hue_resnet_config arch;   /* HUE_FEATURES_RANDOM: the encoder to initialise */
-    int embed;                /* HUE_FEATURES_RANDOM: projection size (0: none) */
     uint64_t seed;            /* HUE_FEATURES_RANDOM */
     int width, height;        /* frame size */
     int labels;               /* label channels L (objects + background, or 2 for ab) */

@@ -115,15 +115,9 @@ int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int hei
     if (r < 0)
         return r;
     char tmp[4600];
-    int fd = hue_output_temp(path, tmp, sizeof tmp);
-    if (fd < 0)
-        return fd;
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return hue_fail(HUE_EIO, "%s: cannot write (%s)", path, strerror(errno));
-    }
+    FILE *f;
+    if ((r = hue_output_temp_file(path, tmp, sizeof tmp, &f)) < 0)
+        return r;
     r = png ? write_png(f, path, rgb, width, height) : write_jpeg(f, path, rgb, width, height, quality);
     int bad = fflush(f) != 0 || ferror(f);
     bad |= fclose(f) != 0;

@@ -197,15 +197,9 @@ int hue_mask_write(const hue_mask *m, const char *path, int force)
     if (r < 0)
         return r;
     char tmp[4600];
-    int fd = hue_output_temp(path, tmp, sizeof tmp);
-    if (fd < 0)
-        return fd;
-    FILE *f = fdopen(fd, "wb");
-    if (!f) {
-        close(fd);
-        unlink(tmp);
-        return hue_fail(HUE_EIO, "%s: cannot write (%s)", path, strerror(errno));
-    }
+    FILE *f;
+    if ((r = hue_output_temp_file(path, tmp, sizeof tmp, &f)) < 0)
+        return r;
     png_err_ctx err = {""};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;

@@ -63,6 +63,20 @@ int hue_output_temp(const char *path, char *tmp, size_t tmp_size)
     return hue_fail(HUE_EIO, "%s: cannot create a temporary file in %s", path, dir);
 }
 
+int hue_output_temp_file(const char *path, char *tmp, size_t tmp_size, FILE **out)
+{
+    int fd = hue_output_temp(path, tmp, tmp_size);
+    if (fd < 0)
+        return fd;
+    if (!(*out = fdopen(fd, "wb"))) {
+        int rc = hue_fail(HUE_EIO, "%s: cannot write (%s)", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        return rc;
+    }
+    return 0;
+}
+
 int hue_output_commit(const char *tmp, const char *path, int force)
 {
     if (!force) {
