@@ -14,7 +14,8 @@ static double now_s(void)
 void hue_progress_start(hue_progress *p, int quiet)
 {
     p->enabled = !quiet && isatty(2);
-    p->start = now_s();
+    p->first = -1;
+    p->first_done = 0;
     p->drawn = 0;
 }
 
@@ -27,10 +28,18 @@ void hue_progress_update(hue_progress *p, const char *label, int64_t done, int64
     for (int i = 0; i < 20; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[20] = 0;
-    double elapsed = now_s() - p->start;
-    long eta = done > 0 && total > done ? (long)(elapsed * (double)(total - done) / (double)done) : 0;
-    fprintf(stderr, "\r%s [%s] %lld/%lld %s ETA %ld:%02ld:%02ld\033[K", label, bar, (long long)done,
-            (long long)total, fields, eta / 3600, eta / 60 % 60, eta % 60);
+    double t = now_s();
+    if (p->first < 0)
+        p->first = t, p->first_done = done;
+    char eta_text[32] = "ETA --:--:--";  /* no rate yet */
+    if (done >= total)
+        snprintf(eta_text, sizeof eta_text, "ETA 0:00:00");
+    else if (done > p->first_done) {
+        long eta = (long)((t - p->first) * (double)(total - done) / (double)(done - p->first_done));
+        snprintf(eta_text, sizeof eta_text, "ETA %ld:%02ld:%02ld", eta / 3600, eta / 60 % 60, eta % 60);
+    }
+    fprintf(stderr, "\r%s [%s] %lld/%lld %s %s\033[K", label, bar, (long long)done, (long long)total, fields,
+            eta_text);
     fflush(stderr);
     p->drawn = 1;
 }

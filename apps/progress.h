@@ -5,7 +5,8 @@
 
 typedef struct {
     int enabled;   /* stderr is a terminal and --quiet was not given */
-    double start;
+    double first;         /* time of the first update */
+    int64_t first_done;   /* its count: a resumed run starts past 0, so the rate counts from here */
     int drawn;
 } hue_progress;
 
