@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The shipped video model (samples/model) on the bundled clip (samples/davis,
+# car-shadow, 854x480): what the README's main job runs. It loads, tracks the
+# car far better than the raw-LAB baseline does on this clip (J&F 0.225), and
+# colours the clip better than copying frame 0's colours.
+set -u
+hue=${HUE_BIN:?HUE_BIN must name the hue binary}
+src=${HUE_SOURCE:?HUE_SOURCE must name the source folder}
+model=$src/samples/model/hue-video.ckpt
+clip=$src/samples/davis/videos/car-shadow.mp4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fails=0 checks=0
+check() {
+    local what=$1; shift
+    checks=$((checks + 1))
+    if ! "$@"; then echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
+}
+
+check "the model is under 20 MB" test "$(stat -c %s "$model")" -lt 20000000
+
+"$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$model" \
+    -o "$tmp/masks/car-shadow" --quiet
+check "track exits 0" test $? -eq 0
+check "a mask per frame" test "$(ls "$tmp/masks/car-shadow" | wc -l)" -eq 40
+"$hue" eval davis --results "$tmp/masks" --davis "$src/samples/davis" --json --quiet >"$tmp/eval.json"
+check "car-shadow J&F >= 0.6" python3 -c "
+import json, sys; d = json.load(open('$tmp/eval.json')); print('J&F', d['jf_mean']); sys.exit(d['jf_mean'] < 0.6)"
+
+"$hue" colorize "$clip" --ref-frame 0 --model "$model" -o "$tmp/colour.mp4" --eval --json --quiet >"$tmp/colour.json"
+check "colorize exits 0" test $? -eq 0
+check "colorize beats copying frame 0's ab" python3 -c "
+import json, sys; d = json.load(open('$tmp/colour.json')); print(d)
+sys.exit(not (d['frames'] == 39 and d['ab_error'] < d['copy_ab_error'] and d['psnr'] > d['copy_psnr']))"
+
+echo "$((checks - fails))/$checks checks passed"
+[ "$fails" -eq 0 ]
