@@ -3,7 +3,7 @@
 #include "op_common.h"
 
 typedef struct {
-    int32_t H, W, OH, OW, kh, kw, sh, sw, ph, pw, off_x, off_y;
+    int32_t H, W, kh, kw, sh, sw, ph, pw, off_x, off_y;
     uint32_t n;
 } pool_push;
 
@@ -11,12 +11,17 @@ static int record(hue_graph *g, const hue_node *n)
 {
     const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
     const hue_op_params *p = &n->p;
-    pool_push push = {(int32_t)x->shape[2], (int32_t)x->shape[3], (int32_t)y->shape[2], (int32_t)y->shape[3],
-                      p->kernel[0], p->kernel[1], p->stride[0], p->stride[1], p->pad[0], p->pad[1],
-                      (int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->out),
-                      (uint32_t)hue_tensor_numel(g, n->out)};
-    return record_unary_kernel(g, "pool", (uint32_t)(p->kind == HUE_POOL_AVG), n->in[0], n->out, &push, sizeof push,
-                               push.n);
+    pool_push push = {(int32_t)x->shape[2], (int32_t)x->shape[3], p->kernel[0], p->kernel[1], p->stride[0],
+                      p->stride[1], p->pad[0], p->pad[1], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
+                      (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out)};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    hue_pipeline_key key = {.shader = "pool", .n_bindings = 2, .n_spec = 4,
+                            .spec = {ls, (uint32_t)(p->kind == HUE_POOL_AVG), (uint32_t)y->shape[3],
+                                     (uint32_t)y->shape[2]},
+                            .push_size = sizeof push};
+    hue_binding b[2] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 typedef struct {
