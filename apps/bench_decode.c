@@ -8,6 +8,7 @@
 
 #include "commands.h"
 #include "json_out.h"
+#include "hue_clock.h"
 #include "hue_error.h"
 #include "hue_video.h"
 
@@ -27,13 +28,6 @@ static void usage(FILE *f)
             "  -h, --help   this text\n"
             "\n"
             "Exit status: 0 ok, 1 the file could not be decoded completely, 2 usage error.\n");
-}
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 int hue_bench_decode(int argc, char **argv)
@@ -76,7 +70,7 @@ int hue_bench_decode(int argc, char **argv)
         return 2;
     }
     const char *path = argv[optind];
-    double t0 = now();
+    double t0 = hue_now_s();
     hue_video *v;
     if (hue_video_open(&v, path, &vo) < 0) {
         fprintf(stderr, "hue bench decode: %s\n", hue_error_message());
@@ -95,7 +89,7 @@ int hue_bench_decode(int argc, char **argv)
         else if (r == 0)
             break;
     }
-    double secs = now() - t0;
+    double secs = hue_now_s() - t0;
     free(planes);
     free(rgb);
     hue_video_close(v);

@@ -11,19 +11,13 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
 #include "hue_resnet.h"
 #include "hue_video_train.h"
-
-static double clock_s(clockid_t id)
-{
-    struct timespec ts;
-    clock_gettime(id, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static double median(double *v, int n)
 {
@@ -97,11 +91,11 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
             float s = (float)(f % S);
             hue_graph_set_input(g, q, feat, (size_t)(C * h * w));
             hue_graph_set_input(g, slot, &s, 1);
-            double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+            double t0 = hue_clock_s(CLOCK_MONOTONIC), c0 = hue_clock_s(CLOCK_PROCESS_CPUTIME_ID);
             ok = hue_graph_run(g) == 0;
             if (f > 0) {  /* the first run compiles the shaders */
-                t[f - 1] = clock_s(CLOCK_MONOTONIC) - t0;
-                tc[f - 1] = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                t[f - 1] = hue_clock_s(CLOCK_MONOTONIC) - t0;
+                tc[f - 1] = hue_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
             }
         }
         if (ok) {
@@ -142,10 +136,10 @@ static double time_encoder(hue_ctx *ctx, int frames, int *channels)
                 frame[i] = (uint8_t)((seed = seed * 1664525u + 1013904223u) >> 24);
             int ok = 1;
             for (int r = 0; r <= frames && ok; r++) {
-                double t0 = clock_s(CLOCK_MONOTONIC);
+                double t0 = hue_clock_s(CLOCK_MONOTONIC);
                 ok = hue_graph_set_input_u8(g, rgb, frame, (size_t)480 * 854 * 3) == 0 && hue_graph_run(g) == 0;
                 if (r > 0)  /* the first run compiles the shaders */
-                    t[r - 1] = clock_s(CLOCK_MONOTONIC) - t0;
+                    t[r - 1] = hue_clock_s(CLOCK_MONOTONIC) - t0;
             }
             if (ok)
                 result = median(t, frames);

@@ -10,19 +10,13 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
 #include "hue_optim.h"
 #include "hue_resnet.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 /* Peak resident set of this process so far, in bytes (Linux: KiB units). */
 static long long max_rss_bytes(void)
@@ -107,10 +101,10 @@ static int run_bench(hue_ctx *ctx, const bench_options *o, long long rss0)
     oc.weight_decay = 1e-4f;
     if ((rc = hue_optim_create(g, &oc, loss, &opt)) || (rc = hue_graph_output(g, loss)))
         goto done;
-    double tc = now_s();
+    double tc = hue_now_s();
     if ((rc = hue_graph_compile(g)) || (rc = hue_resnet_init(g, &m, 1)))
         goto done;
-    double compile_s = now_s() - tc;
+    double compile_s = hue_now_s() - tc;
 
     size_t nx = (size_t)o->batch * 3 * o->size * o->size;
     x = malloc(nx * sizeof *x);
@@ -133,12 +127,12 @@ static int run_bench(hue_ctx *ctx, const bench_options *o, long long rss0)
     for (int k = 0; k < total; k++) {
         if (k == warm)
             cpu0 = cpu_s();
-        double t0 = now_s();
+        double t0 = hue_now_s();
         if ((rc = hue_graph_set_input(g, xin, x, nx)) || (rc = hue_graph_set_input(g, yin, y, (size_t)o->batch)) ||
             (rc = hue_optim_set_step(opt, k, 0.1f)) || (rc = hue_graph_run(g)) ||
             (rc = hue_graph_read(g, loss, &last_loss, 1)))
             goto done;
-        t[k] = now_s() - t0;
+        t[k] = hue_now_s() - t0;
         if (k == 0)
             first_loss = last_loss;
     }

@@ -6,17 +6,11 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 static int by_value(const void *a, const void *b)
 {
@@ -66,12 +60,12 @@ static double time_graph(hue_graph *g, const hue_tensor *inputs, int n_inputs, i
     if (!t)
         return hue_fail(HUE_ENOMEM, "out of host memory"), -1;
     for (int r = 0; r < runs; r++) {
-        double t0 = now_s();
+        double t0 = hue_now_s();
         if (hue_graph_run(g)) {
             free(t);
             return -1;
         }
-        t[r] = now_s() - t0;
+        t[r] = hue_now_s() - t0;
     }
     qsort(t, (size_t)runs, sizeof *t, by_value);
     double median = t[runs / 2];

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clock.h"
 #include "hue_error.h"
 #include "hue_lab.h"
 #include "hue_output.h"
@@ -195,8 +196,7 @@ int cmd_colorize(int argc, char **argv)
     score hue_score = {0}, copy_score = {0};
     hue_progress bar;
     hue_progress_start(&bar, quiet);
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = hue_now_s();
     int64_t done = 0, total = info->frames - (ref_image ? 0 : ref_frame + 1);
     while ((rc = hue_video_read_rgb(v, frame)) == 1) {
         lab_and_gray(frame, n, L, a, b, zero, gray);
@@ -211,10 +211,9 @@ int cmd_colorize(int argc, char **argv)
             add_score(&copy_score, frame, gray, a, b, ra, rb, n);
         }
         done++;
-        clock_gettime(CLOCK_MONOTONIC, &t1);
         char fields[64];
         snprintf(fields, sizeof fields, "%.2f frames/s",
-                 done / ((double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9));
+                 done / (hue_now_s() - t0));
         hue_progress_update(&bar, "colorize", done, total, fields);
     }
     hue_progress_finish(&bar);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clock.h"
 #include "hue_error.h"
 #include "hue_mask.h"
 #include "hue_output.h"
@@ -95,13 +96,6 @@ static int resize_mask(hue_mask *m, int width, int height)
     m->width = width;
     m->height = height;
     return 0;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 int cmd_track(int argc, char **argv)
@@ -216,7 +210,7 @@ int cmd_track(int argc, char **argv)
     }
     hue_progress bar;
     hue_progress_start(&bar, quiet);
-    double t0 = now_s();
+    double t0 = hue_now_s();
     int64_t frames = 1;
     while ((rc = hue_video_read_rgb(v, rgb)) == 1) {
         if ((rc = hue_tracker_step(t, rgb, ids)))
@@ -230,7 +224,7 @@ int cmd_track(int argc, char **argv)
             break;
         frames++;
         char fields[64];
-        snprintf(fields, sizeof fields, "%.2f frames/s", (frames - 1) / (now_s() - t0));
+        snprintf(fields, sizeof fields, "%.2f frames/s", (frames - 1) / (hue_now_s() - t0));
         hue_progress_update(&bar, "track", frames, info->frames, fields);
     }
     hue_progress_finish(&bar);
@@ -244,7 +238,7 @@ int cmd_track(int argc, char **argv)
     }
     if (!quiet)
         printf("tracked %d object%s through %lld frames of %s (%.2f frames/s, %d-channel features); masks in %s\n",
-               L - 1, L == 2 ? "" : "s", (long long)frames, video_path, (frames - 1) / (now_s() - t0),
+               L - 1, L == 2 ? "" : "s", (long long)frames, video_path, (frames - 1) / (hue_now_s() - t0),
                hue_tracker_channels(t), outdir);
     hue_tracker_destroy(t);
     hue_mask_free(&mask);

@@ -4,12 +4,7 @@
 #include <time.h>
 #include <unistd.h>
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "hue_clock.h"
 
 void hue_progress_start(hue_progress *p, int quiet)
 {
@@ -28,7 +23,7 @@ void hue_progress_update(hue_progress *p, const char *label, int64_t done, int64
     for (int i = 0; i < 20; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[20] = 0;
-    double t = now_s();
+    double t = hue_now_s();
     if (p->first < 0)
         p->first = t, p->first_done = done;
     char eta_text[32] = "ETA --:--:--";  /* no rate yet */

@@ -5,6 +5,7 @@
  * with the batch the caller will want next; what goes into an image's place
  * depends only on the seed, the epoch and the place, never on the thread. */
 #include "dataset_internal.h"
+#include "hue_clock.h"
 #include "hue_dataset.h"
 #include "hue_error.h"
 
@@ -65,13 +66,6 @@ struct hue_loader {
     char first_bad[1024];     /* why the first undecodable image failed */
     double wait_s;
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
 
 hue_loader_options hue_loader_defaults(void)
 {
@@ -355,7 +349,7 @@ static void flush_warnings(hue_loader *l)
 int hue_loader_next(hue_loader *l, hue_batch *b)
 {
     memset(b, 0, sizeof *b);
-    double t0 = now_s();
+    double t0 = hue_now_s();
     pthread_mutex_lock(&l->m);
     if (l->holding) {
         l->holding = 0;
@@ -377,7 +371,7 @@ int hue_loader_next(hue_loader *l, hue_batch *b)
             r = hue_fail(l->error, "%s", l->error_msg);
         }
     }
-    l->wait_s += now_s() - t0;
+    l->wait_s += hue_now_s() - t0;
     pthread_mutex_unlock(&l->m);
     flush_warnings(l);
     if (r == 1) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "hue_checkpoint.h"
+#include "hue_clock.h"
 #include "hue_dataset.h"
 #include "hue_error.h"
 #include "hue_model_io.h"
@@ -32,13 +33,6 @@ hue_supervised_options hue_supervised_defaults(void)
     o.threads = 2;
     o.augment = 1;
     return o;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 static int is_dir(const char *path)
@@ -313,7 +307,7 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
     if (rc)
         return rc;
     float *labels = malloc(sizeof *labels * (size_t)o->batch);
-    double t0 = now_s(), window_t = t0;
+    double t0 = hue_now_s(), window_t = t0;
     int64_t window_images = 0, step = start;
     /* step of the model o->out holds, for the message of a non-finite loss */
     int64_t saved = o->resume && strcmp(o->resume, o->out) == 0 ? start : 0;
@@ -339,7 +333,7 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
         }
         step++;
         window_images += b.count;
-        double now = now_s();
+        double now = hue_now_s();
         hue_step_info s = {step, t->total, b.epoch, o->epochs, b.index, t->bpe, loss, lr,
                            window_images / fmax(now - window_t, 1e-9), now - t0};
         if (now - window_t > 5)
@@ -421,7 +415,7 @@ int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
     t.sched = (hue_schedule){.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
                              .warmup_steps = (int64_t)(o->warmup_epochs * (double)t.bpe),
                              .total_steps = t.bpe * o->epochs, .final_lr = 0};
-    double t0 = now_s();
+    double t0 = hue_now_s();
     rc = hue_schedule_check(&t.sched);
     if (!rc)
         rc = hue_ctx_create(&t.ctx, -1);
@@ -466,7 +460,7 @@ int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
             fflush(t.log);
         }
     }
-    r->seconds = now_s() - t0;
+    r->seconds = hue_now_s() - t0;
     if (t.log)
         fclose(t.log);
     hue_optim_destroy(t.opt);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hue_checkpoint.h"
+#include "hue_clock.h"
 #include "hue_error.h"
 #include "hue_kmeans.h"
 #include "hue_lab.h"
@@ -39,13 +40,6 @@ hue_video_train_options hue_video_train_defaults(void)
     o.temperature = 0.05f;
     o.save_every = 100;
     return o;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
 /* ---- clips: every frame decoded once, scaled to the crop height ---- */
@@ -353,7 +347,7 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
     if (!o->force && !(o->resume && strcmp(o->resume, o->out) == 0) && access(o->out, F_OK) == 0)
         return hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
-    double t0 = now_s();
+    double t0 = hue_now_s();
     clip_set clips = {0};
     int rc = list_clips(o->clips, &clips);
     for (int i = 0; i < clips.n && !rc; i++)
@@ -396,7 +390,7 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
     uint8_t *rgb = malloc((size_t)S * S * 3);
     if (!rc && (!x || !onehot || !target || !ab || !ca || !rgb))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    double window_t = now_s();
+    double window_t = hue_now_s();
     int64_t window_n = 0;
     for (int64_t step = start; !rc && step < o->steps; step++) {
         /* the samples of a step depend only on (seed, step): resumable */
@@ -426,7 +420,7 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
             (rc = hue_graph_read(v.g, v.loss, &loss, 1)) || (rc = hue_check_finite(loss, step + 1)))
             break;
         window_n += B;
-        double now = now_s();
+        double now = hue_now_s();
         hue_step_info info = {step + 1, o->steps, 0, 1, step, o->steps, loss, (float)o->lr,
                               window_n / fmax(now - window_t, 1e-9), now - t0};
         if (now - window_t > 10)
@@ -443,7 +437,7 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
         if ((step + 1) % o->save_every == 0 || step + 1 == o->steps)
             rc = save(&v, o, centres, step + 1);
     }
-    r->seconds = now_s() - t0;
+    r->seconds = hue_now_s() - t0;
     if (log)
         fclose(log);
     free(x), free(onehot), free(target), free(ab), free(ca), free(rgb);
