@@ -4,16 +4,7 @@ set -u
 hue=${HUE_BIN:?HUE_BIN must name the hue binary}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-check() {  # check "what" command...
-    local what=$1; shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what" >&2
-        fails=$((fails + 1))
-    fi
-}
-contains() { grep -q -- "$2" "$1"; }
+source "$(dirname "$0")/../check.sh"
 
 # devices: text marks the picked device, JSON parses and has the fields
 "$hue" devices >"$tmp/dev.txt"; check "devices exits 0" test $? -eq 0
@@ -64,5 +55,4 @@ if [ -n "$cache" ]; then
     check "corrupt cache: rewritten" contains "$cache" 'HUEPC001'
 fi
 
-echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+check_summary

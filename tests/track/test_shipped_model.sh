@@ -10,12 +10,7 @@ model=$src/samples/model/hue-video.ckpt
 clip=$src/samples/davis/videos/car-shadow.mp4
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-check() {
-    local what=$1; shift
-    checks=$((checks + 1))
-    if ! "$@"; then echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
-}
+source "$(dirname "$0")/../check.sh"
 
 check "the model is under 20 MB" test "$(stat -c %s "$model")" -lt 20000000
 
@@ -33,5 +28,4 @@ check "colorize beats copying frame 0's ab" python3 -c "
 import json, sys; d = json.load(open('$tmp/colour.json')); print(d)
 sys.exit(not (d['frames'] == 39 and d['ab_error'] < d['copy_ab_error'] and d['psnr'] > d['copy_psnr']))"
 
-echo "$((checks - fails))/$checks checks passed"
-[ "$fails" -eq 0 ]
+check_summary

@@ -6,13 +6,7 @@ hue=${HUE_BIN:?HUE_BIN must name the hue binary}
 data=${HUE_DATA:?HUE_DATA must name the data folder}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0 checks=0
-check() {
-    local what=$1; shift
-    checks=$((checks + 1))
-    if ! "$@"; then echo "FAIL: $what" >&2; fails=$((fails + 1)); fi
-}
-contains() { grep -q -- "$2" "$1"; }
+source "$(dirname "$0")/../check.sh"
 expect_fail() {  # expect_fail "what" needle cmd...: exit 1 and a one-line message with needle
     local what=$1 needle=$2; shift 2
     "$@" >"$tmp/out.txt" 2>"$tmp/err.txt"
@@ -78,5 +72,4 @@ check "no features or model is a usage error (2)" test $? -eq 2
 "$hue" track --help | grep -q -- "--features lab"
 check "track --help" test $? -eq 0
 
-echo "$((checks - fails)) passed, $fails failed"
-[ "$fails" -eq 0 ]
+check_summary
