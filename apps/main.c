@@ -30,7 +30,7 @@ static void usage(FILE *f)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'hue <command> --help' describes each command.\n"
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
-               "HUE_PROFILE=1 prints per-op device time.\n");
+               "HUE_PROFILE=1 prints per-op device time; HUE_PROFILE=nodes adds every node.\n");
 }
 
 int main(int argc, char **argv)

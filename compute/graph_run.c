@@ -115,7 +115,23 @@ int hue_graph_run(hue_graph *g)
     return 0;
 }
 
-/* HUE_PROFILE=1: per op kind, the nodes, dispatches and device time. */
+/* HUE_PROFILE=nodes: every node, in recording order, with its output shape. */
+static void print_nodes(const hue_graph *g)
+{
+    fprintf(stderr, "  %5s %-16s %-24s %10s %12s\n", "node", "op", "output", "dispatches", "ms/run");
+    for (int i = 0; i < g->n_nodes; i++) {
+        const hue_tensor_desc *d = &g->t[g->nodes[i].out];
+        char shape[64] = "";
+        for (int k = 0, len = 0; k < d->ndim && len < (int)sizeof shape - 24; k++)
+            len += snprintf(shape + len, sizeof shape - (size_t)len, k ? "x%lld" : "%lld",
+                            (long long)d->shape[HUE_MAX_DIMS - d->ndim + k]);  /* right-aligned */
+        fprintf(stderr, "  %5d %-16s %-24s %10d %12.3f\n", i, g->nodes[i].impl->name, shape, g->nodes[i].n_dispatch,
+                g->node_ms[i] / g->runs);
+    }
+}
+
+/* HUE_PROFILE=1: per op kind, the nodes, dispatches and device time;
+ * HUE_PROFILE=nodes adds every node. */
 static void print_profile(const hue_graph *g)
 {
     if (!g->profile || !g->runs || !g->node_ms)
@@ -146,6 +162,8 @@ static void print_profile(const hue_graph *g)
         fprintf(stderr, "  %-16s %6d %10d %12.3f %6.1f%%\n", names[k], nodes[k], dispatches[k], ms[k] / g->runs,
                 total > 0 ? 100.0 * ms[k] / total : 0.0);
     fprintf(stderr, "  %-16s %6d %10d %12.3f\n", "total", g->n_nodes, g->n_dispatches, total / g->runs);
+    if (!strcmp(getenv("HUE_PROFILE"), "nodes"))
+        print_nodes(g);
     fprintf(stderr, "  wall time: first run %.1f ms (includes the driver's shader compilation, which a warm\n"
                     "  cache skips), later runs %.1f ms on average\n",
             g->first_run_ms, g->runs > 1 ? g->later_runs_ms / (g->runs - 1) : 0.0);

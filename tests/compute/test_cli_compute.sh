@@ -44,6 +44,8 @@ export XDG_CACHE_HOME=$tmp/cache
 HUE_PROFILE=1 "$hue" bench gemm --m 16 --n 16 --k 16 --runs 1 2>"$tmp/prof.txt" >/dev/null
 check "profile lists the op with its dispatches" contains "$tmp/prof.txt" 'matmul  *1  *1 '
 check "profile reports pipelines" contains "$tmp/prof.txt" 'pipelines: 1 created'
+HUE_PROFILE=nodes "$hue" bench conv --batch 2 --in 3 --out 4 --size 8 --runs 1 2>"$tmp/nodes.txt" >/dev/null
+check "profile=nodes lists each node with its output shape" contains "$tmp/nodes.txt" ' 0 conv2d  *2x4x8x8  *2 '
 cache=$(ls "$tmp"/cache/hue/pipelines-*.bin 2>/dev/null | head -n 1)
 check "pipeline cache written under XDG_CACHE_HOME/hue" test -n "$cache"
 if [ -n "$cache" ]; then
