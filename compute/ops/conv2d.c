@@ -5,8 +5,8 @@
  * Where an image has too few pixels to fill the GEMM's workgroups (deep
  * layers), a chunk's columns go side by side and one GEMM covers them all,
  * and shaders/conv_layout.comp puts the result back per image (+ bias).
- * Backward: d_bias sums dy; d_weight = dy x columns^T with the columns of a
- * chunk of images side by side (one long reduction); d_input is col2im.c. */
+ * Backward: d_bias sums dy; d_weight is conv_weight_grad.c; d_input is
+ * col2im.c. */
 #include "conv_internal.h"
 #include "gemm.h"
 #include "op_common.h"
@@ -31,10 +31,10 @@ static int pointwise(const hue_op_params *p)
 
 int hue_conv_per_image_ok(const hue_graph *g, int64_t P)
 {
-    /* gemm.comp: 4 columns per invocation, 8 invocations a workgroup on
+    /* gemm.comp: 8 columns per invocation, 8 invocations a workgroup on
      * lavapipe; idle lanes in at most 1/16 of the work cost less than the
      * layout pass that side by side needs */
-    int64_t cols = 4 * (g->ctx->info.type == HUE_DEVICE_CPU ? 8 : hue_graph_local_size(g));
+    int64_t cols = 8 * (g->ctx->info.type == HUE_DEVICE_CPU ? 8 : hue_graph_local_size(g));
     return P % cols == 0 || P >= 16 * cols;
 }
 
@@ -181,9 +181,9 @@ int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_i
                               "per dispatch on this device",
                               op, g->t[x].name, (long long)(per_image >> 18), (long long)(limit >> 18));
     int64_t chunk = limit / per_image < g->t[x].shape[0] ? limit / per_image : g->t[x].shape[0];
-    /* gemm.comp covers 4 columns per invocation, 8 or more per workgroup */
-    if (cols_per_image && chunk * cols_per_image > (int64_t)info->max_workgroup_count[0] * 32)
-        chunk = (int64_t)info->max_workgroup_count[0] * 32 / cols_per_image;
+    /* gemm.comp covers 8 columns per invocation, 8 or more per workgroup */
+    if (cols_per_image && chunk * cols_per_image > (int64_t)info->max_workgroup_count[0] * 64)
+        chunk = (int64_t)info->max_workgroup_count[0] * 64 / cols_per_image;
     if (!cols_per_image && chunk > info->max_workgroup_count[2])
         chunk = info->max_workgroup_count[2];
     if (chunk < 1)
@@ -280,58 +280,6 @@ hue_tensor hue_conv2d_sized(hue_graph *g, hue_tensor x, hue_tensor w, const hue_
                                   (long long)p->out_size[i], g->t[x].name, (long long)g->t[x].shape[2 + i]);
     }
     return add_conv_node(g, 2, in, &q, out);
-}
-
-/* ---- weight gradient ---- */
-
-static int record_weight_grad(hue_graph *g, const hue_node *n)
-{
-    const hue_op_params *p = &n->p;
-    hue_tensor x = n->in[0], dy = n->in[1];
-    int64_t N = g->t[x].shape[0], C = g->t[x].shape[1], O = g->t[n->out].shape[0];
-    int64_t OH = p->out_size[0], OW = p->out_size[1], K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
-    int64_t chunk = hue_tensor_numel(g, n->scratch) / (K * P);
-    for (int64_t first = 0; first < N; first += chunk) {
-        int64_t count = N - first < chunk ? N - first : chunk;
-        int rc = record_im2col(g, x, n->scratch, p, OH, OW, first, count, 1);
-        if (rc)
-            return rc;
-        /* dW [O, K] (+)= dy[:, chunk] [O, count*P] x cols^T */
-        hue_gemm_args a = {
-            .a = dy, .b = n->scratch, .c = n->out, .bias = -1, .trans_b = 1,
-            .M = O, .N = K, .K = count * P, .batch = 1,
-            .lda = N * P, .ldb = count * P, .ldc = K, .off_a = first * P,
-            .accumulate = first > 0,
-        };
-        if ((rc = hue_record_gemm(g, &a)))
-            return rc;
-    }
-    return 0;
-}
-
-static const hue_op_impl weight_grad_impl = {"conv2d_dw", record_weight_grad, NULL};
-
-hue_tensor hue_conv2d_weight_grad(hue_graph *g, hue_tensor x, hue_tensor dy_wide, const int64_t *shape,
-                                  const hue_op_params *p)
-{
-    int64_t w_shape[4];  /* a copy: shape may point into g->t, which new tensors move */
-    memcpy(w_shape, shape, sizeof w_shape);
-    hue_tensor in[2] = {x, dy_wide};
-    if (hue_graph_check_inputs(g, "conv2d_dw", 2, in))
-        return g->error;
-    int64_t N = g->t[x].shape[0], C = g->t[x].shape[1], P = p->out_size[0] * p->out_size[1];
-    if (hue_tensor_numel(g, dy_wide) != w_shape[0] * N * P || w_shape[1] != C)
-        return hue_graph_fail(g, HUE_EINVAL, "conv2d_dw: gradient %s does not match %s", g->t[dy_wide].name,
-                              g->t[x].name);
-    hue_tensor dw = hue_graph_new_tensor(g, 4, w_shape, "conv2d_dw");
-    if (dw < 0)
-        return dw;
-    hue_graph_add_node(g, &weight_grad_impl, 2, in, dw, p);
-    int64_t per_image = C * p->kernel[0] * p->kernel[1] * P;
-    int64_t chunk = hue_conv_chunk(g, "conv2d_dw", x, per_image, P);
-    if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
-        return g->error;
-    return dw;
 }
 
 static int record_widen(hue_graph *g, const hue_node *n)
