@@ -2,37 +2,46 @@
  * input gradients (shaders/pool_grad.comp), and global average pooling. */
 #include "op_common.h"
 
+/* The forward, argmax and gradient kernels all take 4 neighbouring outputs
+ * (or input pixels) of a row per invocation. */
 typedef struct {
-    int32_t H, W, kh, kw, sh, sw, ph, pw, off_x, off_y;
+    int32_t H, W, OW, ph, pw, off_x, off_y;
     uint32_t n;
 } pool_push;
 
-static int record(hue_graph *g, const hue_node *n)
+typedef struct {
+    int32_t W, OH, OW, ph, pw, off_a, off_g, off_dx;
+    uint32_t n;
+} pool_grad_push;
+
+static uint32_t quads(int64_t width) { return (uint32_t)((width + 3) / 4); }
+
+/* Forward (argmax = 0) or the argmax step of max pooling's gradient, from x
+ * into out (the output or the argmax scratch). */
+static int record_windows(hue_graph *g, const hue_node *n, hue_tensor out, int argmax)
 {
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
+    const hue_tensor_desc *x = &g->t[n->in[0]];
     const hue_op_params *p = &n->p;
-    pool_push push = {(int32_t)x->shape[2], (int32_t)x->shape[3], p->kernel[0], p->kernel[1], p->stride[0],
-                      p->stride[1], p->pad[0], p->pad[1], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                      (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out)};
+    int64_t OH = (x->shape[2] + 2 * p->pad[0] - p->kernel[0]) / p->stride[0] + 1;
+    int64_t OW = (x->shape[3] + 2 * p->pad[1] - p->kernel[1]) / p->stride[1] + 1;
+    pool_push push = {(int32_t)x->shape[2], (int32_t)x->shape[3], (int32_t)OW, p->pad[0], p->pad[1],
+                      (int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, out),
+                      (uint32_t)(x->shape[0] * x->shape[1] * OH) * quads(OW)};
+    uint32_t vec_out = OW % 4 == 0 && push.off_y % 4 == 0;
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "pool", .n_bindings = 2, .n_spec = 4,
-                            .spec = {ls, (uint32_t)(p->kind == HUE_POOL_AVG), (uint32_t)y->shape[3],
-                                     (uint32_t)y->shape[2]},
+    /* the same constant ids in both shaders (pool_argmax has no AVG) */
+    hue_pipeline_key key = {.shader = argmax ? "pool_argmax" : "pool", .n_bindings = 2,
+                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 9,
+                            .spec = {ls, (uint32_t)(p->kind == HUE_POOL_AVG), quads(OW), (uint32_t)OH,
+                                     (uint32_t)p->kernel[0], (uint32_t)p->kernel[1], (uint32_t)p->stride[0],
+                                     (uint32_t)p->stride[1], vec_out},
                             .push_size = sizeof push};
-    hue_binding b[2] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
+    hue_binding b[2] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {out, HUE_BIND_STORAGE, 1}};
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
-typedef struct {
-    int32_t H, W, kh, kw, sh, sw, ph, pw, off_x, off_a;
-    uint32_t n;
-} pool_argmax_push;
-
-typedef struct {
-    int32_t OH, OW, kh, kw, ph, pw, off_a, off_g, off_dx;
-    uint32_t n;
-} pool_grad_push;
+static int record(hue_graph *g, const hue_node *n) { return record_windows(g, n, n->out, 0); }
 
 /* Inputs: (G) for average pooling, (x, G) for max pooling, whose scratch
  * holds each window's argmax. */
@@ -42,33 +51,23 @@ static int record_grad(hue_graph *g, const hue_node *n)
     int avg = p->kind == HUE_POOL_AVG;
     hue_tensor G = n->in[avg ? 0 : 1];
     const hue_tensor_desc *dx = &g->t[n->out], *dg = &g->t[G];
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    if (!avg) {
-        hue_tensor x = n->in[0];
-        pool_argmax_push push = {(int32_t)dx->shape[2], (int32_t)dx->shape[3], p->kernel[0], p->kernel[1],
-                                 p->stride[0], p->stride[1], p->pad[0], p->pad[1],
-                                 (int32_t)hue_tensor_bind_offset(g, x), (int32_t)hue_tensor_bind_offset(g, n->scratch),
-                                 (uint32_t)hue_tensor_numel(g, G)};
-        hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {n->scratch, HUE_BIND_STORAGE, 1}};
-        hue_pipeline_key key = {.shader = "pool_argmax", .n_bindings = 2,
-                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 3,
-                                .spec = {ls, (uint32_t)dg->shape[3], (uint32_t)dg->shape[2]},
-                                .push_size = sizeof push};
-        hue_grid_1d(g, push.n, ls, &gx, &gy);
-        int rc = hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-        if (rc)
-            return rc;
-    }
-    pool_grad_push push = {(int32_t)dg->shape[2], (int32_t)dg->shape[3], p->kernel[0], p->kernel[1], p->pad[0],
-                           p->pad[1], avg ? 0 : (int32_t)hue_tensor_bind_offset(g, n->scratch),
+    int rc;
+    if (!avg && (rc = record_windows(g, n, n->scratch, 1)))
+        return rc;
+    int64_t W = dx->shape[3];
+    pool_grad_push push = {(int32_t)W, (int32_t)dg->shape[2], (int32_t)dg->shape[3], p->pad[0], p->pad[1],
+                           avg ? 0 : (int32_t)hue_tensor_bind_offset(g, n->scratch),
                            (int32_t)hue_tensor_bind_offset(g, G), (int32_t)hue_tensor_bind_offset(g, n->out),
-                           (uint32_t)hue_tensor_numel(g, n->out)};
+                           (uint32_t)(dx->shape[0] * dx->shape[1] * dx->shape[2]) * quads(W)};
+    uint32_t vec_out = W % 4 == 0 && push.off_dx % 4 == 0;
     hue_binding b[3] = {{avg ? G : n->scratch, HUE_BIND_TEXEL1, 0}, {G, HUE_BIND_TEXEL1, 0},
                         {n->out, HUE_BIND_STORAGE, 1}};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
     hue_pipeline_key key = {.shader = "pool_grad", .n_bindings = 3,
-                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 6,
-                            .spec = {ls, (uint32_t)avg, (uint32_t)p->stride[0], (uint32_t)p->stride[1],
-                                     (uint32_t)dx->shape[3], (uint32_t)dx->shape[2]},
+                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 9,
+                            .spec = {ls, (uint32_t)avg, (uint32_t)p->stride[0], (uint32_t)p->stride[1], quads(W),
+                                     (uint32_t)dx->shape[2], (uint32_t)p->kernel[0], (uint32_t)p->kernel[1],
+                                     vec_out},
                             .push_size = sizeof push};
     hue_grid_1d(g, push.n, ls, &gx, &gy);
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
@@ -196,10 +195,11 @@ static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *
 static void make_case(int i, hue_op_case *c)
 {
     static const int cases[][9] = {
-        /* N, C, H, W, kernel, stride, pad, (kernel_w, stride_w: 0 = same) */
+        /* N, C, H, W, kernel, stride, pad, (kernel_w, stride_w: 0 = same); the
+         * last has strides past the window (pixels in no window) */
         {1, 1, 1, 1, 1, 1, 0}, {2, 3, 8, 8, 2, 2, 0}, {1, 4, 13, 11, 3, 2, 1},
         {2, 5, 7, 9, 3, 1, 1}, {1, 2, 17, 17, 5, 3, 2}, {8, 64, 56, 56, 3, 2, 1},
-        {2, 3, 10, 11, 3, 2, 1, 2, 3}, {3, 2, 1, 12, 1, 1, 0, 4, 3},
+        {2, 3, 10, 11, 3, 2, 1, 2, 3}, {3, 2, 1, 12, 1, 1, 0, 4, 3}, {2, 3, 11, 14, 2, 3, 0},
     };
     const int *k = cases[i];
     int64_t dims[4] = {k[0], k[1], k[2], k[3]};
@@ -229,11 +229,11 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 
 static void max_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_MAX; }
 static void avg_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = HUE_POOL_AVG; }
-const hue_op_entry hue_op_max_pool = {.name = "max_pool", .n_in = 1, .n_cases = 8, .make_case = max_case, .build = build,
+const hue_op_entry hue_op_max_pool = {.name = "max_pool", .n_in = 1, .n_cases = 9, .make_case = max_case, .build = build,
                                       .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 0,
                                       .grad_mask = 1, .reference_backward = reference_backward,
                                       .grad_tolerance = 1e-6, .fill_input = fill_ties};
-const hue_op_entry hue_op_avg_pool = {.name = "avg_pool", .n_in = 1, .n_cases = 8, .make_case = avg_case, .build = build,
+const hue_op_entry hue_op_avg_pool = {.name = "avg_pool", .n_in = 1, .n_cases = 9, .make_case = avg_case, .build = build,
                                       .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = 1e-6,
                                       .grad_mask = 1, .reference_backward = reference_backward,
                                       .grad_tolerance = 1e-6, .fill_input = fill_ties};
