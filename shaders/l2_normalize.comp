@@ -1,7 +1,8 @@
 #version 450
 // L2 normalisation along one axis, y = x / max(||x||, eps): one invocation
 // per row (every position of the other axes), as softmax. BWD: the gradient
-// dx = G / n - x (G . x) / n^3 from x and G (n = ||x|| > eps), else G / eps.
+// dx = (G - u (u . G)) / n with u = x / n from x and G (n = ||x|| > eps),
+// else G / eps.
 layout(local_size_x_id = 0) in;
 layout(constant_id = 1) const bool BWD = false;
 
@@ -23,12 +24,10 @@ void main()
         return;
     int outer = int(i) / p.inner, in_ = int(i) % p.inner;
     int base = outer * p.len * p.inner + in_;
-    float ss = 0.0, dot = 0.0;
+    float ss = 0.0;
     for (int k = 0; k < p.len; k++) {
         float v = texelFetch(X, p.off_x + base + k * p.inner).x;
         ss += v * v;
-        if (BWD)
-            dot += v * texelFetch(G, p.off_g + base + k * p.inner).x;
     }
     float n = sqrt(ss);
     if (!BWD) {
@@ -37,11 +36,23 @@ void main()
             y[p.off_y + base + k * p.inner] = texelFetch(X, p.off_x + base + k * p.inner).x * inv;
         return;
     }
-    bool clamped = !(n > p.eps);
-    float inv = 1.0 / (clamped ? p.eps : n);
-    float c = clamped ? 0.0 : dot * inv * inv * inv;
+    if (!(n > p.eps)) {  // clamped: y = x / eps
+        for (int k = 0; k < p.len; k++)
+            y[p.off_y + base + k * p.inner] = texelFetch(G, p.off_g + base + k * p.inner).x / p.eps;
+        return;
+    }
+    // dx = (G - u (u . G)) / n with u = x / n, not the expanded G / n -
+    // x (x . G) / n^3: that subtracts two terms of size G / n, which for a
+    // tiny row leaves float rounding ~1e-3 of G where the answer is ~0 (a
+    // length-1 axis: u = +-1 exactly and dx = 0 exactly)
+    float ug = 0.0;
     for (int k = 0; k < p.len; k++) {
         int e = base + k * p.inner;
-        y[p.off_y + e] = texelFetch(G, p.off_g + e).x * inv - texelFetch(X, p.off_x + e).x * c;
+        ug += texelFetch(X, p.off_x + e).x / n * texelFetch(G, p.off_g + e).x;
+    }
+    for (int k = 0; k < p.len; k++) {
+        int e = base + k * p.inner;
+        float u = texelFetch(X, p.off_x + e).x / n;
+        y[p.off_y + e] = (texelFetch(G, p.off_g + e).x - u * ug) / n;
     }
 }

@@ -130,19 +130,28 @@ static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *
 static void make_case(int i, hue_op_case *c)
 {
     static const int64_t shapes[][4] = {{1, 1, 1, 1}, {2, 7, 5, 3}, {1, 1, 33, 128}, {3, 1, 9, 11},
-                                        {64, 64, 24, 24}, {5, 4, 1, 3}};
-    static const int axes[] = {3, 1, 3, 1, 1, 3};
+                                        {64, 64, 24, 24}, {5, 4, 1, 3}, {2, 1, 5, 6}};
+    static const int axes[] = {3, 1, 3, 1, 1, 3, 1};
     set_case_shape(c, 0, 4, shapes[i]);
     c->p.axis = axes[i];
     c->p.eps = i == 5 ? 1e-2f : 1e-12f;
+    c->p.alpha = i == 6 ? 1e-4f : 0;
 }
 
-/* Case 5 draws small values, so some rows have norms below eps. */
+/* Case 5 draws small values, so some rows have norms below eps. Case 6
+ * (alpha) makes every other value tiny, 1e-4 to 3e-4 in magnitude, on a
+ * length-1 axis: its gradient is exactly 0, which a float backward that
+ * subtracts two terms of size G/||x|| misses by ~1e-3. */
 static void fill(int k, hue_host_tensor *in, const hue_op_params *p)
 {
     if (k == 0 && p->eps > 1e-6f)
         for (int64_t i = 0; i < hue_host_numel(&in[0]); i++)
             in[0].data[i] *= (i / 3) % 2 ? 1e-3 : 1;
+    if (k == 0 && p->alpha > 0)
+        for (int64_t i = 0; i < hue_host_numel(&in[0]); i += 2) {
+            double x = in[0].data[i];
+            in[0].data[i] = (x < 0 ? -1 : 1) * p->alpha * (1 + fabs(x));
+        }
 }
 
 static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params *p)
@@ -150,7 +159,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_l2_normalize(g, in[0], p->axis - (HUE_MAX_DIMS - hue_tensor_ndim(g, in[0])), p->eps);
 }
 
-const hue_op_entry hue_op_l2_normalize = {.name = "l2_normalize", .n_in = 1, .n_cases = 6, .make_case = make_case,
+const hue_op_entry hue_op_l2_normalize = {.name = "l2_normalize", .n_in = 1, .n_cases = 7, .make_case = make_case,
                                           .build = build, .reference = reference, .input_lo = -2, .input_hi = 2,
                                           .tolerance = 1e-6, .grad_mask = 1, .reference_backward = reference_backward,
                                           .grad_tolerance = 1e-5, .fill_input = fill};
