@@ -140,8 +140,25 @@ static int record(hue_graph *g, const hue_node *n)
     return 0;
 }
 
-/* d_bias = dy summed over N, H, W; d_weight from the wide dy; d_input by
- * col2im, also from the wide dy when it exists (it has to for d_weight). */
+/* Whether the input gradient is better had as the convolution of dy by the
+ * flipped weights (conv_flip.c): for stride 1 with pads no wider than the
+ * kernel's reach, where that convolution runs per image. There it costs what
+ * the forward costs; col2im's GEMM (a short reduction over O into kh*kw
+ * times the pixels) and its gather cost ~1.3x that. 1x1 convs keep their
+ * direct GEMM. */
+static int input_grad_as_conv(const hue_graph *g, hue_tensor x, const hue_op_params *p)
+{
+    if (pointwise(p))
+        return 0;
+    for (int i = 0; i < 2; i++)
+        if (p->stride[i] != 1 || p->pad[i] > p->dilation[i] * (p->kernel[i] - 1))
+            return 0;
+    return hue_conv_per_image_ok(g, g->t[x].shape[2] * g->t[x].shape[3]);
+}
+
+/* d_bias = dy summed over N, H, W; d_weight from the wide dy; d_input as a
+ * convolution (above) or by col2im, from the wide dy when it exists (it has
+ * to for d_weight). */
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     hue_tensor x = n->in[0], w = n->in[1], bias = n->p.has_bias ? n->in[2] : -1;
@@ -150,16 +167,22 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     p.out_size[1] = g->t[n->out].shape[3];
     if (bias >= 0 && hue_tensor_needs_grad(g, bias))
         hue_grad_accumulate(g, bias, hue_reduce(g, HUE_REDUCE_SUM, G, 0xd));
-    /* dy side by side: always for d_weight, and for d_input where one image's
+    int dx_as_conv = hue_tensor_needs_grad(g, x) && input_grad_as_conv(g, x, &p);
+    /* dy side by side: always for d_weight, and for col2im where one image's
      * pixels would leave GEMM lanes idle */
     const hue_tensor_desc *y = &g->t[n->out];
     int spread = y->shape[0] > 1 && !hue_conv_per_image_ok(g, y->shape[2] * y->shape[3]);
     hue_tensor wide = -1;
-    if (hue_tensor_needs_grad(g, w) || (hue_tensor_needs_grad(g, x) && spread))
+    if (hue_tensor_needs_grad(g, w) || (hue_tensor_needs_grad(g, x) && spread && !dx_as_conv))
         wide = hue_conv_widen(g, G);
     if (hue_tensor_needs_grad(g, w))
         hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, x, wide, g->t[w].shape, &p));
-    if (hue_tensor_needs_grad(g, x)) {
+    if (dx_as_conv) {
+        int one[2] = {1, 1}, pad[2];
+        for (int i = 0; i < 2; i++)
+            pad[i] = p.dilation[i] * (p.kernel[i] - 1) - p.pad[i];
+        hue_grad_accumulate(g, x, hue_conv2d_ex(g, G, hue_conv_weight_flip(g, w), -1, one, pad, p.dilation));
+    } else if (hue_tensor_needs_grad(g, x)) {
         int use_wide = wide >= 0 && forward_mode(g, x, n->out, &p) != DIRECT;
         hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, use_wide ? wide : G, use_wide, w, -1, g->t[x].shape, &p,
                                                         "conv2d_dx"));
@@ -408,8 +431,10 @@ static int reference_backward(const hue_host_tensor *in, const hue_host_tensor *
 }
 
 /* Sizes not divisible by 4 or 8, size-1 dimensions, strided, dilated,
- * rectangular kernels, pads and strides, 1x1 ones, and two large ones (the
- * largest past the sweep's size for central differences, to keep it fast). */
+ * rectangular kernels, pads and strides, 1x1 ones, two large ones (the
+ * largest past the sweep's size for central differences, to keep it fast),
+ * and stride-1 ones with 1024 pixels, whose input gradient is a convolution
+ * by the flipped weights (dilated, and with pads of 0 and 2). */
 static void make_case(int i, hue_op_case *c)
 {
     static const int cases[][14] = {
@@ -422,6 +447,7 @@ static void make_case(int i, hue_op_case *c)
         {2, 8, 15, 15, 8, 1, 1, 2, 0, 1, 1, 2, 0, 1},  {2, 3, 19, 14, 5, 3, 3, 2, 2, 2, 1, 2, 2, 2},
         {3, 4, 11, 13, 6, 3, 2, 2, 1, 2, 1, 1, 0, 3},  {5, 6, 9, 9, 7, 1, 1, 1, 0, 1, 0, 1, 0, 1},
         {2, 2, 1, 9, 3, 1, 3, 1, 0, 1, 1, 2, 1, 1}, {3, 4, 8, 8, 5, 1, 1, 1, 0, 1, 1, 1, 0, 1},
+        {2, 3, 32, 32, 4, 3, 5, 1, 2, 2, 1, 1, 1, 1}, {2, 2, 16, 64, 3, 3, 3, 1, 0, 1, 0, 1, 2, 1},
     };
     const int *k = cases[i];
     c->ndim[0] = 4, c->shape[0][0] = k[0], c->shape[0][1] = k[1], c->shape[0][2] = k[2], c->shape[0][3] = k[3];
@@ -438,7 +464,7 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
     return hue_conv2d_ex(g, in[0], in[1], p->has_bias ? in[2] : -1, p->stride, p->pad, p->dilation);
 }
 
-const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 16, .make_case = make_case,
+const hue_op_entry hue_op_conv2d = {.name = "conv2d", .n_in = 3, .n_cases = 18, .make_case = make_case,
                                     .build = build, .reference = reference, .input_lo = -1, .input_hi = 1,
                                     .tolerance = 1e-5, .grad_mask = 7, .reference_backward = reference_backward,
                                     .grad_tolerance = 1e-5};

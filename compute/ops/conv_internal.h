@@ -18,6 +18,9 @@
  * extra rows and columns are not computed). */
 hue_tensor hue_conv2d_sized(hue_graph *g, hue_tensor x, hue_tensor w, const hue_op_params *p);
 
+/* w [O, C, kh, kw] as [C, O, kh, kw] with the taps reversed (conv_flip.c). */
+hue_tensor hue_conv_weight_flip(hue_graph *g, hue_tensor w);
+
 /* dy [N, O, OH, OW] as wide [O, N * OH * OW]. */
 hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy);
 
