@@ -12,7 +12,7 @@
 #include "op_common.h"
 
 typedef struct {
-    int32_t H, W, OW, kh, kw, sh, sw, ph, pw, dh, dw, off_x, image_stride, off_col, col_image, col_row;
+    int32_t H, W, OW, kh, sh, ph, pw, dh, off_x, image_stride, off_col, col_image, col_row;
     uint32_t n;
 } im2col_push;
 
@@ -57,8 +57,7 @@ static int record_im2col(hue_graph *g, hue_tensor x, hue_tensor cols, const hue_
     int64_t C = d->shape[1], H = d->shape[2], W = d->shape[3];
     int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW, quads = (OW + 3) / 4;
     im2col_push push = {
-        (int32_t)H, (int32_t)W, (int32_t)OW, p->kernel[0], p->kernel[1], p->stride[0], p->stride[1],
-        p->pad[0], p->pad[1], p->dilation[0], p->dilation[1],
+        (int32_t)H, (int32_t)W, (int32_t)OW, p->kernel[0], p->stride[0], p->pad[0], p->pad[1], p->dilation[0],
         (int32_t)(hue_tensor_bind_offset(g, x) + first * C * H * W), (int32_t)(C * H * W),
         (int32_t)hue_tensor_bind_offset(g, cols), (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
         (uint32_t)(count * C * OH * quads),
@@ -67,8 +66,9 @@ static int record_im2col(hue_graph *g, hue_tensor x, hue_tensor cols, const hue_
     int vec_out = OW % 4 == 0 && push.col_image % 4 == 0 && push.col_row % 4 == 0 && push.off_col % 4 == 0;
     hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {cols, HUE_BIND_STORAGE, 1}};
     hue_pipeline_key key = {.shader = "im2col", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 5,
-                            .spec = {ls, (uint32_t)vec_out, (uint32_t)quads, (uint32_t)OH, (uint32_t)C},
+                            .n_spec = 8,
+                            .spec = {ls, (uint32_t)vec_out, (uint32_t)quads, (uint32_t)OH, (uint32_t)C,
+                                     (uint32_t)p->kernel[1], (uint32_t)p->stride[1], (uint32_t)p->dilation[1]},
                             .push_size = sizeof push};
     hue_grid_1d(g, push.n, ls, &gx, &gy);
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
