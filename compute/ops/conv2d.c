@@ -5,8 +5,9 @@
  * Where an image has too few pixels to fill the GEMM's workgroups (deep
  * layers), a chunk's columns go side by side and one GEMM covers them all,
  * and shaders/conv_layout.comp puts the result back per image (+ bias).
- * Backward: d_bias sums dy; d_weight is conv_weight_grad.c; d_input is
- * col2im.c. */
+ * Backward: d_bias sums dy; d_weight is conv_weight_grad.c; d_input is,
+ * for stride 1, this convolution again, of dy by the flipped weights
+ * (conv_flip.c), else col2im.c. */
 #include "conv_internal.h"
 #include "gemm.h"
 #include "op_common.h"
