@@ -175,7 +175,11 @@ static hue_tensor build(hue_graph *g, const hue_tensor *in, const hue_op_params 
 #define ENTRY(op, k, tol) \
     static void op##_case(int i, hue_op_case *c) { make_case(i, c); c->p.kind = k; } \
     const hue_op_entry hue_op_##op = {.name = #op, .n_in = 1, .n_cases = 7, .make_case = op##_case, .build = build, .reference = reference, .input_lo = -2, .input_hi = 2, .tolerance = tol, .grad_mask = 1, .reference_backward = reference_backward, .grad_tolerance = 1e-6};
-ENTRY(reduce_sum, HUE_REDUCE_SUM, 1e-5)
+/* The sum's bound is wider: case 5 adds 4097 values of up to 2 in float,
+ * whose rounding (up to ~n * 6e-8 * 2 = 5e-4 in the worst case, 8e-5 seen
+ * over 40 HUE_SWEEP_SEED draws) is not small next to a sum that cancels
+ * to ~0.2; the sweep divides errors by max(1, |reference|). */
+ENTRY(reduce_sum, HUE_REDUCE_SUM, 2e-4)
 ENTRY(reduce_mean, HUE_REDUCE_MEAN, 1e-5)
 ENTRY(reduce_max, HUE_REDUCE_MAX, 0)
 
