@@ -11,10 +11,13 @@
 #include <time.h>
 
 #include "commands.h"
+#include "json_out.h"
+#include "hue_checkpoint.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
 #include "hue_graph.h"
+#include "hue_model_io.h"
 #include "hue_ops.h"
 #include "hue_resnet.h"
 #include "hue_video_train.h"
@@ -110,10 +113,11 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
     return result;
 }
 
-/* Median seconds per frame of the video encoder hue track runs (train-video's
- * default architecture, seeded initialisation) on a 480p frame: RGB8 upload,
- * LAB at 480x856, lightness, ResNet, unit-length features. */
-static double time_encoder(hue_ctx *ctx, int frames, int *channels)
+/* Median seconds per frame of a video encoder of architecture cfg as hue
+ * track runs it (seeded initialisation: the weights do not change the time)
+ * on a 480p frame: RGB8 upload, LAB at 480x856, lightness, ResNet,
+ * unit-length features. */
+static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int frames, int *channels)
 {
     hue_graph *g;
     if (hue_graph_create(ctx, &g))
@@ -122,7 +126,7 @@ static double time_encoder(hue_ctx *ctx, int frames, int *channels)
     hue_tensor rgb = hue_graph_input_u8(g, "frame", 4, shape);
     hue_tensor L = hue_slice(g, hue_rgb8_to_lab(g, rgb, 480, 856), 1, 0, 1);
     hue_resnet m;
-    hue_resnet_config cfg = hue_video_train_defaults().arch;
+    hue_resnet_config cfg = *arch;
     double result = -1;
     uint8_t *frame = malloc((size_t)480 * 854 * 3);
     double *t = calloc((size_t)frames, sizeof *t);
@@ -156,12 +160,18 @@ int hue_bench_track(int argc, char **argv)
 {
     static const struct option opts[] = {{"channels", required_argument, 0, 'c'}, {"frames", required_argument, 0, 'f'},
                                          {"context", required_argument, 0, 'n'},  {"topk", required_argument, 0, 'k'},
-                                         {"radius", required_argument, 0, 'r'},   {"json", no_argument, 0, 'j'},
-                                         {"help", no_argument, 0, 'h'},           {0}};
+                                         {"radius", required_argument, 0, 'r'},   {"model", required_argument, 0, 'm'},
+                                         {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
+                                         {0}};
     int json = 0, frames = 5, S = 20, K = 10, R = 12, c, n_channels = 0;
     long channels[8];
+    const char *model = NULL;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "c:f:n:k:r:jh", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "c:f:n:k:r:m:jh", opts, NULL)) != -1) {
+        if (c == 'm') {
+            model = optarg;
+            continue;
+        }
         char *end = NULL;
         long v = optarg ? strtol(optarg, &end, 10) : 0;
         if (optarg && (*end || v < 1 || v > 4096)) {
@@ -182,13 +192,16 @@ int hue_bench_track(int argc, char **argv)
         case 'r': R = (int)v; break;
         case 'j': json = 1; break;
         case 'h':
-            printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R] [--json]\n\n"
+            printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R]\n"
+                   "                       [--model CKPT] [--json]\n\n"
                    "Times label propagation at 480p (features 60x107 at stride 8) with frame 0 and N ring\n"
                    "frames as context (default N=20, K=10, R=12), for 64 and 256 feature channels unless\n"
                    "--channels is given, and prints the median frames/s over F frames (default 5) and the\n"
                    "median CPU time per frame (every thread of the process). The ring starts full.\n"
-                   "Then times the video encoder hue track uses (train-video's default architecture, untrained)\n"
-                   "on an 854x480 frame, from RGB8 upload to unit-length features: encoder frames/s.\n");
+                   "Then times the video encoder hue track uses on an 854x480 frame, from RGB8 upload to\n"
+                   "unit-length features: encoder frames/s. The encoder has train-video's default architecture,\n"
+                   "or CKPT's (a checkpoint of hue train-video, such as samples/model/hue-video.ckpt) with\n"
+                   "--model; its weights do not change the time.\n");
             return 0;
         default: return 2;
         }
@@ -199,6 +212,19 @@ int hue_bench_track(int argc, char **argv)
     }
     if (n_channels == 0)
         channels[n_channels++] = 64, channels[n_channels++] = 256;
+    hue_resnet_config arch = hue_video_train_defaults().arch;
+    if (model) {
+        hue_checkpoint *ck;
+        if (hue_checkpoint_open(model, &ck) ||
+            hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), model, &arch)) {
+            fprintf(stderr, "hue bench track: %s\n", hue_error_message());
+            return 1;
+        }
+        hue_checkpoint_destroy(ck);
+    }
+    char arch_name[96];
+    snprintf(arch_name, sizeof arch_name, "resnet%d x%g%s to layer%d%s", arch.depth, (double)arch.width,
+             arch.dense ? " dense" : "", arch.last_layer, arch.embed > 0 ? " + projection" : "");
     hue_ctx *ctx;
     if (hue_ctx_create(&ctx, -1)) {
         fprintf(stderr, "hue bench track: %s\n", hue_error_message());
@@ -223,19 +249,23 @@ int hue_bench_track(int argc, char **argv)
         }
     }
     int enc_channels = 0;
-    double enc = rc ? -1 : time_encoder(ctx, frames, &enc_channels);
+    double enc = rc ? -1 : time_encoder(ctx, &arch, frames, &enc_channels);
     if (!rc && enc < 0) {
         fprintf(stderr, "hue bench track: encoder: %s\n", hue_error_message());
         rc = 1;
     }
     if (json && !rc)
-        printf("], \"encoder\": {\"arch\": \"resnet18 x0.5 dense layer3 + projection\", \"channels\": %d, \"size\": \"854x480\", "
-               "\"fps\": %.3f, \"ms_per_frame\": %.1f}}\n",
-               enc_channels, 1 / enc, enc * 1e3);
-    else if (!rc)
-        printf("encoder (train-video's default, resnet18 x0.5 dense to layer3 + projection, %d channels), 854x480: %.3f frames/s "
-               "(%.0f ms per frame)\n",
-               enc_channels, 1 / enc, enc * 1e3);
+    {
+        printf("], \"encoder\": {\"arch\": \"%s\", \"model\": ", arch_name);
+        if (model)
+            hue_json_print_string(model);
+        else
+            printf("null");
+        printf(", \"channels\": %d, \"size\": \"854x480\", \"fps\": %.3f, \"ms_per_frame\": %.1f}}\n", enc_channels,
+               1 / enc, enc * 1e3);
+    } else if (!rc)
+        printf("encoder (%s, %s, %d channels), 854x480: %.3f frames/s (%.0f ms per frame)\n",
+               model ? model : "train-video's default", arch_name, enc_channels, 1 / enc, enc * 1e3);
     if (hue_ctx_validation_errors(ctx))
         rc = 1;
     hue_ctx_destroy(ctx);

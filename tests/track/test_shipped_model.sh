@@ -14,6 +14,18 @@ source "$(dirname "$0")/../check.sh"
 
 check "the model is under 20 MB" test "$(stat -c %s "$model")" -lt 20000000
 
+# bench track times the model's own architecture with --model
+"$hue" bench track --channels 8 --frames 1 --model "$model" --json >"$tmp/bench.json"
+check "bench track --model exits 0" test $? -eq 0
+check "bench track --model: the model's architecture" python3 -c "
+import json; e = json.load(open('$tmp/bench.json'))['encoder']
+assert e['arch'] == 'resnet18 x0.25 dense to layer3 + projection' and e['model'] == '$model', e
+assert e['channels'] == 64 and e['fps'] > 0, e"
+head -c 100 "$model" >"$tmp/cut.ckpt"
+"$hue" bench track --channels 8 --frames 1 --model "$tmp/cut.ckpt" 2>"$tmp/err.txt" >/dev/null
+check "bench track, a cut checkpoint: exit 1" test $? -eq 1
+check "bench track, a cut checkpoint: names it" contains "$tmp/err.txt" "cut.ckpt"
+
 "$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$model" \
     -o "$tmp/masks/car-shadow" --quiet
 check "track exits 0" test $? -eq 0
