@@ -12,7 +12,6 @@
 
 #include "commands.h"
 #include "json_out.h"
-#include "hue_checkpoint.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
@@ -213,14 +212,9 @@ int hue_bench_track(int argc, char **argv)
     if (n_channels == 0)
         channels[n_channels++] = 64, channels[n_channels++] = 256;
     hue_resnet_config arch = hue_video_train_defaults().arch;
-    if (model) {
-        hue_checkpoint *ck;
-        if (hue_checkpoint_open(model, &ck) ||
-            hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), model, &arch)) {
-            fprintf(stderr, "hue bench track: %s\n", hue_error_message());
-            return 1;
-        }
-        hue_checkpoint_destroy(ck);
+    if (model && hue_resnet_arch_read(model, &arch)) {
+        fprintf(stderr, "hue bench track: %s\n", hue_error_message());
+        return 1;
     }
     char arch_name[96];
     snprintf(arch_name, sizeof arch_name, "resnet%d x%g%s to layer%d%s", arch.depth, (double)arch.width,

@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hue_checkpoint.h"
 #include "hue_error.h"
 #include "hue_model_io.h"
 #include "hue_video_train.h"
@@ -72,13 +71,10 @@ int hue_track_features(const char *features, const char *model, const char *cmd,
         o->arch = hue_video_train_defaults().arch;
         if (model) {
             /* the model's own architecture, untrained */
-            hue_checkpoint *ck;
-            if (hue_checkpoint_open(model, &ck) ||
-                hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), model, &o->arch)) {
+            if (hue_resnet_arch_read(model, &o->arch)) {
                 fprintf(stderr, "hue %s: %s\n", cmd, hue_error_message());
                 return 1;
             }
-            hue_checkpoint_destroy(ck);
         }
         return 0;
     }

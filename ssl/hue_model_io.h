@@ -21,6 +21,8 @@ typedef struct {
 void hue_resnet_arch_json(const hue_resnet_config *cfg, char *out, size_t n);
 /* Parses it back; HUE_EFORMAT naming path when it is not one hue wrote. */
 int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *cfg);
+/* The architecture of the checkpoint at path (opened, read, closed). */
+int hue_resnet_arch_read(const char *path, hue_resnet_config *cfg);
 
 /* Writes the checkpoint atomically (force: replace an existing file). */
 int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int64_t batches_tracked,

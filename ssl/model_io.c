@@ -47,6 +47,17 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
     return rc;
 }
 
+int hue_resnet_arch_read(const char *path, hue_resnet_config *cfg)
+{
+    hue_checkpoint *ck;
+    int rc = hue_checkpoint_open(path, &ck);
+    if (rc)
+        return rc;
+    rc = hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), path, cfg);
+    hue_checkpoint_destroy(ck);
+    return rc;
+}
+
 static const char *const state_names[2][3] = {
     {"momentum_buffer", NULL, NULL},            /* SGD, LARS */
     {"exp_avg", "exp_avg_sq", NULL},            /* AdamW */
