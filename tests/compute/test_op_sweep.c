@@ -15,7 +15,8 @@ static uint64_t rng;
 
 /* Each case draws from its own stream, seeded by the op's name and the case
  * number, so adding an op or a case leaves every other case's inputs as
- * they were. */
+ * they were. run_case seeds it; grad_case, run right after for the same
+ * case, goes on drawing from it. */
 static void seed_case(const char *name, int ci)
 {
     const char *base = getenv("HUE_SWEEP_SEED");  /* another draw, to look for inputs a bound misses */
