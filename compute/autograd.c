@@ -24,12 +24,13 @@ hue_tensor hue_reduce_to_shape(hue_graph *g, hue_tensor x, hue_tensor like)
         if (dx->shape[i] != dl->shape[i] && dl->shape[i] == 1 && user >= 0)
             axes |= 1u << user;
     }
+    /* hue_reduce adds a tensor, which may move g->t: no dx or dl past here */
     hue_tensor r = axes ? hue_reduce(g, HUE_REDUCE_SUM, x, axes) : x;
     if (r < 0)
         return r;
     if (hue_tensor_numel(g, r) != hue_tensor_numel(g, like))
-        return hue_graph_fail(g, HUE_EINVAL, "gradient of %s: shape of %s does not reduce to it", dl->name,
-                              dx->name);
+        return hue_graph_fail(g, HUE_EINVAL, "gradient of %s: shape of %s does not reduce to it", g->t[like].name,
+                              g->t[x].name);
     return hue_reshape_like(g, r, like);
 }
 

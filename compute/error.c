@@ -2,15 +2,20 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 static _Thread_local char last_message[1024];
 
 int hue_fail(int code, const char *fmt, ...)
 {
+    /* Format into a copy first: callers may pass hue_error_message() itself
+     * as an argument ("%s: %s", path, hue_error_message()). */
+    char message[sizeof last_message];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_message, sizeof last_message, fmt, ap);
+    vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
+    memcpy(last_message, message, sizeof message);
     return code;
 }
 

@@ -51,8 +51,13 @@ static void *grow(void *v, int *cap, int need, size_t elem)
     return r;
 }
 
-hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape, const char *name)
+hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape_in, const char *name_in)
 {
+    /* Callers often pass the shape or name of another tensor of this graph,
+     * i.e. pointers into g->t, which grow() below may move: copy both first. */
+    int64_t shape[HUE_MAX_DIMS];
+    char name[sizeof g->t->name];
+    snprintf(name, sizeof name, "%s", name_in ? name_in : "tensor");
     if (g->error)
         return g->error;
     if (g->compiled)
@@ -60,6 +65,7 @@ hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape, co
     if (ndim < 1 || ndim > HUE_MAX_DIMS)
         return hue_graph_fail(g, HUE_EINVAL, "%s: %d dimensions (hue tensors have 1 to %d)", name, ndim,
                               HUE_MAX_DIMS);
+    memcpy(shape, shape_in, sizeof *shape * (size_t)ndim);
     int64_t numel = 1;
     for (int i = 0; i < ndim; i++) {
         if (shape[i] <= 0)
@@ -135,11 +141,21 @@ int hue_graph_output(hue_graph *g, hue_tensor t)
     return 0;
 }
 
-hue_tensor hue_graph_add_node(hue_graph *g, const hue_op_impl *impl, int n_in, const hue_tensor *in,
-                              hue_tensor out, const hue_op_params *p)
+hue_tensor hue_graph_add_node(hue_graph *g, const hue_op_impl *impl, int n_in, const hue_tensor *in_ptr,
+                              hue_tensor out, const hue_op_params *p_ptr)
 {
     if (g->error)
         return g->error;
+    /* `in` or `p` may point into g->nodes, which grow() may move: copy first. */
+    hue_tensor in[sizeof g->nodes->in / sizeof *g->nodes->in];
+    if (n_in < 0 || n_in > (int)(sizeof in / sizeof *in))
+        return hue_graph_fail(g, HUE_EINVAL, "%s: %d operands (at most %d)", impl->name, n_in,
+                              (int)(sizeof in / sizeof *in));
+    memcpy(in, in_ptr, sizeof *in * (size_t)n_in);
+    hue_op_params params;
+    if (p_ptr)
+        params = *p_ptr;
+    const hue_op_params *p = p_ptr ? &params : NULL;
     hue_node *nodes = grow(g->nodes, &g->cap_nodes, g->n_nodes + 1, sizeof *g->nodes);
     if (!nodes)
         return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");

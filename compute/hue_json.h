@@ -33,6 +33,8 @@ int hue_json_parse_limited(const char *text, size_t len, size_t max_values, hue_
 /* Frees the tree returned by hue_json_parse (the root only; NULL is fine). */
 void hue_json_destroy(hue_json *root);
 
+/* Every accessor below takes NULL (a member hue_json_get did not find) and
+ * answers as for a value of no matching type. */
 hue_json_type hue_json_type_of(const hue_json *v);
 const char *hue_json_type_name(hue_json_type t);
 

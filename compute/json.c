@@ -572,7 +572,7 @@ void hue_json_destroy(hue_json *v)
     free(v);
 }
 
-hue_json_type hue_json_type_of(const hue_json *v) { return v->type; }
+hue_json_type hue_json_type_of(const hue_json *v) { return v ? v->type : HUE_JSON_NULL; }
 
 const char *hue_json_type_name(hue_json_type t)
 {
@@ -589,7 +589,7 @@ const char *hue_json_type_name(hue_json_type t)
 
 size_t hue_json_count(const hue_json *v)
 {
-    return v->type == HUE_JSON_ARRAY || v->type == HUE_JSON_OBJECT ? v->count : 0;
+    return v && (v->type == HUE_JSON_ARRAY || v->type == HUE_JSON_OBJECT) ? v->count : 0;
 }
 
 const hue_json *hue_json_at(const hue_json *v, size_t i)
@@ -599,7 +599,7 @@ const hue_json *hue_json_at(const hue_json *v, size_t i)
 
 const char *hue_json_key(const hue_json *v, size_t i, size_t *len)
 {
-    if (v->type != HUE_JSON_OBJECT || i >= v->count)
+    if (!v || v->type != HUE_JSON_OBJECT || i >= v->count)
         return NULL;
     if (len)
         *len = v->key_lens[i];
@@ -608,7 +608,7 @@ const char *hue_json_key(const hue_json *v, size_t i, size_t *len)
 
 const hue_json *hue_json_get(const hue_json *v, const char *key)
 {
-    if (v->type != HUE_JSON_OBJECT)
+    if (!v || !key || v->type != HUE_JSON_OBJECT)
         return NULL;
     size_t kn = strlen(key), lo = 0, hi = v->count;
     while (lo < hi) {
@@ -626,18 +626,18 @@ const hue_json *hue_json_get(const hue_json *v, const char *key)
 
 const char *hue_json_string(const hue_json *v, size_t *len)
 {
-    if (v->type != HUE_JSON_STRING)
+    if (!v || v->type != HUE_JSON_STRING)
         return NULL;
     if (len)
         *len = v->len;
     return v->str;
 }
 
-double hue_json_number(const hue_json *v) { return v->type == HUE_JSON_NUMBER ? v->number : 0; }
+double hue_json_number(const hue_json *v) { return v && v->type == HUE_JSON_NUMBER ? v->number : 0; }
 
 int hue_json_int64(const hue_json *v, int64_t *out)
 {
-    if (v->type != HUE_JSON_NUMBER)
+    if (!v || v->type != HUE_JSON_NUMBER)
         return HUE_EINVAL;
     if (v->int_status)
         return v->int_status;
@@ -645,7 +645,7 @@ int hue_json_int64(const hue_json *v, int64_t *out)
     return 0;
 }
 
-int hue_json_bool(const hue_json *v) { return v->type == HUE_JSON_BOOL && v->boolean; }
+int hue_json_bool(const hue_json *v) { return v && v->type == HUE_JSON_BOOL && v->boolean; }
 
 char *hue_json_quote(const char *s, size_t len)
 {

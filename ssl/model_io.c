@@ -17,32 +17,68 @@ void hue_resnet_arch_json(const hue_resnet_config *c, char *out, size_t n)
              c->num_classes, c->last_layer, c->embed);
 }
 
+/* The integer member `key` of the architecture object, or an error naming it. */
+static int arch_int(const hue_json *root, const char *key, const char *path, int64_t lo, int64_t hi, int *out)
+{
+    const hue_json *v = hue_json_get(root, key);
+    int64_t x;
+    if (!v)
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' has no '%s'", path, key);
+    if (hue_json_int64(v, &x) || x < lo || x > hi)
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field '%s' is not an integer in [%lld, %lld]",
+                        path, key, (long long)lo, (long long)hi);
+    *out = (int)x;
+    return 0;
+}
+
+/* The member `key` of the architecture object, of type `type`, or an error naming it. */
+static const hue_json *arch_field(const hue_json *root, const char *key, hue_json_type type, const char *path)
+{
+    const hue_json *v = hue_json_get(root, key);
+    if (!v)
+        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' has no '%s'", path, key);
+    else if (hue_json_type_of(v) != type)
+        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field '%s' is a %s (expected a %s)", path, key,
+                 hue_json_type_name(hue_json_type_of(v)), hue_json_type_name(type));
+    else
+        return v;
+    return NULL;
+}
+
 int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *c)
 {
     hue_json *root = NULL;
     if (!json || hue_json_parse(json, strlen(json), &root))
         return hue_fail(HUE_EFORMAT, "%s: no readable 'architecture' in the checkpoint's metadata", path);
-    const hue_json *arch = hue_json_get(root, "arch"), *width = hue_json_get(root, "width"),
-                   *stem = hue_json_get(root, "cifar_stem"), *dense = hue_json_get(root, "dense"),
-                   *in = hue_json_get(root, "in_channels"), *classes = hue_json_get(root, "num_classes"),
-                   *last = hue_json_get(root, "last_layer"), *embed = hue_json_get(root, "embed");
-    int64_t v_in = 0, v_classes = 0, v_last = 0, v_embed = 0;
-    int rc = 0;
-    const char *name = arch ? hue_json_string(arch, NULL) : NULL;
-    if (!name || !width || !stem || !dense || hue_json_int64(in, &v_in) || hue_json_int64(classes, &v_classes) ||
-        hue_json_int64(last, &v_last))
-        rc = hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' lacks a field hue needs", path);
-    else if ((rc = hue_resnet_parse_arch(name, c)) == 0) {
+    int rc = HUE_EFORMAT;
+    hue_resnet_config cfg;
+    const hue_json *arch, *width, *stem, *dense;
+    if (hue_json_type_of(root) != HUE_JSON_OBJECT)
+        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' is not a JSON object", path);
+    else if ((arch = arch_field(root, "arch", HUE_JSON_STRING, path)) &&
+             (width = arch_field(root, "width", HUE_JSON_NUMBER, path)) &&
+             (stem = arch_field(root, "cifar_stem", HUE_JSON_BOOL, path)) &&
+             (dense = arch_field(root, "dense", HUE_JSON_BOOL, path)) &&
+             arch_int(root, "in_channels", path, 1, 1 << 16, &cfg.in_channels) == 0 &&
+             arch_int(root, "num_classes", path, 0, 1 << 24, &cfg.num_classes) == 0 &&
+             arch_int(root, "last_layer", path, 1, 4, &cfg.last_layer) == 0) {
+        cfg.embed = 0;
+        if (hue_json_get(root, "embed") && arch_int(root, "embed", path, 0, 1 << 16, &cfg.embed))
+            goto done;
+        if (hue_resnet_parse_arch(hue_json_string(arch, NULL), c)) {
+            hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
+            goto done;
+        }
         c->width = (float)hue_json_number(width);
         c->cifar_stem = hue_json_bool(stem);
         c->dense = hue_json_bool(dense);
-        c->in_channels = (int)v_in;
-        c->num_classes = (int)v_classes;
-        c->last_layer = (int)v_last;
-        c->embed = embed && hue_json_int64(embed, &v_embed) == 0 ? (int)v_embed : 0;
-    } else {
-        rc = hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
+        c->in_channels = cfg.in_channels;
+        c->num_classes = cfg.num_classes;
+        c->last_layer = cfg.last_layer;
+        c->embed = cfg.embed;
+        rc = 0;
     }
+done:
     hue_json_destroy(root);
     return rc;
 }

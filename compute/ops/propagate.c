@@ -265,6 +265,7 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
                                                         g->t[in[k]].name);
     if (hue_tensor_bind_offset(g, ring) % 4)
         return hue_graph_fail(g, HUE_EINVAL, "propagate: ring %s must start on a 16-byte boundary", dr->name);
+    int64_t S = dr->shape[0];  /* read now: the new tensor below may move g->t and dr with it */
     int64_t shape[3] = {L, h, w};
     hue_tensor y = hue_graph_new_tensor(g, 3, shape, "propagated");
     if (y < 0)
@@ -272,7 +273,7 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
     hue_op_params p = {.topk = topk, .radius = radius, .temperature = temperature};
     hue_graph_add_node(g, &prop_impl, 5, in, y, &p);
     plan pl;
-    if (make_plan(g, C, h, w, dr->shape[0], topk, radius, &pl))
+    if (make_plan(g, C, h, w, S, topk, radius, &pl))
         return g->error;
     if (hue_graph_scratch(g, pl.total) < 0)
         return g->error;
