@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config
   libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers vulkan-tools glslang-tools spirv-tools
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libpng-dev ffmpeg
+  libdnnl-dev  # the CPU backend's convolutions, matrix products and pooling (oneDNN 2.6, as PyTorch's)
   python3
   python3-torch python3-torchvision  # /usr/bin/python3: the tests compare with PyTorch and torchvision
   libopenblas0-pthread  # torch.mm at OpenBLAS speed for tests/bench/track_vs_pytorch.sh
