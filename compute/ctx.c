@@ -327,7 +327,10 @@ int hue_backend_parse(const char *value, const char *what, int *backend)
     return hue_fail(HUE_EINVAL, "%s '%s': expected auto, vulkan or cpu", what, value ? value : "");
 }
 
-int hue_ctx_create(hue_ctx **out, int device) { return hue_ctx_create_backend(out, device, HUE_BACKEND_AUTO); }
+static int default_backend = HUE_BACKEND_AUTO;
+void hue_backend_set_default(int backend) { default_backend = backend; }
+
+int hue_ctx_create(hue_ctx **out, int device) { return hue_ctx_create_backend(out, device, default_backend); }
 
 int hue_ctx_backend(const hue_ctx *ctx) { return ctx->backend; }
 const char *hue_ctx_backend_reason(const hue_ctx *ctx) { return ctx->backend_reason; }
@@ -338,7 +341,7 @@ int hue_ctx_create_backend(hue_ctx **out, int device, int backend)
 {
     *out = NULL;
     const char *env = getenv("HUE_BACKEND");
-    int from_env = backend == HUE_BACKEND_AUTO && env && *env;
+    int from_env = backend == HUE_BACKEND_AUTO && env && *env, from_flag = backend != HUE_BACKEND_AUTO;
     if (from_env && hue_backend_parse(env, "HUE_BACKEND", &backend))
         return HUE_EINVAL;
     if (backend == HUE_BACKEND_CPU) {
@@ -351,14 +354,14 @@ int hue_ctx_create_backend(hue_ctx **out, int device, int backend)
             return rc;
         }
         snprintf(ctx->backend_reason, sizeof ctx->backend_reason, "cpu backend: asked for (%s)",
-                 from_env ? "HUE_BACKEND=cpu" : "--backend cpu");
+                 from_flag ? "--backend cpu" : "HUE_BACKEND=cpu");
         *out = ctx;
         return 0;
     }
     int rc = create_vulkan(out, device);
     if (rc == 0)
         snprintf((*out)->backend_reason, sizeof (*out)->backend_reason, "vulkan backend: %s",
-                 backend == HUE_BACKEND_VULKAN ? (from_env ? "asked for (HUE_BACKEND=vulkan)" : "asked for (--backend vulkan)")
+                 backend == HUE_BACKEND_VULKAN ? (from_flag ? "asked for (--backend vulkan)" : "asked for (HUE_BACKEND=vulkan)")
                                                : "auto (the CPU backend does not yet cover every op)");
     return rc;
 }

@@ -49,6 +49,10 @@ const char *hue_backend_name(int backend);
  * HUE_EINVAL with a message naming `what` and the value otherwise. */
 int hue_backend_parse(const char *value, const char *what, int *backend);
 
+/* The backend hue_ctx_create uses from now on in this process (the CLI's
+ * --backend): it wins over HUE_BACKEND. HUE_BACKEND_AUTO restores the default. */
+void hue_backend_set_default(int backend);
+
 /* device < 0: the HUE_DEVICE variable if set, else the best device
  * (discrete GPU, then integrated, then anything, CPU last).
  * HUE_VALIDATE=1 turns on the Khronos validation layer.
