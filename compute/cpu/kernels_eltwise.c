@@ -6,6 +6,7 @@
 
 #include "hue_cpu_kernel.h"
 #include "hue_error.h"
+#include "kernels_math.h"
 
 /* Below this many elements a kernel runs on the calling thread: waking the
  * pool costs more than the work. */
@@ -130,7 +131,11 @@ static int eltwise_prepare(hue_cpu_node *n)
     } while (0)
 
 /* The formulas of shaders/eltwise.comp's apply(); x is the first operand,
- * u the second (unary kinds pass x again and ignore it). */
+ * u the second (unary kinds pass x again and ignore it). exp and sigmoid
+ * use the vectorisable exp of kernels_math.h; tanh and log stay libm's.
+ * The leaky slopes multiply by 1 or alpha, chosen through the bits (the
+ * same values as choosing x or x * alpha): a multiply under a condition, or
+ * a choice between constants, keeps GCC from vectorising. */
 static void eltwise_row(int kind, float alpha, int64_t n, const float *restrict a, int64_t sa,
                         const float *restrict b, int64_t sb, const float *restrict c, float *restrict y)
 {
@@ -140,14 +145,14 @@ static void eltwise_row(int kind, float alpha, int64_t n, const float *restrict 
     case HUE_MUL: ROW(x * u); break;
     case HUE_DIV: ROW(x / u); break;
     case HUE_RELU: ROW(x > 0.0f ? x : 0.0f); break;
-    case HUE_LEAKY_RELU: ROW(x >= 0.0f ? x : x * alpha); break;
-    case HUE_SIGMOID: ROW(1.0f / (1.0f + expf(-x))); break;
+    case HUE_LEAKY_RELU: ROW(x * hue_cpu_select(x >= 0.0f, 1.0f, alpha)); break;
+    case HUE_SIGMOID: ROW(1.0f / (1.0f + hue_cpu_expf(-x))); break;
     case HUE_TANH: ROW(tanhf(x)); break;
-    case HUE_EXP: ROW(expf(x)); break;
+    case HUE_EXP: ROW(hue_cpu_expf(x)); break;
     case HUE_LOG: ROW(logf(x)); break;
     case HUE_SCALE: ROW(alpha * x); break;
     case HUE_RELU_BWD: ROW(u > 0.0f ? x : 0.0f); break;
-    case HUE_LEAKY_RELU_BWD: ROW(u > 0.0f ? x : x * alpha); break;
+    case HUE_LEAKY_RELU_BWD: ROW(x * hue_cpu_select(u > 0.0f, 1.0f, alpha)); break;
     case HUE_SIGMOID_BWD: ROW(x * u * (1.0f - u)); break;
     case HUE_TANH_BWD: ROW(x * (1.0f - u * u)); break;
     case HUE_EQUAL: ROW(x == u ? 1.0f : 0.0f); break;
@@ -161,6 +166,8 @@ static void eltwise_row(int kind, float alpha, int64_t n, const float *restrict 
                 for (int64_t i = 0; i < n; i++)
                     y[i] = a[i * sa] * s + t;
             }
+        } else if (sa == 1 && sb == 1) {
+            _Pragma("omp simd") for (int64_t i = 0; i < n; i++) y[i] = a[i] * b[i] + c[i];
         } else {
             for (int64_t i = 0; i < n; i++)
                 y[i] = a[i * sa] * b[i * sb] + c[i * sb];

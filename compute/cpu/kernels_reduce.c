@@ -8,6 +8,7 @@
 
 #include "hue_cpu_kernel.h"
 #include "hue_error.h"
+#include "kernels_math.h"
 
 #define PARALLEL_MIN 32768  /* elements below which a kernel stays on one thread */
 #define RUN 256             /* outputs a task keeps in registers/stack at once */
@@ -275,7 +276,9 @@ static void row_geometry(const hue_cpu_node *n, int64_t *len, int64_t *inner, in
     *outer = n->in[0].numel / (*len * *inner);
 }
 
-/* Softmax (or log-softmax) of w rows at once: x[k * inner + j], j < w. */
+/* Softmax (or log-softmax) of w rows at once: x[k * inner + j], j < w.
+ * As shaders/softmax.comp: v = x - max, y = exp(v) / sum or v - log(sum);
+ * the softmax keeps exp(v) in y between the passes (one exp per value). */
 static void softmax_rows(const float *restrict x, float *restrict y, int64_t len, int64_t inner, int64_t w, int log)
 {
     float m[RUN], s[RUN];
@@ -289,8 +292,18 @@ static void softmax_rows(const float *restrict x, float *restrict y, int64_t len
     }
     for (int64_t k = 0; k < len; k++) {
         const float *r = x + k * inner;
-        for (int64_t j = 0; j < w; j++)
-            s[j] += expf(r[j] - m[j]);
+        float *o = y + k * inner;
+        if (log) {
+#pragma omp simd
+            for (int64_t j = 0; j < w; j++)
+                s[j] += hue_cpu_expf(r[j] - m[j]);
+        } else {
+#pragma omp simd
+            for (int64_t j = 0; j < w; j++) {
+                o[j] = hue_cpu_expf(r[j] - m[j]);
+                s[j] += o[j];
+            }
+        }
     }
     for (int64_t j = 0; j < w; j++)
         s[j] = log ? logf(s[j]) : 1.0f / s[j];
@@ -302,8 +315,9 @@ static void softmax_rows(const float *restrict x, float *restrict y, int64_t len
             for (int64_t j = 0; j < w; j++)
                 o[j] = r[j] - m[j] - s[j];
         } else {
+#pragma omp simd
             for (int64_t j = 0; j < w; j++)
-                o[j] = expf(r[j] - m[j]) * s[j];
+                o[j] *= s[j];
         }
     }
 }
@@ -315,17 +329,24 @@ static void softmax_row(const float *restrict x, float *restrict y, int64_t len,
 #pragma omp simd reduction(max : m)
     for (int64_t k = 0; k < len; k++)
         m = m > x[k] ? m : x[k];
-    for (int64_t k = 0; k < len; k++)
-        s += expf(x[k] - m);
     if (log) {
+#pragma omp simd reduction(+ : s)
+        for (int64_t k = 0; k < len; k++)
+            s += hue_cpu_expf(x[k] - m);
         float ls = logf(s);
 #pragma omp simd
         for (int64_t k = 0; k < len; k++)
             y[k] = x[k] - m - ls;
     } else {
+#pragma omp simd reduction(+ : s)
+        for (int64_t k = 0; k < len; k++) {
+            y[k] = hue_cpu_expf(x[k] - m);
+            s += y[k];
+        }
         float inv = 1.0f / s;
+#pragma omp simd
         for (int64_t k = 0; k < len; k++)
-            y[k] = expf(x[k] - m) * inv;
+            y[k] *= inv;
     }
 }
 
@@ -376,7 +397,8 @@ static void l2_rows(const float *restrict x, float *restrict y, int64_t len, int
 
 /* dx = (G - u (u . G)) / n with u = x / n (n = ||x|| > eps), else G / eps,
  * as shaders/l2_normalize.comp: u = +-1 exactly on a length-1 axis, so the
- * gradient there is exactly 0. */
+ * gradient there is exactly 0. A clamped row runs the same loop with n =
+ * eps and u . G = 0, which gives G / eps exactly, and no branch per value. */
 static void l2_grad_rows(const float *restrict x, const float *restrict G, float *restrict y, int64_t len,
                          int64_t inner, int64_t w, float eps)
 {
@@ -389,20 +411,26 @@ static void l2_grad_rows(const float *restrict x, const float *restrict G, float
         for (int64_t j = 0; j < w; j++)
             nrm[j] += r[j] * r[j];
     }
-    for (int64_t j = 0; j < w; j++)
+    int clamped[RUN];
+    for (int64_t j = 0; j < w; j++) {
         nrm[j] = sqrtf(nrm[j]);
+        clamped[j] = !(nrm[j] > eps);
+        nrm[j] = clamped[j] ? eps : nrm[j];
+    }
     for (int64_t k = 0; k < len; k++) {
         const float *r = x + k * inner, *g = G + k * inner;
 #pragma omp simd
         for (int64_t j = 0; j < w; j++)
             ug[j] += r[j] / nrm[j] * g[j];
     }
+    for (int64_t j = 0; j < w; j++)
+        ug[j] = clamped[j] ? 0.0f : ug[j];
     for (int64_t k = 0; k < len; k++) {
         const float *r = x + k * inner, *g = G + k * inner;
         float *o = y + k * inner;
 #pragma omp simd
         for (int64_t j = 0; j < w; j++)
-            o[j] = nrm[j] > eps ? (g[j] - r[j] / nrm[j] * ug[j]) / nrm[j] : g[j] / eps;
+            o[j] = (g[j] - r[j] / nrm[j] * ug[j]) / nrm[j];
     }
 }
 
