@@ -319,18 +319,12 @@ static int rgb8_to_lab_run(hue_cpu_node *n)
     return 0;
 }
 
-/* Normalised LAB planes to RGB planes in [0, 1]. */
-static int lab_to_rgb_run(hue_cpu_node *n)
+/* Normalised LAB planes to RGB planes in [0, 1]: count pixels of one
+ * image, planes `plane` apart. */
+static void lab_to_rgb_pixels(const float *v, float *out, int64_t plane, int64_t count)
 {
-    const float *src = n->in[0].data;
-    float *dst = n->out.data;
-    int64_t N = n->out.shape[0], plane = n->out.shape[2] * n->out.shape[3];
-#pragma omp parallel for schedule(static) if (N * plane >= PARALLEL_MIN / 8)
-    for (int64_t i = 0; i < N * plane; i++) {
-        int64_t img = i / plane, pix = i % plane;
-        const float *v = src + img * 3 * plane + pix;
-        float *out = dst + img * 3 * plane + pix;
-        float L = (v[0] + 1.0f) * 50.0f, a = v[plane] * 110.0f, b = v[2 * plane] * 110.0f;
+    for (int64_t i = 0; i < count; i++) {
+        float L = (v[i] + 1.0f) * 50.0f, a = v[i + plane] * 110.0f, b = v[i + 2 * plane] * 110.0f;
         float fy = (L + 16.0f) / 116.0f;
         float X = white[0] * lab_finv(fy + a / 500.0f), Y = white[1] * lab_finv(fy),
               Z = white[2] * lab_finv(fy - b / 200.0f);
@@ -339,8 +333,19 @@ static int lab_to_rgb_run(hue_cpu_node *n)
                         0.055643420f * X - 0.204025854f * Y + 1.057225162f * Z};
         for (int c = 0; c < 3; c++) {
             float r = from_linear(rgb[c]);
-            out[c * plane] = r < 0.0f ? 0.0f : r > 1.0f ? 1.0f : r;
+            out[i + c * plane] = r < 0.0f ? 0.0f : r > 1.0f ? 1.0f : r;
         }
+    }
+}
+
+static int lab_to_rgb_run(hue_cpu_node *n)
+{
+    int64_t N = n->out.shape[0], plane = n->out.shape[2] * n->out.shape[3];
+    int64_t chunks = (plane + CHUNK - 1) / CHUNK, tasks = N * chunks;
+#pragma omp parallel for schedule(static) if (N * plane >= PARALLEL_MIN / 8 && tasks > 1)
+    for (int64_t t = 0; t < tasks; t++) {
+        int64_t first = t % chunks * CHUNK, at = t / chunks * 3 * plane + first;
+        lab_to_rgb_pixels(n->in[0].data + at, n->out.data + at, plane, plane - first < CHUNK ? plane - first : CHUNK);
     }
     return 0;
 }
