@@ -128,3 +128,5 @@ void hue_cpu_graph_release(hue_graph *g)
     g->cpu = NULL;
     g->arena.mapped = NULL;
 }
+
+size_t hue_graph_workspace_bytes(const hue_graph *g) { return g->cpu ? g->cpu->workspace_bytes : 0; }
