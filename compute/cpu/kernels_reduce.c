@@ -40,8 +40,7 @@ typedef struct {
     int split;                /* the reduced axis that slices split */
     int64_t n_out, run;       /* outputs; kept innermost extent (1 when reduced innermost) */
     int64_t groups, chunks, slices;
-    float *partial;           /* [slices][n_out] when slices > 1 */
-} reduce_plan;
+} reduce_plan;  /* slices > 1: partial results [slices][n_out] in the node's workspace */
 
 static void pad_front(int m, const int64_t *ext, const int64_t *st, int64_t *pext, int64_t *pst)
 {
@@ -105,8 +104,7 @@ static int reduce_prepare(hue_cpu_node *n)
         pl->slices = (4 * threads + tasks - 1) / tasks;
         if (pl->slices > E)
             pl->slices = E;
-        if (!(pl->partial = malloc(sizeof *pl->partial * (size_t)(pl->slices * pl->n_out))))
-            return hue_fail(HUE_ENOMEM, "out of host memory");
+        n->workspace_bytes = sizeof(float) * (size_t)(pl->slices * pl->n_out);
     }
     return 0;
 }
@@ -216,34 +214,26 @@ static int reduce_run(hue_cpu_node *n)
 {
     const reduce_plan *pl = n->state;
     const float *x = n->in[0].data;
-    float *y = n->out.data;
+    float *y = n->out.data, *partial = n->workspace;
     int64_t per_slice = pl->groups * pl->chunks, tasks = per_slice * pl->slices;
 #pragma omp parallel for schedule(static) if (n->in[0].numel >= PARALLEL_MIN && tasks > 1)
     for (int64_t t = 0; t < tasks; t++) {
         int64_t slice = t / per_slice, r = t % per_slice, group = r / pl->chunks, chunk = r % pl->chunks;
-        float *dst = pl->slices > 1 ? pl->partial + slice * pl->n_out : y;
+        float *dst = pl->slices > 1 ? partial + slice * pl->n_out : y;
         reduce_task(pl, x, group, chunk, slice, dst + group * pl->run + chunk * RUN);
     }
     if (pl->slices > 1) {
         int max = pl->kind == HUE_REDUCE_MAX;
         for (int64_t o = 0; o < pl->n_out; o++) {
-            float acc = pl->partial[o];
+            float acc = partial[o];
             for (int64_t s = 1; s < pl->slices; s++) {
-                float v = pl->partial[s * pl->n_out + o];
+                float v = partial[s * pl->n_out + o];
                 acc = max ? (acc > v ? acc : v) : acc + v;
             }
             y[o] = pl->kind == HUE_REDUCE_MEAN ? acc * pl->scale : acc;
         }
     }
     return 0;
-}
-
-static void reduce_release(hue_cpu_node *n)
-{
-    reduce_plan *pl = n->state;
-    if (pl)
-        free(pl->partial);
-    free_state(n);
 }
 
 /* ---- rows along one axis of a contiguous tensor: softmax, L2 norm ----
@@ -456,10 +446,10 @@ static int l2_run(hue_cpu_node *n)
 }
 
 const hue_cpu_kernel hue_cpu_kernels_reduce[] = {
-    {"reduce_sum", reduce_prepare, reduce_run, reduce_release},
-    {"reduce_mean", reduce_prepare, reduce_run, reduce_release},
-    {"reduce_max", reduce_prepare, reduce_run, reduce_release},
-    {"argmax", reduce_prepare, reduce_run, reduce_release},
+    {"reduce_sum", reduce_prepare, reduce_run, free_state},
+    {"reduce_mean", reduce_prepare, reduce_run, free_state},
+    {"reduce_max", reduce_prepare, reduce_run, free_state},
+    {"argmax", reduce_prepare, reduce_run, free_state},
     {"softmax", rows_prepare, softmax_run, NULL},
     {"log_softmax", rows_prepare, softmax_run, NULL},
     {"l2_normalize", rows_prepare, l2_run, NULL},
