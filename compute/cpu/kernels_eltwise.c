@@ -95,7 +95,8 @@ static int eltwise_prepare(hue_cpu_node *n)
 }
 
 /* One row of n outputs, operands at strides sa and sb. Unit strides and a
- * broadcast scalar get their own loops so that they vectorise. */
+ * broadcast scalar get their own loops so that they vectorise; a row of two
+ * broadcast scalars (a gradient spread over a pooled plane) is one value. */
 #define ROW(EXPR)                                                                     \
     do {                                                                              \
         if (sa == 1 && sb == 1) {                                                     \
@@ -121,6 +122,11 @@ static int eltwise_prepare(hue_cpu_node *n)
                 (void)u;                                                              \
                 y[i] = (EXPR);                                                        \
             }                                                                         \
+        } else if (sa == 0 && sb == 0) {                                              \
+            const float x = a[0], u = b[0], v = (EXPR);                               \
+            (void)u;                                                                  \
+            for (int64_t i = 0; i < n; i++)                                           \
+                y[i] = v;                                                             \
         } else {                                                                      \
             for (int64_t i = 0; i < n; i++) {                                         \
                 float x = a[i * sa], u = b[i * sb];                                   \
