@@ -223,7 +223,8 @@ int cmd_bench(int argc, char **argv)
                    "  decode  decode every frame of a video to LAB: frames/s\n"
                    "  track   label propagation at 480p: frames/s\n"
                    "  train   ResNet-18 training steps, 64x64, batch 64: images/s and peak memory\n"
-                   "Each takes --json for one JSON object; 'hue bench <name> --help' lists its options.\n");
+                   "Each takes --json for one JSON object, and --backend auto|vulkan|cpu (also HUE_BACKEND) where it\n"
+                   "computes; 'hue bench <name> --help' lists its options.\n");
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "decode"))

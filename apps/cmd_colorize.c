@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "                       copying the reference's ab unchanged\n"
             "  --json               print the --eval figures as JSON\n"
             "  --force              replace an existing output\n"
-            "  --quiet              no progress bar\n");
+            "  --quiet              no progress bar\n"
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
 
 /* LAB planes of packed RGB8, and the same frame turned gray (a = b = 0). */

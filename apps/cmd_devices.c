@@ -66,7 +66,7 @@ static void print_json(const hue_device_info *d, int n, int picked)
                d->max_shared_memory, d->max_workgroup_count[0], d->max_workgroup_count[1], d->max_workgroup_count[2],
                d->max_workgroup_invocations, d->timestamps ? "true" : "false", i == picked ? "true" : "false");
     }
-    printf("\n]}\n");
+    printf("\n]");  /* the caller adds the backends and closes the object */
 }
 
 int cmd_devices(int argc, char **argv)
@@ -89,12 +89,14 @@ int cmd_devices(int argc, char **argv)
             break;
         }
         case 'h':
-            printf("usage: hue devices [--json] [--device N]\n\n"
+            printf("usage: hue devices [--json] [--device N] [--backend auto|vulkan|cpu]\n\n"
                    "Lists every Vulkan device: name, type, driver, memory heaps, subgroup size and the limits\n"
-                   "hue relies on, and marks with * the one hue uses: a discrete GPU, else an integrated one,\n"
-                   "else the CPU (lavapipe). --device N or HUE_DEVICE=N picks another.\n"
+                   "hue relies on, and marks with * the one the Vulkan backend uses: a discrete GPU, else an\n"
+                   "integrated one, else the CPU (lavapipe). --device N or HUE_DEVICE=N picks another. Then the\n"
+                   "CPU backend (oneDNN, threads, instruction set), and the backend a command would use, and why.\n"
                    "  --json       print the same as one JSON object\n"
-                   "  --device N   mark device N as the one in use\n");
+                   "  --device N   mark device N as the one in use\n"
+                   "  --backend B  say what a command given --backend B would use\n");
             return 0;
         default: return 2;
         }
@@ -105,27 +107,71 @@ int cmd_devices(int argc, char **argv)
     }
     hue_device_info *infos = NULL;
     int n = 0, picked = -1;
-    int rc = hue_devices_list(&infos, &n, &picked);
-    if (rc) {
-        fprintf(stderr, "hue devices: %s\n", hue_error_message());
-        return 1;
+    char vulkan_error[512] = "";
+    if (hue_devices_list(&infos, &n, &picked)) {
+        snprintf(vulkan_error, sizeof vulkan_error, "%s", hue_error_message());
+        n = 0, picked = -1;
     }
     if (device >= 0) {
         if (device >= n) {
-            fprintf(stderr, "hue devices: --device %d: only %d device%s found\n", device, n, n == 1 ? "" : "s");
+            fprintf(stderr, "hue devices: --device %d: only %d Vulkan device%s found\n", device, n, n == 1 ? "" : "s");
             free(infos);
             return 1;
         }
         picked = device;
-    } else if (picked < 0) {
-        fprintf(stderr, "hue devices: %s\n", hue_error_message());
-        free(infos);
-        return 1;
     }
-    if (json)
+    /* the CPU backend, and what a command would use now, with the reason */
+    hue_ctx *cpu = NULL, *used = NULL;
+    char cpu_error[512] = "", used_error[512] = "";
+    if (hue_ctx_create_backend(&cpu, -1, HUE_BACKEND_CPU))
+        snprintf(cpu_error, sizeof cpu_error, "%s", hue_error_message());
+    if (hue_ctx_create(&used, device))
+        snprintf(used_error, sizeof used_error, "%s", hue_error_message());
+    if (json) {
         print_json(infos, n, picked);
-    else
-        print_text(infos, n, picked);
+        printf(", \"cpu\": ");
+        if (cpu) {
+            const hue_device_info *d = hue_ctx_device(cpu);
+            printf("{\"name\": ");
+            hue_json_print_string(d->name);
+            printf(", \"onednn\": ");
+            hue_json_print_string(d->driver_info);
+            printf("}");
+        } else {
+            printf("{\"error\": ");
+            hue_json_print_string(cpu_error);
+            printf("}");
+        }
+        printf(", \"vulkan_error\": ");
+        hue_json_print_string(vulkan_error);
+        printf(", \"used\": ");
+        if (used) {
+            printf("{\"backend\": \"%s\", \"device\": ", hue_backend_name(hue_ctx_backend(used)));
+            hue_json_print_string(hue_ctx_device(used)->name);
+            printf(", \"reason\": ");
+            hue_json_print_string(hue_ctx_backend_reason(used));
+            printf("}}\n");
+        } else {
+            printf("{\"error\": ");
+            hue_json_print_string(used_error);
+            printf("}}\n");
+        }
+    } else {
+        if (n)
+            print_text(infos, n, picked);
+        else
+            printf("  no Vulkan device: %s\n", vulkan_error);
+        if (cpu)
+            printf("  cpu backend: %s, oneDNN %s\n", hue_ctx_device(cpu)->name, hue_ctx_device(cpu)->driver_info);
+        else
+            printf("  no cpu backend: %s\n", cpu_error);
+        if (used)
+            printf("hue uses the %s on %s\n", hue_ctx_backend_reason(used), hue_ctx_device(used)->name);
+        else
+            fprintf(stderr, "hue devices: hue cannot compute here: %s\n", used_error);
+    }
+    hue_ctx_destroy(cpu);
+    hue_ctx_destroy(used);
     free(infos);
-    return 0;
+    return used ? 0 : 1;
 }

@@ -37,7 +37,8 @@ static void usage(FILE *f)
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
-            "  --quiet             no progress bar\n");
+            "  --quiet             no progress bar\n"
+            "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
 
 typedef struct {

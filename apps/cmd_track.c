@@ -37,7 +37,8 @@ static void usage(FILE *f)
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
             "  --force              replace masks already in OUTDIR and an existing --overlay\n"
-            "  --quiet              no progress bar\n");
+            "  --quiet              no progress bar\n"
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
 
 /* Creates dir and its missing parents. */

@@ -36,7 +36,8 @@ static void usage(FILE *f)
             "  --seed N             initialisation and sampling (default 0)\n"
             "  --save-every N       steps between checkpoints (default 100)\n"
             "  --force              replace an existing --out or --log\n"
-            "  --quiet              no progress bar\n");
+            "  --quiet              no progress bar\n"
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)

@@ -4,23 +4,25 @@
 
 #include "commands.h"
 #include "hue_ctx.h"
+#include "hue_error.h"
 
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
     const char *summary;
+    int computes;  /* takes --backend */
 } command;
 
 static const command commands[] = {
-    {"devices", cmd_devices, "list Vulkan devices and the one hue uses"},
-    {"probe", cmd_probe, "what hue sees in a video, image or frame folder"},
-    {"overlay", cmd_overlay, "draw segmentation masks over a video's frames"},
-    {"train-video", cmd_train_video, "learn a video encoder by colourising frames from reference frames"},
-    {"colorize", cmd_colorize, "colour a clip from one coloured reference frame"},
-    {"track", cmd_track, "propagate a first-frame segmentation mask through a clip"},
-    {"pretrain", cmd_pretrain, "train an image encoder on an image folder (supervised baseline)"},
-    {"bench", cmd_bench, "measure speed: gemm, conv, decode, track"},
-    {"eval", cmd_eval, "evaluate results: DAVIS J&F of predicted masks"},
+    {"devices", cmd_devices, "list the backends and Vulkan devices, and the one hue uses", 1},
+    {"probe", cmd_probe, "what hue sees in a video, image or frame folder", 0},
+    {"overlay", cmd_overlay, "draw segmentation masks over a video's frames", 0},
+    {"train-video", cmd_train_video, "learn a video encoder by colourising frames from reference frames", 1},
+    {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1},
+    {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1},
+    {"pretrain", cmd_pretrain, "train an image encoder on an image folder (supervised baseline)", 1},
+    {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1},
+    {"eval", cmd_eval, "evaluate results: DAVIS J&F of predicted masks", 0},
 };
 
 static void usage(FILE *f)
@@ -29,8 +31,43 @@ static void usage(FILE *f)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n'hue <command> --help' describes each command.\n"
+               "Commands that compute take --backend auto|vulkan|cpu (default auto, or HUE_BACKEND): Vulkan on a\n"
+               "device, or the CPU backend (oneDNN and threaded C, HUE_THREADS threads).\n"
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
-               "HUE_PROFILE=1 prints per-op device time; HUE_PROFILE=nodes adds every node.\n");
+               "HUE_PROFILE=1 prints per-op time; HUE_PROFILE=nodes adds every node.\n");
+}
+
+/* Takes `--backend NAME` (or --backend=NAME) out of argv and makes it the
+ * process's backend; 2 on a bad value, after saying so. */
+static int take_backend_flag(const char *cmd, int *argc, char **argv)
+{
+    for (int i = 1; i < *argc; i++) {
+        const char *value = NULL;
+        int used = 0;
+        if (!strcmp(argv[i], "--"))
+            break;
+        if (!strcmp(argv[i], "--backend")) {
+            if (i + 1 >= *argc) {
+                fprintf(stderr, "hue %s: --backend needs a value (auto, vulkan or cpu)\n", cmd);
+                return 2;
+            }
+            value = argv[i + 1], used = 2;
+        } else if (!strncmp(argv[i], "--backend=", 10)) {
+            value = argv[i] + 10, used = 1;
+        }
+        if (!used)
+            continue;
+        int backend;
+        if (hue_backend_parse(value, "--backend", &backend)) {
+            fprintf(stderr, "hue %s: %s\n", cmd, hue_error_message());
+            return 2;
+        }
+        hue_backend_set_default(backend);
+        memmove(argv + i, argv + i + used, sizeof *argv * (size_t)(*argc - i - used + 1));
+        *argc -= used;
+        i--;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -45,6 +82,8 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
+            if (commands[i].computes && take_backend_flag(argv[1], &argc, argv))
+                return 2;
             int rc = commands[i].run(argc - 1, argv + 1);
             /* with HUE_VALIDATE=1, any validation error fails the command */
             int errors = hue_validation_error_total();

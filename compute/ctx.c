@@ -311,12 +311,68 @@ static int create_device(hue_ctx *ctx)
     return 0;
 }
 
-int hue_ctx_create(hue_ctx **out, int device)
+const char *hue_backend_name(int backend)
+{
+    return backend == HUE_BACKEND_CPU ? "cpu" : backend == HUE_BACKEND_VULKAN ? "vulkan" : "auto";
+}
+
+int hue_backend_parse(const char *value, const char *what, int *backend)
+{
+    static const char *const names[] = {"auto", "vulkan", "cpu"};
+    for (int i = 0; i < 3; i++)
+        if (value && !strcmp(value, names[i])) {
+            *backend = i;
+            return 0;
+        }
+    return hue_fail(HUE_EINVAL, "%s '%s': expected auto, vulkan or cpu", what, value ? value : "");
+}
+
+static int default_backend = HUE_BACKEND_AUTO;
+void hue_backend_set_default(int backend) { default_backend = backend; }
+
+int hue_ctx_create(hue_ctx **out, int device) { return hue_ctx_create_backend(out, device, default_backend); }
+
+int hue_ctx_backend(const hue_ctx *ctx) { return ctx->backend; }
+const char *hue_ctx_backend_reason(const hue_ctx *ctx) { return ctx->backend_reason; }
+
+static int create_vulkan(hue_ctx **out, int device);
+
+int hue_ctx_create_backend(hue_ctx **out, int device, int backend)
+{
+    *out = NULL;
+    const char *env = getenv("HUE_BACKEND");
+    int from_env = backend == HUE_BACKEND_AUTO && env && *env, from_flag = backend != HUE_BACKEND_AUTO;
+    if (from_env && hue_backend_parse(env, "HUE_BACKEND", &backend))
+        return HUE_EINVAL;
+    if (backend == HUE_BACKEND_CPU) {
+        hue_ctx *ctx = calloc(1, sizeof *ctx);
+        if (!ctx)
+            return hue_fail(HUE_ENOMEM, "out of host memory");
+        int rc = hue_cpu_ctx_init(ctx);
+        if (rc) {
+            free(ctx);
+            return rc;
+        }
+        snprintf(ctx->backend_reason, sizeof ctx->backend_reason, "cpu backend: asked for (%s)",
+                 from_flag ? "--backend cpu" : "HUE_BACKEND=cpu");
+        *out = ctx;
+        return 0;
+    }
+    int rc = create_vulkan(out, device);
+    if (rc == 0)
+        snprintf((*out)->backend_reason, sizeof (*out)->backend_reason, "vulkan backend: %s",
+                 backend == HUE_BACKEND_VULKAN ? (from_flag ? "asked for (--backend vulkan)" : "asked for (HUE_BACKEND=vulkan)")
+                                               : "auto (the CPU backend does not yet cover every op)");
+    return rc;
+}
+
+static int create_vulkan(hue_ctx **out, int device)
 {
     *out = NULL;
     hue_ctx *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return hue_fail(HUE_ENOMEM, "out of host memory");
+    ctx->backend = HUE_BACKEND_VULKAN;
 
     ctx->validation = env_flag("HUE_VALIDATE");
     if (ctx->validation && !layer_available("VK_LAYER_KHRONOS_validation")) {
@@ -382,6 +438,10 @@ void hue_ctx_destroy(hue_ctx *ctx)
 {
     if (!ctx)
         return;
+    if (ctx->backend == HUE_BACKEND_CPU) {
+        free(ctx);
+        return;
+    }
     if (ctx->device) {
         vkDeviceWaitIdle(ctx->device);
         hue_pipelines_shutdown(ctx);

@@ -9,6 +9,9 @@
 typedef struct hue_pipeline hue_pipeline;
 
 struct hue_ctx {
+    int backend;                  /* HUE_BACKEND_VULKAN or HUE_BACKEND_CPU */
+    char backend_reason[256];
+    int threads;                  /* CPU backend: OpenMP threads */
     VkInstance instance;
     VkPhysicalDevice phys;
     VkDevice device;
@@ -32,5 +35,8 @@ struct hue_ctx {
 };
 
 int hue_vk_fail(VkResult r, const char *what);
+
+/* The CPU backend's context: no Vulkan device; limits that never bind. */
+int hue_cpu_ctx_init(hue_ctx *ctx);
 
 #endif

@@ -174,6 +174,8 @@ hue_tensor hue_graph_add_node(hue_graph *g, const hue_op_impl *impl, int n_in, c
 
 hue_tensor hue_graph_scratch(hue_graph *g, int64_t count)
 {
+    if (g->ctx->backend == HUE_BACKEND_CPU)
+        return g->error;  /* scratch is how Vulkan kernels split work; CPU kernels hold their own */
     int64_t shape[1] = {count};
     hue_tensor t = hue_graph_new_tensor(g, 1, shape, "scratch");
     if (t >= 0 && g->n_nodes > 0)

@@ -74,6 +74,7 @@ typedef struct {
 
 struct hue_graph {
     hue_ctx *ctx;
+    struct hue_cpu_graph *cpu;    /* the CPU backend's compiled state, else NULL */
     int error;
     char error_message[512];
 

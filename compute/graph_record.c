@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_graph.h"
 #include "graph_internal.h"
 #include "hue_error.h"
 
@@ -305,6 +306,15 @@ int hue_graph_compile(hue_graph *g)
         return 0;
     if (g->n_nodes == 0)
         return hue_graph_fail(g, HUE_EINVAL, "graph has no ops to compile");
+    if (g->ctx->backend == HUE_BACKEND_CPU) {
+        int rc = hue_cpu_graph_compile(g);
+        if (rc)
+            return rc;
+        g->compiled = 1;
+        if ((rc = hue_graph_init_persistent(g)))
+            g->compiled = 0;
+        return rc;
+    }
     int rc = hue_graph_plan(g);
     if (rc)
         return rc;

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cpu_graph.h"
 #include "graph_internal.h"
 #include "hue_error.h"
 
@@ -89,6 +90,8 @@ int hue_graph_run(hue_graph *g)
     if (!g->compiled)
         return hue_fail(HUE_EINVAL, "graph is not compiled%s%s", g->error ? ": " : "",
                         g->error ? g->error_message : "");
+    if (g->cpu)
+        return hue_cpu_graph_run(g);
     VkSubmitInfo si = {
         .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
         .commandBufferCount = 1,
@@ -174,6 +177,7 @@ void hue_graph_destroy(hue_graph *g)
     if (!g)
         return;
     print_profile(g);
+    hue_cpu_graph_release(g);
     VkDevice dev = g->ctx->device;
     if (g->cmd)
         vkFreeCommandBuffers(dev, g->ctx->cmd_pool, 1, &g->cmd);
@@ -189,8 +193,10 @@ void hue_graph_destroy(hue_graph *g)
         if (g->t[i].view1)
             vkDestroyBufferView(dev, g->t[i].view1, NULL);
     }
-    hue_memory_free(&g->ctx->memory, &g->arena);
-    hue_memory_free(&g->ctx->memory, &g->staging);
+    if (g->ctx->backend == HUE_BACKEND_VULKAN) {
+        hue_memory_free(&g->ctx->memory, &g->arena);
+        hue_memory_free(&g->ctx->memory, &g->staging);
+    }
     free(g->pools);
     free(g->written.v);
     free(g->read.v);

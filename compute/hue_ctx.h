@@ -41,10 +41,31 @@ typedef struct {
 int hue_devices_list(hue_device_info **infos, int *count, int *picked);
 const char *hue_device_type_name(int type);
 
+/* Where a context computes: Vulkan on a device, or the CPU backend
+ * (oneDNN and threaded C on the host). */
+enum hue_backend { HUE_BACKEND_AUTO, HUE_BACKEND_VULKAN, HUE_BACKEND_CPU };
+const char *hue_backend_name(int backend);
+/* Parses "auto", "vulkan" or "cpu" (a flag's or HUE_BACKEND's value);
+ * HUE_EINVAL with a message naming `what` and the value otherwise. */
+int hue_backend_parse(const char *value, const char *what, int *backend);
+
+/* The backend hue_ctx_create uses from now on in this process (the CLI's
+ * --backend): it wins over HUE_BACKEND. HUE_BACKEND_AUTO restores the default. */
+void hue_backend_set_default(int backend);
+
 /* device < 0: the HUE_DEVICE variable if set, else the best device
  * (discrete GPU, then integrated, then anything, CPU last).
- * HUE_VALIDATE=1 turns on the Khronos validation layer. */
+ * HUE_VALIDATE=1 turns on the Khronos validation layer.
+ * The backend is HUE_BACKEND's (default auto). */
 int hue_ctx_create(hue_ctx **ctx, int device);
+/* The same with a backend chosen by the caller (HUE_BACKEND_AUTO: the
+ * HUE_BACKEND variable, else auto). auto: Vulkan on a GPU; where the only
+ * Vulkan device is a CPU driver (lavapipe) or there is no Vulkan driver, the
+ * CPU backend once it covers every op (today auto still means Vulkan). */
+int hue_ctx_create_backend(hue_ctx **ctx, int device, int backend);
+int hue_ctx_backend(const hue_ctx *ctx);
+/* One line saying which backend runs and why (for hue devices and logs). */
+const char *hue_ctx_backend_reason(const hue_ctx *ctx);
 void hue_ctx_destroy(hue_ctx *ctx);
 const hue_device_info *hue_ctx_device(const hue_ctx *ctx);
 

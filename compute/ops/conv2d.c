@@ -168,6 +168,14 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     p.out_size[1] = g->t[n->out].shape[3];
     if (bias >= 0 && hue_tensor_needs_grad(g, bias))
         hue_grad_accumulate(g, bias, hue_reduce(g, HUE_REDUCE_SUM, G, 0xd));
+    if (g->ctx->backend == HUE_BACKEND_CPU) {
+        /* oneDNN has both gradients as primitives on plain NCHW: no reshuffling */
+        if (hue_tensor_needs_grad(g, w))
+            hue_grad_accumulate(g, w, hue_conv2d_weight_grad(g, x, G, g->t[w].shape, &p));
+        if (hue_tensor_needs_grad(g, x))
+            hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, G, 0, w, -1, g->t[x].shape, &p, "conv2d_dx"));
+        return g->error;
+    }
     int dx_as_conv = hue_tensor_needs_grad(g, x) && input_grad_as_conv(g, x, &p);
     /* dy side by side: always for d_weight, and for col2im where one image's
      * pixels would leave GEMM lanes idle */

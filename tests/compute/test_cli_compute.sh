@@ -11,12 +11,13 @@ source "$(dirname "$0")/../check.sh"
 check "devices marks the picked device" contains "$tmp/dev.txt" '^\* device'
 check "devices shows the subgroup size" contains "$tmp/dev.txt" 'subgroup size'
 "$hue" devices --json >"$tmp/dev.json"
+check "devices lists the CPU backend and says what hue uses" contains "$tmp/dev.txt" '^hue uses the .* backend'
 check "devices --json is JSON with the picked device" python3 -c "
 import json,sys; d=json.load(open('$tmp/dev.json'))
 assert d['picked'] >= 0 and d['devices'][d['picked']]['picked'] is True
 assert all(k in d['devices'][0] for k in ('name','type','driver','heaps','subgroup_size','max_storage_buffer_range'))"
 "$hue" devices --device 99 2>"$tmp/err.txt"; check "devices --device 99 exits 1" test $? -eq 1
-check "devices --device 99 says why" contains "$tmp/err.txt" 'only 1 device\|only [0-9]* devices'
+check "devices --device 99 says why" contains "$tmp/err.txt" 'only [0-9]* Vulkan device'
 HUE_DEVICE=abc "$hue" bench gemm --m 8 --n 8 --k 8 2>"$tmp/err.txt"; check "bad HUE_DEVICE exits 1" test $? -eq 1
 check "bad HUE_DEVICE is named" contains "$tmp/err.txt" 'HUE_DEVICE=abc'
 

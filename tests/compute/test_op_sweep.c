@@ -261,6 +261,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "%s\n", hue_error_message());
         return 1;
     }
+    /* HUE_BACKEND picks the backend under test; ctest runs the sweep on each */
+    printf("%s on %s\n", hue_ctx_backend_reason(ctx), hue_ctx_device(ctx)->name);
     for (int i = 0; i < hue_op_count(); i++)
         for (int ci = 0; ci < hue_op_at(i)->n_cases; ci++) {
             run_case(ctx, hue_op_at(i), ci, only);
