@@ -21,7 +21,7 @@ static void dims_nc(const hue_cpu_tensor *t, int64_t *N, int64_t *C, int64_t *HW
     int lead = HUE_MAX_DIMS - t->ndim;
     *N = t->shape[lead];
     *C = t->ndim > 1 ? t->shape[lead + 1] : 1;
-    *HW = *N * *C ? t->numel / (*N * *C) : 0;
+    *HW = *N * *C > 0 ? t->numel / (*N * *C) : 0;
 }
 
 /* Every tensor of the node must be contiguous fp32 (the builders check it;
@@ -229,11 +229,10 @@ static int64_t target_class(float v, int64_t C, int ignore_index)
 
 /* Cross-entropy with class ids: the sums of w[t] (lse - x_t) and of w[t]
  * over the counted positions (NaN where a target is not a class). */
-static void ce_sums(const hue_cpu_node *n, const float *x, const float *t, const float *w, double *loss_out,
+static void ce_sums(ce_geom g, int ignore, const float *x, const float *t, const float *w, double *loss_out,
                     double *wsum_out)
 {
-    ce_geom g = ce_dims(&n->in[0]);
-    int ignore = n->p->ignore_index, need_loss = loss_out != NULL;
+    int need_loss = loss_out != NULL;
     double loss = 0, wsum = 0;
 #pragma omp parallel for reduction(+ : loss, wsum) schedule(static)
     for (int64_t u = 0; u < g.N * g.HW; u++) {
@@ -290,7 +289,7 @@ static int loss_run(hue_cpu_node *n)
         result = loss / (double)(g.N * g.HW);
     } else {
         double wsum;
-        ce_sums(n, a, b, n->p->has_bias ? n->in[2].data : NULL, &loss, &wsum);
+        ce_sums(ce_dims(&n->in[0]), n->p->ignore_index, a, b, n->p->has_bias ? n->in[2].data : NULL, &loss, &wsum);
         result = wsum == 0 ? 0 : loss / wsum;  /* nothing counted: 0 (NaN stays NaN) */
     }
     n->out.data[0] = (float)result;
@@ -316,10 +315,10 @@ static int loss_grad_run(hue_cpu_node *n)
         return 0;
     }
     ce_geom g = ce_dims(&n->in[1]);
+    int ignore = n->p->ignore_index;
     double total = 1;
     if (kind == GRAD_CE)
-        ce_sums(n, a, b, w, NULL, &total);
-    int ignore = n->p->ignore_index;
+        ce_sums(g, ignore, a, b, w, NULL, &total);
 #pragma omp parallel for schedule(static)
     for (int64_t u = 0; u < g.N * g.HW; u++) {
         int64_t o = (u / g.HW) * g.C * g.HW + u % g.HW, tc = -1;
