@@ -57,12 +57,15 @@ static int ring_write_prepare(hue_cpu_node *n)
 #define TQ 8  /* queries per tile, candidates per block */
 
 /* Dot products of a tile's 8 queries (qt [C][8]) with 8 candidates (f,
- * channel c at f + c * stride): out[q][j]. Written for the compiler's
- * vector extension (8 lanes; two SSE registers where AVX is absent). */
+ * channel c at f + c * stride): out[q][j]; returns whether any out[q][j]
+ * exceeds min[q] (once the lists fill up, most blocks do not, and cost no
+ * more). Written for the compiler's vector extension (8 lanes; two SSE
+ * registers where AVX is absent). */
 typedef float hue_v8 __attribute__((vector_size(32)));
+typedef int32_t hue_v8i __attribute__((vector_size(32)));
 
-static inline __attribute__((always_inline)) void dot_block_body(const float *qt, const float *f, int64_t stride,
-                                                                 int64_t C, float out[TQ][TQ])
+static inline __attribute__((always_inline)) int dot_block_body(const float *qt, const float *f, int64_t stride,
+                                                                int64_t C, const float min[TQ], float out[TQ][TQ])
 {
     hue_v8 a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0}, a5 = {0}, a6 = {0}, a7 = {0};
     for (int64_t c = 0; c < C; c++, f += stride, qt += TQ) {
@@ -85,21 +88,29 @@ static inline __attribute__((always_inline)) void dot_block_body(const float *qt
     memcpy(out[5], &a5, sizeof a5);
     memcpy(out[6], &a6, sizeof a6);
     memcpy(out[7], &a7, sizeof a7);
+    hue_v8 z = {0};
+    hue_v8i better = (a0 > z + min[0]) | (a1 > z + min[1]) | (a2 > z + min[2]) | (a3 > z + min[3]) |
+                     (a4 > z + min[4]) | (a5 > z + min[5]) | (a6 > z + min[6]) | (a7 > z + min[7]);
+    uint64_t lanes[4];
+    memcpy(lanes, &better, sizeof lanes);
+    return (lanes[0] | lanes[1] | lanes[2] | lanes[3]) != 0;
 }
 
-typedef void (*dot_block_fn)(const float *qt, const float *f, int64_t stride, int64_t C, float out[TQ][TQ]);
+typedef int (*dot_block_fn)(const float *qt, const float *f, int64_t stride, int64_t C, const float min[TQ],
+                            float out[TQ][TQ]);
 
-static void dot_block_generic(const float *qt, const float *f, int64_t stride, int64_t C, float out[TQ][TQ])
+static int dot_block_generic(const float *qt, const float *f, int64_t stride, int64_t C, const float min[TQ],
+                             float out[TQ][TQ])
 {
-    dot_block_body(qt, f, stride, C, out);
+    return dot_block_body(qt, f, stride, C, min, out);
 }
 
 #if defined(__GNUC__) && defined(__x86_64__)
 /* The same with 256-bit registers, chosen at prepare where the CPU has AVX2. */
-__attribute__((target("avx2"))) static void dot_block_avx2(const float *qt, const float *f, int64_t stride, int64_t C,
-                                                           float out[TQ][TQ])
+__attribute__((target("avx2"))) static int dot_block_avx2(const float *qt, const float *f, int64_t stride, int64_t C,
+                                                          const float min[TQ], float out[TQ][TQ])
 {
-    dot_block_body(qt, f, stride, C, out);
+    return dot_block_body(qt, f, stride, C, min, out);
 }
 #endif
 
@@ -144,16 +155,23 @@ static inline void topk_offer(topk *t, int K, float v, int32_t id)
     }
 }
 
-static void tile_topk(const prop_state *st, int64_t tile, topk tk[TQ], int *nq, int64_t *qy, int64_t *qx0)
+/* A tile's lists, and their minima (+inf past the row's end: no candidate
+ * goes there). */
+static void tile_topk(const prop_state *st, int64_t tile, topk tk[TQ], float min[TQ], int *nq, int64_t *qy,
+                      int64_t *qx0)
 {
     *qy = tile / st->tiles_x;
     *qx0 = tile % st->tiles_x * TQ;
     *nq = st->w - *qx0 < TQ ? (int)(st->w - *qx0) : TQ;
-    for (int q = 0; q < *nq; q++) {
+    for (int q = 0; q < TQ; q++) {
+        min[q] = INFINITY;
+        if (q >= *nq)
+            continue;
         int64_t pos = *qy * st->w + *qx0 + q;
         tk[q].v = st->topv + pos * st->K;
         tk[q].id = st->topi + pos * st->K;
         topk_find_min(&tk[q], st->K);
+        min[q] = tk[q].min;
     }
 }
 
@@ -189,15 +207,18 @@ static void prop_frame0(const prop_state *st, int64_t tile)
     topk tk[TQ];
     int nq, K = st->K;
     int64_t qy, qx0;
-    tile_topk(st, tile, tk, &nq, &qy, &qx0);
+    float min[TQ], sc[TQ][TQ];
+    tile_topk(st, tile, tk, min, &nq, &qy, &qx0);
     const float *qt = st->qt + tile * st->C * TQ;
-    float sc[TQ][TQ];
     for (int64_t b = 0; b < st->blocks0; b++) {
-        st->dot(qt, st->f0 + b * st->C * TQ, TQ, st->C, sc);
+        if (!st->dot(qt, st->f0 + b * st->C * TQ, TQ, st->C, min, sc))
+            continue;
         int64_t nj = st->hw - b * TQ < TQ ? st->hw - b * TQ : TQ;
-        for (int q = 0; q < nq; q++)
+        for (int q = 0; q < nq; q++) {
             for (int j = 0; j < nj; j++)
                 topk_offer(&tk[q], K, sc[q][j], (int32_t)(b * TQ + j));
+            min[q] = tk[q].min;
+        }
     }
 }
 
@@ -210,9 +231,9 @@ static void prop_ring(const prop_state *st, const float *ring, int64_t s, int64_
     topk tk[TQ];
     int nq, K = st->K, R = st->R;
     int64_t qy, qx0, C = st->C, h = st->h, w = st->w, W = st->W;
-    tile_topk(st, tile, tk, &nq, &qy, &qx0);
+    float min[TQ], sc[TQ][TQ];
+    tile_topk(st, tile, tk, min, &nq, &qy, &qx0);
     const float *qt = st->qt + tile * C * TQ;
-    float sc[TQ][TQ];
     int64_t y0 = qy - R + 1 > 0 ? qy - R + 1 : 0, y1 = qy + R - 1 < h - 1 ? qy + R - 1 : h - 1;
     for (int64_t y = y0; y <= y1; y++) {
         int64_t hm = st->half[y - qy + R - 1];
@@ -221,13 +242,15 @@ static void prop_ring(const prop_state *st, const float *ring, int64_t s, int64_
         int32_t id_row = (int32_t)(st->hw + (s * h + y) * w);
         for (int64_t cs = xs; cs <= xe; cs += TQ) {
             int64_t c0 = cs + TQ <= W - st->P ? cs : W - st->P - TQ;
-            st->dot(qt, row + c0, h * W, C, sc);
+            if (!st->dot(qt, row + c0, h * W, C, min, sc))
+                continue;
             for (int q = 0; q < nq; q++) {
                 int64_t qx = qx0 + q;
                 int64_t lo = qx - hm > cs ? qx - hm : cs, hi = qx + hm < xe ? qx + hm : xe;
                 hi = hi < c0 + TQ - 1 ? hi : c0 + TQ - 1;
                 for (int64_t x = lo; x <= hi; x++)
                     topk_offer(&tk[q], K, sc[q][x - c0], id_row + (int32_t)x);
+                min[q] = tk[q].min;
             }
         }
     }
