@@ -7,9 +7,10 @@
  * [tile][C][8], frame 0 as [block][C][8], so both stream contiguously; a
  * ring frame is read in place (rows padded: hue_ring_width), 8 columns
  * from any start. Each query keeps its k best unsorted with their minimum
- * at hand (most candidates cost one compare), across frame 0 and then the
- * ring slot by slot: all tiles see one slot before the next, so the ring
- * rows around a query row stay in cache while its tiles pass. */
+ * at hand (a block none of whose scores beats its query's minimum costs one
+ * vector compare), across frame 0 and then the ring slot by slot: all tiles
+ * see one slot before the next, so the ring rows around a query row stay
+ * in cache while its tiles pass. */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -36,8 +37,10 @@ static int ring_write_run(hue_cpu_node *n)
         for (int64_t y = 0; y < h; y++) {
             float *row = base + (c * h + y) * W;
             const float *src = x->data + hue_cpu_at(x, 0, c, y, 0);
-            for (int64_t i = 0; i < W; i++)
-                row[i] = i >= P && i - P < w ? src[(i - P) * x->stride[3]] : 0.0f;
+            memset(row, 0, sizeof(float) * (size_t)P);
+            for (int64_t i = 0; i < w; i++)
+                row[P + i] = src[i * x->stride[3]];
+            memset(row + P + w, 0, sizeof(float) * (size_t)(W - P - w));
         }
     return 0;
 }
