@@ -61,7 +61,8 @@ static void usage(FILE *f)
                "cross-entropy, backward and an SGD update (lr 0.1, momentum 0.9, weight decay 1e-4).\n"
                "Prints images/s (batch / median step time, warm-up steps excluded) and peak memory:\n"
                "peak_bytes = the graph's device memory (activations, gradients, parameters, momentum:\n"
-               "everything the step touches, planned at compile); rss_bytes = the growth of this\n"
+               "everything the step touches, planned at compile; on the CPU backend also the kernels'\n"
+               "shared workspace); rss_bytes = the growth of this\n"
                "process's peak resident set from before the device was opened (on a CPU driver it\n"
                "also holds the driver's compiled shaders).\n\n"
                "  --batch B     images per step (default 64)\n"
@@ -139,7 +140,7 @@ static int run_bench(hue_ctx *ctx, const bench_options *o, long long rss0)
     double cpu_per_image = (cpu_s() - cpu0) / ((double)o->steps * o->batch), first_s = t[0];
     qsort(t + warm, (size_t)o->steps, sizeof *t, by_value);
     double median = t[warm + o->steps / 2], ips = o->batch / median;
-    long long peak = (long long)hue_graph_arena_bytes(g), rss = max_rss_bytes() - rss0;
+    long long peak = (long long)(hue_graph_arena_bytes(g) + hue_graph_workspace_bytes(g)), rss = max_rss_bytes() - rss0;
     const hue_device_info *dev = hue_ctx_device(ctx);
     long long param_values = 0;
     for (int i = 0; i < m.n_tensors; i++)

@@ -67,6 +67,9 @@ int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count);
  * would take without sharing. */
 size_t hue_graph_arena_bytes(const hue_graph *g);
 size_t hue_graph_unshared_bytes(const hue_graph *g);
+/* After compile on the CPU backend: the bytes of the workspace its kernels
+ * share outside the arena (0 on Vulkan, where scratch is in the arena). */
+size_t hue_graph_workspace_bytes(const hue_graph *g);
 int hue_graph_dispatch_count(const hue_graph *g);
 
 #endif

@@ -15,6 +15,8 @@
 
 struct hue_cpu_graph {
     void *arena;
+    void *workspace;              /* shared by every node's run(), see hue_cpu_kernel.h */
+    size_t workspace_bytes;
     hue_cpu_node *nodes;
     const hue_cpu_kernel **kernels;
     int n_prepared;
@@ -71,9 +73,19 @@ int hue_cpu_graph_compile(hue_graph *g)
         cn->out = view_of(g, c->arena, n->out);
         c->kernels[i] = k;
     }
-    for (int i = 0; i < g->n_nodes; i++, c->n_prepared++)
+    for (int i = 0; i < g->n_nodes; i++, c->n_prepared++) {
         if (c->kernels[i]->prepare && (rc = c->kernels[i]->prepare(&c->nodes[i])))
             return hue_graph_fail(g, rc, "%s (node %d): %s", c->nodes[i].op, i, hue_error_message());
+        if (c->nodes[i].workspace_bytes > c->workspace_bytes)
+            c->workspace_bytes = c->nodes[i].workspace_bytes;
+    }
+    if (c->workspace_bytes) {
+        size_t ws = (c->workspace_bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
+        if (!(c->workspace = aligned_alloc(ARENA_ALIGN, ws)))
+            return hue_graph_fail(g, HUE_ENOMEM, "CPU workspace of %zu MiB: out of host memory", ws >> 20);
+        for (int i = 0; i < g->n_nodes; i++)
+            c->nodes[i].workspace = c->workspace;
+    }
     if (g->profile && !(g->node_ms = calloc((size_t)g->n_nodes + 1, sizeof *g->node_ms)))
         g->profile = 0;
     return 0;
@@ -109,9 +121,12 @@ void hue_cpu_graph_release(hue_graph *g)
         if (c->kernels[i]->release)
             c->kernels[i]->release(&c->nodes[i]);
     free(c->arena);
+    free(c->workspace);
     free(c->nodes);
     free(c->kernels);
     free(c);
     g->cpu = NULL;
     g->arena.mapped = NULL;
 }
+
+size_t hue_graph_workspace_bytes(const hue_graph *g) { return g->cpu ? g->cpu->workspace_bytes : 0; }

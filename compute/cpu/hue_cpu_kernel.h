@@ -11,7 +11,18 @@
  * Life of a kernel: prepare() runs once when the graph is compiled (the
  * tensors' addresses are final then: create oneDNN primitives and memory
  * objects over them, allocate any workspace); run() runs at every step and
- * must not allocate; release() frees what prepare() made. */
+ * must not allocate; release() frees what prepare() made.
+ *
+ * Workspace: nodes run one after another, so the temporaries a kernel needs
+ * only while it runs (oneDNN's reordered blocked copies and its scratchpad,
+ * partial sums) share one buffer: prepare() sets n->workspace_bytes to what
+ * run() needs, and after every node is prepared the graph allocates the
+ * largest such size once and points every node's n->workspace at it (64-byte
+ * aligned). A kernel must not keep data in it from one run to the next, and
+ * must not allocate per-node buffers for such temporaries (the graph's peak
+ * memory is a target: at most PyTorch's). oneDNN memory objects over it are
+ * created with DNNL_MEMORY_NONE in prepare() and given n->workspace with
+ * dnnl_memory_set_data_handle() in run(). */
 #ifndef HUE_CPU_KERNEL_H
 #define HUE_CPU_KERNEL_H
 #include <stdint.h>
@@ -40,6 +51,8 @@ typedef struct hue_cpu_node {
     hue_cpu_tensor out;
     int index;                    /* node index in the graph, for messages */
     void *state;                  /* what prepare() made, for run() and release() */
+    size_t workspace_bytes;       /* set by prepare(): shared scratch run() needs */
+    void *workspace;              /* valid in run(): at least workspace_bytes, shared by all nodes */
 } hue_cpu_node;
 
 typedef struct {
