@@ -121,11 +121,13 @@ typedef struct {
     dot_block_fn dot;
     int64_t C, h, w, hw, S, W, P, L, tiles_x, tiles, blocks0;
     int K, R;
+    int *half;      /* [2R - 1]: half[dy + R - 1] = the largest d with d^2 + dy^2 < R^2 */
+    /* in the shared workspace, set by run() (offsets in bytes: off[]) */
+    size_t off[4];
     float *qt;      /* [tiles][C][8]: queries regrouped by tile, zeros past the row's end */
     float *f0;      /* [blocks0][C][8]: frame 0 regrouped by blocks of 8 positions, zeros past the end */
     float *topv;    /* [hw][K]: each query's k best scores, unsorted */
     int32_t *topi;  /* [hw][K]: their candidates (frame 0: y w + x; ring slot s: hw + (s h + y) w + x) */
-    int *half;      /* [2R - 1]: half[dy + R - 1] = the largest d with d^2 + dy^2 < R^2 */
 } prop_state;
 
 /* The k best of one query, with the smallest at hand. */
@@ -295,7 +297,12 @@ static void prop_gather(const prop_state *st, const float *lab0, const float *la
  * ring labels [S, L, h, w]}; out = [L, h, w]. */
 static int propagate_run(hue_cpu_node *n)
 {
-    const prop_state *st = n->state;
+    prop_state *st = n->state;
+    char *ws = n->workspace;
+    st->qt = (float *)(ws + st->off[0]);
+    st->f0 = (float *)(ws + st->off[1]);
+    st->topv = (float *)(ws + st->off[2]);
+    st->topi = (int32_t *)(ws + st->off[3]);
     const float *q = n->in[0].data, *f0 = n->in[1].data, *ring = n->in[3].data;
     float inv_t = 1.0f / n->p->temperature;
 #pragma omp parallel
@@ -322,10 +329,6 @@ static void propagate_release(hue_cpu_node *n)
     prop_state *st = n->state;
     if (!st)
         return;
-    free(st->qt);
-    free(st->f0);
-    free(st->topv);
-    free(st->topi);
     free(st->half);
     free(st);
     n->state = NULL;
@@ -356,12 +359,16 @@ static int propagate_prepare(hue_cpu_node *n)
     if (__builtin_cpu_supports("avx2"))
         st->dot = dot_block_avx2;
 #endif
-    st->qt = malloc(sizeof(float) * (size_t)(st->tiles * st->C * TQ));
-    st->f0 = malloc(sizeof(float) * (size_t)(st->blocks0 * st->C * TQ));
-    st->topv = malloc(sizeof(float) * (size_t)(st->hw * st->K));
-    st->topi = malloc(sizeof(int32_t) * (size_t)(st->hw * st->K));
+    size_t sizes[4] = {sizeof(float) * (size_t)(st->tiles * st->C * TQ),
+                       sizeof(float) * (size_t)(st->blocks0 * st->C * TQ), sizeof(float) * (size_t)(st->hw * st->K),
+                       sizeof(int32_t) * (size_t)(st->hw * st->K)};
+    n->workspace_bytes = 0;
+    for (int i = 0; i < 4; i++) {
+        st->off[i] = n->workspace_bytes;
+        n->workspace_bytes += (sizes[i] + 63) / 64 * 64;
+    }
     st->half = malloc(sizeof(int) * (size_t)(2 * st->R - 1));
-    if (!st->qt || !st->f0 || !st->topv || !st->topi || !st->half) {
+    if (!st->half) {
         propagate_release(n);
         return hue_fail(HUE_ENOMEM, "propagate (node %d): out of host memory", n->index);
     }
