@@ -382,7 +382,8 @@ static int loss_grad_run(hue_cpu_node *n)
                 tsum += b[o + c * g.HW];
         double inv = 1 / e, lse = m + log(e);
         for (int64_t c = 0; c < g.C; c++) {
-            double v = x[c * g.HW], p = exp(v - m) * inv;
+            float v = x[c * g.HW];
+            double p = expf(v - m) * inv;
             if (kind == GRAD_CE)
                 dst[c * g.HW] = (float)(su * (p - (c == tc)));
             else if (kind == GRAD_SOFT_X)
