@@ -337,33 +337,58 @@ const char *hue_ctx_backend_reason(const hue_ctx *ctx) { return ctx->backend_rea
 
 static int create_vulkan(hue_ctx **out, int device);
 
+/* auto: the CPU backend where Vulkan would run on a CPU driver (lavapipe)
+ * or finds no device; Vulkan on a GPU, or on any device named by --device
+ * or HUE_DEVICE. Fills `why` with the reason. */
+static int auto_backend(int device, char *why, size_t n)
+{
+    if (device >= 0 || (getenv("HUE_DEVICE") && *getenv("HUE_DEVICE"))) {
+        snprintf(why, n, "auto (a Vulkan device was named)");
+        return HUE_BACKEND_VULKAN;
+    }
+    hue_device_info *infos = NULL;
+    int count = 0, picked = -1;
+    if (hue_devices_list(&infos, &count, &picked) || count == 0 || picked < 0) {
+        snprintf(why, n, "auto (no Vulkan device: %.250s)", count == 0 ? hue_error_message() : "none usable");
+        free(infos);
+        return HUE_BACKEND_CPU;
+    }
+    int type = infos[picked].type;
+    snprintf(why, n, "auto (%.200s is %s)", infos[picked].name,
+             type == HUE_DEVICE_CPU ? "a CPU driver: the CPU backend runs the same graph several times faster"
+                                    : "a GPU");
+    free(infos);
+    return type == HUE_DEVICE_CPU ? HUE_BACKEND_CPU : HUE_BACKEND_VULKAN;
+}
+
 int hue_ctx_create_backend(hue_ctx **out, int device, int backend)
 {
     *out = NULL;
     const char *env = getenv("HUE_BACKEND");
-    int from_env = backend == HUE_BACKEND_AUTO && env && *env, from_flag = backend != HUE_BACKEND_AUTO;
-    if (from_env && hue_backend_parse(env, "HUE_BACKEND", &backend))
+    int from_flag = backend != HUE_BACKEND_AUTO;
+    if (!from_flag && env && *env && hue_backend_parse(env, "HUE_BACKEND", &backend))
         return HUE_EINVAL;
+    char why[400];
+    if (backend == HUE_BACKEND_AUTO)
+        backend = auto_backend(device, why, sizeof why);
+    else
+        snprintf(why, sizeof why, "asked for (%s%s)", from_flag ? "--backend " : "HUE_BACKEND=",
+                 hue_backend_name(backend));
+    hue_ctx *ctx = NULL;
+    int rc;
     if (backend == HUE_BACKEND_CPU) {
-        hue_ctx *ctx = calloc(1, sizeof *ctx);
-        if (!ctx)
+        if (!(ctx = calloc(1, sizeof *ctx)))
             return hue_fail(HUE_ENOMEM, "out of host memory");
-        int rc = hue_cpu_ctx_init(ctx);
-        if (rc) {
+        if ((rc = hue_cpu_ctx_init(ctx))) {
             free(ctx);
             return rc;
         }
-        snprintf(ctx->backend_reason, sizeof ctx->backend_reason, "cpu backend: asked for (%s)",
-                 from_flag ? "--backend cpu" : "HUE_BACKEND=cpu");
-        *out = ctx;
-        return 0;
+    } else if ((rc = create_vulkan(&ctx, device))) {
+        return rc;
     }
-    int rc = create_vulkan(out, device);
-    if (rc == 0)
-        snprintf((*out)->backend_reason, sizeof (*out)->backend_reason, "vulkan backend: %s",
-                 backend == HUE_BACKEND_VULKAN ? (from_flag ? "asked for (--backend vulkan)" : "asked for (HUE_BACKEND=vulkan)")
-                                               : "auto (the CPU backend does not yet cover every op)");
-    return rc;
+    snprintf(ctx->backend_reason, sizeof ctx->backend_reason, "%s backend: %s", hue_backend_name(backend), why);
+    *out = ctx;
+    return 0;
 }
 
 static int create_vulkan(hue_ctx **out, int device)

@@ -10,7 +10,7 @@ typedef struct hue_pipeline hue_pipeline;
 
 struct hue_ctx {
     int backend;                  /* HUE_BACKEND_VULKAN or HUE_BACKEND_CPU */
-    char backend_reason[256];
+    char backend_reason[512];
     int threads;                  /* CPU backend: OpenMP threads */
     VkInstance instance;
     VkPhysicalDevice phys;

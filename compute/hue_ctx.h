@@ -59,9 +59,10 @@ void hue_backend_set_default(int backend);
  * The backend is HUE_BACKEND's (default auto). */
 int hue_ctx_create(hue_ctx **ctx, int device);
 /* The same with a backend chosen by the caller (HUE_BACKEND_AUTO: the
- * HUE_BACKEND variable, else auto). auto: Vulkan on a GPU; where the only
- * Vulkan device is a CPU driver (lavapipe) or there is no Vulkan driver, the
- * CPU backend once it covers every op (today auto still means Vulkan). */
+ * HUE_BACKEND variable, else auto). auto: Vulkan on a GPU (discrete, then
+ * integrated) or on a device named by `device` / HUE_DEVICE; the CPU
+ * backend where the device Vulkan would pick is a CPU driver (lavapipe) or
+ * there is no Vulkan driver at all. */
 int hue_ctx_create_backend(hue_ctx **ctx, int device, int backend);
 int hue_ctx_backend(const hue_ctx *ctx);
 /* One line saying which backend runs and why (for hue devices and logs). */

@@ -21,12 +21,38 @@ check "devices --device 99 says why" contains "$tmp/err.txt" 'only [0-9]* Vulkan
 HUE_DEVICE=abc "$hue" bench gemm --m 8 --n 8 --k 8 2>"$tmp/err.txt"; check "bad HUE_DEVICE exits 1" test $? -eq 1
 check "bad HUE_DEVICE is named" contains "$tmp/err.txt" 'HUE_DEVICE=abc'
 
-# no Vulkan driver: exit 1, and the message names the package
-for cmd in "devices" "bench gemm"; do
-    VK_DRIVER_FILES=/nonexistent VK_ICD_FILENAMES=/nonexistent "$hue" $cmd 2>"$tmp/err.txt"
-    check "no driver: '$cmd' exits 1" test $? -eq 1
-    check "no driver: '$cmd' names mesa-vulkan-drivers" contains "$tmp/err.txt" 'mesa-vulkan-drivers'
+# no Vulkan driver: devices says so (naming the package) and that the CPU
+# backend computes; auto runs on the CPU backend; --backend vulkan exits 1
+nodrv() { VK_DRIVER_FILES=/nonexistent VK_ICD_FILENAMES=/nonexistent "$@"; }
+nodrv "$hue" devices >"$tmp/out.txt" 2>&1
+check "no driver: devices exits 0" test $? -eq 0
+check "no driver: devices names mesa-vulkan-drivers" contains "$tmp/out.txt" 'mesa-vulkan-drivers'
+check "no driver: devices says the CPU backend is used" contains "$tmp/out.txt" 'hue uses the cpu backend: auto (no Vulkan device'
+nodrv "$hue" bench gemm --m 8 --n 8 --k 8 --runs 1 >/dev/null 2>&1
+check "no driver: bench gemm runs on the CPU backend" test $? -eq 0
+HUE_VALIDATE=0 nodrv "$hue" bench gemm --m 8 --n 8 --k 8 --backend vulkan 2>"$tmp/err.txt" >/dev/null
+check "no driver: --backend vulkan exits 1" test $? -eq 1
+check "no driver: --backend vulkan names mesa-vulkan-drivers" contains "$tmp/err.txt" 'mesa-vulkan-drivers'
+check "no driver: --backend vulkan, one line" test "$(wc -l <"$tmp/err.txt")" -eq 1
+
+# backend choice: bad names are usage errors, bad HUE_THREADS a runtime one
+"$hue" bench gemm --backend gpu 2>"$tmp/err.txt"; check "--backend gpu exits 2" test $? -eq 2
+check "--backend gpu is named" contains "$tmp/err.txt" "--backend 'gpu': expected auto, vulkan or cpu"
+HUE_BACKEND=fast "$hue" bench gemm 2>"$tmp/err.txt"; check "HUE_BACKEND=fast exits 1" test $? -eq 1
+check "HUE_BACKEND=fast is named" contains "$tmp/err.txt" "HUE_BACKEND 'fast'"
+for t in 0 abc -2; do
+    HUE_THREADS=$t "$hue" bench gemm --backend cpu 2>"$tmp/err.txt"
+    check "HUE_THREADS=$t exits 1" test $? -eq 1
+    check "HUE_THREADS=$t is named" contains "$tmp/err.txt" "HUE_THREADS='$t'"
 done
+"$hue" bench gemm --m 40 --n 36 --k 20 --runs 2 --json --backend cpu >"$tmp/gemm-cpu.json"
+check "bench gemm --backend cpu" python3 -c "
+import json; d=json.load(open('$tmp/gemm-cpu.json')); assert d['median_ms'] > 0 and d['device'].startswith('CPU'), d"
+HUE_PROFILE=1 "$hue" bench conv --batch 2 --size 12 --runs 1 --backend cpu 2>"$tmp/prof-cpu.txt" >/dev/null
+check "profile on the CPU backend lists conv2d" contains "$tmp/prof-cpu.txt" '^  conv2d  *1 '
+
+# the rest is the Vulkan backend's (dispatches, pipeline cache)
+export HUE_BACKEND=vulkan
 
 # bench: JSON with gflops and the shape; usage errors exit 2
 "$hue" bench gemm --m 40 --n 36 --k 20 --runs 2 --json >"$tmp/gemm.json"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The shipped video model (samples/model) on the bundled clip (samples/davis,
 # car-shadow, 854x480): what the README's main job runs. It loads, tracks the
-# car far better than the raw-LAB baseline does on this clip (J&F 0.225), and
-# colours the clip better than copying frame 0's colours.
+# car far better than the raw-LAB baseline does on this clip (J&F 0.225), with
+# the same J&F on the CPU and the Vulkan backend (within 0.005), and colours
+# the clip better than copying frame 0's colours.
 set -u
 hue=${HUE_BIN:?HUE_BIN must name the hue binary}
 src=${HUE_SOURCE:?HUE_SOURCE must name the source folder}
@@ -26,13 +27,19 @@ head -c 100 "$model" >"$tmp/cut.ckpt"
 check "bench track, a cut checkpoint: exit 1" test $? -eq 1
 check "bench track, a cut checkpoint: names it" contains "$tmp/err.txt" "cut.ckpt"
 
-"$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$model" \
-    -o "$tmp/masks/car-shadow" --quiet
-check "track exits 0" test $? -eq 0
-check "a mask per frame" test "$(ls "$tmp/masks/car-shadow" | wc -l)" -eq 40
-"$hue" eval davis --results "$tmp/masks" --davis "$src/samples/davis" --json --quiet >"$tmp/eval.json"
+# tracking, on each backend: the same J&F within 0.005
+for b in cpu vulkan; do
+    "$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$model" \
+        -o "$tmp/masks-$b/car-shadow" --quiet --backend $b
+    check "track ($b) exits 0" test $? -eq 0
+    check "a mask per frame ($b)" test "$(ls "$tmp/masks-$b/car-shadow" | wc -l)" -eq 40
+    "$hue" eval davis --results "$tmp/masks-$b" --davis "$src/samples/davis" --json --quiet >"$tmp/eval-$b.json"
+done
 check "car-shadow J&F >= 0.6" python3 -c "
-import json, sys; d = json.load(open('$tmp/eval.json')); print('J&F', d['jf_mean']); sys.exit(d['jf_mean'] < 0.6)"
+import json, sys; d = json.load(open('$tmp/eval-cpu.json')); print('J&F', d['jf_mean']); sys.exit(d['jf_mean'] < 0.6)"
+check "the same J&F on both backends (within 0.005)" python3 -c "
+import json, sys; c, v = (json.load(open('$tmp/eval-%s.json' % b))['jf_mean'] for b in ('cpu', 'vulkan'))
+print('J&F cpu', c, 'vulkan', v); sys.exit(abs(c - v) > 0.005)"
 
 "$hue" colorize "$clip" --ref-frame 0 --model "$model" -o "$tmp/colour.mp4" --eval --json --quiet >"$tmp/colour.json"
 check "colorize exits 0" test $? -eq 0
