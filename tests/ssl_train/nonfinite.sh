@@ -5,8 +5,8 @@
 # checkpoint keeps the last good step, which it names; resumed into its own
 # checkpoint (--resume X --out X), it cannot replace it. A checkpoint with a
 # NaN (in a model weight, in the optimizer's state) is refused on load,
-# naming the tensor, by --resume and by hue track --model. A softmax
-# temperature that underflows is refused.
+# naming the tensor, by --resume and by hue track --model (before any output
+# folder is made). A softmax temperature that underflows is refused.
 # usage: nonfinite.sh (HUE_BIN, HUE_DATA, HUE_SOURCE from ctest)
 set -u
 hue=${HUE_BIN:?HUE_BIN is not set}
@@ -75,6 +75,7 @@ rc=$?
 check "track --model with a NaN: exit 1 (got $rc)" test $rc -eq 1
 check "track --model with a NaN: names the tensor ($(cat err.txt))" \
     contains err.txt "nan-video.ckpt: tensor 'layer1.1.bn2.running_var' holds NaN at index 0"
+check "track --model with a NaN: no output folder" test ! -e masks
 
 # temperatures that underflow in single precision
 mkdir clips
