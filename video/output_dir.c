@@ -92,6 +92,8 @@ int hue_outdir_begin(const char *dir, const char *ext, int force, int *replacing
     unlink(path);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     int len = snprintf(text, sizeof text, "%ld\n", (long)getpid());
+    if (fd < 0 && errno == EEXIST)  /* another run started there just now */
+        return hue_fail(HUE_EEXIST, "%s: another process is writing there", dir);
     if (fd < 0 || write(fd, text, (size_t)len) != len) {
         int e = errno;
         if (fd >= 0)
