@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "hue_clock.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_lab.h"
 #include "hue_output.h"
 #include "hue_track.h"
@@ -120,6 +121,14 @@ int cmd_colorize(int argc, char **argv)
     if ((rc = hue_track_features(features, model, "colorize", &to)))
         return rc;
     const char *video_path = argv[optind];
+    char source[4096];
+    hue_file_use uses[] = {{"-o", out, 1},
+                           {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+                           {"--ref", ref_image, 0}, {"--model", model, 0}};
+    if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
+        fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+        return 1;
+    }
     hue_video *v = NULL, *ref = NULL;
     hue_tracker *t = NULL;
     hue_writer *w = NULL;

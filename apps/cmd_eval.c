@@ -14,12 +14,14 @@
 #include "commands.h"
 #include "hue_davis_eval.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_mask.h"
+#include "hue_output.h"
 
 static void eval_usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue eval davis --results DIR --davis ROOT [--seqs a,b,...] [--json] [--csv FILE] [--quiet]\n"
+            "usage: hue eval davis --results DIR --davis ROOT [--seqs a,b,...] [--json] [--csv FILE [--force]] [--quiet]\n"
             "\n"
             "DAVIS J&F (semi-supervised) of predicted masks against the ground truth, as the\n"
             "official DAVIS evaluation computes it: J = IoU (1 when both are empty), F = boundary\n"
@@ -28,13 +30,15 @@ static void eval_usage(FILE *f)
             "J&F-Mean = mean of J-Mean and F-Mean over all objects of all sequences.\n"
             "\n"
             "  --results DIR   predicted masks, DIR/<seq>/<frame>.png (DAVIS palette PNGs, or 0/255\n"
-            "                  grayscale for one object); only the frames that are scored are read\n"
+            "                  grayscale for one object); only the frames that are scored are read.\n"
+            "                  A folder that an interrupted 'hue track' left unfinished is refused\n"
             "  --davis ROOT    DAVIS root: ground truth in ROOT/Annotations/480p/<seq>/*.png; the\n"
             "                  number of objects is the largest id in the first frame\n"
-            "  --seqs LIST     comma-separated sequences (default: every folder in DIR)\n"
+            "  --seqs LIST     comma-separated sequences, each counted once (default: every folder in DIR)\n"
             "  --json          print the results as JSON (jf_mean, j_mean, f_mean, ..., sequences)\n"
             "  --csv FILE      also write the per-sequence results as CSV ('-' for stdout, instead\n"
-            "                  of the table)\n"
+            "                  of the table); an existing FILE is refused unless --force\n"
+            "  --force         replace an existing --csv FILE (never one of the masks read)\n"
             "  -q, --quiet     no progress line\n"
             "  -h, --help      this text\n"
             "\n"
@@ -144,7 +148,19 @@ static int read_labels(const char *path, int want_w, int want_h, hue_mask *m)
     return 0;
 }
 
-static int eval_seq(const char *results, const char *root, const char *seq, int progress,
+/* Refuses a --csv that is one of the sequence's masks, ground truth or
+ * result, scored or not: --force would replace it. */
+static int csv_not_a_mask(const char *csv, const char *gt_dir, const char *res_dir, char **frames, int n)
+{
+    char path[4096];
+    for (int i = 0; csv && i < n; i++)
+        for (int k = 0; k < 2; k++)
+            if (join_path(path, sizeof path, k ? res_dir : gt_dir, frames[i]) == 0 && hue_file_same(path, csv))
+                return hue_fail(HUE_EINVAL, "%s: --csv names this mask (an output must not also be an input)", path);
+    return 0;
+}
+
+static int eval_seq(const char *results, const char *root, const char *seq, const char *csv, int progress,
                     seq_result *out)
 {
     char gt_dir[4096], res_dir[4096], path[4096];
@@ -156,6 +172,9 @@ static int eval_seq(const char *results, const char *root, const char *seq, int 
         return hue_fail(HUE_EIO, "%s: no such folder (ground truth of sequence '%s')", gt_dir, seq);
     if (!is_dir(res_dir))
         return hue_fail(HUE_EIO, "%s: no such folder (results of sequence '%s')", res_dir, seq);
+    if (hue_outdir_unfinished(res_dir))
+        return hue_fail(HUE_EFORMAT, "%s: masks of a 'hue track' that did not finish (%s is there): run it again",
+                        res_dir, HUE_OUTDIR_MARKER);
     char **frames;
     int n;
     int rc = list_dir(gt_dir, ".png", &frames, &n);
@@ -170,7 +189,9 @@ static int eval_seq(const char *results, const char *root, const char *seq, int 
     int w = 0, h = 0;
     hue_davis_seq *s = NULL;
     /* The first frame gives the size and the number of objects. */
-    rc = join_path(path, sizeof path, gt_dir, frames[0]);
+    rc = csv_not_a_mask(csv, gt_dir, res_dir, frames, n);
+    if (!rc)
+        rc = join_path(path, sizeof path, gt_dir, frames[0]);
     if (!rc)
         rc = read_labels(path, 0, 0, &gt);
     if (!rc) {
@@ -300,6 +321,27 @@ static void print_csv(FILE *f, const seq_result *r, int n, const hue_davis_summa
     }
 }
 
+/* The CSV into a temporary file, renamed onto path once complete: a full
+ * disk leaves the previous file as it was. */
+static int write_csv(const char *path, int force, const seq_result *r, int n, const hue_davis_summary *all)
+{
+    char tmp[4600];
+    FILE *f;
+    int rc = hue_output_temp_file(path, tmp, sizeof tmp, &f);
+    if (rc)
+        return rc;
+    print_csv(f, r, n, all);
+    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
+    int err = errno;
+    if (fclose(f) != 0 && !bad)
+        bad = 1, err = errno;
+    if (bad) {
+        unlink(tmp);
+        return hue_fail(HUE_EIO, "%s: cannot write: %s", path, strerror(err));
+    }
+    return hue_output_commit(tmp, path, force);
+}
+
 /* Splits a comma-separated list in place. */
 static int split_seqs(char *list, char ***out, int *n_out)
 {
@@ -310,9 +352,13 @@ static int split_seqs(char *list, char ***out, int *n_out)
     if (!names)
         return hue_fail(HUE_ENOMEM, "out of memory");
     int k = 0;
-    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ","))
-        if (*tok)
+    for (char *tok = strtok(list, ","); tok; tok = strtok(NULL, ",")) {
+        int seen = 0;
+        for (int i = 0; i < k && !seen; i++)
+            seen = strcmp(names[i], tok) == 0;
+        if (*tok && !seen)  /* a sequence named twice counts once */
             names[k++] = tok;
+    }
     *out = names;
     *n_out = k;
     return 0;
@@ -324,11 +370,13 @@ static int eval_davis(int argc, char **argv)
         {"results", required_argument, NULL, 'r'}, {"davis", required_argument, NULL, 'd'},
         {"seqs", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'c'},     {"quiet", no_argument, NULL, 'q'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *results = NULL, *root = NULL, *csv = NULL;
+    int csv_stdout = 0;
     char *seqs_arg = NULL;
-    int json = 0, quiet = 0, c;
+    int json = 0, quiet = 0, force = 0, c;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
@@ -339,6 +387,7 @@ static int eval_davis(int argc, char **argv)
         case 'j': json = 1; break;
         case 'c': csv = optarg; break;
         case 'q': quiet = 1; break;
+        case 'f': force = 1; break;
         case 'h': eval_usage(stdout); return 0;
         case ':':
             fprintf(stderr, "hue eval davis: %s needs a value\n", argv[optind - 1]);
@@ -361,6 +410,13 @@ static int eval_davis(int argc, char **argv)
     if (json && csv && !strcmp(csv, "-")) {
         fprintf(stderr, "hue eval davis: --json and --csv - both want stdout\n");
         return 2;
+    }
+    if (csv && !strcmp(csv, "-"))
+        csv = NULL, csv_stdout = 1;
+    /* before the evaluation, which may take long */
+    if (csv && hue_output_check(csv, force)) {
+        fprintf(stderr, "hue eval davis: %s\n", hue_error_message());
+        return 1;
     }
 
     char **seqs = NULL;
@@ -394,7 +450,7 @@ static int eval_davis(int argc, char **argv)
     int progress = !quiet && isatty(2);
     int done = 0;
     for (; !rc && done < n_seqs; done++)
-        rc = eval_seq(results, root, seqs[done], progress, &res[done]);
+        rc = eval_seq(results, root, seqs[done], csv, progress, &res[done]);
 
     if (!rc) {
         int total = 0;
@@ -410,25 +466,14 @@ static int eval_davis(int argc, char **argv)
                     all[k++] = res[i].objects[o];
             hue_davis_summary sm = hue_davis_summarize(all, total);
             free(all);
-            FILE *cf = NULL;
-            if (csv && strcmp(csv, "-")) {
-                cf = fopen(csv, "w");
-                if (!cf)
-                    rc = hue_fail(HUE_EIO, "%s: %s", csv, strerror(errno));
-            }
-            if (!rc) {
-                if (json)
-                    print_json(stdout, res, n_seqs, &sm);
-                else if (csv && !strcmp(csv, "-"))
-                    print_csv(stdout, res, n_seqs, &sm);
-                else
-                    print_table(stdout, res, n_seqs, &sm);
-                if (cf) {
-                    print_csv(cf, res, n_seqs, &sm);
-                    if (fclose(cf) != 0)
-                        rc = hue_fail(HUE_EIO, "%s: could not be written", csv);
-                }
-            }
+            if (json)
+                print_json(stdout, res, n_seqs, &sm);
+            else if (csv_stdout)
+                print_csv(stdout, res, n_seqs, &sm);
+            else
+                print_table(stdout, res, n_seqs, &sm);
+            if (csv)
+                rc = write_csv(csv, force, res, n_seqs, &sm);
         }
     }
     if (rc)

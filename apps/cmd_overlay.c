@@ -9,6 +9,7 @@
 
 #include "commands.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_mask.h"
 #include "hue_overlay.h"
 #include "hue_output.h"
@@ -98,6 +99,13 @@ int cmd_overlay(int argc, char **argv)
         return 2;
     }
     const char *video_path = argv[optind], *masks = argv[optind + 1];
+    char source[4096];
+    hue_file_use uses[] = {{"-o", output, 1}, {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+                           {"MASKS", masks, 0}};
+    if (hue_file_check_uses(uses, 3)) {
+        fprintf(stderr, "hue overlay: %s\n", hue_error_message());
+        return 1;
+    }
     overlay_state s = {0};
     if (hue_video_open(&s.video, video_path, NULL) < 0)
         return fail(&s);
@@ -118,6 +126,11 @@ int cmd_overlay(int argc, char **argv)
         for (int64_t i = 0; i < in->frames; i++) {
             if (hue_pattern_format(output, i, name, sizeof name) < 0 || hue_output_check(name, force) < 0)
                 return fail(&s);
+            char mask[8192];
+            if (hue_pattern_format(mask_pattern, first + i, mask, sizeof mask) == 0 && hue_file_same(name, mask)) {
+                hue_fail(HUE_EINVAL, "%s: -o names mask %s (an output must not also be an input)", name, mask);
+                return fail(&s);
+            }
         }
     } else {
         hue_writer_options wo = {.fps = fps > 0 ? fps : in->fps, .force = force};

@@ -1,16 +1,14 @@
 /* hue track: carries a first-frame segmentation mask through a clip. */
-#include <dirent.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "commands.h"
 #include "hue_clock.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_mask.h"
 #include "hue_output.h"
 #include "hue_overlay.h"
@@ -32,7 +30,9 @@ static void usage(FILE *f)
             "  --features lab       baseline: raw LAB pixels average-pooled to stride 8\n"
             "  --features random    baseline: the encoder's architecture at its seeded initialisation\n"
             "                       (--model's architecture when given, else train-video's default)\n"
-            "  -o, --out DIR        output folder (created; refused if it holds PNGs, unless --force)\n"
+            "  -o, --out DIR        output folder (created; refused if it holds PNGs, unless --force or\n"
+            "                       they are the masks of a run that did not finish: a marker file,\n"
+            "                       " HUE_OUTDIR_MARKER ", stays in DIR until every mask is written)\n"
             "  --overlay FILE       also write the masks drawn over the frames as a video\n"
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
@@ -41,44 +41,19 @@ static void usage(FILE *f)
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
 
-/* Creates dir and its missing parents. */
-static int make_dirs(const char *dir)
+/* Refuses a --mask that the run would overwrite: one of the masks it
+ * writes, OUTDIR/%05d.png for a frame of the video. */
+static int check_mask_not_output(const char *mask_path, const char *outdir, int64_t frames)
 {
-    char path[4096];
-    snprintf(path, sizeof path, "%s", dir);
-    for (char *p = path + 1; *p; p++)
-        if (*p == '/') {
-            *p = 0;
-            if (mkdir(path, 0777) != 0 && errno != EEXIST)
-                return -1;
-            *p = '/';
-        }
-    return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
-}
-
-/* Refuses an output folder that already holds masks (unless force). */
-static int prepare_outdir(const char *dir, int force)
-{
-    struct stat st;
-    if (stat(dir, &st) != 0) {
-        if (make_dirs(dir) != 0)
-            return hue_fail(HUE_EIO, "%s: cannot create the output folder: %s", dir, strerror(errno));
+    const char *base = strrchr(mask_path, '/') ? strrchr(mask_path, '/') + 1 : mask_path;
+    char *end, path[4200];
+    long long i = strtoll(base, &end, 10);
+    if (end == base || strcmp(end, ".png") != 0 || i < 0 || i >= frames)
         return 0;
-    }
-    if (!S_ISDIR(st.st_mode))
-        return hue_fail(HUE_EIO, "%s exists and is not a folder", dir);
-    DIR *d = opendir(dir);
-    if (!d)
-        return hue_fail(HUE_EIO, "%s: %s", dir, strerror(errno));
-    int pngs = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        size_t n = strlen(e->d_name);
-        pngs += n > 4 && strcmp(e->d_name + n - 4, ".png") == 0;
-    }
-    closedir(d);
-    if (pngs && !force)
-        return hue_fail(HUE_EEXIST, "%s already holds %d mask%s: pass --force to replace them", dir, pngs,
-                        pngs == 1 ? "" : "s");
+    snprintf(path, sizeof path, "%s/%05lld.png", outdir, i);
+    if (hue_file_same(mask_path, path))
+        return hue_fail(HUE_EINVAL, "%s: --mask is %s, a mask this run writes (an output must not also be an input)",
+                        mask_path, path);
     return 0;
 }
 
@@ -137,6 +112,14 @@ int cmd_track(int argc, char **argv)
     if ((rc = hue_track_features(features, model, "track", &to)))
         return rc;
     const char *video_path = argv[optind];
+    char source[4096];
+    hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", overlay, 1},
+                           {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+                           {"--mask", mask_path, 0}, {"--model", model, 0}};
+    if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
+        fprintf(stderr, "hue track: %s\n", hue_error_message());
+        return 1;
+    }
 
     hue_video *v = NULL;
     hue_mask mask = {0};
@@ -174,7 +157,7 @@ int cmd_track(int argc, char **argv)
         rc = hue_fail(HUE_EINVAL, "%s has no object (every pixel is background)", mask_path);
         goto fail;
     }
-    if ((rc = prepare_outdir(outdir, force)))
+    if ((rc = check_mask_not_output(mask_path, outdir, info->frames)))
         goto fail;
     if (overlay && (rc = hue_output_check(overlay, force)))
         goto fail;
@@ -191,17 +174,22 @@ int cmd_track(int argc, char **argv)
         goto fail;
     }
     hue_labels_to_cells(mask.ids, W, H, ids_of_label, L, gh, gw, cells);
+    /* everything is checked (the model loaded) before the folder is made */
+    int replacing = 0;
     if ((rc = hue_tracker_create(&t, &to)) || (rc = hue_video_read_rgb(v, rgb)) != 1 ||
-        (rc = hue_tracker_start(t, rgb, cells))) {
+        (rc = hue_outdir_begin(outdir, ".png", force, &replacing)) || (rc = hue_tracker_start(t, rgb, cells))) {
         free(cells);
         if (rc == 0)
             rc = hue_fail(HUE_EFORMAT, "%s: no frame could be read", video_path);
         goto fail;
     }
     free(cells);
+    if (replacing && !quiet)
+        fprintf(stderr, "hue track: %s holds the masks of a run that did not finish: replacing them\n", outdir);
+    int replace = force || replacing;
     char path[4096];
     snprintf(path, sizeof path, "%s/%05d.png", outdir, 0);
-    if ((rc = hue_mask_write(&mask, path, force)))
+    if ((rc = hue_mask_write(&mask, path, replace)))
         goto fail;
     if (overlay) {
         hue_writer_options wo = {.fps = info->fps, .force = force};
@@ -219,7 +207,7 @@ int cmd_track(int argc, char **argv)
         for (size_t i = 0; i < (size_t)W * H; i++)
             mask.ids[i] = (uint8_t)ids_of_label[(int)ids[i]];
         snprintf(path, sizeof path, "%s/%05lld.png", outdir, (long long)frames);
-        if ((rc = hue_mask_write(&mask, path, force)))
+        if ((rc = hue_mask_write(&mask, path, replace)))
             break;
         if (w && ((rc = hue_overlay_draw(rgb, W, H, &mask, 0.5f)) || (rc = hue_writer_write_rgb(w, rgb))))
             break;
@@ -237,6 +225,8 @@ int cmd_track(int argc, char **argv)
         if (rc)
             goto fail;
     }
+    if ((rc = hue_outdir_finish(outdir)))
+        goto fail;
     if (!quiet)
         printf("tracked %d object%s through %lld frames of %s (%.2f frames/s, %d-channel features); masks in %s\n",
                L - 1, L == 2 ? "" : "s", (long long)frames, video_path, (frames - 1) / (hue_now_s() - t0),

@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "hue_error.h"
+#include "hue_track.h"
 #include "hue_video_train.h"
 #include "progress.h"
 
@@ -87,7 +88,13 @@ int cmd_train_video(int argc, char **argv)
         case 'g': bad |= !(d >= 1 && d <= 100); o.max_gap = (int)d; break;
         case 'n': bad |= !(d >= 1 && d <= 1e9); o.steps = (int64_t)d; break;
         case 'l': bad |= !(d > 0 && d <= 10); o.lr = d; break;
-        case 'T': bad |= !(d > 0 && d <= 100); o.temperature = (float)d; break;
+        case 'T':
+            if (!bad && hue_temperature_check(d, "--temperature")) {
+                fprintf(stderr, "hue train-video: %s\n", hue_error_message());
+                return 2;
+            }
+            o.temperature = (float)d;
+            break;
         case 'S': bad |= !(d >= 0); o.seed = (uint64_t)d; break;
         case 'E': bad |= !(d >= 1); o.save_every = (int64_t)d; break;
         case 'f': o.force = 1; break;

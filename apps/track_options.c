@@ -14,8 +14,9 @@ int hue_track_option(int c, const char *arg, const char *cmd, hue_tracker_option
     char *end;
     if (c == TRACK_OPT_TEMPERATURE) {
         double t = strtod(arg, &end);
-        if (*end || !(t > 0 && t <= 100)) {
-            fprintf(stderr, "hue %s: --temperature %s: expected a number in (0, 100]\n", cmd, arg);
+        if (!*arg || *end || hue_temperature_check(t, "--temperature")) {
+            fprintf(stderr, "hue %s: %s\n", cmd,
+                    !*arg || *end ? "--temperature: expected a number in (0, 100]" : hue_error_message());
             return 1;
         }
         o->temperature = (float)t;

@@ -24,13 +24,16 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
 /* The architecture of the checkpoint at path (opened, read, closed). */
 int hue_resnet_arch_read(const char *path, hue_resnet_config *cfg);
 
-/* Writes the checkpoint atomically (force: replace an existing file). */
+/* Writes the checkpoint atomically (force: replace an existing file). A
+ * tensor holding a NaN or inf is refused (HUE_EINVAL naming it) and nothing
+ * is written: the file at path keeps what it had. */
 int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int64_t batches_tracked,
                    const hue_meta *meta, int n_meta, const char *path, int force);
 
 /* Loads every model tensor (and, when opt is not NULL, the optimizer state)
  * from path into the compiled graph. The file's architecture must equal
- * m's: else HUE_EINVAL naming both. *ck_out (when not NULL) keeps the open
+ * m's: else HUE_EINVAL naming both; a tensor holding a NaN or inf is
+ * HUE_EFORMAT naming it. *ck_out (when not NULL) keeps the open
  * checkpoint for its metadata; the caller destroys it. */
 int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char *path, hue_checkpoint **ck_out);
 

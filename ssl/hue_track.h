@@ -23,6 +23,12 @@ typedef struct {
     int argmax;               /* 1: each step yields label ids; 0: upsampled soft labels */
 } hue_tracker_options;
 
+/* 0 when t is a usable softmax temperature: in (0, 100] and large enough
+ * that it stays a normal float (one that underflows to 0, or whose 1/T
+ * overflows, turns every affinity into inf or NaN). Else HUE_EINVAL, its
+ * message naming flag and t. */
+int hue_temperature_check(double t, const char *flag);
+
 /* CRW's settings: N = 20, k = 10, R = 12, T = 0.05. */
 hue_tracker_options hue_tracker_defaults(void);
 

@@ -6,6 +6,7 @@
 #ifndef HUE_TRAIN_H
 #define HUE_TRAIN_H
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hue_resnet.h"
 
@@ -53,6 +54,20 @@ typedef struct {
 } hue_train_report;
 
 int hue_train_supervised(const hue_supervised_options *o, hue_train_report *report);
+
+/* Opens a run's JSON-lines log (path NULL: none, *out NULL). A fresh run
+ * (resume_step 0) creates it, refusing an existing file unless force; a
+ * resumed run appends to it after dropping the lines of steps past
+ * resume_step, the step of the checkpoint it resumes. */
+int hue_train_log_open(const char *path, int64_t resume_step, int force, FILE **out);
+/* Writes a line to the log (nothing when f is NULL) and flushes it; a
+ * failed write (a full disk) is HUE_EIO naming path. */
+int hue_train_log_printf(FILE *f, const char *path, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* The message of a run that stops on an error after its last good step:
+ * the error, then what the checkpoint at out holds (the step saved, or
+ * nothing written yet). Returns rc. */
+int hue_train_stopped(int rc, const char *out, int64_t saved_step);
 
 /* Top-1 accuracy of the model in checkpoint `ckpt` on an image folder. */
 int hue_eval_accuracy(const char *ckpt, const char *data, int batch, int size, int threads, double *accuracy,

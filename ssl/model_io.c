@@ -1,5 +1,6 @@
 #include "hue_model_io.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,20 @@ static int optim_buffer_name(const hue_resnet *m, const hue_optim *opt, int i, i
     return 0;
 }
 
-static int add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t)
+/* Index of the first NaN or inf in v, or -1. */
+static int64_t first_non_finite(const float *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!isfinite(v[i]))
+            return (int64_t)i;
+    return -1;
+}
+
+static const char *kind(float x) { return isnan(x) ? "NaN" : "inf"; }
+
+/* A model with a NaN or inf is never saved: it would replace the last good
+ * checkpoint of a run that diverged. */
+static int add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
 {
     int nd = hue_tensor_ndim(g, t);
     int64_t shape[HUE_MAX_DIMS];
@@ -129,6 +143,10 @@ static int add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_te
     if (!v)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     int rc = hue_graph_read(g, t, v, n);
+    int64_t bad = rc ? -1 : first_non_finite(v, n);
+    if (bad >= 0)
+        rc = hue_fail(HUE_EINVAL, "%s not written: tensor '%s' holds %s at index %lld", path, name, kind(v[bad]),
+                      (long long)bad);
     if (!rc)
         rc = hue_checkpoint_add(ck, name, nd, shape, v);
     free(v);
@@ -143,7 +161,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
     if (rc)
         return rc;
     for (int i = 0; i < m->n_tensors && !rc; i++) {
-        rc = add_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor);
+        rc = add_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
         /* torchvision's batch norms count their training batches */
         const char *dot = strrchr(m->tensors[i].name, '.');
         if (!rc && dot && strcmp(dot, ".running_var") == 0) {
@@ -158,7 +176,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
             char name[160];
             hue_tensor s = hue_optim_state(opt, i, k);
             if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
-                rc = add_tensor(ck, g, name, s);
+                rc = add_tensor(ck, g, name, s, path);
         }
     char arch[256];
     hue_resnet_arch_json(&m->cfg, arch, sizeof arch);
@@ -185,6 +203,10 @@ static int load_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_t
     if (!v)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     int rc = hue_checkpoint_read(ck, name, nd, shape, v);
+    int64_t bad = rc ? -1 : first_non_finite(v, n);
+    if (bad >= 0)
+        rc = hue_fail(HUE_EFORMAT, "%s: tensor '%s' holds %s at index %lld (a run that diverged?): not loaded", path,
+                      name, kind(v[bad]), (long long)bad);
     if (!rc)
         rc = hue_graph_write(g, t, v, n);
     free(v);

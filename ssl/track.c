@@ -6,6 +6,7 @@
  * every ring slot (CRW pads the context with frame 0). */
 #include "hue_track.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,16 @@ struct hue_tracker {
     hue_tensor rgb, slot, q, f0, l0, ring, ring_labels, out;
     int64_t frame;       /* frames processed, frame 0 included */
 };
+
+int hue_temperature_check(double t, const char *flag)
+{
+    if (!(t > 0 && t <= 100))
+        return hue_fail(HUE_EINVAL, "%s %g: expected a number in (0, 100]", flag, t);
+    if (!isnormal((float)t))
+        return hue_fail(HUE_EINVAL, "%s %g: too small, it underflows in single precision (%g at least)", flag, t,
+                        FLT_MIN);
+    return 0;
+}
 
 hue_tracker_options hue_tracker_defaults(void)
 {
@@ -123,6 +134,8 @@ int hue_tracker_create(hue_tracker **out, const hue_tracker_options *o)
         return hue_fail(HUE_EINVAL, "%d label channels (1 to 256)", o->labels);
     if (o->context < 1 || o->context > 100)
         return hue_fail(HUE_EINVAL, "context of %d frames (1 to 100)", o->context);
+    if (hue_temperature_check(o->temperature, "temperature"))
+        return HUE_EINVAL;
     hue_tracker *t = calloc(1, sizeof *t);
     if (!t)
         return hue_fail(HUE_ENOMEM, "out of host memory");

@@ -1,5 +1,4 @@
 /* Supervised training and top-1 evaluation of a ResNet on image folders. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +11,7 @@
 #include "hue_clock.h"
 #include "hue_dataset.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_model_io.h"
 #include "hue_ops.h"
 #include "hue_optim.h"
@@ -261,26 +261,34 @@ static int build(trainer *t, const hue_resnet_config *arch)
     return hue_graph_compile(t->g);
 }
 
-static void log_step(trainer *t, const hue_step_info *s)
+static int log_step(trainer *t, const hue_step_info *s)
 {
-    if (t->log) {
-        fprintf(t->log,
-                "{\"step\": %lld, \"epoch\": %lld, \"batch\": %lld, \"loss\": %.7g, \"lr\": %.7g, "
-                "\"images_per_s\": %.2f, \"elapsed_s\": %.3f}\n",
-                (long long)s->step, (long long)s->epoch, (long long)s->batch, s->loss, s->lr, s->images_per_s,
-                s->elapsed_s);
-        fflush(t->log);
-    }
     if (t->o->on_step)
         t->o->on_step(t->o->user, s);
+    return hue_train_log_printf(t->log, t->o->log,
+                                "{\"step\": %lld, \"epoch\": %lld, \"batch\": %lld, \"loss\": %.7g, \"lr\": %.7g, "
+                                "\"images_per_s\": %.2f, \"elapsed_s\": %.3f}\n",
+                                (long long)s->step, (long long)s->epoch, (long long)s->batch, s->loss, s->lr,
+                                s->images_per_s, s->elapsed_s);
+}
+
+/* 1 when the run continues in the checkpoint it resumes. */
+static int resuming_into_out(const hue_supervised_options *o)
+{
+    return o->resume && hue_file_same(o->resume, o->out);
 }
 
 static int check_outputs(const hue_supervised_options *o)
 {
     if (!o->out || !*o->out)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
-    int resuming_into_out = o->resume && strcmp(o->resume, o->out) == 0;
-    if (!o->force && !resuming_into_out && access(o->out, F_OK) == 0)
+    /* --out may be --resume (the run goes on in its checkpoint), no other input or output */
+    hue_file_use uses[] = {{"--out", o->out, 1}, {"--log", o->log, 1}, {"--data", o->data, 0},
+                           {"--resume", resuming_into_out(o) ? NULL : o->resume, 0}};
+    int rc = hue_file_check_uses(uses, 4);
+    if (rc)
+        return rc;
+    if (!o->force && !resuming_into_out(o) && access(o->out, F_OK) == 0)
         return hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
     return 0;
 }
@@ -309,8 +317,8 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
     float *labels = malloc(sizeof *labels * (size_t)o->batch);
     double t0 = hue_now_s(), window_t = t0;
     int64_t window_images = 0, step = start;
-    /* step of the model o->out holds, for the message of a non-finite loss */
-    int64_t saved = o->resume && strcmp(o->resume, o->out) == 0 ? start : 0;
+    /* step of the model o->out holds, for the message of a stopped run */
+    int64_t saved = resuming_into_out(o) ? start : 0;
     hue_batch b;
     while (labels && (rc = hue_loader_next(l, &b)) == 1) {
         for (int i = 0; i < b.count; i++)
@@ -322,13 +330,7 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
             (rc = hue_graph_read(t->g, t->loss, &loss, 1)))
             break;
         if ((rc = hue_check_finite(loss, step + 1))) {
-            char why[256];
-            snprintf(why, sizeof why, "%s", hue_error_message());
-            if (saved > 0)
-                rc = hue_fail(rc, "%s: training stopped; %s keeps the model of step %lld", why, o->out,
-                              (long long)saved);
-            else
-                rc = hue_fail(rc, "%s: training stopped before any checkpoint was written", why);
+            rc = hue_train_stopped(rc, o->out, saved);
             break;
         }
         step++;
@@ -338,20 +340,23 @@ static int train_loop(trainer *t, hue_dataset *train, int64_t start, hue_train_r
                            window_images / fmax(now - window_t, 1e-9), now - t0};
         if (now - window_t > 5)
             window_t = now, window_images = 0;
-        log_step(t, &s);
+        if ((rc = log_step(t, &s))) {
+            rc = hue_train_stopped(rc, o->out, saved);
+            break;
+        }
         r->steps = step;
         r->last_loss = loss;
         int epoch_end = b.index == t->bpe - 1;
-        if (epoch_end || (o->save_every > 0 && step % o->save_every == 0)) {
-            if ((rc = save(t, step, epoch_end ? b.epoch + 1 : b.epoch, 1)))
+        int last = o->max_steps > 0 && step >= o->max_steps;
+        if (epoch_end || (o->save_every > 0 && step % o->save_every == 0) || last) {
+            if ((rc = save(t, step, epoch_end ? b.epoch + 1 : b.epoch, 1))) {
+                rc = hue_train_stopped(rc, o->out, saved);
                 break;
+            }
             saved = step;
         }
-        if (o->max_steps > 0 && step >= o->max_steps) {
-            if (!epoch_end && !(o->save_every > 0 && step % o->save_every == 0))
-                rc = save(t, step, b.epoch, 1);
+        if (last)
             break;
-        }
     }
     if (!labels)
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
@@ -441,8 +446,8 @@ int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
     } else if (!rc) {
         rc = hue_resnet_init(t.g, &t.m, o->seed);
     }
-    if (!rc && o->log && !(t.log = fopen(o->log, start > 0 ? "a" : (o->force ? "w" : "wx"))))
-        rc = hue_fail(HUE_EIO, "%s: %s", o->log, errno == EEXIST ? "exists: pass --force to replace it" : strerror(errno));
+    if (!rc)
+        rc = hue_train_log_open(o->log, start, o->force, &t.log);
     if (!rc)
         rc = train_loop(&t, train, start, r);
     if (!rc && test && r->steps >= t.bpe * o->epochs) {
@@ -454,11 +459,9 @@ int hue_train_supervised(const hue_supervised_options *o, hue_train_report *r)
         if (!rc)
             rc = eval_run(&e, test, o->threads, &r->test_accuracy, &r->test_images);
         eval_free(&e);
-        if (!rc && t.log) {
-            fprintf(t.log, "{\"step\": %lld, \"test_accuracy\": %.6f, \"test_images\": %lld}\n", (long long)r->steps,
-                    r->test_accuracy, (long long)r->test_images);
-            fflush(t.log);
-        }
+        if (!rc)
+            rc = hue_train_log_printf(t.log, o->log, "{\"step\": %lld, \"test_accuracy\": %.6f, \"test_images\": %lld}\n",
+                                      (long long)r->steps, r->test_accuracy, (long long)r->test_images);
     }
     r->seconds = hue_now_s() - t0;
     if (t.log)

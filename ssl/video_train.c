@@ -12,12 +12,14 @@
 #include "hue_checkpoint.h"
 #include "hue_clock.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_kmeans.h"
 #include "hue_lab.h"
 #include "hue_model_io.h"
 #include "hue_ops.h"
 #include "hue_optim.h"
 #include "hue_rng.h"
+#include "hue_track.h"
 #include "hue_video.h"
 #include "hue_video_train.h"
 
@@ -174,6 +176,21 @@ static void free_clips(clip_set *s)
     for (int i = 0; i < s->n; i++)
         free(s->v[i].rgb);
     free(s->v);
+}
+
+/* No output may be an input (a clip, the list, the checkpoint resumed
+ * unless the run goes on in it) or the other output. */
+static int check_files(const hue_video_train_options *o, int into_out, const clip_set *clips)
+{
+    hue_file_use uses[] = {{"--out", o->out, 1}, {"--log", o->log, 1}, {"--clips", o->clips, 0},
+                           {"--resume", into_out ? NULL : o->resume, 0}};
+    int rc = hue_file_check_uses(uses, 4);
+    for (int i = 0; i < clips->n && !rc; i++)
+        for (int k = 0; k < 2 && !rc; k++)
+            if (uses[k].path && hue_file_same(uses[k].path, clips->v[i].path))
+                rc = hue_fail(HUE_EINVAL, "%s: %s names a clip of --clips (an output must not also be an input)",
+                              uses[k].path, uses[k].flag);
+    return rc;
 }
 
 /* ---- samples ---- */
@@ -345,11 +362,17 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
                                     "of 8 from 32, gap >= 1");
     if (!o->out)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
-    if (!o->force && !(o->resume && strcmp(o->resume, o->out) == 0) && access(o->out, F_OK) == 0)
+    int rc = hue_temperature_check(o->temperature, "temperature");
+    if (rc)
+        return rc;
+    int into_out = o->resume && hue_file_same(o->resume, o->out);
+    if (!o->force && !into_out && access(o->out, F_OK) == 0)
         return hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
     double t0 = hue_now_s();
     clip_set clips = {0};
-    int rc = list_clips(o->clips, &clips);
+    rc = list_clips(o->clips, &clips);
+    if (!rc)
+        rc = check_files(o, into_out, &clips);
     for (int i = 0; i < clips.n && !rc; i++)
         rc = load_clip(&clips.v[i], o->size, 4);
     float centres[2 * 256];
@@ -379,8 +402,9 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
             rc = colour_clusters(&clips, o, centres);
     }
     FILE *log = NULL;
-    if (!rc && o->log && !(log = fopen(o->log, start > 0 ? "a" : (o->force ? "w" : "wx"))))
-        rc = hue_fail(HUE_EIO, "%s: %s", o->log, errno == EEXIST ? "exists: pass --force to replace it" : strerror(errno));
+    if (!rc)
+        rc = hue_train_log_open(o->log, start, o->force, &log);
+    int64_t saved = into_out ? start : 0;  /* step of the model o->out holds */
 
     int B = o->batch, S = o->size, K = o->clusters, cells = S / 8;
     int64_t P = (int64_t)cells * cells;
@@ -417,25 +441,35 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
             (rc = hue_graph_set_input(v.g, v.onehot, onehot, (size_t)B * 3 * P * K)) ||
             (rc = hue_graph_set_input(v.g, v.target, target, (size_t)B * P)) ||
             (rc = hue_optim_set_step(v.opt, step, (float)o->lr)) || (rc = hue_graph_run(v.g)) ||
-            (rc = hue_graph_read(v.g, v.loss, &loss, 1)) || (rc = hue_check_finite(loss, step + 1)))
+            (rc = hue_graph_read(v.g, v.loss, &loss, 1)))
             break;
+        if ((rc = hue_check_finite(loss, step + 1))) {
+            rc = hue_train_stopped(rc, o->out, saved);
+            break;
+        }
         window_n += B;
         double now = hue_now_s();
         hue_step_info info = {step + 1, o->steps, 0, 1, step, o->steps, loss, (float)o->lr,
                               window_n / fmax(now - window_t, 1e-9), now - t0};
         if (now - window_t > 10)
             window_t = now, window_n = 0;
-        if (log) {
-            fprintf(log, "{\"step\": %lld, \"loss\": %.7g, \"lr\": %.7g, \"samples_per_s\": %.3f, \"elapsed_s\": %.2f}\n",
-                    (long long)(step + 1), loss, o->lr, info.images_per_s, info.elapsed_s);
-            fflush(log);
-        }
         if (o->on_step)
             o->on_step(o->user, &info);
+        rc = hue_train_log_printf(log, o->log,
+                                  "{\"step\": %lld, \"loss\": %.7g, \"lr\": %.7g, \"samples_per_s\": %.3f, \"elapsed_s\": %.2f}\n",
+                                  (long long)(step + 1), loss, o->lr, info.images_per_s, info.elapsed_s);
+        if (rc) {
+            rc = hue_train_stopped(rc, o->out, saved);
+            break;
+        }
         r->steps = step + 1;
         r->last_loss = loss;
-        if ((step + 1) % o->save_every == 0 || step + 1 == o->steps)
-            rc = save(&v, o, centres, step + 1);
+        if ((step + 1) % o->save_every == 0 || step + 1 == o->steps) {
+            if ((rc = save(&v, o, centres, step + 1)))
+                rc = hue_train_stopped(rc, o->out, saved);
+            else
+                saved = step + 1;
+        }
     }
     r->seconds = hue_now_s() - t0;
     if (log)

@@ -239,3 +239,13 @@ int hue_pattern_format(const char *pattern, int64_t index, char *out, size_t siz
         return hue_fail(HUE_EINVAL, "%s: not a frame pattern (expected one %%d or %%0Nd, such as %%05d.png)", pattern);
     return 0;
 }
+
+const char *hue_video_source(const char *path, char *buf, size_t size)
+{
+    struct stat st;
+    const char *slash = strrchr(path, '/');
+    if (!strchr(path, '%') || stat(path, &st) == 0)
+        return path;
+    snprintf(buf, size, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1, slash ? path : ".");
+    return buf;
+}

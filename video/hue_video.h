@@ -69,6 +69,10 @@ int hue_video_seek(hue_video *v, int64_t index);
  * a libavformat image2 pattern and its first number, checking that the
  * numbering has no gap. Exposed for the tests and `hue probe`. */
 int hue_frame_folder_resolve(const char *path, char *pattern, int pattern_size, int64_t *first, int64_t *count);
+/* The file or folder that path reads: path itself, or the folder of a
+ * frame pattern (dir/%05d.jpg, written into buf). Tells an output that
+ * would land on a command's input. */
+const char *hue_video_source(const char *path, char *buf, size_t size);
 /* File name of frame `index` under a pattern with one %d or %0Nd (and %%
  * for a literal '%'); anything else in the pattern is refused. */
 int hue_pattern_format(const char *pattern, int64_t index, char *out, size_t size);

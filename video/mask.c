@@ -1,5 +1,6 @@
 /* Mask PNGs through libpng: indexed (object ids + palette) and 0/255 gray. */
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_mask.h"
 #include "hue_output.h"
 
@@ -29,11 +30,13 @@ void hue_mask_davis_palette(uint8_t palette[256][3])
 /* libpng reports errors through a callback that must not return. */
 typedef struct {
     char message[200];
+    int write_errno;  /* errno of a failed write (a full disk), or 0 */
 } png_err_ctx;
 
 static void on_png_error(png_structp png, png_const_charp msg)
 {
     png_err_ctx *ctx = png_get_error_ptr(png);
+    ctx->write_errno = errno;
     snprintf(ctx->message, sizeof ctx->message, "%s", msg);
     png_longjmp(png, 1);
 }
@@ -93,15 +96,16 @@ static int gray_to_ids(hue_mask *m, const char *path, int depth)
 int hue_mask_read(hue_mask *m, const char *path)
 {
     memset(m, 0, sizeof *m);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return hue_fail(HUE_EIO, "%s: %s", path, errno == ENOENT ? "no such file" : strerror(errno));
+    FILE *f;
+    int rc = hue_file_open_regular(path, &f);
+    if (rc)
+        return rc;
     uint8_t sig[8];
     if (fread(sig, 1, 8, f) != 8 || png_sig_cmp(sig, 0, 8)) {
         fclose(f);
         return hue_fail(HUE_EFORMAT, "%s: not a PNG file (masks are PNG images)", path);
     }
-    png_err_ctx err = {""};
+    png_err_ctx err = {"", 0};
     png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
@@ -200,14 +204,16 @@ int hue_mask_write(const hue_mask *m, const char *path, int force)
     FILE *f;
     if ((r = hue_output_temp_file(path, tmp, sizeof tmp, &f)) < 0)
         return r;
-    png_err_ctx err = {""};
+    png_err_ctx err = {"", 0};
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &err, on_png_error, on_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info || setjmp(png_jmpbuf(png))) {
+        const char *why = ferror(f) && err.write_errno ? strerror(err.write_errno) : err.message;
+        int rc = hue_fail(HUE_EIO, "%s: cannot write the PNG (%s)", path, why[0] ? why : "out of memory");
         png_destroy_write_struct(&png, &info);
         fclose(f);
         unlink(tmp);
-        return hue_fail(HUE_EIO, "%s: cannot write the PNG (%s)", path, err.message[0] ? err.message : "out of memory");
+        return rc;
     }
     /* Enough palette entries for every id present; DAVIS colours fill in. */
     uint8_t davis[256][3];

@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static void folder_of(const char *path, char *dir, size_t size)
+void hue_output_folder(const char *path, char *dir, size_t size)
 {
     const char *slash = strrchr(path, '/');
     if (!slash)
@@ -27,12 +27,15 @@ int hue_output_check(const char *path, int force)
     struct stat st;
     if (!*path)
         return hue_fail(HUE_EINVAL, "empty output path");
-    folder_of(path, dir, sizeof dir);
+    hue_output_folder(path, dir, sizeof dir);
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return hue_fail(HUE_EIO, "%s: cannot write: folder %s does not exist", path, dir);
     if (stat(path, &st) == 0) {
         if (S_ISDIR(st.st_mode))
             return hue_fail(HUE_EIO, "%s: is a folder, not a file", path);
+        /* a FIFO or a device would be replaced by the rename, not written */
+        if (!S_ISREG(st.st_mode))
+            return hue_fail(HUE_EIO, "%s: exists and is not a regular file (a FIFO or a device?)", path);
         if (!force)
             return hue_fail(HUE_EEXIST, "%s: file exists (use --force to overwrite it)", path);
     }
@@ -44,7 +47,7 @@ int hue_output_check(const char *path, int force)
 int hue_output_temp(const char *path, char *tmp, size_t tmp_size)
 {
     char dir[4096];
-    folder_of(path, dir, sizeof dir);
+    hue_output_folder(path, dir, sizeof dir);
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
     const char *ext = strrchr(base, '.');
     if (!ext)

@@ -75,6 +75,58 @@ static int cmp_i64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Whether the file holds what it says it holds. The frame count in its
+ * header is no evidence: an AVI counts dropped frames that have no packet.
+ * What counts is bytes against sizes (an index placing video data past the
+ * end of the file) and timestamps against duration (packets that end more
+ * than two frames before it: containers round durations, and a capture may
+ * end on dropped frames). video_end is the latest end of a video packet in
+ * the stream's time base, any_end_us that of any packet in microseconds;
+ * v->pts is sorted. */
+static void check_whole(hue_video *v, size_t n, int64_t video_end, int64_t any_end_us)
+{
+    AVStream *st = v->fmt->streams[v->stream];
+    int64_t size = avio_size(v->fmt->pb), data_end = 0;
+    char why[256] = "";
+    for (int i = 0; size > 0 && i < avformat_index_get_entries_count(st); i++) {
+        const AVIndexEntry *e = avformat_index_get_entry(st, i);
+        if (e->pos + e->size > data_end)
+            data_end = e->pos + e->size;
+    }
+    /* the nominal frame interval: the smallest step between timestamps */
+    int64_t frame = 0;
+    for (size_t i = 1; v->pts && i < n; i++) {
+        int64_t d = v->pts[i] - v->pts[i - 1];
+        if (d > 0 && (!frame || d < frame))
+            frame = d;
+    }
+    AVRational fr = st->avg_frame_rate.num > 0 ? st->avg_frame_rate : st->r_frame_rate;
+    if (!frame && fr.num > 0 && fr.den > 0)
+        frame = av_rescale_q(1, av_inv_q(fr), st->time_base);
+    int known = v->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE;
+    if (size > 0 && data_end > size) {
+        snprintf(why, sizeof why, "its index places video data up to byte %lld, the file has %lld bytes",
+                 (long long)data_end, (long long)size);
+    } else if (known && st->duration > 0 && st->duration != AV_NOPTS_VALUE && video_end != AV_NOPTS_VALUE) {
+        int64_t start = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
+        if (start + st->duration - video_end > 2 * frame)
+            snprintf(why, sizeof why, "its frames end at %.3f s of its %.3f s", av_q2d(st->time_base) * (video_end - start),
+                     av_q2d(st->time_base) * st->duration);
+    } else if (known && v->fmt->duration > 0 && v->fmt->duration != AV_NOPTS_VALUE && any_end_us != AV_NOPTS_VALUE) {
+        int64_t start = v->fmt->start_time != AV_NOPTS_VALUE ? v->fmt->start_time : 0;
+        if (start + v->fmt->duration - any_end_us > 2 * av_rescale_q(frame, st->time_base, AV_TIME_BASE_Q))
+            snprintf(why, sizeof why, "its data ends at %.3f s of its %.3f s", (any_end_us - start) / 1e6,
+                     v->fmt->duration / 1e6);
+    }
+    if (!why[0])
+        return;
+    v->problem = HUE_EFORMAT;
+    int k = snprintf(v->problem_msg, sizeof v->problem_msg, "file is cut short: %s", why);
+    if (v->info.header_frames > (int64_t)n && k > 0 && (size_t)k < sizeof v->problem_msg)
+        snprintf(v->problem_msg + k, sizeof v->problem_msg - (size_t)k, " (its header says %lld frames, %zu are present)",
+                 (long long)v->info.header_frames, n);
+}
+
 /* Counts the video packets of a second demuxer pass (no decoding) and keeps
  * their timestamps: the exact frame count, and the index -> time map that
  * exact seeking needs. Also notices a file cut short. */
@@ -90,6 +142,7 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
     AVPacket *pkt = av_packet_alloc();
     size_t n = 0, cap = 1024;
     int64_t *pts = malloc(cap * sizeof *pts);
+    int64_t video_end = AV_NOPTS_VALUE, any_end_us = AV_NOPTS_VALUE;
     int read_err = 0;
     while (pkt && pts) {
         r = av_read_frame(fmt, pkt);
@@ -97,6 +150,14 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
             if (r != AVERROR_EOF)
                 read_err = r;
             break;
+        }
+        int64_t t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+        if (t != AV_NOPTS_VALUE && !(pkt->flags & (AV_PKT_FLAG_DISCARD | AV_PKT_FLAG_CORRUPT))) {
+            int64_t end = t + (pkt->duration > 0 ? pkt->duration : 0);
+            int64_t us = av_rescale_q(end, fmt->streams[pkt->stream_index]->time_base, AV_TIME_BASE_Q);
+            any_end_us = any_end_us == AV_NOPTS_VALUE || us > any_end_us ? us : any_end_us;
+            if (pkt->stream_index == v->stream)
+                video_end = video_end == AV_NOPTS_VALUE || end > video_end ? end : video_end;
         }
         if (pkt->stream_index == v->stream && !(pkt->flags & AV_PKT_FLAG_DISCARD)) {
             if (n == cap) {
@@ -109,7 +170,7 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
                 pts = g;
                 cap *= 2;
             }
-            pts[n++] = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+            pts[n++] = t;
             if (pkt->flags & AV_PKT_FLAG_CORRUPT)
                 read_err = read_err ? read_err : AVERROR_INVALIDDATA;
         }
@@ -134,11 +195,8 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
         free(v->pts);
         v->pts = NULL;
     }
-    if (v->info.header_frames > (int64_t)n)
-        v->problem = HUE_EFORMAT, snprintf(v->problem_msg, sizeof v->problem_msg,
-                                            "file is cut short: its header says %lld frames, %zu are present",
-                                            (long long)v->info.header_frames, n);
-    else if (read_err)
+    check_whole(v, n, video_end, any_end_us);
+    if (!v->problem && read_err)
         v->problem = HUE_EFORMAT, snprintf(v->problem_msg, sizeof v->problem_msg,
                                             "file is damaged or cut short after %zu frames", n);
     return 0;
@@ -191,15 +249,17 @@ static void fill_info(hue_video *v, const AVStream *st)
         }
         in->variable_fps = hi > lo + 1 && hi > lo + lo / 100;
     }
-    /* The container's rate, unless the timestamps say it varies: then the
-     * average over the frames actually there. */
-    int from_pts = v->pts && n > 1 && v->pts[n - 1] > v->pts[0];
+    /* The container's rate, unless the timestamps say otherwise (a varying
+     * rate, or frames dropped at a steady rate: an AVI counts them at the
+     * nominal rate): then the average over the frames actually there. */
+    double pts_fps = v->pts && n > 1 && v->pts[n - 1] > v->pts[0] ? (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb) : 0;
+    int off = fr.num > 0 && fr.den > 0 && fabs(pts_fps - av_q2d(fr)) > 0.01 * av_q2d(fr);
     if (in->is_folder)
         in->fps = v->opt.folder_fps > 0 ? v->opt.folder_fps : 24.0;
-    else if (fr.num > 0 && fr.den > 0 && !(in->variable_fps && from_pts))
+    else if (fr.num > 0 && fr.den > 0 && !(pts_fps > 0 && (in->variable_fps || off)))
         in->fps = av_q2d(fr);
-    else if (from_pts)
-        in->fps = (n - 1) / ((v->pts[n - 1] - v->pts[0]) * tb);
+    else if (pts_fps > 0)
+        in->fps = pts_fps;
     in->duration = in->fps > 0 ? n / in->fps : 0;
 }
 

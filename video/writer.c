@@ -173,6 +173,9 @@ int hue_writer_open(hue_writer **out, const char *path, int width, int height, c
     int r = hue_output_check(path, opt->force);
     if (r < 0)
         return r;
+    char dir[4096];
+    hue_output_folder(path, dir, sizeof dir);
+    hue_output_remove_stale(dir, strrchr(path, '/') ? strrchr(path, '/') + 1 : path);
     hue_writer *w = calloc(1, sizeof *w);
     if (!w || !(w->path = strdup(path))) {
         free(w);

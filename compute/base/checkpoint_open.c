@@ -4,6 +4,7 @@
  * by its size. */
 #include "checkpoint_internal.h"
 #include "hue_error.h"
+#include "hue_file.h"
 #include "hue_json.h"
 
 #include <assert.h>
@@ -291,19 +292,15 @@ static int load(hue_checkpoint *ck, const char *path, FILE *f, const hue_json *r
 int hue_checkpoint_open(const char *path, hue_checkpoint **out)
 {
     *out = NULL;
-    /* O_NONBLOCK so a FIFO given by mistake is refused, not waited on. */
-    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-    if (fd < 0)
-        return hue_fail(HUE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    int rc = hue_file_open_regular(path, &f);
+    if (rc)
+        return rc;
     struct stat st;
-    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-        close(fd);
-        return hue_fail(HUE_EIO, "%s: not a regular file", path);
-    }
-    FILE *f = fdopen(fd, "rb");
-    if (!f) {
-        close(fd);
-        return hue_fail(HUE_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(f), &st) != 0) {
+        rc = hue_fail(HUE_EIO, "%s: %s", path, strerror(errno));
+        fclose(f);
+        return rc;
     }
     uint64_t size = (uint64_t)st.st_size, hlen;
     unsigned char len8[8];
@@ -332,7 +329,6 @@ int hue_checkpoint_open(const char *path, hue_checkpoint **out)
         fclose(f);
         return hue_fail(HUE_ENOMEM, "%s: out of memory reading header", path);
     }
-    int rc = 0;
     hue_json *root = NULL;
     if (fread(text, 1, hlen, f) != hlen) {
         rc = hue_fail(HUE_EIO, "%s: file ended or failed while reading the header", path);

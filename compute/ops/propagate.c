@@ -239,8 +239,9 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
                           *drl = &g->t[ring_labels];
     if (radius < 1 || radius > 64)
         return hue_graph_fail(g, HUE_EINVAL, "propagate: radius %d (1 to 64 feature cells)", radius);
-    if (!(temperature > 0))
-        return hue_graph_fail(g, HUE_EINVAL, "propagate: temperature %g (must be > 0)", temperature);
+    if (!(temperature > 0) || !isfinite(1.0f / temperature))
+        return hue_graph_fail(g, HUE_EINVAL, "propagate: temperature %g (must be > 0, and 1/T a finite float)",
+                              temperature);
     if (dq->ndim != 3 || df->ndim != 3 || memcmp(dq->shape, df->shape, sizeof dq->shape) != 0)
         return hue_graph_fail(g, HUE_EINVAL, "propagate: features %s and %s must both be [C, h, w]", dq->name,
                               df->name);

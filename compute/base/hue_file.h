@@ -1,0 +1,31 @@
+/* Files as a user names them on a command line: an input that must be a
+ * regular file (a FIFO or a device would block or never end), and whether
+ * two names are the same file (an output must never be one of the inputs,
+ * or another output). libc only: every layer may use it. */
+#ifndef HUE_FILE_H
+#define HUE_FILE_H
+#include <stdio.h>
+
+/* Opens path for reading and checks it is a regular file (following
+ * symbolic links), without waiting on a FIFO. HUE_EIO naming the file and
+ * what it is otherwise. */
+int hue_file_open_regular(const char *path, FILE **out);
+
+/* 1 when a and b name the same file: the same device and inode where both
+ * exist, else the same resolved path (folder resolved, then the name), so a
+ * file not created yet compares too. Different spellings (./x, a hard link,
+ * a symbolic link to it) are the same file. */
+int hue_file_same(const char *a, const char *b);
+
+/* One file a command reads or writes, named as the user gave it. */
+typedef struct {
+    const char *flag;  /* "--log", "VIDEO", ... */
+    const char *path;  /* NULL: not given, skipped */
+    int output;        /* 1 when the command writes it */
+} hue_file_use;
+
+/* Fails (HUE_EINVAL, a message naming the file and both flags) when an
+ * output is the same file as an input or as another output. */
+int hue_file_check_uses(const hue_file_use *uses, int n);
+
+#endif
