@@ -409,7 +409,9 @@ static int conv2d_dx_build(hue_cpu_node *n, dnn_state *s)
     return 0;
 }
 
-static int conv2d_dx_run(hue_cpu_node *n)
+/* run() of an input gradient whose primitive covers a cut of dx (conv2d_dx,
+ * pool_grad) or leaves out the bias (a transposed convolution's). */
+static int dnn_execute_fixup(hue_cpu_node *n)
 {
     int rc = dnn_execute(n);
     dnn_state *s = n->state;
@@ -636,7 +638,7 @@ static int pool_build(hue_cpu_node *n, dnn_state *s)
     dnnl_dims_t kernel = {p->kernel[0], p->kernel[1]};
     dnnl_pooling_desc_t d;
     dnnl_memory_t mx, my;
-    dnnl_alg_kind_t alg = p->kind == 1 ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
+    dnnl_alg_kind_t alg = p->kind == HUE_POOL_AVG ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
     if ((rc = check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, alg, &x_md, &y_md, g.stride, kernel,
                                                    g.pad_l, g.pad_r),
                     "a pooling descriptor")) ||
@@ -652,52 +654,53 @@ static int pool_build(hue_cpu_node *n, dnn_state *s)
 
 /* pool_grad: dx [N, C, H, W] from G (in[0]) for average pooling, from x and
  * G (in[0], in[1]) for max pooling, where each window's G goes to its first
- * maximum in scan order (as PyTorch and the reference). Each plane is one
- * thread's, so the windows' sums need no atomics. */
-static int pool_grad_run(hue_cpu_node *n)
+ * maximum in scan order (as the reference; oneDNN's forward keeps the first
+ * of equal values, and its backward sends G where the forward's workspace
+ * says). Max pooling runs its forward again for that workspace. */
+static int pool_grad_build(hue_cpu_node *n, dnn_state *s)
 {
     const hue_op_params *p = n->p;
-    int avg = p->kind == 1;
+    int avg = p->kind == HUE_POOL_AVG, rc;
     const hue_cpu_tensor *x = &n->in[0], *G = &n->in[avg ? 0 : 1], *dx = &n->out;
-    int64_t C = dx->shape[1], H = dx->shape[2], W = dx->shape[3], OH = G->shape[2], OW = G->shape[3];
-    int kh = p->kernel[0], kw = p->kernel[1], sh = p->stride[0], sw = p->stride[1], ph = p->pad[0], pw = p->pad[1];
-    float scale = 1.0f / (float)(kh * kw);
-#pragma omp parallel for
-    for (int64_t plane = 0; plane < dx->shape[0] * C; plane++) {
-        int64_t b = plane / C, c = plane % C;
-        float *d = dx->data + hue_cpu_at(dx, b, c, 0, 0);
-        const float *g = G->data + hue_cpu_at(G, b, c, 0, 0);
-        const float *v = avg ? NULL : x->data + hue_cpu_at(x, b, c, 0, 0);
-        for (int64_t iy = 0; iy < H; iy++)
-            for (int64_t ix = 0; ix < W; ix++)
-                d[iy * dx->stride[2] + ix * dx->stride[3]] = 0.0f;
-        for (int64_t oy = 0; oy < OH; oy++) {
-            int64_t y0 = oy * sh - ph, y1 = y0 + kh < H ? y0 + kh : H;
-            y0 = y0 < 0 ? 0 : y0;
-            for (int64_t ox = 0; ox < OW; ox++) {
-                int64_t x0 = ox * sw - pw, x1 = x0 + kw < W ? x0 + kw : W;
-                x0 = x0 < 0 ? 0 : x0;
-                float gv = g[oy * G->stride[2] + ox * G->stride[3]];
-                if (avg) {
-                    for (int64_t iy = y0; iy < y1; iy++)
-                        for (int64_t ix = x0; ix < x1; ix++)
-                            d[iy * dx->stride[2] + ix * dx->stride[3]] += gv * scale;
-                    continue;
-                }
-                int64_t at = -1;
-                float best = 0.0f;
-                for (int64_t iy = y0; iy < y1; iy++)
-                    for (int64_t ix = x0; ix < x1; ix++) {
-                        float e = v[iy * x->stride[2] + ix * x->stride[3]];
-                        if (at < 0 || e > best)
-                            best = e, at = iy * dx->stride[2] + ix * dx->stride[3];
-                    }
-                if (at >= 0)
-                    d[at] += gv;
-            }
-        }
+    hue_op_params q = *p;
+    q.dilation[0] = q.dilation[1] = 1;
+    conv_geom g;
+    dnnl_memory_desc_t x_md, dx_md, g_md, y_md;
+    if ((rc = conv_geometry(&q, dx->shape[2], dx->shape[3], G->shape[2], G->shape[3], &g)) ||
+        (rc = view_md(&dx_md, dx, g.extent[0], g.extent[1])) ||
+        (rc = view_md(&x_md, avg ? dx : x, g.extent[0], g.extent[1])) ||
+        (rc = view_md(&g_md, G, G->shape[2], G->shape[3])) ||
+        (rc = check(dnnl_memory_desc_init_by_tag(&y_md, 4, g_md.dims, dnnl_f32, dnnl_abcd), "a memory descriptor")))
+        return rc;
+    s->keep_h = g.extent[0], s->keep_w = g.extent[1];
+    s->fixup = s->keep_h < dx->shape[2] || s->keep_w < dx->shape[3];
+    dnnl_dims_t kernel = {p->kernel[0], p->kernel[1]};
+    dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
+    dnnl_pooling_desc_t fd, bd;
+    if ((rc = check(dnnl_pooling_forward_desc_init(&fd, dnnl_forward_training, alg, &x_md, &y_md, g.stride, kernel,
+                                                   g.pad_l, g.pad_r),
+                    "a pooling descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->hint, &fd, attr, engine, NULL), "a pooling")) ||
+        (rc = check(dnnl_pooling_backward_desc_init(&bd, alg, &dx_md, &g_md, g.stride, kernel, g.pad_l, g.pad_r),
+                    "a pooling backward descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->pd, &bd, attr, engine, s->hint), "a pooling gradient")))
+        return rc;
+    dnnl_memory_t mdx, mg, mx, my, mws = NULL;
+    if ((rc = dnn_memory(s, &dx_md, dx->data, &mdx)) || (rc = dnn_memory(s, &g_md, G->data, &mg)))
+        return rc;
+    if (!avg) {
+        const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(s->hint, dnnl_query_workspace_md, 0);
+        dnnl_primitive_desc_t fwd;
+        if ((rc = dnn_memory(s, &x_md, x->data, &mx)) || (rc = dnn_memory(s, &y_md, NULL, &my)) ||
+            (rc = dnn_memory(s, ws, NULL, &mws)) ||
+            (rc = check(dnnl_primitive_desc_clone(&fwd, s->hint), "copying a primitive descriptor")))
+            return rc;
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}, {DNNL_ARG_WORKSPACE, mws}};
+        if ((rc = dnn_step(s, &fwd, 3, args)))
+            return rc;
     }
-    return 0;
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, mg}, {DNNL_ARG_DIFF_SRC, mdx}, {DNNL_ARG_WORKSPACE, mws}};
+    return dnn_step(s, &s->pd, avg ? 2 : 3, args);
 }
 
 static int conv2d_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_build); }
@@ -706,10 +709,11 @@ static int conv2d_dw_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_dw_
 static int linear_prepare(hue_cpu_node *n) { return dnn_prepare(n, linear_build); }
 static int matmul_prepare(hue_cpu_node *n) { return dnn_prepare(n, matmul_build); }
 static int pool_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_build); }
+static int pool_grad_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_grad_build); }
 
 const hue_cpu_kernel hue_cpu_kernels_conv[] = {
     {"conv2d", conv2d_prepare, dnn_execute, dnn_release},
-    {"conv2d_dx", conv2d_dx_prepare, conv2d_dx_run, dnn_release},
+    {"conv2d_dx", conv2d_dx_prepare, dnn_execute_fixup, dnn_release},
     {"conv2d_dw", conv2d_dw_prepare, dnn_execute, dnn_release},
     {"conv_weight_flip", NULL, conv_weight_flip_run, NULL},
     {"conv2d_widen", NULL, conv2d_widen_run, NULL},
@@ -718,6 +722,6 @@ const hue_cpu_kernel hue_cpu_kernels_conv[] = {
     {"matmul", matmul_prepare, dnn_execute, dnn_release},
     {"max_pool", pool_prepare, dnn_execute, dnn_release},
     {"avg_pool", pool_prepare, dnn_execute, dnn_release},
-    {"pool_grad", NULL, pool_grad_run, NULL},
+    {"pool_grad", pool_grad_prepare, dnn_execute_fixup, dnn_release},
     {NULL, NULL, NULL, NULL},
 };
