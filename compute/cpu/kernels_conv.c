@@ -64,9 +64,9 @@ static void engine_release(void)
 }
 
 #define MAX_STEPS 4
-#define MAX_MEMS 12
+#define MAX_MEMS 16
 #define MAX_ARGS 6
-#define IN_ARENA SIZE_MAX
+#define NOT_IN_WORKSPACE SIZE_MAX
 
 typedef struct {
     dnnl_primitive_t prim;
@@ -81,7 +81,7 @@ typedef struct {
     step steps[MAX_STEPS];
     int n_steps;
     dnnl_memory_t mem[MAX_MEMS];
-    size_t offset[MAX_MEMS];        /* bytes into the workspace, or IN_ARENA */
+    size_t offset[MAX_MEMS];        /* bytes into the workspace, or NOT_IN_WORKSPACE (arena) */
     int n_mem;
     size_t workspace;               /* bytes the node needs */
     void *bound;                    /* the workspace the memory objects point into */
@@ -92,6 +92,15 @@ typedef struct {
      * zero, and a bias is added after it (the transposed convolution's) */
     int64_t keep_h, keep_w;
     int fixup;
+    /* conv2d_dx and conv2d_dw on small images: matmuls over chunks of
+     * images side by side (see conv_gemm_build) */
+    int gemm;
+    int64_t chunk;                  /* images per matmul */
+    struct {
+        dnnl_primitive_t prim;
+        dnnl_memory_t a, b, c, pad; /* src, weights, dst, scratchpad */
+    } call[3];                      /* the first chunk, later ones, a shorter last one */
+    size_t wide_offset, rows_offset; /* workspace: dy side by side, patch rows */
 } dnn_state;
 
 static void dnn_release(hue_cpu_node *n)
@@ -101,6 +110,9 @@ static void dnn_release(hue_cpu_node *n)
         return;
     for (int i = 0; i < s->n_steps; i++)
         dnnl_primitive_destroy(s->steps[i].prim);
+    for (int i = 0; i < 3; i++)
+        if (s->call[i].prim)
+            dnnl_primitive_destroy(s->call[i].prim);
     for (int i = 0; i < s->n_mem; i++)
         dnnl_memory_destroy(s->mem[i]);
     if (s->hint)
@@ -113,9 +125,17 @@ static void dnn_release(hue_cpu_node *n)
     n->state = NULL;
 }
 
-/* A memory object over the arena (data) or, data NULL, over a new piece of
- * the workspace, bound in run(). */
-static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dnnl_memory_t *m)
+/* A new 64-byte aligned piece of the node's workspace: its offset. */
+static size_t dnn_reserve(dnn_state *s, size_t bytes)
+{
+    size_t at = (s->workspace + 63) & ~(size_t)63;
+    s->workspace = at + bytes;
+    return at;
+}
+
+/* A memory object over data (the arena), or over the workspace at offset
+ * (bound in run()), or, both NOT_IN_WORKSPACE and NULL, pointed by run(). */
+static int dnn_memory_at(dnn_state *s, const dnnl_memory_desc_t *md, void *data, size_t offset, dnnl_memory_t *m)
 {
     if (s->n_mem == MAX_MEMS)
         return hue_fail(HUE_ENOTSUP, "too many oneDNN memory objects for one node");
@@ -123,15 +143,16 @@ static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dn
     if (rc)
         return rc;
     s->mem[s->n_mem] = *m;
-    if (data) {
-        s->offset[s->n_mem] = IN_ARENA;
-    } else {
-        s->workspace = (s->workspace + 63) & ~(size_t)63;
-        s->offset[s->n_mem] = s->workspace;
-        s->workspace += dnnl_memory_desc_get_size(md);
-    }
-    s->n_mem++;
+    s->offset[s->n_mem++] = offset;
     return 0;
+}
+
+/* A memory object over the arena (data) or, data NULL, over a new piece of
+ * the workspace. */
+static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dnnl_memory_t *m)
+{
+    size_t at = data ? NOT_IN_WORKSPACE : dnn_reserve(s, dnnl_memory_desc_get_size(md));
+    return dnn_memory_at(s, md, data, at, m);
 }
 
 /* Appends the primitive of *pdp (destroyed here) with its arguments, and
@@ -199,18 +220,28 @@ static int dnn_output_done(dnn_state *s, dnnl_memory_t m, const dnnl_memory_desc
     return user ? dnn_reorder(s, m, want, user, user_md) : 0;
 }
 
-static int dnn_execute(hue_cpu_node *n)
+/* Points the memory objects over the workspace at it (the first run). */
+static int dnn_bind(hue_cpu_node *n)
 {
     dnn_state *s = n->state;
     int rc;
-    if (s->bound != n->workspace) {  /* the first run: point the temporaries into the workspace */
-        for (int i = 0; i < s->n_mem; i++)
-            if (s->offset[i] != IN_ARENA &&
-                (rc = check(dnnl_memory_set_data_handle(s->mem[i], (char *)n->workspace + s->offset[i]),
-                            "binding the workspace")))
-                return rc;
-        s->bound = n->workspace;
-    }
+    if (s->bound == n->workspace)
+        return 0;
+    for (int i = 0; i < s->n_mem; i++)
+        if (s->offset[i] != NOT_IN_WORKSPACE &&
+            (rc = check(dnnl_memory_set_data_handle(s->mem[i], (char *)n->workspace + s->offset[i]),
+                        "binding the workspace")))
+            return rc;
+    s->bound = n->workspace;
+    return 0;
+}
+
+static int dnn_execute(hue_cpu_node *n)
+{
+    dnn_state *s = n->state;
+    int rc = dnn_bind(n);
+    if (rc)
+        return rc;
     for (int i = 0; i < s->n_steps; i++)
         if ((rc = check(dnnl_primitive_execute(s->steps[i].prim, stream, s->steps[i].nargs, s->steps[i].args),
                         "executing a primitive")))
@@ -370,12 +401,293 @@ static int dy_md(dnnl_memory_desc_t *md, const hue_cpu_tensor *dy, int wide, int
     return plain_md(md, 4, dims, strides);
 }
 
+/* conv2d_widen: dy [N, O, OH, OW] to wide [O, N*OH*OW]; conv2d_narrow: the
+ * way back, out shaped [N, O, OH, OW]. Rows of OH*OW pixels move whole. */
+static void move_rows(const float *from, int64_t from_row, int64_t from_col, float *to, int64_t to_row,
+                      int64_t to_col, int64_t P)
+{
+    if (from_col == 1 && to_col == 1) {
+        memcpy(to + to_row, from + from_row, sizeof *to * (size_t)P);
+        return;
+    }
+    for (int64_t i = 0; i < P; i++)
+        to[to_row + i * to_col] = from[from_row + i * from_col];
+}
+
+/* Element offset of pixel 0 of image n, channel o, and the step between
+ * pixels, in an [N, O, H, W] view (pixels must be one strided axis). */
+static int pixel_rows(const hue_cpu_tensor *t, int64_t *col)
+{
+    *col = t->stride[3];
+    return t->shape[2] == 1 || t->stride[2] == t->shape[3] * t->stride[3];
+}
+
+static int conv2d_widen_run(hue_cpu_node *n)
+{
+    const hue_cpu_tensor *dy = &n->in[0], *y = &n->out;
+    int64_t N = dy->shape[0], O = dy->shape[1], P = dy->shape[2] * dy->shape[3], col, out_col = y->stride[3];
+    if (!pixel_rows(dy, &col))
+        return hue_fail(HUE_ENOTSUP, "conv2d_widen: pixels of %lldx%lld with uneven strides",
+                        (long long)dy->shape[2], (long long)dy->shape[3]);
+#pragma omp parallel for
+    for (int64_t no = 0; no < N * O; no++) {
+        int64_t b = no / O, o = no % O;
+        move_rows(dy->data, b * dy->stride[0] + o * dy->stride[1], col, y->data, o * y->stride[2] + b * P * out_col,
+                  out_col, P);
+    }
+    return 0;
+}
+
+static int conv2d_narrow_run(hue_cpu_node *n)
+{
+    const hue_cpu_tensor *wide = &n->in[0], *y = &n->out;
+    int64_t N = y->shape[0], O = y->shape[1], P = y->shape[2] * y->shape[3], col, in_col = wide->stride[3];
+    if (!pixel_rows(y, &col))
+        return hue_fail(HUE_ENOTSUP, "conv2d_narrow: pixels of %lldx%lld with uneven strides",
+                        (long long)y->shape[2], (long long)y->shape[3]);
+#pragma omp parallel for
+    for (int64_t no = 0; no < N * O; no++) {
+        int64_t b = no / O, o = no % O;
+        move_rows(wide->data, o * wide->stride[2] + b * P * in_col, in_col, y->data,
+                  b * y->stride[0] + o * y->stride[1], col, P);
+    }
+    return 0;
+}
+
+/* ---- convolution gradients of small images ---- */
+
+/* Output images of at most this many pixels get their input and weight
+ * gradients from matmuls over images side by side, as the Vulkan backend
+ * does: oneDNN's direct kernels spread 2x2 outputs thinly over their vector
+ * registers. Single-threaded, for ResNet-18's layer4 at 64x64 inputs: the
+ * weight gradient 23 GFLOP/s direct against 83 by matmul, the stride-2 conv
+ * into layer4 27 against 125 (its input gradient 38 against 105); from 4x4
+ * outputs up the direct kernels are as fast or faster. */
+#ifndef HUE_CPU_CONV_GEMM_PIXELS
+#define HUE_CPU_CONV_GEMM_PIXELS 4
+#endif
+/* Patch rows a chunk of images holds at most: they stay cached from being
+ * written to being multiplied. */
+#define GEMM_CHUNK_ROWS 4096
+
+/* The shapes a gradient node works on: x [N, C, H, W], dy [N, O, OH, OW],
+ * P = OH*OW pixels, K = C*kh*kw taps. */
+typedef struct {
+    int64_t N, C, H, W, O, OH, OW, P, K;
+} conv_dims;
+
+static conv_dims gemm_dims(const hue_cpu_node *n, int dw)
+{
+    const hue_cpu_tensor *x = dw ? &n->in[0] : &n->out, *m = dw ? &n->out : &n->in[1];
+    const hue_op_params *p = n->p;
+    conv_dims d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], m->shape[0], p->out_size[0],
+                   p->out_size[1], p->out_size[0] * p->out_size[1], x->shape[1] * p->kernel[0] * p->kernel[1]};
+    return d;
+}
+
+/* Whether a gradient node (dw: conv2d_dw, else conv2d_dx) takes the matmul
+ * path: small images, and a weight tensor (w or dw) plain [O, K]. */
+static int gemm_path(const hue_cpu_node *n, int dw)
+{
+    conv_dims d = gemm_dims(n, dw);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    int wide = dw ? dy->ndim == 2 : n->p->kind == 1;
+    int64_t col;
+    return d.P <= HUE_CPU_CONV_GEMM_PIXELS && (dw ? n->out.contiguous : n->in[1].contiguous) &&
+           (wide || pixel_rows(dy, &col));
+}
+
+/* Patch rows of images [first, first + count) of x: row (image, oy, ox)
+ * holds the K inputs its window reads, (c, ky, kx) in w's order, 0 in the
+ * padding. */
+static void patch_rows(const hue_cpu_tensor *x, const hue_op_params *p, const conv_dims *d, int64_t first,
+                       int64_t count, float *rows)
+{
+#pragma omp parallel for
+    for (int64_t q = 0; q < count * d->P; q++) {
+        int64_t pix = q % d->P, oy = pix / d->OW, ox = pix % d->OW;
+        const float *image = x->data + (first + q / d->P) * x->stride[0];
+        float *r = rows + q * d->K;
+        for (int64_t c = 0; c < d->C; c++)
+            for (int ky = 0; ky < p->kernel[0]; ky++) {
+                int64_t iy = oy * p->stride[0] - p->pad[0] + (int64_t)ky * p->dilation[0];
+                for (int kx = 0; kx < p->kernel[1]; kx++) {
+                    int64_t ix = ox * p->stride[1] - p->pad[1] + (int64_t)kx * p->dilation[1];
+                    *r++ = iy >= 0 && iy < d->H && ix >= 0 && ix < d->W
+                               ? image[c * x->stride[1] + iy * x->stride[2] + ix * x->stride[3]]
+                               : 0.0f;
+                }
+            }
+    }
+}
+
+/* The way back: pixel (c, iy, ix) of images [first, first + count) of dx is
+ * bias[c] plus the entries of the rows whose windows read it. A thread
+ * takes whole planes, so no two write one pixel. */
+static void patch_sum(const float *rows, const hue_op_params *p, const conv_dims *d, int64_t first, int64_t count,
+                      const hue_cpu_tensor *bias, const hue_cpu_tensor *dx)
+{
+    int kh = p->kernel[0], kw = p->kernel[1];
+#pragma omp parallel for
+    for (int64_t plane = 0; plane < count * d->C; plane++) {
+        int64_t image = plane / d->C, c = plane % d->C;
+        float *out = dx->data + hue_cpu_at(dx, first + image, c, 0, 0);
+        float b = bias ? bias->data[c * bias->stride[3]] : 0.0f;
+        for (int64_t iy = 0; iy < d->H; iy++)
+            for (int64_t ix = 0; ix < d->W; ix++)
+                out[iy * dx->stride[2] + ix * dx->stride[3]] = b;
+        for (int64_t pix = 0; pix < d->P; pix++) {
+            int64_t oy = pix / d->OW, ox = pix % d->OW;
+            const float *r = rows + (image * d->P + pix) * d->K + c * kh * kw;
+            for (int ky = 0; ky < kh; ky++) {
+                int64_t iy = oy * p->stride[0] - p->pad[0] + (int64_t)ky * p->dilation[0];
+                if (iy < 0 || iy >= d->H)
+                    continue;
+                for (int kx = 0; kx < kw; kx++) {
+                    int64_t ix = ox * p->stride[1] - p->pad[1] + (int64_t)kx * p->dilation[1];
+                    if (ix >= 0 && ix < d->W)
+                        out[iy * dx->stride[2] + ix * dx->stride[3]] += r[ky * kw + kx];
+                }
+            }
+        }
+    }
+}
+
+/* Where dy's images lie side by side: dy itself when it comes wide, else
+ * its copy in the workspace; columns col apart, rows lda apart. */
+static void gemm_wide(const hue_cpu_node *n, int dw, const conv_dims *d, float **A, int64_t *lda, int64_t *col)
+{
+    const dnn_state *s = n->state;
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    if (dw ? dy->ndim == 2 : n->p->kind == 1) {
+        *A = dy->data, *lda = dy->stride[2], *col = dy->stride[3];
+        return;
+    }
+    *A = (float *)((char *)n->workspace + s->wide_offset), *lda = d->N * d->P, *col = 1;
+}
+
+/* Matmul call i for a chunk of count images: conv2d_dw: dw [O, K] (+)= A
+ * [O, count*P] x rows [count*P, K]; conv2d_dx: rows [count*P, K] = A^T x
+ * w [O, K]. A's memory is pointed at each chunk in run(). */
+static int gemm_call(hue_cpu_node *n, dnn_state *s, int i, int dw, int64_t count, int accumulate)
+{
+    conv_dims d = gemm_dims(n, dw);
+    int64_t cols = count * d.P, lda = d.N * d.P, col = 1;
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0], *m = dw ? &n->out : &n->in[1];
+    if (dw ? dy->ndim == 2 : n->p->kind == 1)
+        lda = dy->stride[2], col = dy->stride[3];
+    int64_t a_dims[2] = {dw ? d.O : cols, dw ? cols : d.O}, a_str[2] = {dw ? lda : col, dw ? col : lda};
+    int64_t r_dims[2] = {cols, d.K}, r_str[2] = {d.K, 1}, m_dims[2] = {d.O, d.K}, m_str[2] = {d.K, 1};
+    dnnl_memory_desc_t a_md, r_md, m_md;
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_attr_t at = NULL;
+    dnnl_post_ops_t ops = NULL;
+    int rc;
+    if ((rc = plain_md(&a_md, 2, a_dims, a_str)) || (rc = plain_md(&r_md, 2, r_dims, r_str)) ||
+        (rc = plain_md(&m_md, 2, m_dims, m_str)) ||
+        (rc = check(dnnl_matmul_desc_init(&desc, &a_md, dw ? &r_md : &m_md, NULL, dw ? &m_md : &r_md),
+                    "a matmul descriptor")))
+        return rc;
+    /* accumulating calls add to dw with a sum post-op */
+    if (accumulate &&
+        ((rc = check(dnnl_primitive_attr_clone(&at, attr), "copying attributes")) ||
+         (rc = check(dnnl_post_ops_create(&ops), "post-ops")) ||
+         (rc = check(dnnl_post_ops_append_sum(ops, 1.0f), "a sum post-op")) ||
+         (rc = check(dnnl_primitive_attr_set_post_ops(at, ops), "post-ops"))))
+        goto done;
+    if ((rc = check(dnnl_primitive_desc_create(&s->pd, &desc, at ? at : attr, engine, NULL), "a matmul")))
+        goto done;
+    dnnl_memory_t rows_mem;
+    if ((rc = dnn_memory_at(s, &a_md, NULL, NOT_IN_WORKSPACE, &s->call[i].a)) ||
+        (rc = dnn_memory_at(s, &r_md, NULL, s->rows_offset, &rows_mem)) ||
+        (rc = dnn_memory(s, &m_md, m->data, dw ? &s->call[i].c : &s->call[i].b)))
+        goto done;
+    if (dw)
+        s->call[i].b = rows_mem;
+    else
+        s->call[i].c = rows_mem;
+    const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(s->pd, dnnl_query_scratchpad_md, 0);
+    if (pad && dnnl_memory_desc_get_size(pad) > 0 && (rc = dnn_memory(s, pad, NULL, &s->call[i].pad)))
+        goto done;
+    rc = check(dnnl_primitive_create(&s->call[i].prim, s->pd), "creating a matmul");
+    dnnl_primitive_desc_destroy(s->pd);
+    s->pd = NULL;
+done:
+    if (ops)
+        dnnl_post_ops_destroy(ops);
+    if (at)
+        dnnl_primitive_attr_destroy(at);
+    return rc;
+}
+
+static int conv_gemm_build(hue_cpu_node *n, dnn_state *s, int dw)
+{
+    conv_dims d = gemm_dims(n, dw);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    if (dy->numel != d.N * d.O * d.P)
+        return hue_fail(HUE_EINVAL, "%s: gradient of %lld values for an output of %lldx%lldx%lld", n->op,
+                        (long long)dy->numel, (long long)d.N, (long long)d.O, (long long)d.P);
+    s->gemm = 1;
+    s->chunk = GEMM_CHUNK_ROWS / d.P < d.N ? GEMM_CHUNK_ROWS / d.P : d.N;
+    s->chunk = s->chunk > 1 ? s->chunk : 1;
+    if (!(dw ? dy->ndim == 2 : n->p->kind == 1))
+        s->wide_offset = dnn_reserve(s, sizeof(float) * (size_t)(d.O * d.N * d.P));
+    s->rows_offset = dnn_reserve(s, sizeof(float) * (size_t)(s->chunk * d.P * d.K));
+    int64_t chunks = (d.N + s->chunk - 1) / s->chunk, last = d.N - (chunks - 1) * s->chunk;
+    int rc = gemm_call(n, s, 0, dw, s->chunk, 0);
+    if (!rc && chunks > 1 && dw)
+        rc = gemm_call(n, s, 1, dw, s->chunk, 1);
+    if (!rc && chunks > 1 && last != s->chunk)
+        rc = gemm_call(n, s, 2, dw, last, dw);
+    return rc;
+}
+
+static int conv_gemm_run(hue_cpu_node *n, int dw)
+{
+    dnn_state *s = n->state;
+    int rc = dnn_bind(n);
+    if (rc)
+        return rc;
+    conv_dims d = gemm_dims(n, dw);
+    float *A, *rows = (float *)((char *)n->workspace + s->rows_offset);
+    int64_t lda, col;
+    gemm_wide(n, dw, &d, &A, &lda, &col);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    if (A != dy->data) {
+        int64_t pixel;
+        pixel_rows(dy, &pixel);
+#pragma omp parallel for
+        for (int64_t no = 0; no < d.N * d.O; no++) {
+            int64_t b = no / d.O, o = no % d.O;
+            move_rows(dy->data, b * dy->stride[0] + o * dy->stride[1], pixel, A, o * lda + b * d.P, 1, d.P);
+        }
+    }
+    for (int64_t first = 0, i = 0; first < d.N; first += s->chunk, i++) {
+        int64_t count = d.N - first < s->chunk ? d.N - first : s->chunk;
+        int k = count < s->chunk ? 2 : i > 0 && dw ? 1 : 0;
+        if (dw)
+            patch_rows(&n->in[0], n->p, &d, first, count, rows);
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, s->call[k].a}, {DNNL_ARG_WEIGHTS, s->call[k].b},
+                                   {DNNL_ARG_DST, s->call[k].c}, {DNNL_ARG_SCRATCHPAD, s->call[k].pad}};
+        if ((rc = check(dnnl_memory_set_data_handle(s->call[k].a, A + first * d.P * col), "binding dy")) ||
+            (rc = check(dnnl_primitive_execute(s->call[k].prim, stream, s->call[k].pad ? 4 : 3, args),
+                        "executing a matmul")) ||
+            (rc = check(dnnl_stream_wait(stream), "waiting for the stream")))
+            return rc;
+        if (!dw)
+            patch_sum(rows, n->p, &d, first, count, n->p->has_bias ? &n->in[2] : NULL, &n->out);
+    }
+    return 0;
+}
+
 /* conv2d_dx: dx [N, C, H, W] = the input gradient of conv2d(x, w) given dy
  * (in[0], per image or wide: p->kind), w (in[1]) and, for a transposed
  * convolution, + bias (in[2]). Output size (OH, OW) in p->out_size. */
 static int conv2d_dx_build(hue_cpu_node *n, dnn_state *s)
 {
     int rc;
+    if (gemm_path(n, 0))
+        return conv_gemm_build(n, s, 0);
     const hue_op_params *p = n->p;
     const hue_cpu_tensor *dy = &n->in[0], *w = &n->in[1], *dx = &n->out;
     int64_t N = dx->shape[0], O = w->shape[0], OH = p->out_size[0], OW = p->out_size[1];
@@ -442,6 +754,8 @@ static int dnn_execute_fixup(hue_cpu_node *n)
 static int conv2d_dw_build(hue_cpu_node *n, dnn_state *s)
 {
     int rc;
+    if (gemm_path(n, 1))
+        return conv_gemm_build(n, s, 1);
     const hue_op_params *p = n->p;
     const hue_cpu_tensor *x = &n->in[0], *dy = &n->in[1], *dw = &n->out;
     int64_t N = x->shape[0], O = dw->shape[0], OH = p->out_size[0], OW = p->out_size[1];
@@ -489,59 +803,6 @@ static int conv_weight_flip_run(hue_cpu_node *n)
         for (int64_t ky = 0; ky < kh; ky++)
             for (int64_t kx = 0; kx < kw; kx++)
                 y->data[hue_cpu_at(y, c, o, ky, kx)] = w->data[hue_cpu_at(w, o, c, kh - 1 - ky, kw - 1 - kx)];
-    }
-    return 0;
-}
-
-/* conv2d_widen: dy [N, O, OH, OW] to wide [O, N*OH*OW]; conv2d_narrow: the
- * way back, out shaped [N, O, OH, OW]. Rows of OH*OW pixels move whole. */
-static void move_rows(const float *from, int64_t from_row, int64_t from_col, float *to, int64_t to_row,
-                      int64_t to_col, int64_t P)
-{
-    if (from_col == 1 && to_col == 1) {
-        memcpy(to + to_row, from + from_row, sizeof *to * (size_t)P);
-        return;
-    }
-    for (int64_t i = 0; i < P; i++)
-        to[to_row + i * to_col] = from[from_row + i * from_col];
-}
-
-/* Element offset of pixel 0 of image n, channel o, and the step between
- * pixels, in an [N, O, H, W] view (pixels must be one strided axis). */
-static int pixel_rows(const hue_cpu_tensor *t, int64_t *col)
-{
-    *col = t->stride[3];
-    return t->shape[2] == 1 || t->stride[2] == t->shape[3] * t->stride[3];
-}
-
-static int conv2d_widen_run(hue_cpu_node *n)
-{
-    const hue_cpu_tensor *dy = &n->in[0], *y = &n->out;
-    int64_t N = dy->shape[0], O = dy->shape[1], P = dy->shape[2] * dy->shape[3], col, out_col = y->stride[3];
-    if (!pixel_rows(dy, &col))
-        return hue_fail(HUE_ENOTSUP, "conv2d_widen: pixels of %lldx%lld with uneven strides",
-                        (long long)dy->shape[2], (long long)dy->shape[3]);
-#pragma omp parallel for
-    for (int64_t no = 0; no < N * O; no++) {
-        int64_t b = no / O, o = no % O;
-        move_rows(dy->data, b * dy->stride[0] + o * dy->stride[1], col, y->data, o * y->stride[2] + b * P * out_col,
-                  out_col, P);
-    }
-    return 0;
-}
-
-static int conv2d_narrow_run(hue_cpu_node *n)
-{
-    const hue_cpu_tensor *wide = &n->in[0], *y = &n->out;
-    int64_t N = y->shape[0], O = y->shape[1], P = y->shape[2] * y->shape[3], col, in_col = wide->stride[3];
-    if (!pixel_rows(y, &col))
-        return hue_fail(HUE_ENOTSUP, "conv2d_narrow: pixels of %lldx%lld with uneven strides",
-                        (long long)y->shape[2], (long long)y->shape[3]);
-#pragma omp parallel for
-    for (int64_t no = 0; no < N * O; no++) {
-        int64_t b = no / O, o = no % O;
-        move_rows(wide->data, o * wide->stride[2] + b * P * in_col, in_col, y->data,
-                  b * y->stride[0] + o * y->stride[1], col, P);
     }
     return 0;
 }
@@ -708,13 +969,23 @@ static int conv2d_dx_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_dx_
 static int conv2d_dw_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_dw_build); }
 static int linear_prepare(hue_cpu_node *n) { return dnn_prepare(n, linear_build); }
 static int matmul_prepare(hue_cpu_node *n) { return dnn_prepare(n, matmul_build); }
+static int conv2d_dx_run(hue_cpu_node *n)
+{
+    return ((dnn_state *)n->state)->gemm ? conv_gemm_run(n, 0) : dnn_execute_fixup(n);
+}
+
+static int conv2d_dw_run(hue_cpu_node *n)
+{
+    return ((dnn_state *)n->state)->gemm ? conv_gemm_run(n, 1) : dnn_execute(n);
+}
+
 static int pool_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_build); }
 static int pool_grad_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_grad_build); }
 
 const hue_cpu_kernel hue_cpu_kernels_conv[] = {
     {"conv2d", conv2d_prepare, dnn_execute, dnn_release},
-    {"conv2d_dx", conv2d_dx_prepare, dnn_execute_fixup, dnn_release},
-    {"conv2d_dw", conv2d_dw_prepare, dnn_execute, dnn_release},
+    {"conv2d_dx", conv2d_dx_prepare, conv2d_dx_run, dnn_release},
+    {"conv2d_dw", conv2d_dw_prepare, conv2d_dw_run, dnn_release},
     {"conv_weight_flip", NULL, conv_weight_flip_run, NULL},
     {"conv2d_widen", NULL, conv2d_widen_run, NULL},
     {"conv2d_narrow", NULL, conv2d_narrow_run, NULL},
