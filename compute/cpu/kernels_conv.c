@@ -1,15 +1,18 @@
 /* CPU kernels: convolutions (forward, input and weight gradients, and the
  * layout copies and weight flip around them), matrix products (matmul,
- * linear) and pooling.
+ * linear) and pooling (forward and gradient).
  *
- * Convolutions, products and the pooling forward are oneDNN primitives,
- * created once in prepare() over the tensors in the graph's arena. A
- * convolution lets oneDNN choose its layouts (format_tag any), as PyTorch
- * does: its fastest kernels want blocked activations and weights, and where
- * a chosen layout differs from the arena's plain NCHW/OIHW, run() reorders
- * into and out of the shared workspace around the primitive. Products and
- * pooling run on the plain layouts directly. The rest (pooling's gradient,
- * the weight flip, the wide/narrow copies) is threaded C. */
+ * Convolutions, products and pooling are oneDNN primitives, created once in
+ * prepare() over the tensors in the graph's arena. A convolution lets oneDNN
+ * choose its layouts (format_tag any), as PyTorch does: its fastest kernels
+ * want blocked activations and weights, and where a chosen layout differs
+ * from the arena's plain NCHW/OIHW, run() reorders into and out of the
+ * shared workspace around the primitive. The gradients of convolutions with
+ * tiny outputs are matmuls over images side by side instead (see
+ * HUE_CPU_CONV_GEMM_PIXELS). Products and pooling run on the plain layouts
+ * directly. The weight flip and the wide/narrow copies are threaded C.
+ *
+ * The primitives share one engine and stream: graphs run one at a time. */
 #include <dnnl.h>
 #include <dnnl_debug.h>
 #include <stdint.h>
@@ -485,16 +488,21 @@ static conv_dims gemm_dims(const hue_cpu_node *n, int dw)
     return d;
 }
 
+/* Whether dy (of conv2d_dw if dw, else of conv2d_dx) comes wide. */
+static int dy_wide(const hue_cpu_node *n, int dw)
+{
+    return dw ? n->in[1].ndim == 2 : n->p->kind == 1;
+}
+
 /* Whether a gradient node (dw: conv2d_dw, else conv2d_dx) takes the matmul
  * path: small images, and a weight tensor (w or dw) plain [O, K]. */
 static int gemm_path(const hue_cpu_node *n, int dw)
 {
     conv_dims d = gemm_dims(n, dw);
     const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
-    int wide = dw ? dy->ndim == 2 : n->p->kind == 1;
     int64_t col;
     return d.P <= HUE_CPU_CONV_GEMM_PIXELS && (dw ? n->out.contiguous : n->in[1].contiguous) &&
-           (wide || pixel_rows(dy, &col));
+           (dy_wide(n, dw) || pixel_rows(dy, &col));
 }
 
 /* Patch rows of images [first, first + count) of x: row (image, oy, ox)
@@ -553,17 +561,15 @@ static void patch_sum(const float *rows, const hue_op_params *p, const conv_dims
     }
 }
 
-/* Where dy's images lie side by side: dy itself when it comes wide, else
- * its copy in the workspace; columns col apart, rows lda apart. */
-static void gemm_wide(const hue_cpu_node *n, int dw, const conv_dims *d, float **A, int64_t *lda, int64_t *col)
+/* How dy's images lie side by side: rows lda apart, columns col apart, in
+ * dy itself when it comes wide, else in its copy in the workspace. */
+static void wide_strides(const hue_cpu_node *n, int dw, const conv_dims *d, int64_t *lda, int64_t *col)
 {
-    const dnn_state *s = n->state;
     const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
-    if (dw ? dy->ndim == 2 : n->p->kind == 1) {
-        *A = dy->data, *lda = dy->stride[2], *col = dy->stride[3];
-        return;
-    }
-    *A = (float *)((char *)n->workspace + s->wide_offset), *lda = d->N * d->P, *col = 1;
+    if (dy_wide(n, dw))
+        *lda = dy->stride[2], *col = dy->stride[3];
+    else
+        *lda = d->N * d->P, *col = 1;
 }
 
 /* Matmul call i for a chunk of count images: conv2d_dw: dw [O, K] (+)= A
@@ -572,10 +578,9 @@ static void gemm_wide(const hue_cpu_node *n, int dw, const conv_dims *d, float *
 static int gemm_call(hue_cpu_node *n, dnn_state *s, int i, int dw, int64_t count, int accumulate)
 {
     conv_dims d = gemm_dims(n, dw);
-    int64_t cols = count * d.P, lda = d.N * d.P, col = 1;
-    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0], *m = dw ? &n->out : &n->in[1];
-    if (dw ? dy->ndim == 2 : n->p->kind == 1)
-        lda = dy->stride[2], col = dy->stride[3];
+    int64_t cols = count * d.P, lda, col;
+    const hue_cpu_tensor *m = dw ? &n->out : &n->in[1];
+    wide_strides(n, dw, &d, &lda, &col);
     int64_t a_dims[2] = {dw ? d.O : cols, dw ? cols : d.O}, a_str[2] = {dw ? lda : col, dw ? col : lda};
     int64_t r_dims[2] = {cols, d.K}, r_str[2] = {d.K, 1}, m_dims[2] = {d.O, d.K}, m_str[2] = {d.K, 1};
     dnnl_memory_desc_t a_md, r_md, m_md;
@@ -630,7 +635,7 @@ static int conv_gemm_build(hue_cpu_node *n, dnn_state *s, int dw)
     s->gemm = 1;
     s->chunk = GEMM_CHUNK_ROWS / d.P < d.N ? GEMM_CHUNK_ROWS / d.P : d.N;
     s->chunk = s->chunk > 1 ? s->chunk : 1;
-    if (!(dw ? dy->ndim == 2 : n->p->kind == 1))
+    if (!dy_wide(n, dw))
         s->wide_offset = dnn_reserve(s, sizeof(float) * (size_t)(d.O * d.N * d.P));
     s->rows_offset = dnn_reserve(s, sizeof(float) * (size_t)(s->chunk * d.P * d.K));
     int64_t chunks = (d.N + s->chunk - 1) / s->chunk, last = d.N - (chunks - 1) * s->chunk;
@@ -649,11 +654,12 @@ static int conv_gemm_run(hue_cpu_node *n, int dw)
     if (rc)
         return rc;
     conv_dims d = gemm_dims(n, dw);
-    float *A, *rows = (float *)((char *)n->workspace + s->rows_offset);
-    int64_t lda, col;
-    gemm_wide(n, dw, &d, &A, &lda, &col);
     const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
-    if (A != dy->data) {
+    float *A = dy->data, *rows = (float *)((char *)n->workspace + s->rows_offset);
+    int64_t lda, col;
+    wide_strides(n, dw, &d, &lda, &col);
+    if (!dy_wide(n, dw)) {  /* put the images side by side */
+        A = (float *)((char *)n->workspace + s->wide_offset);
         int64_t pixel;
         pixel_rows(dy, &pixel);
 #pragma omp parallel for
