@@ -1,15 +1,18 @@
 /* CPU kernels: convolutions (forward, input and weight gradients, and the
  * layout copies and weight flip around them), matrix products (matmul,
- * linear) and pooling.
+ * linear) and pooling (forward and gradient).
  *
- * Convolutions, products and the pooling forward are oneDNN primitives,
- * created once in prepare() over the tensors in the graph's arena. A
- * convolution lets oneDNN choose its layouts (format_tag any), as PyTorch
- * does: its fastest kernels want blocked activations and weights, and where
- * a chosen layout differs from the arena's plain NCHW/OIHW, run() reorders
- * into and out of the shared workspace around the primitive. Products and
- * pooling run on the plain layouts directly. The rest (pooling's gradient,
- * the weight flip, the wide/narrow copies) is threaded C. */
+ * Convolutions, products and pooling are oneDNN primitives, created once in
+ * prepare() over the tensors in the graph's arena. A convolution lets oneDNN
+ * choose its layouts (format_tag any), as PyTorch does: its fastest kernels
+ * want blocked activations and weights, and where a chosen layout differs
+ * from the arena's plain NCHW/OIHW, run() reorders into and out of the
+ * shared workspace around the primitive. The gradients of convolutions with
+ * tiny outputs are matmuls over images side by side instead (see
+ * HUE_CPU_CONV_GEMM_PIXELS). Products and pooling run on the plain layouts
+ * directly. The weight flip and the wide/narrow copies are threaded C.
+ *
+ * The primitives share one engine and stream: graphs run one at a time. */
 #include <dnnl.h>
 #include <dnnl_debug.h>
 #include <stdint.h>
@@ -64,9 +67,9 @@ static void engine_release(void)
 }
 
 #define MAX_STEPS 4
-#define MAX_MEMS 12
+#define MAX_MEMS 16
 #define MAX_ARGS 6
-#define IN_ARENA SIZE_MAX
+#define NOT_IN_WORKSPACE SIZE_MAX
 
 typedef struct {
     dnnl_primitive_t prim;
@@ -81,7 +84,7 @@ typedef struct {
     step steps[MAX_STEPS];
     int n_steps;
     dnnl_memory_t mem[MAX_MEMS];
-    size_t offset[MAX_MEMS];        /* bytes into the workspace, or IN_ARENA */
+    size_t offset[MAX_MEMS];        /* bytes into the workspace, or NOT_IN_WORKSPACE (arena) */
     int n_mem;
     size_t workspace;               /* bytes the node needs */
     void *bound;                    /* the workspace the memory objects point into */
@@ -92,6 +95,15 @@ typedef struct {
      * zero, and a bias is added after it (the transposed convolution's) */
     int64_t keep_h, keep_w;
     int fixup;
+    /* conv2d_dx and conv2d_dw on small images: matmuls over chunks of
+     * images side by side (see conv_gemm_build) */
+    int gemm;
+    int64_t chunk;                  /* images per matmul */
+    struct {
+        dnnl_primitive_t prim;
+        dnnl_memory_t a, b, c, pad; /* src, weights, dst, scratchpad */
+    } call[3];                      /* the first chunk, later ones, a shorter last one */
+    size_t wide_offset, rows_offset; /* workspace: dy side by side, patch rows */
 } dnn_state;
 
 static void dnn_release(hue_cpu_node *n)
@@ -101,6 +113,9 @@ static void dnn_release(hue_cpu_node *n)
         return;
     for (int i = 0; i < s->n_steps; i++)
         dnnl_primitive_destroy(s->steps[i].prim);
+    for (int i = 0; i < 3; i++)
+        if (s->call[i].prim)
+            dnnl_primitive_destroy(s->call[i].prim);
     for (int i = 0; i < s->n_mem; i++)
         dnnl_memory_destroy(s->mem[i]);
     if (s->hint)
@@ -113,9 +128,17 @@ static void dnn_release(hue_cpu_node *n)
     n->state = NULL;
 }
 
-/* A memory object over the arena (data) or, data NULL, over a new piece of
- * the workspace, bound in run(). */
-static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dnnl_memory_t *m)
+/* A new 64-byte aligned piece of the node's workspace: its offset. */
+static size_t dnn_reserve(dnn_state *s, size_t bytes)
+{
+    size_t at = (s->workspace + 63) & ~(size_t)63;
+    s->workspace = at + bytes;
+    return at;
+}
+
+/* A memory object over data (the arena), or over the workspace at offset
+ * (bound in run()), or, both NOT_IN_WORKSPACE and NULL, pointed by run(). */
+static int dnn_memory_at(dnn_state *s, const dnnl_memory_desc_t *md, void *data, size_t offset, dnnl_memory_t *m)
 {
     if (s->n_mem == MAX_MEMS)
         return hue_fail(HUE_ENOTSUP, "too many oneDNN memory objects for one node");
@@ -123,15 +146,16 @@ static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dn
     if (rc)
         return rc;
     s->mem[s->n_mem] = *m;
-    if (data) {
-        s->offset[s->n_mem] = IN_ARENA;
-    } else {
-        s->workspace = (s->workspace + 63) & ~(size_t)63;
-        s->offset[s->n_mem] = s->workspace;
-        s->workspace += dnnl_memory_desc_get_size(md);
-    }
-    s->n_mem++;
+    s->offset[s->n_mem++] = offset;
     return 0;
+}
+
+/* A memory object over the arena (data) or, data NULL, over a new piece of
+ * the workspace. */
+static int dnn_memory(dnn_state *s, const dnnl_memory_desc_t *md, void *data, dnnl_memory_t *m)
+{
+    size_t at = data ? NOT_IN_WORKSPACE : dnn_reserve(s, dnnl_memory_desc_get_size(md));
+    return dnn_memory_at(s, md, data, at, m);
 }
 
 /* Appends the primitive of *pdp (destroyed here) with its arguments, and
@@ -199,18 +223,28 @@ static int dnn_output_done(dnn_state *s, dnnl_memory_t m, const dnnl_memory_desc
     return user ? dnn_reorder(s, m, want, user, user_md) : 0;
 }
 
-static int dnn_execute(hue_cpu_node *n)
+/* Points the memory objects over the workspace at it (the first run). */
+static int dnn_bind(hue_cpu_node *n)
 {
     dnn_state *s = n->state;
     int rc;
-    if (s->bound != n->workspace) {  /* the first run: point the temporaries into the workspace */
-        for (int i = 0; i < s->n_mem; i++)
-            if (s->offset[i] != IN_ARENA &&
-                (rc = check(dnnl_memory_set_data_handle(s->mem[i], (char *)n->workspace + s->offset[i]),
-                            "binding the workspace")))
-                return rc;
-        s->bound = n->workspace;
-    }
+    if (s->bound == n->workspace)
+        return 0;
+    for (int i = 0; i < s->n_mem; i++)
+        if (s->offset[i] != NOT_IN_WORKSPACE &&
+            (rc = check(dnnl_memory_set_data_handle(s->mem[i], (char *)n->workspace + s->offset[i]),
+                        "binding the workspace")))
+            return rc;
+    s->bound = n->workspace;
+    return 0;
+}
+
+static int dnn_execute(hue_cpu_node *n)
+{
+    dnn_state *s = n->state;
+    int rc = dnn_bind(n);
+    if (rc)
+        return rc;
     for (int i = 0; i < s->n_steps; i++)
         if ((rc = check(dnnl_primitive_execute(s->steps[i].prim, stream, s->steps[i].nargs, s->steps[i].args),
                         "executing a primitive")))
@@ -370,127 +404,6 @@ static int dy_md(dnnl_memory_desc_t *md, const hue_cpu_tensor *dy, int wide, int
     return plain_md(md, 4, dims, strides);
 }
 
-/* conv2d_dx: dx [N, C, H, W] = the input gradient of conv2d(x, w) given dy
- * (in[0], per image or wide: p->kind), w (in[1]) and, for a transposed
- * convolution, + bias (in[2]). Output size (OH, OW) in p->out_size. */
-static int conv2d_dx_build(hue_cpu_node *n, dnn_state *s)
-{
-    int rc;
-    const hue_op_params *p = n->p;
-    const hue_cpu_tensor *dy = &n->in[0], *w = &n->in[1], *dx = &n->out;
-    int64_t N = dx->shape[0], O = w->shape[0], OH = p->out_size[0], OW = p->out_size[1];
-    int64_t y_shape[4] = {N, O, OH, OW};
-    conv_geom g;
-    conv_any a;
-    dnnl_memory_desc_t dy_user, w_user, dx_user;
-    if ((rc = conv_geometry(p, dx->shape[2], dx->shape[3], OH, OW, &g)) ||
-        (rc = conv_any_mds(&a, dx->shape, w->shape, y_shape, &g)) ||
-        (rc = dy_md(&dy_user, dy, p->kind == 1, N, O, OH, OW)) || (rc = view_md(&w_user, w, w->shape[2], w->shape[3])) ||
-        (rc = view_md(&dx_user, dx, g.extent[0], g.extent[1])) || (rc = conv_hint(s, &a, &g)))
-        return rc;
-    s->keep_h = g.extent[0], s->keep_w = g.extent[1];
-    s->fixup = p->has_bias || s->keep_h < dx->shape[2] || s->keep_w < dx->shape[3];
-    dnnl_convolution_desc_t d;
-    if ((rc = check(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &a.src, &a.w,
-                                                                     &a.dst, g.stride, g.dilate, g.pad_l, g.pad_r),
-                    "a convolution backward data descriptor")) ||
-        (rc = check(dnnl_primitive_desc_create(&s->pd, &d, attr, engine, s->hint), "a convolution's input gradient")))
-        return rc;
-    const dnnl_memory_desc_t *ddst = dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_dst_md, 0);
-    const dnnl_memory_desc_t *wei = dnnl_primitive_desc_query_md(s->pd, dnnl_query_weights_md, 0);
-    dnnl_memory_desc_t dsrc = *dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_src_md, 0);
-    dnnl_memory_t mdy, mw, mdx, mu;
-    if ((rc = dnn_input(s, &dy_user, dy->data, ddst, &mdy)) || (rc = dnn_input(s, &w_user, w->data, wei, &mw)) ||
-        (rc = dnn_output(s, &dx_user, dx->data, &dsrc, &mdx, &mu)))
-        return rc;
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DIFF_SRC, mdx}};
-    if ((rc = dnn_step(s, &s->pd, 3, args)) || (rc = dnn_output_done(s, mdx, &dsrc, mu, &dx_user)))
-        return rc;
-    return 0;
-}
-
-static int conv2d_dx_run(hue_cpu_node *n)
-{
-    int rc = dnn_execute(n);
-    dnn_state *s = n->state;
-    if (rc || !s->fixup)
-        return rc;
-    /* rows and columns no window reaches get 0, then every pixel the bias */
-    const hue_cpu_tensor *dx = &n->out;
-    const float *bias = n->p->has_bias ? n->in[2].data : NULL;
-    int64_t C = dx->shape[1], H = dx->shape[2], W = dx->shape[3], planes = dx->shape[0] * C;
-    int64_t bias_stride = bias ? n->in[2].stride[3] : 0;
-#pragma omp parallel for
-    for (int64_t plane = 0; plane < planes; plane++) {
-        int64_t c = plane % C;
-        float b = bias ? bias[c * bias_stride] : 0.0f;
-        float *d = dx->data + hue_cpu_at(dx, plane / C, c, 0, 0);
-        for (int64_t iy = 0; iy < H; iy++)
-            for (int64_t ix = 0; ix < W; ix++) {
-                float *v = d + iy * dx->stride[2] + ix * dx->stride[3];
-                *v = (iy < s->keep_h && ix < s->keep_w ? *v : 0.0f) + b;
-            }
-    }
-    return 0;
-}
-
-/* conv2d_dw: dw [O, C, kh, kw] = the weight gradient of conv2d(x, w) given
- * x (in[0]) and dy (in[1]: [N, O, OH, OW], or wide [O, N*OH*OW] when 2-D);
- * written, not accumulated. */
-static int conv2d_dw_build(hue_cpu_node *n, dnn_state *s)
-{
-    int rc;
-    const hue_op_params *p = n->p;
-    const hue_cpu_tensor *x = &n->in[0], *dy = &n->in[1], *dw = &n->out;
-    int64_t N = x->shape[0], O = dw->shape[0], OH = p->out_size[0], OW = p->out_size[1];
-    int64_t y_shape[4] = {N, O, OH, OW};
-    int wide = dy->ndim == 2;
-    if (dy->numel != N * O * OH * OW)
-        return hue_fail(HUE_EINVAL, "conv2d_dw: gradient of %lld values for an output of %lldx%lldx%lldx%lld",
-                        (long long)dy->numel, (long long)N, (long long)O, (long long)OH, (long long)OW);
-    conv_geom g;
-    conv_any a;
-    dnnl_memory_desc_t x_user, dy_user, dw_user;
-    if ((rc = conv_geometry(p, x->shape[2], x->shape[3], OH, OW, &g)) ||
-        (rc = conv_any_mds(&a, x->shape, dw->shape, y_shape, &g)) ||
-        (rc = view_md(&x_user, x, g.extent[0], g.extent[1])) || (rc = dy_md(&dy_user, dy, wide, N, O, OH, OW)) ||
-        (rc = view_md(&dw_user, dw, dw->shape[2], dw->shape[3])) || (rc = conv_hint(s, &a, &g)))
-        return rc;
-    dnnl_convolution_desc_t d;
-    if ((rc = check(dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &a.src, &a.w,
-                                                                        NULL, &a.dst, g.stride, g.dilate, g.pad_l,
-                                                                        g.pad_r),
-                    "a convolution backward weights descriptor")) ||
-        (rc = check(dnnl_primitive_desc_create(&s->pd, &d, attr, engine, s->hint), "a convolution's weight gradient")))
-        return rc;
-    const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(s->pd, dnnl_query_src_md, 0);
-    const dnnl_memory_desc_t *ddst = dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_dst_md, 0);
-    dnnl_memory_desc_t dwei = *dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_weights_md, 0);
-    dnnl_memory_t mx, mdy, mdw, mu;
-    if ((rc = dnn_input(s, &x_user, x->data, src, &mx)) || (rc = dnn_input(s, &dy_user, dy->data, ddst, &mdy)) ||
-        (rc = dnn_output(s, &dw_user, dw->data, &dwei, &mdw, &mu)))
-        return rc;
-    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_DIFF_WEIGHTS, mdw}};
-    if ((rc = dnn_step(s, &s->pd, 3, args)) || (rc = dnn_output_done(s, mdw, &dwei, mu, &dw_user)))
-        return rc;
-    return 0;
-}
-
-/* conv_weight_flip: w [O, C, kh, kw] to [C, O, kh, kw], taps reversed. */
-static int conv_weight_flip_run(hue_cpu_node *n)
-{
-    const hue_cpu_tensor *w = &n->in[0], *y = &n->out;
-    int64_t O = w->shape[0], C = w->shape[1], kh = w->shape[2], kw = w->shape[3];
-#pragma omp parallel for
-    for (int64_t co = 0; co < C * O; co++) {
-        int64_t c = co / O, o = co % O;
-        for (int64_t ky = 0; ky < kh; ky++)
-            for (int64_t kx = 0; kx < kw; kx++)
-                y->data[hue_cpu_at(y, c, o, ky, kx)] = w->data[hue_cpu_at(w, o, c, kh - 1 - ky, kw - 1 - kx)];
-    }
-    return 0;
-}
-
 /* conv2d_widen: dy [N, O, OH, OW] to wide [O, N*OH*OW]; conv2d_narrow: the
  * way back, out shaped [N, O, OH, OW]. Rows of OH*OW pixels move whole. */
 static void move_rows(const float *from, int64_t from_row, int64_t from_col, float *to, int64_t to_row,
@@ -540,6 +453,362 @@ static int conv2d_narrow_run(hue_cpu_node *n)
         int64_t b = no / O, o = no % O;
         move_rows(wide->data, o * wide->stride[2] + b * P * in_col, in_col, y->data,
                   b * y->stride[0] + o * y->stride[1], col, P);
+    }
+    return 0;
+}
+
+/* ---- convolution gradients of small images ---- */
+
+/* Output images of at most this many pixels get their input and weight
+ * gradients from matmuls over images side by side, as the Vulkan backend
+ * does: oneDNN's direct kernels spread 2x2 outputs thinly over their vector
+ * registers. Single-threaded, for ResNet-18's layer4 at 64x64 inputs: the
+ * weight gradient 23 GFLOP/s direct against 83 by matmul, the stride-2 conv
+ * into layer4 27 against 125 (its input gradient 38 against 105); from 4x4
+ * outputs up the direct kernels are as fast or faster. */
+#ifndef HUE_CPU_CONV_GEMM_PIXELS
+#define HUE_CPU_CONV_GEMM_PIXELS 4
+#endif
+/* Patch rows a chunk of images holds at most: they stay cached from being
+ * written to being multiplied. */
+#define GEMM_CHUNK_ROWS 4096
+
+/* The shapes a gradient node works on: x [N, C, H, W], dy [N, O, OH, OW],
+ * P = OH*OW pixels, K = C*kh*kw taps. */
+typedef struct {
+    int64_t N, C, H, W, O, OH, OW, P, K;
+} conv_dims;
+
+static conv_dims gemm_dims(const hue_cpu_node *n, int dw)
+{
+    const hue_cpu_tensor *x = dw ? &n->in[0] : &n->out, *m = dw ? &n->out : &n->in[1];
+    const hue_op_params *p = n->p;
+    conv_dims d = {x->shape[0], x->shape[1], x->shape[2], x->shape[3], m->shape[0], p->out_size[0],
+                   p->out_size[1], p->out_size[0] * p->out_size[1], x->shape[1] * p->kernel[0] * p->kernel[1]};
+    return d;
+}
+
+/* Whether dy (of conv2d_dw if dw, else of conv2d_dx) comes wide. */
+static int dy_wide(const hue_cpu_node *n, int dw)
+{
+    return dw ? n->in[1].ndim == 2 : n->p->kind == 1;
+}
+
+/* Whether a gradient node (dw: conv2d_dw, else conv2d_dx) takes the matmul
+ * path: small images, and a weight tensor (w or dw) plain [O, K]. */
+static int gemm_path(const hue_cpu_node *n, int dw)
+{
+    conv_dims d = gemm_dims(n, dw);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    int64_t col;
+    return d.P <= HUE_CPU_CONV_GEMM_PIXELS && (dw ? n->out.contiguous : n->in[1].contiguous) &&
+           (dy_wide(n, dw) || pixel_rows(dy, &col));
+}
+
+/* Patch rows of images [first, first + count) of x: row (image, oy, ox)
+ * holds the K inputs its window reads, (c, ky, kx) in w's order, 0 in the
+ * padding. */
+static void patch_rows(const hue_cpu_tensor *x, const hue_op_params *p, const conv_dims *d, int64_t first,
+                       int64_t count, float *rows)
+{
+#pragma omp parallel for
+    for (int64_t q = 0; q < count * d->P; q++) {
+        int64_t pix = q % d->P, oy = pix / d->OW, ox = pix % d->OW;
+        const float *image = x->data + (first + q / d->P) * x->stride[0];
+        float *r = rows + q * d->K;
+        for (int64_t c = 0; c < d->C; c++)
+            for (int ky = 0; ky < p->kernel[0]; ky++) {
+                int64_t iy = oy * p->stride[0] - p->pad[0] + (int64_t)ky * p->dilation[0];
+                for (int kx = 0; kx < p->kernel[1]; kx++) {
+                    int64_t ix = ox * p->stride[1] - p->pad[1] + (int64_t)kx * p->dilation[1];
+                    *r++ = iy >= 0 && iy < d->H && ix >= 0 && ix < d->W
+                               ? image[c * x->stride[1] + iy * x->stride[2] + ix * x->stride[3]]
+                               : 0.0f;
+                }
+            }
+    }
+}
+
+/* The way back: pixel (c, iy, ix) of images [first, first + count) of dx is
+ * bias[c] plus the entries of the rows whose windows read it. A thread
+ * takes whole planes, so no two write one pixel. */
+static void patch_sum(const float *rows, const hue_op_params *p, const conv_dims *d, int64_t first, int64_t count,
+                      const hue_cpu_tensor *bias, const hue_cpu_tensor *dx)
+{
+    int kh = p->kernel[0], kw = p->kernel[1];
+#pragma omp parallel for
+    for (int64_t plane = 0; plane < count * d->C; plane++) {
+        int64_t image = plane / d->C, c = plane % d->C;
+        float *out = dx->data + hue_cpu_at(dx, first + image, c, 0, 0);
+        float b = bias ? bias->data[c * bias->stride[3]] : 0.0f;
+        for (int64_t iy = 0; iy < d->H; iy++)
+            for (int64_t ix = 0; ix < d->W; ix++)
+                out[iy * dx->stride[2] + ix * dx->stride[3]] = b;
+        for (int64_t pix = 0; pix < d->P; pix++) {
+            int64_t oy = pix / d->OW, ox = pix % d->OW;
+            const float *r = rows + (image * d->P + pix) * d->K + c * kh * kw;
+            for (int ky = 0; ky < kh; ky++) {
+                int64_t iy = oy * p->stride[0] - p->pad[0] + (int64_t)ky * p->dilation[0];
+                if (iy < 0 || iy >= d->H)
+                    continue;
+                for (int kx = 0; kx < kw; kx++) {
+                    int64_t ix = ox * p->stride[1] - p->pad[1] + (int64_t)kx * p->dilation[1];
+                    if (ix >= 0 && ix < d->W)
+                        out[iy * dx->stride[2] + ix * dx->stride[3]] += r[ky * kw + kx];
+                }
+            }
+        }
+    }
+}
+
+/* How dy's images lie side by side: rows lda apart, columns col apart, in
+ * dy itself when it comes wide, else in its copy in the workspace. */
+static void wide_strides(const hue_cpu_node *n, int dw, const conv_dims *d, int64_t *lda, int64_t *col)
+{
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    if (dy_wide(n, dw))
+        *lda = dy->stride[2], *col = dy->stride[3];
+    else
+        *lda = d->N * d->P, *col = 1;
+}
+
+/* Matmul call i for a chunk of count images: conv2d_dw: dw [O, K] (+)= A
+ * [O, count*P] x rows [count*P, K]; conv2d_dx: rows [count*P, K] = A^T x
+ * w [O, K]. A's memory is pointed at each chunk in run(). */
+static int gemm_call(hue_cpu_node *n, dnn_state *s, int i, int dw, int64_t count, int accumulate)
+{
+    conv_dims d = gemm_dims(n, dw);
+    int64_t cols = count * d.P, lda, col;
+    const hue_cpu_tensor *m = dw ? &n->out : &n->in[1];
+    wide_strides(n, dw, &d, &lda, &col);
+    int64_t a_dims[2] = {dw ? d.O : cols, dw ? cols : d.O}, a_str[2] = {dw ? lda : col, dw ? col : lda};
+    int64_t r_dims[2] = {cols, d.K}, r_str[2] = {d.K, 1}, m_dims[2] = {d.O, d.K}, m_str[2] = {d.K, 1};
+    dnnl_memory_desc_t a_md, r_md, m_md;
+    dnnl_matmul_desc_t desc;
+    dnnl_primitive_attr_t at = NULL;
+    dnnl_post_ops_t ops = NULL;
+    int rc;
+    if ((rc = plain_md(&a_md, 2, a_dims, a_str)) || (rc = plain_md(&r_md, 2, r_dims, r_str)) ||
+        (rc = plain_md(&m_md, 2, m_dims, m_str)) ||
+        (rc = check(dnnl_matmul_desc_init(&desc, &a_md, dw ? &r_md : &m_md, NULL, dw ? &m_md : &r_md),
+                    "a matmul descriptor")))
+        return rc;
+    /* accumulating calls add to dw with a sum post-op */
+    if (accumulate &&
+        ((rc = check(dnnl_primitive_attr_clone(&at, attr), "copying attributes")) ||
+         (rc = check(dnnl_post_ops_create(&ops), "post-ops")) ||
+         (rc = check(dnnl_post_ops_append_sum(ops, 1.0f), "a sum post-op")) ||
+         (rc = check(dnnl_primitive_attr_set_post_ops(at, ops), "post-ops"))))
+        goto done;
+    if ((rc = check(dnnl_primitive_desc_create(&s->pd, &desc, at ? at : attr, engine, NULL), "a matmul")))
+        goto done;
+    dnnl_memory_t rows_mem;
+    if ((rc = dnn_memory_at(s, &a_md, NULL, NOT_IN_WORKSPACE, &s->call[i].a)) ||
+        (rc = dnn_memory_at(s, &r_md, NULL, s->rows_offset, &rows_mem)) ||
+        (rc = dnn_memory(s, &m_md, m->data, dw ? &s->call[i].c : &s->call[i].b)))
+        goto done;
+    if (dw)
+        s->call[i].b = rows_mem;
+    else
+        s->call[i].c = rows_mem;
+    const dnnl_memory_desc_t *pad = dnnl_primitive_desc_query_md(s->pd, dnnl_query_scratchpad_md, 0);
+    if (pad && dnnl_memory_desc_get_size(pad) > 0 && (rc = dnn_memory(s, pad, NULL, &s->call[i].pad)))
+        goto done;
+    rc = check(dnnl_primitive_create(&s->call[i].prim, s->pd), "creating a matmul");
+    dnnl_primitive_desc_destroy(s->pd);
+    s->pd = NULL;
+done:
+    if (ops)
+        dnnl_post_ops_destroy(ops);
+    if (at)
+        dnnl_primitive_attr_destroy(at);
+    return rc;
+}
+
+static int conv_gemm_build(hue_cpu_node *n, dnn_state *s, int dw)
+{
+    conv_dims d = gemm_dims(n, dw);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    if (dy->numel != d.N * d.O * d.P)
+        return hue_fail(HUE_EINVAL, "%s: gradient of %lld values for an output of %lldx%lldx%lld", n->op,
+                        (long long)dy->numel, (long long)d.N, (long long)d.O, (long long)d.P);
+    s->gemm = 1;
+    s->chunk = GEMM_CHUNK_ROWS / d.P < d.N ? GEMM_CHUNK_ROWS / d.P : d.N;
+    s->chunk = s->chunk > 1 ? s->chunk : 1;
+    if (!dy_wide(n, dw))
+        s->wide_offset = dnn_reserve(s, sizeof(float) * (size_t)(d.O * d.N * d.P));
+    s->rows_offset = dnn_reserve(s, sizeof(float) * (size_t)(s->chunk * d.P * d.K));
+    int64_t chunks = (d.N + s->chunk - 1) / s->chunk, last = d.N - (chunks - 1) * s->chunk;
+    int rc = gemm_call(n, s, 0, dw, s->chunk, 0);
+    if (!rc && chunks > 1 && dw)
+        rc = gemm_call(n, s, 1, dw, s->chunk, 1);
+    if (!rc && chunks > 1 && last != s->chunk)
+        rc = gemm_call(n, s, 2, dw, last, dw);
+    return rc;
+}
+
+static int conv_gemm_run(hue_cpu_node *n, int dw)
+{
+    dnn_state *s = n->state;
+    int rc = dnn_bind(n);
+    if (rc)
+        return rc;
+    conv_dims d = gemm_dims(n, dw);
+    const hue_cpu_tensor *dy = &n->in[dw ? 1 : 0];
+    float *A = dy->data, *rows = (float *)((char *)n->workspace + s->rows_offset);
+    int64_t lda, col;
+    wide_strides(n, dw, &d, &lda, &col);
+    if (!dy_wide(n, dw)) {  /* put the images side by side */
+        A = (float *)((char *)n->workspace + s->wide_offset);
+        int64_t pixel;
+        pixel_rows(dy, &pixel);
+#pragma omp parallel for
+        for (int64_t no = 0; no < d.N * d.O; no++) {
+            int64_t b = no / d.O, o = no % d.O;
+            move_rows(dy->data, b * dy->stride[0] + o * dy->stride[1], pixel, A, o * lda + b * d.P, 1, d.P);
+        }
+    }
+    for (int64_t first = 0, i = 0; first < d.N; first += s->chunk, i++) {
+        int64_t count = d.N - first < s->chunk ? d.N - first : s->chunk;
+        int k = count < s->chunk ? 2 : i > 0 && dw ? 1 : 0;
+        if (dw)
+            patch_rows(&n->in[0], n->p, &d, first, count, rows);
+        dnnl_exec_arg_t args[4] = {{DNNL_ARG_SRC, s->call[k].a}, {DNNL_ARG_WEIGHTS, s->call[k].b},
+                                   {DNNL_ARG_DST, s->call[k].c}, {DNNL_ARG_SCRATCHPAD, s->call[k].pad}};
+        if ((rc = check(dnnl_memory_set_data_handle(s->call[k].a, A + first * d.P * col), "binding dy")) ||
+            (rc = check(dnnl_primitive_execute(s->call[k].prim, stream, s->call[k].pad ? 4 : 3, args),
+                        "executing a matmul")) ||
+            (rc = check(dnnl_stream_wait(stream), "waiting for the stream")))
+            return rc;
+        if (!dw)
+            patch_sum(rows, n->p, &d, first, count, n->p->has_bias ? &n->in[2] : NULL, &n->out);
+    }
+    return 0;
+}
+
+/* conv2d_dx: dx [N, C, H, W] = the input gradient of conv2d(x, w) given dy
+ * (in[0], per image or wide: p->kind), w (in[1]) and, for a transposed
+ * convolution, + bias (in[2]). Output size (OH, OW) in p->out_size. */
+static int conv2d_dx_build(hue_cpu_node *n, dnn_state *s)
+{
+    int rc;
+    if (gemm_path(n, 0))
+        return conv_gemm_build(n, s, 0);
+    const hue_op_params *p = n->p;
+    const hue_cpu_tensor *dy = &n->in[0], *w = &n->in[1], *dx = &n->out;
+    int64_t N = dx->shape[0], O = w->shape[0], OH = p->out_size[0], OW = p->out_size[1];
+    int64_t y_shape[4] = {N, O, OH, OW};
+    conv_geom g;
+    conv_any a;
+    dnnl_memory_desc_t dy_user, w_user, dx_user;
+    if ((rc = conv_geometry(p, dx->shape[2], dx->shape[3], OH, OW, &g)) ||
+        (rc = conv_any_mds(&a, dx->shape, w->shape, y_shape, &g)) ||
+        (rc = dy_md(&dy_user, dy, p->kind == 1, N, O, OH, OW)) || (rc = view_md(&w_user, w, w->shape[2], w->shape[3])) ||
+        (rc = view_md(&dx_user, dx, g.extent[0], g.extent[1])) || (rc = conv_hint(s, &a, &g)))
+        return rc;
+    s->keep_h = g.extent[0], s->keep_w = g.extent[1];
+    s->fixup = p->has_bias || s->keep_h < dx->shape[2] || s->keep_w < dx->shape[3];
+    dnnl_convolution_desc_t d;
+    if ((rc = check(dnnl_dilated_convolution_backward_data_desc_init(&d, dnnl_convolution_direct, &a.src, &a.w,
+                                                                     &a.dst, g.stride, g.dilate, g.pad_l, g.pad_r),
+                    "a convolution backward data descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->pd, &d, attr, engine, s->hint), "a convolution's input gradient")))
+        return rc;
+    const dnnl_memory_desc_t *ddst = dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_dst_md, 0);
+    const dnnl_memory_desc_t *wei = dnnl_primitive_desc_query_md(s->pd, dnnl_query_weights_md, 0);
+    dnnl_memory_desc_t dsrc = *dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_src_md, 0);
+    dnnl_memory_t mdy, mw, mdx, mu;
+    if ((rc = dnn_input(s, &dy_user, dy->data, ddst, &mdy)) || (rc = dnn_input(s, &w_user, w->data, wei, &mw)) ||
+        (rc = dnn_output(s, &dx_user, dx->data, &dsrc, &mdx, &mu)))
+        return rc;
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DIFF_SRC, mdx}};
+    if ((rc = dnn_step(s, &s->pd, 3, args)) || (rc = dnn_output_done(s, mdx, &dsrc, mu, &dx_user)))
+        return rc;
+    return 0;
+}
+
+/* run() of an input gradient whose primitive covers a cut of dx (conv2d_dx,
+ * pool_grad) or leaves out the bias (a transposed convolution's). */
+static int dnn_execute_fixup(hue_cpu_node *n)
+{
+    int rc = dnn_execute(n);
+    dnn_state *s = n->state;
+    if (rc || !s->fixup)
+        return rc;
+    /* rows and columns no window reaches get 0, then every pixel the bias */
+    const hue_cpu_tensor *dx = &n->out;
+    const float *bias = n->p->has_bias ? n->in[2].data : NULL;
+    int64_t C = dx->shape[1], H = dx->shape[2], W = dx->shape[3], planes = dx->shape[0] * C;
+    int64_t bias_stride = bias ? n->in[2].stride[3] : 0;
+#pragma omp parallel for
+    for (int64_t plane = 0; plane < planes; plane++) {
+        int64_t c = plane % C;
+        float b = bias ? bias[c * bias_stride] : 0.0f;
+        float *d = dx->data + hue_cpu_at(dx, plane / C, c, 0, 0);
+        for (int64_t iy = 0; iy < H; iy++)
+            for (int64_t ix = 0; ix < W; ix++) {
+                float *v = d + iy * dx->stride[2] + ix * dx->stride[3];
+                *v = (iy < s->keep_h && ix < s->keep_w ? *v : 0.0f) + b;
+            }
+    }
+    return 0;
+}
+
+/* conv2d_dw: dw [O, C, kh, kw] = the weight gradient of conv2d(x, w) given
+ * x (in[0]) and dy (in[1]: [N, O, OH, OW], or wide [O, N*OH*OW] when 2-D);
+ * written, not accumulated. */
+static int conv2d_dw_build(hue_cpu_node *n, dnn_state *s)
+{
+    int rc;
+    if (gemm_path(n, 1))
+        return conv_gemm_build(n, s, 1);
+    const hue_op_params *p = n->p;
+    const hue_cpu_tensor *x = &n->in[0], *dy = &n->in[1], *dw = &n->out;
+    int64_t N = x->shape[0], O = dw->shape[0], OH = p->out_size[0], OW = p->out_size[1];
+    int64_t y_shape[4] = {N, O, OH, OW};
+    int wide = dy->ndim == 2;
+    if (dy->numel != N * O * OH * OW)
+        return hue_fail(HUE_EINVAL, "conv2d_dw: gradient of %lld values for an output of %lldx%lldx%lldx%lld",
+                        (long long)dy->numel, (long long)N, (long long)O, (long long)OH, (long long)OW);
+    conv_geom g;
+    conv_any a;
+    dnnl_memory_desc_t x_user, dy_user, dw_user;
+    if ((rc = conv_geometry(p, x->shape[2], x->shape[3], OH, OW, &g)) ||
+        (rc = conv_any_mds(&a, x->shape, dw->shape, y_shape, &g)) ||
+        (rc = view_md(&x_user, x, g.extent[0], g.extent[1])) || (rc = dy_md(&dy_user, dy, wide, N, O, OH, OW)) ||
+        (rc = view_md(&dw_user, dw, dw->shape[2], dw->shape[3])) || (rc = conv_hint(s, &a, &g)))
+        return rc;
+    dnnl_convolution_desc_t d;
+    if ((rc = check(dnnl_dilated_convolution_backward_weights_desc_init(&d, dnnl_convolution_direct, &a.src, &a.w,
+                                                                        NULL, &a.dst, g.stride, g.dilate, g.pad_l,
+                                                                        g.pad_r),
+                    "a convolution backward weights descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->pd, &d, attr, engine, s->hint), "a convolution's weight gradient")))
+        return rc;
+    const dnnl_memory_desc_t *src = dnnl_primitive_desc_query_md(s->pd, dnnl_query_src_md, 0);
+    const dnnl_memory_desc_t *ddst = dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_dst_md, 0);
+    dnnl_memory_desc_t dwei = *dnnl_primitive_desc_query_md(s->pd, dnnl_query_diff_weights_md, 0);
+    dnnl_memory_t mx, mdy, mdw, mu;
+    if ((rc = dnn_input(s, &x_user, x->data, src, &mx)) || (rc = dnn_input(s, &dy_user, dy->data, ddst, &mdy)) ||
+        (rc = dnn_output(s, &dw_user, dw->data, &dwei, &mdw, &mu)))
+        return rc;
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DIFF_DST, mdy}, {DNNL_ARG_DIFF_WEIGHTS, mdw}};
+    if ((rc = dnn_step(s, &s->pd, 3, args)) || (rc = dnn_output_done(s, mdw, &dwei, mu, &dw_user)))
+        return rc;
+    return 0;
+}
+
+/* conv_weight_flip: w [O, C, kh, kw] to [C, O, kh, kw], taps reversed. */
+static int conv_weight_flip_run(hue_cpu_node *n)
+{
+    const hue_cpu_tensor *w = &n->in[0], *y = &n->out;
+    int64_t O = w->shape[0], C = w->shape[1], kh = w->shape[2], kw = w->shape[3];
+#pragma omp parallel for
+    for (int64_t co = 0; co < C * O; co++) {
+        int64_t c = co / O, o = co % O;
+        for (int64_t ky = 0; ky < kh; ky++)
+            for (int64_t kx = 0; kx < kw; kx++)
+                y->data[hue_cpu_at(y, c, o, ky, kx)] = w->data[hue_cpu_at(w, o, c, kh - 1 - ky, kw - 1 - kx)];
     }
     return 0;
 }
@@ -636,7 +905,7 @@ static int pool_build(hue_cpu_node *n, dnn_state *s)
     dnnl_dims_t kernel = {p->kernel[0], p->kernel[1]};
     dnnl_pooling_desc_t d;
     dnnl_memory_t mx, my;
-    dnnl_alg_kind_t alg = p->kind == 1 ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
+    dnnl_alg_kind_t alg = p->kind == HUE_POOL_AVG ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
     if ((rc = check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, alg, &x_md, &y_md, g.stride, kernel,
                                                    g.pad_l, g.pad_r),
                     "a pooling descriptor")) ||
@@ -652,52 +921,53 @@ static int pool_build(hue_cpu_node *n, dnn_state *s)
 
 /* pool_grad: dx [N, C, H, W] from G (in[0]) for average pooling, from x and
  * G (in[0], in[1]) for max pooling, where each window's G goes to its first
- * maximum in scan order (as PyTorch and the reference). Each plane is one
- * thread's, so the windows' sums need no atomics. */
-static int pool_grad_run(hue_cpu_node *n)
+ * maximum in scan order (as the reference; oneDNN's forward keeps the first
+ * of equal values, and its backward sends G where the forward's workspace
+ * says). Max pooling runs its forward again for that workspace. */
+static int pool_grad_build(hue_cpu_node *n, dnn_state *s)
 {
     const hue_op_params *p = n->p;
-    int avg = p->kind == 1;
+    int avg = p->kind == HUE_POOL_AVG, rc;
     const hue_cpu_tensor *x = &n->in[0], *G = &n->in[avg ? 0 : 1], *dx = &n->out;
-    int64_t C = dx->shape[1], H = dx->shape[2], W = dx->shape[3], OH = G->shape[2], OW = G->shape[3];
-    int kh = p->kernel[0], kw = p->kernel[1], sh = p->stride[0], sw = p->stride[1], ph = p->pad[0], pw = p->pad[1];
-    float scale = 1.0f / (float)(kh * kw);
-#pragma omp parallel for
-    for (int64_t plane = 0; plane < dx->shape[0] * C; plane++) {
-        int64_t b = plane / C, c = plane % C;
-        float *d = dx->data + hue_cpu_at(dx, b, c, 0, 0);
-        const float *g = G->data + hue_cpu_at(G, b, c, 0, 0);
-        const float *v = avg ? NULL : x->data + hue_cpu_at(x, b, c, 0, 0);
-        for (int64_t iy = 0; iy < H; iy++)
-            for (int64_t ix = 0; ix < W; ix++)
-                d[iy * dx->stride[2] + ix * dx->stride[3]] = 0.0f;
-        for (int64_t oy = 0; oy < OH; oy++) {
-            int64_t y0 = oy * sh - ph, y1 = y0 + kh < H ? y0 + kh : H;
-            y0 = y0 < 0 ? 0 : y0;
-            for (int64_t ox = 0; ox < OW; ox++) {
-                int64_t x0 = ox * sw - pw, x1 = x0 + kw < W ? x0 + kw : W;
-                x0 = x0 < 0 ? 0 : x0;
-                float gv = g[oy * G->stride[2] + ox * G->stride[3]];
-                if (avg) {
-                    for (int64_t iy = y0; iy < y1; iy++)
-                        for (int64_t ix = x0; ix < x1; ix++)
-                            d[iy * dx->stride[2] + ix * dx->stride[3]] += gv * scale;
-                    continue;
-                }
-                int64_t at = -1;
-                float best = 0.0f;
-                for (int64_t iy = y0; iy < y1; iy++)
-                    for (int64_t ix = x0; ix < x1; ix++) {
-                        float e = v[iy * x->stride[2] + ix * x->stride[3]];
-                        if (at < 0 || e > best)
-                            best = e, at = iy * dx->stride[2] + ix * dx->stride[3];
-                    }
-                if (at >= 0)
-                    d[at] += gv;
-            }
-        }
+    hue_op_params q = *p;
+    q.dilation[0] = q.dilation[1] = 1;
+    conv_geom g;
+    dnnl_memory_desc_t x_md, dx_md, g_md, y_md;
+    if ((rc = conv_geometry(&q, dx->shape[2], dx->shape[3], G->shape[2], G->shape[3], &g)) ||
+        (rc = view_md(&dx_md, dx, g.extent[0], g.extent[1])) ||
+        (rc = view_md(&x_md, avg ? dx : x, g.extent[0], g.extent[1])) ||
+        (rc = view_md(&g_md, G, G->shape[2], G->shape[3])) ||
+        (rc = check(dnnl_memory_desc_init_by_tag(&y_md, 4, g_md.dims, dnnl_f32, dnnl_abcd), "a memory descriptor")))
+        return rc;
+    s->keep_h = g.extent[0], s->keep_w = g.extent[1];
+    s->fixup = s->keep_h < dx->shape[2] || s->keep_w < dx->shape[3];
+    dnnl_dims_t kernel = {p->kernel[0], p->kernel[1]};
+    dnnl_alg_kind_t alg = avg ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
+    dnnl_pooling_desc_t fd, bd;
+    if ((rc = check(dnnl_pooling_forward_desc_init(&fd, dnnl_forward_training, alg, &x_md, &y_md, g.stride, kernel,
+                                                   g.pad_l, g.pad_r),
+                    "a pooling descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->hint, &fd, attr, engine, NULL), "a pooling")) ||
+        (rc = check(dnnl_pooling_backward_desc_init(&bd, alg, &dx_md, &g_md, g.stride, kernel, g.pad_l, g.pad_r),
+                    "a pooling backward descriptor")) ||
+        (rc = check(dnnl_primitive_desc_create(&s->pd, &bd, attr, engine, s->hint), "a pooling gradient")))
+        return rc;
+    dnnl_memory_t mdx, mg, mx, my, mws = NULL;
+    if ((rc = dnn_memory(s, &dx_md, dx->data, &mdx)) || (rc = dnn_memory(s, &g_md, G->data, &mg)))
+        return rc;
+    if (!avg) {
+        const dnnl_memory_desc_t *ws = dnnl_primitive_desc_query_md(s->hint, dnnl_query_workspace_md, 0);
+        dnnl_primitive_desc_t fwd;
+        if ((rc = dnn_memory(s, &x_md, x->data, &mx)) || (rc = dnn_memory(s, &y_md, NULL, &my)) ||
+            (rc = dnn_memory(s, ws, NULL, &mws)) ||
+            (rc = check(dnnl_primitive_desc_clone(&fwd, s->hint), "copying a primitive descriptor")))
+            return rc;
+        dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}, {DNNL_ARG_WORKSPACE, mws}};
+        if ((rc = dnn_step(s, &fwd, 3, args)))
+            return rc;
     }
-    return 0;
+    dnnl_exec_arg_t args[3] = {{DNNL_ARG_DIFF_DST, mg}, {DNNL_ARG_DIFF_SRC, mdx}, {DNNL_ARG_WORKSPACE, mws}};
+    return dnn_step(s, &s->pd, avg ? 2 : 3, args);
 }
 
 static int conv2d_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_build); }
@@ -705,12 +975,23 @@ static int conv2d_dx_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_dx_
 static int conv2d_dw_prepare(hue_cpu_node *n) { return dnn_prepare(n, conv2d_dw_build); }
 static int linear_prepare(hue_cpu_node *n) { return dnn_prepare(n, linear_build); }
 static int matmul_prepare(hue_cpu_node *n) { return dnn_prepare(n, matmul_build); }
+static int conv2d_dx_run(hue_cpu_node *n)
+{
+    return ((dnn_state *)n->state)->gemm ? conv_gemm_run(n, 0) : dnn_execute_fixup(n);
+}
+
+static int conv2d_dw_run(hue_cpu_node *n)
+{
+    return ((dnn_state *)n->state)->gemm ? conv_gemm_run(n, 1) : dnn_execute(n);
+}
+
 static int pool_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_build); }
+static int pool_grad_prepare(hue_cpu_node *n) { return dnn_prepare(n, pool_grad_build); }
 
 const hue_cpu_kernel hue_cpu_kernels_conv[] = {
     {"conv2d", conv2d_prepare, dnn_execute, dnn_release},
     {"conv2d_dx", conv2d_dx_prepare, conv2d_dx_run, dnn_release},
-    {"conv2d_dw", conv2d_dw_prepare, dnn_execute, dnn_release},
+    {"conv2d_dw", conv2d_dw_prepare, conv2d_dw_run, dnn_release},
     {"conv_weight_flip", NULL, conv_weight_flip_run, NULL},
     {"conv2d_widen", NULL, conv2d_widen_run, NULL},
     {"conv2d_narrow", NULL, conv2d_narrow_run, NULL},
@@ -718,6 +999,6 @@ const hue_cpu_kernel hue_cpu_kernels_conv[] = {
     {"matmul", matmul_prepare, dnn_execute, dnn_release},
     {"max_pool", pool_prepare, dnn_execute, dnn_release},
     {"avg_pool", pool_prepare, dnn_execute, dnn_release},
-    {"pool_grad", NULL, pool_grad_run, NULL},
+    {"pool_grad", pool_grad_prepare, dnn_execute_fixup, dnn_release},
     {NULL, NULL, NULL, NULL},
 };
