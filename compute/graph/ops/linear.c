@@ -1,7 +1,7 @@
 /* Fully connected layer: y = x w^T + bias, with w stored [out, in] as
  * PyTorch does, as one GEMM (B transposed, bias added per column). Leading
  * dimensions of x are rows: x [.., in] gives y [.., out]. */
-#include "gemm.h"
+#include "vk_gemm.h"
 #include "op_common.h"
 
 static int record(hue_graph *g, const hue_node *n)

@@ -52,7 +52,7 @@ typedef struct {
 
 /* Every op of every family, in a fixed order; hue_op_at(i) for i in
  * [0, hue_op_count()). Each family lists its entries in a NULL-terminated
- * array in compute/ops/family_<name>.c, so adding an op edits its family's
+ * array in compute/graph/ops/family_<name>.c, so adding an op edits its family's
  * list only. */
 int hue_op_count(void);
 const hue_op_entry *hue_op_at(int i);

@@ -5,7 +5,7 @@
  * gradient for dy, conv2d's weight gradient for w, a sum for the bias. dy
  * comes per image [N, O, OH, OW] or wide [O, N*OH*OW] (see conv_internal.h). */
 #include "conv_internal.h"
-#include "gemm.h"
+#include "vk_gemm.h"
 #include "op_common.h"
 
 typedef struct {

@@ -9,7 +9,7 @@
  * for stride 1, this convolution again, of dy by the flipped weights
  * (conv_flip.c), else col2im.c. */
 #include "conv_internal.h"
-#include "gemm.h"
+#include "vk_gemm.h"
 #include "op_common.h"
 
 typedef struct {

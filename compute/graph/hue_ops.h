@@ -92,11 +92,11 @@ hue_tensor hue_rgb8_to_lab(hue_graph *g, hue_tensor rgb, int64_t out_h, int64_t 
 /* Normalised LAB planes [N, 3, H, W] back to RGB planes in [0, 1]. */
 hue_tensor hue_lab_to_rgb(hue_graph *g, hue_tensor lab);
 
-/* Label propagation (compute/ops/propagate.c) */
+/* Label propagation (compute/graph/ops/propagate.c) */
 #include "hue_ops_track.h"
 
-/* Layers and losses (compute/ops/family_nn.c) and spatial ops beyond the
- * above (compute/ops/family_spatial.c). */
+/* Layers and losses (compute/graph/ops/family_nn.c) and spatial ops beyond the
+ * above (compute/graph/ops/family_spatial.c). */
 #include "hue_ops_nn.h"
 #include "hue_ops_spatial.h"
 

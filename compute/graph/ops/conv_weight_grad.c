@@ -5,7 +5,7 @@
  * side, conv_internal.h). Rows rather than im2col's columns keep the GEMM
  * plain: columns would be B transposed, which gathers 8 rows per lane. */
 #include "conv_internal.h"
-#include "gemm.h"
+#include "vk_gemm.h"
 #include "op_common.h"
 
 typedef struct {

@@ -1,5 +1,5 @@
 /* Batched matrix multiplication, and the GEMM dispatch that conv2d reuses. */
-#include "gemm.h"
+#include "vk_gemm.h"
 #include "op_common.h"
 
 typedef struct {

@@ -4,7 +4,7 @@
 
 #include "hue_error.h"
 
-/* The families, each a NULL-terminated list (compute/ops/family_*.c). */
+/* The families, each a NULL-terminated list (compute/graph/ops/family_*.c). */
 extern const hue_op_entry *const hue_family_core[], *const hue_family_spatial[], *const hue_family_nn[],
     *const hue_family_track[];
 static const hue_op_entry *const *const families[] = {hue_family_core, hue_family_spatial, hue_family_nn,

@@ -1,7 +1,7 @@
 /* Recording one batched GEMM dispatch (shaders/gemm.comp); used by matmul
  * and by conv2d, which multiplies weights by im2col columns. */
-#ifndef HUE_GEMM_H
-#define HUE_GEMM_H
+#ifndef HUE_VK_GEMM_H
+#define HUE_VK_GEMM_H
 #include "graph_internal.h"
 
 typedef struct {
