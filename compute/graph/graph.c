@@ -225,21 +225,6 @@ uint32_t hue_graph_local_size(const hue_graph *g)
     return s;
 }
 
-void hue_grid_1d(const hue_graph *g, uint64_t n, uint32_t ls, uint32_t *gx, uint32_t *gy)
-{
-    uint64_t groups = (n + ls - 1) / ls;
-    uint64_t max_x = g->ctx->info.max_workgroup_count[0];
-    if (max_x > 65535)
-        max_x = 65535;
-    if (groups <= max_x) {
-        *gx = (uint32_t)(groups ? groups : 1);
-        *gy = 1;
-    } else {
-        *gx = (uint32_t)max_x;
-        *gy = (uint32_t)((groups + max_x - 1) / max_x);
-    }
-}
-
 size_t hue_graph_arena_bytes(const hue_graph *g) { return (size_t)g->arena_bytes; }
 size_t hue_graph_unshared_bytes(const hue_graph *g) { return (size_t)g->unshared_bytes; }
 int hue_graph_dispatch_count(const hue_graph *g) { return g->n_dispatches; }

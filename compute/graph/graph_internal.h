@@ -43,12 +43,12 @@ typedef struct {
 
 typedef struct hue_node hue_node;
 
-/* One op family's host side: records the node's dispatches, and builds the
- * nodes of its backward (calling hue_grad_accumulate for each input that
- * requires a gradient); backward is NULL where the op has none. */
+/* What built a node: the op's name, by which each backend finds the node's
+ * kernel, and the rule that builds the nodes of its backward (calling
+ * hue_grad_accumulate for each input that requires a gradient); backward
+ * is NULL where the op has none. */
 typedef struct {
     const char *name;
-    int (*record)(hue_graph *g, const hue_node *n);
     int (*backward)(hue_graph *g, const hue_node *n, hue_tensor grad_out);
 } hue_op_impl;
 
@@ -120,20 +120,9 @@ int hue_graph_init_persistent(hue_graph *g);
 int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor *in);
 int hue_tensor_is_contiguous(const hue_graph *g, hue_tensor t);
 
-/* Recording, used by op families inside record(). */
-typedef struct {
-    hue_tensor tensor;
-    unsigned char kind;   /* enum hue_binding_kind */
-    unsigned char write;
-} hue_binding;
-
-int hue_record_dispatch(hue_graph *g, const hue_pipeline_key *key, const hue_binding *b,
-                        const void *push, uint32_t groups_x, uint32_t groups_y, uint32_t groups_z);
-/* Element offset of a view within the memory bound for it. */
+/* Element offset of a view within its base tensor's slot. */
 int64_t hue_tensor_bind_offset(const hue_graph *g, hue_tensor t);
 /* Local size x for 1-D kernels: the subgroup size, at least 8, at most 64. */
 uint32_t hue_graph_local_size(const hue_graph *g);
-/* Splits n invocations of local size ls into a 2-D grid within device limits. */
-void hue_grid_1d(const hue_graph *g, uint64_t n, uint32_t ls, uint32_t *gx, uint32_t *gy);
 
 #endif

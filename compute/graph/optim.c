@@ -16,17 +16,7 @@
 #include "graph_internal.h"
 #include "hue_error.h"
 #include "hue_optim.h"
-
-/* The hyper-parameter tensor the update kernels read (shaders/optim_update.comp). */
-enum {
-    H_LR, H_MOMENTUM, H_MOM_A, H_MOM_B, H_WD, H_BETA1, H_BETA2, H_EPS,
-    H_STEP_SIZE, H_INV_SQRT_BC2, H_DECAY, H_ETA, H_MAX_NORM,
-    H_SET,          /* 1 once hue_optim_set_step has filled the tensor: a run before changes nothing */
-    H_COUNT = 16
-};
-
-/* Kernel flags (FLAGS in optim_update.comp). */
-enum { F_MOMENTUM = 1, F_NESTEROV = 2, F_DECAY = 4, F_CLIP = 8, F_ADAPT = 16, F_GUARD = 32 };
+#include "optim_internal.h"
 
 typedef struct {
     hue_tensor param, grad, m, v;
@@ -105,102 +95,9 @@ static int check_config(hue_graph *g, const hue_optim_config *c)
     return 0;
 }
 
-/* Partials per tensor row in the sums of squares: up to MAX_GROUPS
- * workgroups of the 1-D local size. */
-#define MAX_GROUPS 64u
-
-static uint32_t partials(const hue_graph *g) { return MAX_GROUPS * hue_graph_local_size(g); }
-
-/* Four elements per invocation where every bound offset allows vec4 access
- * (slots are padded to 256 bytes, so a last partial vec4 stays inside).
- * Tensors under 64 values take the one-element kernels: a workgroup or two
- * either way, and both variants stay exercised by small test problems. */
-#define VEC4_MIN 64
-
-static int vec4_ok(const hue_graph *g, const hue_tensor *t, int n)
-{
-    if (hue_tensor_numel(g, t[0]) < VEC4_MIN)
-        return 0;
-    for (int i = 0; i < n; i++)
-        if (hue_tensor_bind_offset(g, t[i]) % 4)
-            return 0;
-    return 1;
-}
-
-static int record_sumsq(hue_graph *g, const hue_node *n)
-{
-    hue_tensor grad = n->in[0], w = n->in[1];
-    int vec = vec4_ok(g, n->in, 2) ? 4 : 1;
-    uint32_t ls = hue_graph_local_size(g), P = partials(g);
-    uint64_t count = (uint64_t)hue_tensor_numel(g, grad), units = (count + vec - 1) / vec;
-    uint64_t groups = (units + ls - 1) / ls;
-    if (groups > MAX_GROUPS)
-        groups = MAX_GROUPS;
-    int has_w = (int)n->p.axes;
-    struct {
-        int32_t off_g, off_w;
-        uint32_t n, stride;
-        int32_t out_g, out_w;
-        uint32_t n_floats;
-    } push = {(int32_t)(hue_tensor_bind_offset(g, grad) / vec), (int32_t)(hue_tensor_bind_offset(g, w) / vec),
-              (uint32_t)units, (uint32_t)groups * ls, (int32_t)((uint32_t)n->p.axis * P),
-              (int32_t)((uint32_t)(n->p.axis + 1) * P), (uint32_t)count};
-    hue_pipeline_key key = {.shader = vec == 4 ? "optim_sumsq4" : "optim_sumsq", .n_bindings = 3, .n_spec = 2,
-                            .spec = {ls, (uint32_t)has_w}, .push_size = sizeof push};
-    hue_binding b[3] = {{grad, HUE_BIND_STORAGE, 0}, {w, HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, (uint32_t)groups, 1, 1);
-}
-
-#define NORMS_LOCAL 64u
-
-static int record_norms(hue_graph *g, const hue_node *n)
-{
-    struct {
-        uint32_t rows, partials;
-    } push = {(uint32_t)n->p.axis, partials(g)};
-    uint32_t ls = NORMS_LOCAL <= g->ctx->info.max_workgroup_invocations ? NORMS_LOCAL : hue_graph_local_size(g);
-    hue_pipeline_key key = {.shader = "optim_norms", .n_bindings = 2, .n_spec = 1, .spec = {ls},
-                            .push_size = sizeof push};
-    hue_binding b[2] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, 1, 1, 1);
-}
-
-/* in = {grad, hyper, m, v, norms, loss}; the ones a variant does not use
- * are the hyper tensor again (bound, never read). */
-static int record_update(hue_graph *g, const hue_node *n)
-{
-    int kind = n->p.kind, flags = (int)n->p.axes;
-    int has_m = kind == HUE_OPTIM_ADAMW || kind == HUE_OPTIM_LARS || (flags & F_MOMENTUM);
-    int has_v = kind == HUE_OPTIM_ADAMW;
-    hue_tensor vec_bound[4] = {n->out, n->in[0], n->in[2], n->in[3]};
-    int vec = vec4_ok(g, vec_bound, 4) ? 4 : 1;
-    uint64_t count = (uint64_t)hue_tensor_numel(g, n->out);
-    struct {
-        int32_t off_w, off_g, off_m, off_v, off_loss;
-        uint32_t n;
-        int32_t row;
-        uint32_t n_floats;
-    } push = {(int32_t)(hue_tensor_bind_offset(g, n->out) / vec), (int32_t)(hue_tensor_bind_offset(g, n->in[0]) / vec),
-              (int32_t)(hue_tensor_bind_offset(g, n->in[2]) / vec), (int32_t)(hue_tensor_bind_offset(g, n->in[3]) / vec),
-              (int32_t)hue_tensor_bind_offset(g, n->in[5]), (uint32_t)((count + vec - 1) / vec), n->p.axis,
-              (uint32_t)count};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = vec == 4 ? "optim_update4" : "optim_update", .n_bindings = 7, .n_spec = 3,
-                            .spec = {ls, (uint32_t)kind, (uint32_t)flags}, .push_size = sizeof push};
-    hue_binding b[7] = {
-        {n->out, HUE_BIND_STORAGE, 1},      {n->in[0], HUE_BIND_STORAGE, 0},
-        {n->in[1], HUE_BIND_STORAGE, 0},    {n->in[2], HUE_BIND_STORAGE, (unsigned char)has_m},
-        {n->in[3], HUE_BIND_STORAGE, (unsigned char)has_v}, {n->in[4], HUE_BIND_STORAGE, 0},
-        {n->in[5], HUE_BIND_STORAGE, 0},
-    };
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static const hue_op_impl sumsq_impl = {"optim_sumsq", record_sumsq, NULL};
-static const hue_op_impl norms_impl = {"optim_norms", record_norms, NULL};
-static const hue_op_impl update_impls[] = {
-    {"optim_sgd", record_update, NULL}, {"optim_adamw", record_update, NULL}, {"optim_lars", record_update, NULL}};
+static const hue_op_impl sumsq_impl = {"optim_sumsq", NULL};
+static const hue_op_impl norms_impl = {"optim_norms", NULL};
+static const hue_op_impl update_impls[] = {{"optim_sgd", NULL}, {"optim_adamw", NULL}, {"optim_lars", NULL}};
 
 static int is_excluded(const hue_graph *g, const hue_optim_config *c, hue_tensor t)
 {
@@ -289,7 +186,7 @@ static int build(hue_graph *g, hue_optim *o)
     if (need_norms) {
         /* Two rows of partial sums per parameter (gradient, weights),
          * zeroed at compile: a small tensor writes only its first partials. */
-        int64_t rows = 2 * (int64_t)o->n, count = rows * partials(g), ncount = rows + 1;
+        int64_t rows = 2 * (int64_t)o->n, count = rows * hue_optim_partials(g), ncount = rows + 1;
         hue_tensor sums = hue_graph_state(g, "optim_partial_sums", 1, &count);
         if (sums < 0 || (norms = hue_graph_state(g, "optim_norms", 1, &ncount)) < 0)
             return g->error;

@@ -2,7 +2,7 @@
  * and by conv2d, which multiplies weights by im2col columns. */
 #ifndef HUE_VK_GEMM_H
 #define HUE_VK_GEMM_H
-#include "graph_internal.h"
+#include "vk_graph.h"
 
 typedef struct {
     hue_tensor a, b, c, bias;       /* bias < 0: none */

@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "cpu_graph.h"
-#include "graph_internal.h"
 #include "hue_error.h"
+#include "vk_ops.h"
 
 int hue_graph_plan(hue_graph *g);
 
@@ -191,6 +191,21 @@ int hue_record_dispatch(hue_graph *g, const hue_pipeline_key *key, const hue_bin
     return 0;
 }
 
+void hue_grid_1d(const hue_graph *g, uint64_t n, uint32_t ls, uint32_t *gx, uint32_t *gy)
+{
+    uint64_t groups = (n + ls - 1) / ls;
+    uint64_t max_x = g->ctx->info.max_workgroup_count[0];
+    if (max_x > 65535)
+        max_x = 65535;
+    if (groups <= max_x) {
+        *gx = (uint32_t)(groups ? groups : 1);
+        *gy = 1;
+    } else {
+        *gx = (uint32_t)max_x;
+        *gy = (uint32_t)((groups + max_x - 1) / max_x);
+    }
+}
+
 /* Inputs and outputs go through a host-visible staging region when the
  * arena is not mapped: copies at the start and end of the command buffer. */
 static int plan_staging(hue_graph *g)
@@ -266,7 +281,7 @@ static int record(hue_graph *g)
         if (g->profile)
             vkCmdWriteTimestamp(g->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, g->queries, (uint32_t)(2 * i));
         n->first_dispatch = g->n_dispatches;
-        int rc = n->impl->record(g, n);
+        int rc = hue_vk_op_find(n->impl->name)->record(g, n);
         if (rc && !g->error)
             hue_graph_fail(g, rc, "%s: %s", n->impl->name, hue_error_message());
         n->n_dispatch = g->n_dispatches - n->first_dispatch;
@@ -315,6 +330,9 @@ int hue_graph_compile(hue_graph *g)
             g->compiled = 0;
         return rc;
     }
+    for (int i = 0; i < g->n_nodes; i++)
+        if (!hue_vk_op_find(g->nodes[i].impl->name))
+            return hue_graph_fail(g, HUE_ENOTSUP, "op %s has no Vulkan kernel", g->nodes[i].impl->name);
     int rc = hue_graph_plan(g);
     if (rc)
         return rc;

@@ -5,75 +5,14 @@
  * gradient for dy, conv2d's weight gradient for w, a sum for the bias. dy
  * comes per image [N, O, OH, OW] or wide [O, N*OH*OW] (see conv_internal.h). */
 #include "conv_internal.h"
-#include "vk_gemm.h"
 #include "op_common.h"
 
-typedef struct {
-    int32_t W, OH, OW, kh, kw, ph, pw, dh, dw, off_col, col_image, col_row, off_y, off_bias;
-    uint32_t n;
-} col2im_push;
-
-/* A 1x1, stride-1, unpadded conv whose output is the image's size: the
- * GEMM writes the image directly. */
-static int direct(const hue_graph *g, const hue_node *n)
+int hue_conv_dx_direct(const hue_graph *g, const hue_node *n)
 {
     const hue_op_params *p = &n->p;
     const hue_tensor_desc *y = &g->t[n->out];
     return p->kind == 0 && p->kernel[0] == 1 && p->kernel[1] == 1 && p->stride[0] == 1 && p->stride[1] == 1 &&
            p->pad[0] == 0 && p->pad[1] == 0 && y->shape[2] == p->out_size[0] && y->shape[3] == p->out_size[1];
-}
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_op_params *p = &n->p;
-    int wide = p->kind;
-    hue_tensor dy = n->in[0], w = n->in[1], bias = p->has_bias ? n->in[2] : -1;
-    const hue_tensor_desc *x = &g->t[n->out];
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3], O = g->t[w].shape[0];
-    int64_t OH = p->out_size[0], OW = p->out_size[1], K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
-    /* columns [K, P] = w^T [K, O] x dy [O, P] */
-    hue_gemm_args a = {.a = w, .b = dy, .bias = -1, .trans_a = 1, .M = K, .K = O, .lda = K};
-    if (direct(g, n)) {
-        a.c = n->out, a.bias = bias;
-        a.N = P, a.ldb = P, a.ldc = P, a.batch = N, a.batch_b = O * P, a.batch_c = C * P;
-        return hue_record_gemm(g, &a);
-    }
-    int64_t chunk = hue_tensor_numel(g, n->scratch) / (K * P);
-    uint32_t ls = hue_graph_local_size(g);
-    for (int64_t first = 0; first < N; first += chunk) {
-        int64_t count = N - first < chunk ? N - first : chunk;
-        a.c = n->scratch;
-        if (wide) {
-            a.N = count * P, a.ldb = N * P, a.off_b = first * P, a.ldc = count * P, a.batch = 1;
-        } else {
-            a.N = P, a.ldb = P, a.off_b = first * O * P, a.batch_b = O * P, a.ldc = P, a.batch_c = K * P;
-            a.batch = count;
-        }
-        int rc = hue_record_gemm(g, &a);
-        if (rc)
-            return rc;
-        col2im_push push = {
-            (int32_t)W, (int32_t)OH, (int32_t)OW, p->kernel[0], p->kernel[1], p->pad[0], p->pad[1],
-            p->dilation[0], p->dilation[1], (int32_t)hue_tensor_bind_offset(g, n->scratch),
-            (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
-            (int32_t)(hue_tensor_bind_offset(g, n->out) + first * C * H * W),
-            bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, bias) : 0, (uint32_t)(count * C * H * ((W + 3) / 4)),
-        };
-        int vec_out = W % 4 == 0 && push.off_y % 4 == 0;
-        hue_binding b[3] = {{n->scratch, HUE_BIND_TEXEL1, 0},
-                            {bias >= 0 ? bias : n->out, HUE_BIND_STORAGE, 0},
-                            {n->out, HUE_BIND_STORAGE, 1}};
-        hue_pipeline_key key = {.shader = "col2im", .n_bindings = 3,
-                                .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 8,
-                                .spec = {ls, (uint32_t)p->stride[0], (uint32_t)p->stride[1], (uint32_t)vec_out,
-                                         (uint32_t)(bias >= 0), (uint32_t)((W + 3) / 4), (uint32_t)H, (uint32_t)C},
-                                .push_size = sizeof push};
-        uint32_t gx, gy;
-        hue_grid_1d(g, push.n, ls, &gx, &gy);
-        if ((rc = hue_record_dispatch(g, &key, b, &push, gx, gy, 1)))
-            return rc;
-    }
-    return 0;
 }
 
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
@@ -92,7 +31,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return g->error;
 }
 
-static const hue_op_impl impl = {"conv2d_dx", record, backward};
+static const hue_op_impl impl = {"conv2d_dx", backward};
 
 hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tensor w, hue_tensor bias,
                                  const int64_t *shape, const hue_op_params *p, const char *name)
@@ -113,7 +52,7 @@ hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tens
     if (x < 0 || check_int32(g, name, x) || check_int32(g, name, dy))
         return g->error;
     hue_graph_add_node(g, &impl, n_in, in, x, &q);
-    if (!direct(g, &g->nodes[g->n_nodes - 1])) {
+    if (!hue_conv_dx_direct(g, &g->nodes[g->n_nodes - 1])) {
         int64_t per_image = C * p->kernel[0] * p->kernel[1] * P;
         int64_t chunk = hue_conv_chunk(g, name, x, per_image, wide ? P : 0);
         if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)

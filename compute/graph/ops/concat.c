@@ -6,69 +6,7 @@
 
 #define CONCAT_MAX_IN 6  /* a node's inputs */
 
-typedef struct {
-    int32_t rows, cols, src_off, src_ld, src_cols, shift, dst_off, dst_ld, chunk;
-} concat_push;
-
-#define UNITS_PER_LANE 32  /* a workgroup copies a contiguous chunk of this many columns a lane */
-
-/* Products of the 4-D dims before and after `axis`. */
-static void outer_inner(const int64_t *shape, int axis, int64_t *outer, int64_t *inner)
-{
-    *outer = *inner = 1;
-    for (int i = 0; i < HUE_MAX_DIMS; i++) {
-        if (i < axis)
-            *outer *= shape[i];
-        else if (i > axis)
-            *inner *= shape[i];
-    }
-}
-
-static int record_copy(hue_graph *g, hue_tensor src, hue_tensor dst, concat_push *push)
-{
-    uint32_t ls = hue_graph_local_size(g);
-    const hue_device_info *info = &g->ctx->info;
-    uint32_t max_x = info->max_workgroup_count[0] < 65535 ? info->max_workgroup_count[0] : 65535;
-    uint64_t chunk = (uint64_t)ls * UNITS_PER_LANE, gx = ((uint64_t)push->cols + chunk - 1) / chunk;
-    if (gx > max_x) {
-        chunk = ((uint64_t)push->cols + max_x - 1) / max_x;
-        chunk = (chunk + ls - 1) / ls * ls;
-        gx = ((uint64_t)push->cols + chunk - 1) / chunk;
-    }
-    push->chunk = (int32_t)chunk;
-    uint32_t max_y = info->max_workgroup_count[1] < 65535 ? info->max_workgroup_count[1] : 65535;
-    uint32_t gy = (uint32_t)push->rows < max_y ? (uint32_t)push->rows : max_y;
-    uint32_t gz = (uint32_t)(((uint64_t)push->rows + gy - 1) / gy);
-    hue_pipeline_key key = {.shader = "concat", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 1, .spec = {ls}, .push_size = sizeof *push};
-    hue_binding b[2] = {{src, HUE_BIND_TEXEL1, 0}, {dst, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, push, (uint32_t)gx, gy, gz);
-}
-
 /* ---- concat ---- */
-
-static int record_concat(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *y = &g->t[n->out];
-    int a = n->p.axis;
-    int64_t outer, inner, start = 0;
-    outer_inner(y->shape, a, &outer, &inner);
-    for (int k = 0; k < n->n_in; k++) {
-        int64_t len = g->t[n->in[k]].shape[a];
-        concat_push push = {
-            .rows = (int32_t)outer, .cols = (int32_t)(len * inner),
-            .src_off = (int32_t)hue_tensor_bind_offset(g, n->in[k]), .src_ld = (int32_t)(len * inner),
-            .src_cols = (int32_t)(len * inner), .shift = 0,
-            .dst_off = (int32_t)(hue_tensor_bind_offset(g, n->out) + start * inner),
-            .dst_ld = (int32_t)(y->shape[a] * inner),
-        };
-        int rc = record_copy(g, n->in[k], n->out, &push);
-        if (rc)
-            return rc;
-        start += len;
-    }
-    return 0;
-}
 
 /* Each input's gradient is its slice of G. */
 static int backward_concat(hue_graph *g, const hue_node *n, hue_tensor G)
@@ -85,7 +23,7 @@ static int backward_concat(hue_graph *g, const hue_node *n, hue_tensor G)
     return g->error;
 }
 
-static const hue_op_impl concat_impl = {"concat", record_concat, backward_concat};
+static const hue_op_impl concat_impl = {"concat", backward_concat};
 
 static hue_tensor concat_node(hue_graph *g, int n, const hue_tensor *xs, int user_axis)
 {
@@ -144,38 +82,7 @@ hue_tensor hue_concat(hue_graph *g, int n, const hue_tensor *xs, int axis)
 
 /* ---- slice, and its gradient: G placed into zeros of x's shape ---- */
 
-static int record_slice(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]];
-    int a = n->p.axis;
-    int64_t outer, inner;
-    outer_inner(x->shape, a, &outer, &inner);
-    int64_t cols = n->p.length * inner;
-    concat_push push = {
-        .rows = (int32_t)outer, .cols = (int32_t)cols,
-        .src_off = (int32_t)(hue_tensor_bind_offset(g, n->in[0]) + n->p.start * inner),
-        .src_ld = (int32_t)(x->shape[a] * inner), .src_cols = (int32_t)cols, .shift = 0,
-        .dst_off = (int32_t)hue_tensor_bind_offset(g, n->out), .dst_ld = (int32_t)cols,
-    };
-    return record_copy(g, n->in[0], n->out, &push);
-}
-
-static int record_slice_grad(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *dx = &g->t[n->out];
-    int a = n->p.axis;
-    int64_t outer, inner;
-    outer_inner(dx->shape, a, &outer, &inner);
-    concat_push push = {
-        .rows = (int32_t)outer, .cols = (int32_t)(dx->shape[a] * inner),
-        .src_off = (int32_t)hue_tensor_bind_offset(g, n->in[0]), .src_ld = (int32_t)(n->p.length * inner),
-        .src_cols = (int32_t)(n->p.length * inner), .shift = (int32_t)(n->p.start * inner),
-        .dst_off = (int32_t)hue_tensor_bind_offset(g, n->out), .dst_ld = (int32_t)(dx->shape[a] * inner),
-    };
-    return record_copy(g, n->in[0], n->out, &push);
-}
-
-static const hue_op_impl slice_grad_impl = {"slice_grad", record_slice_grad, NULL};
+static const hue_op_impl slice_grad_impl = {"slice_grad", NULL};
 
 static int backward_slice(hue_graph *g, const hue_node *n, hue_tensor G)
 {
@@ -186,7 +93,7 @@ static int backward_slice(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, hue_graph_add_node(g, &slice_grad_impl, 1, &G, dx, &n->p));
 }
 
-static const hue_op_impl slice_impl = {"slice", record_slice, backward_slice};
+static const hue_op_impl slice_impl = {"slice", backward_slice};
 
 hue_tensor hue_slice(hue_graph *g, hue_tensor x, int axis, int64_t start, int64_t length)
 {

@@ -9,20 +9,7 @@
  * for stride 1, this convolution again, of dy by the flipped weights
  * (conv_flip.c), else col2im.c. */
 #include "conv_internal.h"
-#include "vk_gemm.h"
 #include "op_common.h"
-
-typedef struct {
-    int32_t H, W, OW, kh, sh, ph, pw, dh, off_x, image_stride, off_col, col_image, col_row;
-    uint32_t n;
-} im2col_push;
-
-typedef struct {
-    int32_t B, P, off_x, off_y, off_bias;
-    uint32_t n;
-} layout_push;
-
-enum { PER_IMAGE, WIDE, DIRECT };
 
 static int pointwise(const hue_op_params *p)
 {
@@ -39,106 +26,13 @@ int hue_conv_per_image_ok(const hue_graph *g, int64_t P)
     return P % cols == 0 || P >= 16 * cols;
 }
 
-/* How the forward multiplies: x itself (1x1), per image, or side by side. */
-static int forward_mode(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p)
+int hue_conv_forward_mode(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p)
 {
     const hue_tensor_desc *dx = &g->t[x], *dy = &g->t[y];
     int wide = dx->shape[0] > 1 && !hue_conv_per_image_ok(g, dy->shape[2] * dy->shape[3]);
     if (!wide && pointwise(p) && dx->shape[2] == dy->shape[2] && dx->shape[3] == dy->shape[3])
-        return DIRECT;
-    return wide ? WIDE : PER_IMAGE;
-}
-
-/* Columns of images [first, first + count) of x for an output of OH x OW,
- * per image ([z][K][P]) or side by side ([K][z][P], wide). */
-static int record_im2col(hue_graph *g, hue_tensor x, hue_tensor cols, const hue_op_params *p, int64_t OH,
-                         int64_t OW, int64_t first, int64_t count, int wide)
-{
-    const hue_tensor_desc *d = &g->t[x];
-    int64_t C = d->shape[1], H = d->shape[2], W = d->shape[3];
-    int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW, quads = (OW + 3) / 4;
-    im2col_push push = {
-        (int32_t)H, (int32_t)W, (int32_t)OW, p->kernel[0], p->stride[0], p->pad[0], p->pad[1], p->dilation[0],
-        (int32_t)(hue_tensor_bind_offset(g, x) + first * C * H * W), (int32_t)(C * H * W),
-        (int32_t)hue_tensor_bind_offset(g, cols), (int32_t)(wide ? P : K * P), (int32_t)(wide ? count * P : P),
-        (uint32_t)(count * C * OH * quads),
-    };
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    int vec_out = OW % 4 == 0 && push.col_image % 4 == 0 && push.col_row % 4 == 0 && push.off_col % 4 == 0;
-    hue_binding b[2] = {{x, HUE_BIND_TEXEL1, 0}, {cols, HUE_BIND_STORAGE, 1}};
-    hue_pipeline_key key = {.shader = "im2col", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 8,
-                            .spec = {ls, (uint32_t)vec_out, (uint32_t)quads, (uint32_t)OH, (uint32_t)C,
-                                     (uint32_t)p->kernel[1], (uint32_t)p->stride[1], (uint32_t)p->dilation[1]},
-                            .push_size = sizeof push};
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-int hue_record_conv_layout(hue_graph *g, hue_tensor in, int64_t off_in, hue_tensor out, int64_t off_out,
-                           hue_tensor bias, int64_t A, int64_t B, int64_t P)
-{
-    int64_t quads = (P + 3) / 4;
-    layout_push push = {(int32_t)B, (int32_t)P, (int32_t)(hue_tensor_bind_offset(g, in) + off_in),
-                        (int32_t)(hue_tensor_bind_offset(g, out) + off_out),
-                        bias >= 0 ? (int32_t)hue_tensor_bind_offset(g, bias) : 0, (uint32_t)(A * B * quads)};
-    int vec = P % 4 == 0 && push.off_x % 4 == 0 && push.off_y % 4 == 0;
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_binding b[3] = {{in, vec ? HUE_BIND_TEXEL4 : HUE_BIND_TEXEL1, 0},
-                        {bias >= 0 ? bias : out, HUE_BIND_STORAGE, 0},
-                        {out, HUE_BIND_STORAGE, 1}};
-    hue_pipeline_key key = {.shader = "conv_layout", .n_bindings = 3,
-                            .kinds = {b[0].kind, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 5,
-                            .spec = {ls, (uint32_t)A, (uint32_t)quads, (uint32_t)vec, (uint32_t)(bias >= 0)},
-                            .push_size = sizeof push};
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_op_params *p = &n->p;
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int64_t N = x->shape[0], C = x->shape[1], H = x->shape[2], W = x->shape[3];
-    int64_t O = y->shape[1], OH = y->shape[2], OW = y->shape[3];
-    int64_t K = C * p->kernel[0] * p->kernel[1], P = OH * OW;
-    hue_tensor bias = p->has_bias ? n->in[2] : -1;
-    int mode = forward_mode(g, n->in[0], n->out, p);
-    hue_gemm_args a = {
-        .a = n->in[1], .b = n->in[0], .c = n->out, .bias = bias,
-        .M = O, .N = P, .K = K, .lda = K, .ldb = P, .ldc = P,
-        .batch_c = O * P,
-    };
-    if (mode == DIRECT) {
-        a.batch = N;
-        a.batch_b = C * H * W;
-        return hue_record_gemm(g, &a);
-    }
-    int64_t chunk = hue_tensor_numel(g, n->scratch) / ((K + (mode == WIDE ? O : 0)) * P);
-    for (int64_t first = 0; first < N; first += chunk) {
-        int64_t count = N - first < chunk ? N - first : chunk;
-        int rc = record_im2col(g, n->in[0], n->scratch, p, OH, OW, first, count, mode == WIDE);
-        if (rc)
-            return rc;
-        a.b = n->scratch;
-        if (mode == WIDE) {
-            /* [O, count*P] after the columns, then per image with the bias */
-            int64_t tmp = chunk * K * P;
-            hue_gemm_args w = {.a = n->in[1], .b = n->scratch, .c = n->scratch, .bias = -1, .M = O,
-                               .N = count * P, .K = K, .lda = K, .ldb = count * P, .ldc = count * P,
-                               .off_c = tmp, .batch = 1};
-            if ((rc = hue_record_gemm(g, &w)) ||
-                (rc = hue_record_conv_layout(g, n->scratch, tmp, n->out, first * O * P, bias, O, count, P)))
-                return rc;
-            continue;
-        }
-        a.batch = count;
-        a.batch_b = K * P;
-        a.off_c = first * O * P;
-        if ((rc = hue_record_gemm(g, &a)))
-            return rc;
-    }
-    return 0;
+        return HUE_CONV_DIRECT;
+    return wide ? HUE_CONV_WIDE : HUE_CONV_PER_IMAGE;
 }
 
 /* Whether the input gradient is better had as the convolution of dy by the
@@ -192,14 +86,14 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
             pad[i] = p.dilation[i] * (p.kernel[i] - 1) - p.pad[i];
         hue_grad_accumulate(g, x, hue_conv2d_ex(g, G, hue_conv_weight_flip(g, w), -1, one, pad, p.dilation));
     } else if (hue_tensor_needs_grad(g, x)) {
-        int use_wide = wide >= 0 && forward_mode(g, x, n->out, &p) != DIRECT;
+        int use_wide = wide >= 0 && hue_conv_forward_mode(g, x, n->out, &p) != HUE_CONV_DIRECT;
         hue_grad_accumulate(g, x, hue_conv2d_input_grad(g, use_wide ? wide : G, use_wide, w, -1, g->t[x].shape, &p,
                                                         "conv2d_dx"));
     }
     return g->error;
 }
 
-static const hue_op_impl impl = {"conv2d", record, backward};
+static const hue_op_impl impl = {"conv2d", backward};
 
 int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t cols_per_image)
 {
@@ -233,11 +127,12 @@ static hue_tensor add_conv_node(hue_graph *g, int n_in, const hue_tensor *in, co
     if (y < 0 || check_int32(g, "conv2d", y) || check_int32(g, "conv2d", x))
         return g->error;
     hue_graph_add_node(g, &impl, n_in, in, y, p);
-    int mode = forward_mode(g, x, y, p);
-    if (mode != DIRECT) {
+    int mode = hue_conv_forward_mode(g, x, y, p);
+    if (mode != HUE_CONV_DIRECT) {
         int64_t P = out[2] * out[3];
-        int64_t per_image = (g->t[x].shape[1] * p->kernel[0] * p->kernel[1] + (mode == WIDE ? out[1] : 0)) * P;
-        int64_t chunk = hue_conv_chunk(g, "conv2d", x, per_image, mode == WIDE ? P : 0);
+        int64_t K = g->t[x].shape[1] * p->kernel[0] * p->kernel[1];
+        int64_t per_image = (K + (mode == HUE_CONV_WIDE ? out[1] : 0)) * P;
+        int64_t chunk = hue_conv_chunk(g, "conv2d", x, per_image, mode == HUE_CONV_WIDE ? P : 0);
         if (chunk < 0 || hue_graph_scratch(g, chunk * per_image) < 0)
             return g->error;
     }
@@ -314,22 +209,7 @@ hue_tensor hue_conv2d_sized(hue_graph *g, hue_tensor x, hue_tensor w, const hue_
     return add_conv_node(g, 2, in, &q, out);
 }
 
-static int record_widen(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *d = &g->t[n->in[0]];
-    return hue_record_conv_layout(g, n->in[0], 0, n->out, 0, -1, d->shape[0], d->shape[1],
-                                  d->shape[2] * d->shape[3]);
-}
-
-/* The way back, [O, N*P] to [N, O, P]: out is shaped like the per-image tensor. */
-static int record_narrow(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *d = &g->t[n->out];
-    return hue_record_conv_layout(g, n->in[0], 0, n->out, 0, -1, d->shape[1], d->shape[0],
-                                  d->shape[2] * d->shape[3]);
-}
-
-static const hue_op_impl narrow_impl = {"conv2d_narrow", record_narrow, NULL};
+static const hue_op_impl narrow_impl = {"conv2d_narrow", NULL};
 
 static int backward_widen(hue_graph *g, const hue_node *n, hue_tensor G)
 {
@@ -342,7 +222,7 @@ static int backward_widen(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, n->in[0], d);
 }
 
-static const hue_op_impl widen_impl = {"conv2d_widen", record_widen, backward_widen};
+static const hue_op_impl widen_impl = {"conv2d_widen", backward_widen};
 
 hue_tensor hue_conv_widen(hue_graph *g, hue_tensor dy)
 {

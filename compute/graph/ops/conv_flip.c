@@ -6,31 +6,12 @@
 #include "conv_internal.h"
 #include "op_common.h"
 
-typedef struct {
-    int32_t C, off_x, off_y;
-    uint32_t n;
-} flip_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *w = &g->t[n->in[0]];
-    int64_t O = w->shape[0], C = w->shape[1], T = w->shape[2] * w->shape[3];
-    flip_push push = {(int32_t)C, (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                      (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)(C * O)};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "conv_flip", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 3, .spec = {ls, (uint32_t)O, (uint32_t)T}, .push_size = sizeof push};
-    hue_binding b[2] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     return hue_grad_accumulate(g, n->in[0], hue_conv_weight_flip(g, G));
 }
 
-static const hue_op_impl impl = {"conv_weight_flip", record, backward};
+static const hue_op_impl impl = {"conv_weight_flip", backward};
 
 hue_tensor hue_conv_weight_flip(hue_graph *g, hue_tensor w)
 {

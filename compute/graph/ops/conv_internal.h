@@ -40,13 +40,21 @@ hue_tensor hue_conv2d_input_grad(hue_graph *g, hue_tensor dy, int wide, hue_tens
  * 1, or a graph error (< 0) when one image does not fit. */
 int64_t hue_conv_chunk(hue_graph *g, const char *op, hue_tensor x, int64_t per_image, int64_t cols_per_image);
 
-/* Records out[b][a][p] = in[a][b][p] (+ bias[a]) for in [A][B][P] at
- * element offsets off_in, off_out within the bound tensors. */
-int hue_record_conv_layout(hue_graph *g, hue_tensor in, int64_t off_in, hue_tensor out, int64_t off_out,
-                           hue_tensor bias, int64_t A, int64_t B, int64_t P);
-
 /* Whether a GEMM over P columns per image fills its workgroups well
  * enough; if not, images go side by side (wide). */
 int hue_conv_per_image_ok(const hue_graph *g, int64_t P);
+
+/* How a conv2d node x -> y multiplies: x itself (a 1x1, stride-1, unpadded
+ * conv: one GEMM per image straight from x), per image from im2col columns,
+ * or side by side (wide); the builder sizes the scratch by it. */
+enum { HUE_CONV_PER_IMAGE, HUE_CONV_WIDE, HUE_CONV_DIRECT };
+int hue_conv_forward_mode(const hue_graph *g, hue_tensor x, hue_tensor y, const hue_op_params *p);
+
+/* Whether a conv2d_dx node is a 1x1, stride-1, unpadded conv whose output
+ * is the image's size: the GEMM writes the image directly, no scratch. */
+int hue_conv_dx_direct(const hue_graph *g, const hue_node *n);
+
+/* A conv2d_dw patch row's length: K rounded up to whole vec4s. */
+static inline int64_t hue_conv_row_stride(int64_t K) { return (K + 3) & ~(int64_t)3; }
 
 #endif

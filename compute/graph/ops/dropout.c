@@ -2,41 +2,8 @@
  * index): the backward recomputes it instead of storing it, and the plain-C
  * reference below computes the very same mask, so forward and backward are
  * checkable against it. */
+#include "dropout_internal.h"
 #include "op_common.h"
-
-typedef struct {
-    int32_t off_x, off_s, off_y;
-    uint32_t n, threshold;
-    float scale;
-    uint32_t chunk;
-} dropout_push;
-
-#define UNITS_PER_LANE 32  /* each workgroup walks a contiguous chunk of this many elements a lane */
-
-/* The element is dropped when hash < threshold = p * 2^32. */
-static uint32_t threshold_of(float p)
-{
-    double t = (double)p * 4294967296.0;
-    return t >= 4294967295.0 ? 0xffffffffu : (uint32_t)t;
-}
-
-static float scale_of(float p) { return p >= 1 ? 0.0f : (float)(1.0 / (1.0 - (double)p)); }
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    dropout_push push = {(int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->in[1]),
-                         (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out),
-                         threshold_of(n->p.alpha), scale_of(n->p.alpha), 0};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    push.chunk = ls * UNITS_PER_LANE;
-    hue_grid_1d(g, (push.n + (uint64_t)push.chunk - 1) / push.chunk, 1, &gx, &gy);
-    hue_pipeline_key key = {.shader = "dropout", .n_bindings = 3,
-                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 1,
-                            .spec = {ls}, .push_size = sizeof push};
-    hue_binding b[3] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {n->in[1], HUE_BIND_STORAGE, 0},
-                        {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
 
 /* The same mask on the gradient. */
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
@@ -44,7 +11,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, n->in[0], hue_dropout(g, G, n->p.alpha, n->in[1]));
 }
 
-static const hue_op_impl impl = {"dropout", record, backward};
+static const hue_op_impl impl = {"dropout", backward};
 
 hue_tensor hue_dropout(hue_graph *g, hue_tensor x, float p, hue_tensor seed)
 {
@@ -87,8 +54,8 @@ static double mask_at(const hue_host_tensor *seed, int64_t i, float p)
     float s = (float)seed->data[0];
     uint32_t bits;
     memcpy(&bits, &s, sizeof bits);
-    int keep = mix32((uint32_t)i * 0x9e3779b9u + mix32(bits)) >= threshold_of(p);
-    return keep ? (double)scale_of(p) : 0.0;
+    int keep = mix32((uint32_t)i * 0x9e3779b9u + mix32(bits)) >= hue_dropout_threshold(p);
+    return keep ? (double)hue_dropout_scale(p) : 0.0;
 }
 
 static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)

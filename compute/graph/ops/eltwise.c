@@ -1,16 +1,7 @@
 /* Elementwise ops: binary with broadcasting, unary activations, the
  * per-channel scale+bias, and the derivatives their backward passes use.
- * One kernel (shaders/eltwise.comp) serves all. */
+ * On Vulkan one kernel (shaders/eltwise.comp) serves all. */
 #include "op_common.h"
-
-typedef struct {
-    int32_t shape[4];
-    int32_t sa[4], sb[4];   /* c shares b's strides (scale and bias) */
-    int32_t off[4];
-    uint32_t n;
-    float alpha;
-    uint32_t magic[3][3];   /* fastdiv of shape[3], shape[2], shape[1] */
-} eltwise_push;
 
 static const char *const names[] = {"add", "sub", "mul", "relu", "leaky_relu", "sigmoid", "tanh", "exp", "log",
                                     "scale_bias", "div", "scale", "relu_bwd", "leaky_relu_bwd", "sigmoid_bwd",
@@ -21,55 +12,6 @@ static int operands(int kind)
     if (kind == HUE_SCALE_BIAS)
         return 3;
     return kind <= HUE_MUL || kind == HUE_DIV || kind >= HUE_RELU_BWD ? 2 : 1;
-}
-
-/* Same shape as the output and contiguous: the element index is the offset. */
-static int plain(const hue_graph *g, hue_tensor t, const hue_tensor_desc *y)
-{
-    return memcmp(g->t[t].shape, y->shape, sizeof y->shape) == 0 && hue_tensor_is_contiguous(g, t);
-}
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *y = &g->t[n->out];
-    eltwise_push push = {0};
-    for (int i = 0; i < 4; i++)
-        push.shape[i] = (int32_t)y->shape[i];
-    hue_binding b[4];
-    int n_ops = operands(n->p.kind), contig = n->p.kind != HUE_SCALE_BIAS;
-    for (int k = 0; k < 3; k++) {
-        hue_tensor t = n->in[k < n_ops ? k : 0];
-        const hue_tensor_desc *d = &g->t[t];
-        if (k < 2 && k < n_ops) {
-            int32_t *st = k == 0 ? push.sa : push.sb;
-            for (int i = 0; i < 4; i++)
-                st[i] = d->shape[i] == 1 && y->shape[i] != 1 ? 0 : (int32_t)d->stride[i];
-            if (n->p.kind == HUE_SCALE_BIAS && k > 0) {
-                /* scale and bias run along the channel axis (user axis 1) */
-                memset(st, 0, sizeof push.sb);
-                st[HUE_MAX_DIMS - y->ndim + 1] = 1;
-            }
-        }
-        if (k < n_ops)
-            contig &= plain(g, t, y);
-        push.off[k] = (int32_t)hue_tensor_bind_offset(g, t);
-        b[k] = (hue_binding){t, HUE_BIND_STORAGE, 0};
-    }
-    push.off[3] = (int32_t)hue_tensor_bind_offset(g, n->out);
-    b[3] = (hue_binding){n->out, HUE_BIND_STORAGE, 1};
-    uint64_t count = (uint64_t)hue_tensor_numel(g, n->out);
-    int vec4 = contig && count % 4 == 0 && push.off[0] % 4 == 0 && push.off[1] % 4 == 0 && push.off[3] % 4 == 0;
-    push.n = (uint32_t)(vec4 ? count / 4 : count);
-    push.alpha = n->p.alpha;
-    for (int k = 0; k < 3; k++)
-        hue_fastdiv((uint32_t)y->shape[3 - k], push.magic[k]);
-
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "eltwise", .n_bindings = 4, .n_spec = 4,
-                            .spec = {ls, (uint32_t)n->p.kind, (uint32_t)contig, (uint32_t)vec4},
-                            .push_size = sizeof push};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
 /* ---- backward: each builds its inputs' gradients from G = d(loss)/d(y) ---- */
@@ -131,12 +73,12 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 }
 
 static const hue_op_impl impls[] = {
-    {"add", record, backward},     {"sub", record, backward},        {"mul", record, backward},
-    {"relu", record, backward},    {"leaky_relu", record, backward}, {"sigmoid", record, backward},
-    {"tanh", record, backward},    {"exp", record, backward},        {"log", record, backward},
-    {"scale_bias", record, backward}, {"div", record, backward},     {"scale", record, backward},
-    {"relu_bwd", record, NULL},    {"leaky_relu_bwd", record, NULL}, {"sigmoid_bwd", record, NULL},
-    {"tanh_bwd", record, NULL},    {"equal", record, NULL},
+    {"add", backward},     {"sub", backward},        {"mul", backward},
+    {"relu", backward},    {"leaky_relu", backward}, {"sigmoid", backward},
+    {"tanh", backward},    {"exp", backward},        {"log", backward},
+    {"scale_bias", backward}, {"div", backward},     {"scale", backward},
+    {"relu_bwd", NULL},    {"leaky_relu_bwd", NULL}, {"sigmoid_bwd", NULL},
+    {"tanh_bwd", NULL},    {"equal", NULL},
 };
 
 /* ---- building ---- */

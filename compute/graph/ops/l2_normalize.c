@@ -3,35 +3,7 @@
  * keeping it: one pass over a row it reads anyway. */
 #include "op_common.h"
 
-typedef struct {
-    int32_t len, inner, off_x, off_g, off_y;
-    uint32_t rows;
-    float eps;
-} l2_push;
-
-/* x, and G for the backward (else x again), into y. */
-static int record_rows(hue_graph *g, const hue_node *n, hue_tensor x, hue_tensor G, int bwd)
-{
-    const hue_tensor_desc *d = &g->t[x];
-    int a = n->p.axis;
-    l2_push push = {(int32_t)d->shape[a], 1, (int32_t)hue_tensor_bind_offset(g, x),
-                    (int32_t)hue_tensor_bind_offset(g, G), (int32_t)hue_tensor_bind_offset(g, n->out),
-                    (uint32_t)(hue_tensor_numel(g, x) / d->shape[a]), n->p.eps};
-    for (int i = a + 1; i < HUE_MAX_DIMS; i++)
-        push.inner *= (int32_t)d->shape[i];
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.rows, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "l2_normalize", .n_bindings = 3,
-                            .kinds = {HUE_BIND_TEXEL1, HUE_BIND_TEXEL1, HUE_BIND_STORAGE}, .n_spec = 2,
-                            .spec = {ls, (uint32_t)bwd}, .push_size = sizeof push};
-    hue_binding b[3] = {{x, HUE_BIND_TEXEL1, 0}, {G, HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static int record(hue_graph *g, const hue_node *n) { return record_rows(g, n, n->in[0], n->in[0], 0); }
-static int record_grad(hue_graph *g, const hue_node *n) { return record_rows(g, n, n->in[0], n->in[1], 1); }
-
-static const hue_op_impl grad_impl = {"l2_normalize_grad", record_grad, NULL};
+static const hue_op_impl grad_impl = {"l2_normalize_grad", NULL};
 
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
@@ -43,7 +15,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, hue_graph_add_node(g, &grad_impl, 2, in, dx, &n->p));
 }
 
-static const hue_op_impl impl = {"l2_normalize", record, backward};
+static const hue_op_impl impl = {"l2_normalize", backward};
 
 hue_tensor hue_l2_normalize(hue_graph *g, hue_tensor x, int axis, float eps)
 {

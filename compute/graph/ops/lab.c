@@ -6,33 +6,7 @@
  * checks the device against video/'s conversion as well. */
 #include "op_common.h"
 
-typedef struct {
-    int32_t H, W, OH, OW;
-    float scale_h, scale_w;
-    int32_t off_in, off_y;
-    uint32_t n;
-} lab_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    int inverse = n->p.kind;
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int64_t H = inverse ? x->shape[2] : x->shape[1], W = inverse ? x->shape[3] : x->shape[2];
-    int64_t off_in = hue_tensor_bind_offset(g, n->in[0]);
-    lab_push push = {(int32_t)H, (int32_t)W, (int32_t)y->shape[2], (int32_t)y->shape[3],
-                     (float)H / (float)y->shape[2], (float)W / (float)y->shape[3], (int32_t)off_in,
-                     (int32_t)hue_tensor_bind_offset(g, n->out),
-                     (uint32_t)(y->shape[0] * y->shape[2] * y->shape[3])};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "lab", .n_bindings = 3, .n_spec = 2, .spec = {ls, (uint32_t)inverse},
-                            .push_size = sizeof push};
-    hue_binding b[3] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->in[0], HUE_BIND_STORAGE, 0},
-                        {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static const hue_op_impl impls[] = {{"rgb8_to_lab", record, NULL}, {"lab_to_rgb", record, NULL}};
+static const hue_op_impl impls[] = {{"rgb8_to_lab", NULL}, {"lab_to_rgb", NULL}};
 
 hue_tensor hue_rgb8_to_lab(hue_graph *g, hue_tensor rgb, int64_t out_h, int64_t out_w)
 {

@@ -1,22 +1,7 @@
 /* Fully connected layer: y = x w^T + bias, with w stored [out, in] as
  * PyTorch does, as one GEMM (B transposed, bias added per column). Leading
  * dimensions of x are rows: x [.., in] gives y [.., out]. */
-#include "vk_gemm.h"
 #include "op_common.h"
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *w = &g->t[n->in[1]];
-    int64_t out = w->shape[2], in = w->shape[3];
-    int64_t rows = hue_tensor_numel(g, n->in[0]) / in;
-    hue_gemm_args a = {
-        .a = n->in[0], .b = n->in[1], .c = n->out, .bias = n->p.has_bias ? n->in[2] : -1,
-        .trans_b = 1, .bias_per_column = 1,
-        .M = rows, .N = out, .K = in, .batch = 1,
-        .lda = in, .ldb = in, .ldc = out,
-    };
-    return hue_record_gemm(g, &a);
-}
 
 /* With x and G seen as matrices [rows, in] and [rows, out]:
  * dx = G w, dw = G^T x, dbias = column sums of G. */
@@ -36,7 +21,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return g->error;
 }
 
-static const hue_op_impl impl = {"linear", record, backward};
+static const hue_op_impl impl = {"linear", backward};
 
 hue_tensor hue_linear(hue_graph *g, hue_tensor x, hue_tensor w, hue_tensor bias)
 {

@@ -1,28 +1,6 @@
 /* Permute (and transpose): a contiguous copy with reordered axes. */
 #include "op_common.h"
 
-typedef struct {
-    int32_t shape[4], stride[4], off_x, off_y;
-    uint32_t n;
-    uint32_t magic[3][3];  /* fastdiv of shape[3], shape[2], shape[1] */
-} permute_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    int lead = HUE_MAX_DIMS - x->ndim;
-    permute_push push = {.off_x = (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                         .off_y = (int32_t)hue_tensor_bind_offset(g, n->out),
-                         .n = (uint32_t)hue_tensor_numel(g, n->out)};
-    for (int i = 0; i < 4; i++) {
-        push.shape[i] = (int32_t)y->shape[i];
-        push.stride[i] = i < lead ? 0 : (int32_t)x->stride[lead + n->p.perm[i - lead]];
-    }
-    for (int k = 0; k < 3; k++)
-        hue_fastdiv((uint32_t)y->shape[3 - k], push.magic[k]);
-    return record_unary_kernel(g, "permute", 0, n->in[0], n->out, &push, sizeof push, push.n);
-}
-
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
     int inverse[HUE_MAX_DIMS];
@@ -31,7 +9,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, n->in[0], hue_permute(g, G, inverse));
 }
 
-static const hue_op_impl impl = {"permute", record, backward};
+static const hue_op_impl impl = {"permute", backward};
 
 hue_tensor hue_permute(hue_graph *g, hue_tensor x, const int *perm)
 {

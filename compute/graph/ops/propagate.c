@@ -13,6 +13,7 @@
  * Only the radius-limited window of each ring frame is ever scored, and the
  * top-k is kept per query across passes, so no full affinity matrix exists. */
 #include "op_common.h"
+#include "propagate_internal.h"
 
 #define SCRATCH_LIMIT (24ll << 20)  /* floats per node: regrouped operands, scores, top-k */
 
@@ -24,29 +25,7 @@ int64_t hue_ring_width(int64_t w, int radius) { return 8 * ((w + 7) / 8 - 1) + r
 
 /* ---- ring write ---- */
 
-typedef struct {
-    int32_t C, h, w, W, P, S, off_x, off_slot, off_ring;
-    uint32_t n;
-} ring_push;
-
-static int record_ring(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]], *r = &g->t[n->out];
-    ring_push push = {(int32_t)x->shape[1], (int32_t)x->shape[2], (int32_t)x->shape[3], (int32_t)r->shape[3],
-                      (int32_t)n->p.pad[0], (int32_t)r->shape[0], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                      (int32_t)hue_tensor_bind_offset(g, n->in[1]), (int32_t)hue_tensor_bind_offset(g, n->out),
-                      (uint32_t)(x->shape[1] * x->shape[2] * r->shape[3])};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "ring_write", .n_bindings = 3,
-                            .kinds = {HUE_BIND_STORAGE, HUE_BIND_STORAGE, HUE_BIND_IMAGE1}, .n_spec = 1,
-                            .spec = {ls}, .push_size = sizeof push};
-    hue_binding b[3] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->in[1], HUE_BIND_STORAGE, 0},
-                        {n->out, HUE_BIND_IMAGE1, 1}};
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static const hue_op_impl ring_impl = {"ring_write", record_ring, NULL};
+static const hue_op_impl ring_impl = {"ring_write", NULL};
 
 hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tensor slot, int64_t pad)
 {
@@ -70,23 +49,6 @@ hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tenso
 
 /* ---- propagation ---- */
 
-typedef struct {
-    int32_t C, h, w, bxs, off_q, off_qt;
-} qt_push;
-
-typedef struct {
-    int32_t C, h, w, W, bxs, U, R, P, slot0, off_qt, off_ring, off_scores;
-} window_push;
-
-typedef struct {
-    int32_t h, w, K, bxs, U, R, W, slot0, slots, off_scores, off_v, off_i;
-} topk_push;
-
-typedef struct {
-    int32_t h, w, K, L, off_v, off_i, off_l0, off_lr, off_out;
-    float inv_t;
-} gather_push;
-
 /* Half width of the disk dy rows from its centre: the largest d with
  * d^2 + dy^2 < R^2, or -1 (as the shaders compute it). */
 static int half_width(int dy, int R)
@@ -106,18 +68,10 @@ static int64_t row_units(int e, int R)
     return hm < 0 ? 0 : ((hm + 3) / 4 * 4 + 4 + hm + 3) / 4;
 }
 
-/* How the scratch is split (element offsets, each a multiple of 4 from the
- * scratch's start): regrouped queries, frame 0 with padded rows, score
- * chunks, top-k values, ids. Frame 0 is scored a chunk of query rows at a
- * time, the ring a group of slots at a time. */
-typedef struct {
-    int64_t hw, bxs, bys, U, Wf, U0, per_slot, slots_per_group, per_row, rows_per_chunk;
-    int64_t qt, f0p, scores, topv, topi, total;
-} plan;
-
 static int64_t up4(int64_t x) { return (x + 3) / 4 * 4; }
 
-static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, int K, int radius, plan *pl)
+int hue_propagate_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, int K, int radius,
+                       hue_propagate_split *pl)
 {
     pl->hw = h * w;
     pl->bxs = (w + 3) / 4;
@@ -148,86 +102,7 @@ static int make_plan(hue_graph *g, int64_t C, int64_t h, int64_t w, int64_t S, i
     return 0;
 }
 
-static int record_prop(hue_graph *g, const hue_node *n)
-{
-    const hue_op_params *pp = &n->p;
-    hue_tensor q = n->in[0], f0 = n->in[1], lab0 = n->in[2], ring = n->in[3], labr = n->in[4], s = n->scratch;
-    const hue_tensor_desc *dq = &g->t[q], *dr = &g->t[ring], *dl = &g->t[lab0];
-    int64_t C = dq->shape[1], h = dq->shape[2], w = dq->shape[3], S = dr->shape[0], W = dr->shape[3];
-    int K = pp->topk, R = pp->radius;
-    plan pl;
-    int rc = make_plan(g, C, h, w, S, K, R, &pl);
-    if (rc)
-        return rc;
-    int64_t s_off = hue_tensor_bind_offset(g, s);
-    if (s_off % 4)
-        return hue_graph_fail(g, HUE_EINVAL, "propagate: scratch %s is not 16-byte aligned", g->t[s].name);
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    int32_t off_v = (int32_t)(s_off + pl.topv), off_i = (int32_t)(s_off + pl.topi);
-
-    /* the queries regrouped by blocks of 4x2, frame 0 with rows padded to texels */
-    qt_push qp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.bxs, (int32_t)hue_tensor_bind_offset(g, q),
-                  (int32_t)(s_off + pl.qt)};
-    hue_pipeline_key qkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 0}, .push_size = sizeof qp};
-    hue_binding qb[2] = {{q, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
-    if ((rc = hue_record_dispatch(g, &qkey, qb, &qp, (uint32_t)((C * 8 + ls - 1) / ls), (uint32_t)(pl.bys * pl.bxs), 1)))
-        return rc;
-    qt_push fp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)hue_tensor_bind_offset(g, f0),
-                  (int32_t)(s_off + pl.f0p)};
-    hue_pipeline_key fkey = {.shader = "prop_qt", .n_bindings = 2, .n_spec = 2, .spec = {ls, 1}, .push_size = sizeof fp};
-    hue_binding fb[2] = {{f0, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 1}};
-    if ((rc = hue_record_dispatch(g, &fkey, fb, &fp, (uint32_t)((pl.Wf + ls - 1) / ls), (uint32_t)h, (uint32_t)C)))
-        return rc;
-
-    /* window scores of frame 0 (FULL: every position) or of a group of ring
-     * slots, each followed by its top-k merge */
-    hue_pipeline_key wkey = {.shader = "prop_window", .n_bindings = 3,
-                             .kinds = {HUE_BIND_TEXEL4, HUE_BIND_TEXEL4, HUE_BIND_STORAGE}, .n_spec = 2,
-                             .spec = {8, 1}, .push_size = sizeof(window_push)};
-    hue_pipeline_key tkey = {.shader = "prop_topk", .n_bindings = 3,
-                             .kinds = {HUE_BIND_TEXEL4, HUE_BIND_STORAGE, HUE_BIND_STORAGE}, .n_spec = 2,
-                             .spec = {8, 1}, .push_size = sizeof(topk_push)};
-    hue_binding tb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}, {s, HUE_BIND_STORAGE, 1}};
-    int32_t off_scores4 = (int32_t)((s_off + pl.scores) / 4);
-    for (int64_t r0 = 0; r0 < pl.bys && !rc; r0 += pl.rows_per_chunk) {
-        int64_t nr = pl.bys - r0 < pl.rows_per_chunk ? pl.bys - r0 : pl.rows_per_chunk;
-        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)pl.Wf, (int32_t)pl.bxs, (int32_t)pl.U0,
-                          R, 0, (int32_t)r0, (int32_t)((s_off + pl.qt) / 4), (int32_t)(s_off + pl.f0p), off_scores4};
-        hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
-        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.bxs, (uint32_t)nr, 1)))
-            break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.bxs, (int32_t)pl.U0, R, (int32_t)pl.Wf, (int32_t)r0, 1,
-                        off_scores4, off_v, off_i};
-        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.bxs, (uint32_t)nr, 1);
-    }
-    wkey.spec[1] = tkey.spec[1] = 0;
-    for (int64_t s0 = 0; s0 < S && !rc; s0 += pl.slots_per_group) {
-        int64_t ns = S - s0 < pl.slots_per_group ? S - s0 : pl.slots_per_group;
-        window_push wp = {(int32_t)C, (int32_t)h, (int32_t)w, (int32_t)W, (int32_t)pl.bxs, (int32_t)pl.U, R,
-                          (int32_t)hue_ring_pad(R), (int32_t)s0, (int32_t)((s_off + pl.qt) / 4),
-                          (int32_t)hue_tensor_bind_offset(g, ring), off_scores4};
-        hue_binding wb[3] = {{s, HUE_BIND_TEXEL4, 0}, {ring, HUE_BIND_TEXEL4, 0}, {s, HUE_BIND_STORAGE, 1}};
-        if ((rc = hue_record_dispatch(g, &wkey, wb, &wp, (uint32_t)pl.bxs, (uint32_t)pl.bys, (uint32_t)ns)))
-            break;
-        topk_push tp = {(int32_t)h, (int32_t)w, K, (int32_t)pl.bxs, (int32_t)pl.U, R, (int32_t)W, (int32_t)s0,
-                        (int32_t)ns, off_scores4, off_v, off_i};
-        rc = hue_record_dispatch(g, &tkey, tb, &tp, (uint32_t)pl.bxs, (uint32_t)pl.bys, 1);
-    }
-    if (rc)
-        return rc;
-    /* softmax and weighted sum of labels */
-    gather_push gp = {(int32_t)h, (int32_t)w, K, (int32_t)dl->shape[1], off_v, off_i,
-                      (int32_t)hue_tensor_bind_offset(g, lab0), (int32_t)hue_tensor_bind_offset(g, labr),
-                      (int32_t)hue_tensor_bind_offset(g, n->out), 1.0f / pp->temperature};
-    hue_grid_1d(g, (uint64_t)pl.hw, ls, &gx, &gy);
-    hue_pipeline_key key = {.shader = "prop_gather", .n_bindings = 5, .n_spec = 1, .spec = {ls},
-                            .push_size = sizeof gp};
-    hue_binding b[5] = {{s, HUE_BIND_STORAGE, 0}, {s, HUE_BIND_STORAGE, 0}, {lab0, HUE_BIND_STORAGE, 0},
-                        {labr, HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    return hue_record_dispatch(g, &key, b, &gp, gx, gy, 1);
-}
-
-static const hue_op_impl prop_impl = {"propagate", record_prop, NULL};
+static const hue_op_impl prop_impl = {"propagate", NULL};
 
 hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f0_labels, hue_tensor ring,
                          hue_tensor ring_labels, int topk, int radius, float temperature)
@@ -272,8 +147,8 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
         return y;
     hue_op_params p = {.topk = topk, .radius = radius, .temperature = temperature};
     hue_graph_add_node(g, &prop_impl, 5, in, y, &p);
-    plan pl;
-    if (make_plan(g, C, h, w, S, topk, radius, &pl))
+    hue_propagate_split pl;
+    if (hue_propagate_plan(g, C, h, w, S, topk, radius, &pl))
         return g->error;
     if (hue_graph_scratch(g, pl.total) < 0)
         return g->error;

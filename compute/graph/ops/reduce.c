@@ -1,30 +1,6 @@
 /* Sum, mean and max over chosen axes, keeping them as size 1. */
 #include "op_common.h"
 
-typedef struct {
-    int32_t out_shape[4], stride[4], count[4];
-    int32_t off_x, off_y;
-    uint32_t n;
-    float scale;
-} reduce_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    reduce_push push = {.off_x = (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                        .off_y = (int32_t)hue_tensor_bind_offset(g, n->out),
-                        .n = (uint32_t)hue_tensor_numel(g, n->out)};
-    int64_t count = 1;
-    for (int i = 0; i < 4; i++) {
-        push.out_shape[i] = (int32_t)y->shape[i];
-        push.stride[i] = (int32_t)x->stride[i];
-        push.count[i] = y->shape[i] == x->shape[i] ? 1 : (int32_t)x->shape[i];
-        count *= push.count[i];
-    }
-    push.scale = (float)(1.0 / (double)count);
-    return record_unary_kernel(g, "reduce", (uint32_t)n->p.kind, n->in[0], n->out, &push, sizeof push, push.n);
-}
-
 /* The gradient spreads back over the reduced axes: as is for sum, divided by
  * the count for mean, and to the positions that held the maximum for max. */
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
@@ -39,10 +15,10 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, hue_scale(g, G, alpha, x));
 }
 
-static const hue_op_impl impls[] = {{"reduce_sum", record, backward},
-                                    {"reduce_mean", record, backward},
-                                    {"reduce_max", record, backward},
-                                    {"argmax", record, NULL}};
+static const hue_op_impl impls[] = {{"reduce_sum", backward},
+                                    {"reduce_mean", backward},
+                                    {"reduce_max", backward},
+                                    {"argmax", NULL}};
 
 hue_tensor hue_reduce(hue_graph *g, int kind, hue_tensor x, unsigned axes)
 {

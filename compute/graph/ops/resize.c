@@ -2,47 +2,7 @@
  * gradient (shaders/resize_grad.comp). */
 #include "op_common.h"
 
-typedef struct {
-    int32_t H, W, OH, OW;
-    float scale_h, scale_w;
-    int32_t off_x, off_y;
-    uint32_t n;
-} resize_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]], *y = &g->t[n->out];
-    resize_push push = {(int32_t)x->shape[2], (int32_t)x->shape[3], (int32_t)y->shape[2], (int32_t)y->shape[3],
-                        (float)x->shape[2] / (float)y->shape[2], (float)x->shape[3] / (float)y->shape[3],
-                        (int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->out),
-                        (uint32_t)hue_tensor_numel(g, n->out)};
-    return record_unary_kernel(g, "resize", 0, n->in[0], n->out, &push, sizeof push, push.n);
-}
-
-typedef struct {
-    int32_t OH, OW;
-    float scale_h, scale_w;
-    int32_t off_g, off_dx;
-    uint32_t n;
-} resize_grad_push;
-
-/* in[0] = G (the output's gradient), out = dx shaped like the input. */
-static int record_grad(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *dx = &g->t[n->out], *dg = &g->t[n->in[0]];
-    resize_grad_push push = {(int32_t)dg->shape[2], (int32_t)dg->shape[3], (float)dx->shape[2] / (float)dg->shape[2],
-                             (float)dx->shape[3] / (float)dg->shape[3], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                             (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out)};
-    uint32_t ls = hue_graph_local_size(g), gx, gy;
-    hue_binding b[2] = {{n->in[0], HUE_BIND_TEXEL1, 0}, {n->out, HUE_BIND_STORAGE, 1}};
-    hue_pipeline_key key = {.shader = "resize_grad", .n_bindings = 2, .kinds = {HUE_BIND_TEXEL1, HUE_BIND_STORAGE},
-                            .n_spec = 3, .spec = {ls, (uint32_t)dx->shape[3], (uint32_t)dx->shape[2]},
-                            .push_size = sizeof push};
-    hue_grid_1d(g, push.n, ls, &gx, &gy);
-    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
-}
-
-static const hue_op_impl grad_impl = {"resize_bilinear_grad", record_grad, NULL};
+static const hue_op_impl grad_impl = {"resize_bilinear_grad", NULL};
 
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
 {
@@ -56,7 +16,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, dx);
 }
 
-static const hue_op_impl impl = {"resize_bilinear", record, backward};
+static const hue_op_impl impl = {"resize_bilinear", backward};
 
 hue_tensor hue_resize_bilinear(hue_graph *g, hue_tensor x, int64_t out_h, int64_t out_w)
 {

@@ -1,21 +1,6 @@
 /* Softmax and log-softmax along one axis. */
 #include "op_common.h"
 
-typedef struct {
-    int32_t len, inner, off_x, off_y;
-    uint32_t rows;
-} softmax_push;
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    const hue_tensor_desc *x = &g->t[n->in[0]];
-    int a = n->p.axis;
-    softmax_push push = {(int32_t)x->shape[a], (int32_t)x->stride[a], (int32_t)hue_tensor_bind_offset(g, n->in[0]),
-                         (int32_t)hue_tensor_bind_offset(g, n->out),
-                         (uint32_t)(hue_tensor_numel(g, n->in[0]) / x->shape[a])};
-    return record_unary_kernel(g, "softmax", (uint32_t)n->p.log, n->in[0], n->out, &push, sizeof push, push.rows);
-}
-
 /* softmax: dx = y * (G - sum(G * y)); log-softmax: dx = G - exp(y) * sum(G),
  * sums along the axis. */
 static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
@@ -30,7 +15,7 @@ static int backward(hue_graph *g, const hue_node *n, hue_tensor G)
     return hue_grad_accumulate(g, x, hue_mul(g, y, hue_sub(g, G, s)));
 }
 
-static const hue_op_impl impls[] = {{"softmax", record, backward}, {"log_softmax", record, backward}};
+static const hue_op_impl impls[] = {{"softmax", backward}, {"log_softmax", backward}};
 
 static hue_tensor softmax(hue_graph *g, hue_tensor x, int axis, int log)
 {

@@ -1,20 +1,14 @@
 /* Reshape: a view of a contiguous tensor with another shape and the same
- * bytes. Its node records no dispatch; it exists so the memory plan keeps
+ * bytes. Its node computes nothing; it exists so the memory plan keeps
  * the bytes alive and the backward pass can reshape the gradient back. */
 #include "op_common.h"
-
-static int record(hue_graph *g, const hue_node *n)
-{
-    (void)g, (void)n;
-    return 0;
-}
 
 static int backward(hue_graph *g, const hue_node *n, hue_tensor grad)
 {
     return hue_grad_accumulate(g, n->in[0], grad);
 }
 
-static const hue_op_impl impl = {"reshape", record, backward};
+static const hue_op_impl impl = {"reshape", backward};
 
 hue_tensor hue_reshape(hue_graph *g, hue_tensor x, int ndim, const int64_t *shape)
 {
