@@ -94,7 +94,7 @@ hue_tensor hue_graph_new_tensor(hue_graph *g, int ndim, const int64_t *shape_in,
     d->base = id;
     d->grad = -1;
     d->first = d->last = -1;
-    d->bytes = (VkDeviceSize)numel * 4;
+    d->bytes = (uint64_t)numel * 4;
     snprintf(d->name, sizeof d->name, "%s", name);
     return id;
 }
@@ -227,4 +227,3 @@ uint32_t hue_graph_local_size(const hue_graph *g)
 
 size_t hue_graph_arena_bytes(const hue_graph *g) { return (size_t)g->arena_bytes; }
 size_t hue_graph_unshared_bytes(const hue_graph *g) { return (size_t)g->unshared_bytes; }
-int hue_graph_dispatch_count(const hue_graph *g) { return g->n_dispatches; }

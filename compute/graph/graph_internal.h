@@ -1,13 +1,14 @@
-/* Inside of hue_graph, shared by graph.c, the planner and the op families. */
+/* Inside of hue_graph, shared by graph.c, the planner, the op families and
+ * the backends. Backend-neutral: a backend keeps what it compiles behind a
+ * pointer of its own (g->vk, g->cpu). */
 #ifndef HUE_GRAPH_INTERNAL_H
 #define HUE_GRAPH_INTERNAL_H
-#include <vulkan/vulkan.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "ctx_internal.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
-#include "memory.h"
-#include "pipeline.h"
 
 enum hue_tensor_role {
     HUE_ROLE_INTERMEDIATE,
@@ -36,9 +37,7 @@ typedef struct {
     char name[32];
     /* planning, for owners only */
     int first, last;              /* node indices of first write/last use */
-    VkDeviceSize bytes, arena_offset;
-    VkDeviceSize staging_offset;  /* inputs and outputs, when not mapped directly */
-    VkBufferView view4, view1;    /* texel views over the slot, made on demand */
+    uint64_t bytes, arena_offset;
 } hue_tensor_desc;
 
 typedef struct hue_node hue_node;
@@ -59,22 +58,28 @@ struct hue_node {
     hue_tensor out;
     hue_tensor scratch;           /* -1 or a tensor that lives only in this node */
     hue_op_params p;
-    int first_dispatch, n_dispatch;
 };
 
-typedef struct {
-    VkBuffer buffer;
-    VkDeviceSize begin, end;
-} hue_span;
-
-typedef struct {
-    hue_span *v;
-    int n, cap;
-} hue_span_list;
+/* What a backend does with a graph; a context names its backend's
+ * (ctx->ops), and the graph hands itself over to compile, run and release. */
+typedef struct hue_backend_ops {
+    /* Plans memory (hue_graph_plan) and binds every node to its kernel; sets
+     * g->host_arena where the host reaches the arena directly. */
+    int (*compile)(hue_graph *g);
+    int (*run)(hue_graph *g);
+    /* Frees what compile made (safe when it made nothing). */
+    void (*release)(hue_graph *g);
+    /* Only where g->host_arena is NULL: the host bytes that stand for base
+     * tensor t (an input or output) between runs, and a copy between host
+     * memory and `bytes` at `offset` in the arena. */
+    void *(*staged)(hue_graph *g, hue_tensor t);
+    int (*copy)(hue_graph *g, uint64_t offset, void *host, size_t bytes, int to_device);
+} hue_backend_ops;
 
 struct hue_graph {
     hue_ctx *ctx;
     struct hue_cpu_graph *cpu;    /* the CPU backend's compiled state, else NULL */
+    struct hue_vk_graph *vk;      /* the Vulkan backend's compiled state, else NULL */
     int error;
     char error_message[512];
 
@@ -85,17 +90,13 @@ struct hue_graph {
 
     /* compiled state */
     int compiled;
-    hue_region arena, staging;
-    VkDeviceSize arena_bytes, unshared_bytes;
-    VkCommandBuffer cmd;
-    VkFence fence;
-    VkDescriptorPool *pools;
-    int n_pools, sets_left;
-    int n_dispatches;
-    hue_span_list written, read;  /* since the last barrier */
-    VkQueryPool queries;
+    uint64_t arena_bytes, unshared_bytes;
+    char *host_arena;             /* the arena's bytes where the host reaches them, else NULL */
+
+    /* HUE_PROFILE, filled by the backend */
     int profile;
     double *node_ms;              /* accumulated per node */
+    int *node_dispatches;         /* dispatches per node, where the backend counts them */
     int runs;
     double first_run_ms, later_runs_ms;
 };
@@ -115,6 +116,8 @@ hue_tensor hue_reduce_to_shape(hue_graph *g, hue_tensor x, hue_tensor like);
 int hue_tensor_needs_grad(const hue_graph *g, hue_tensor t);
 /* Uploads constants and zeroes state; called by compile. */
 int hue_graph_init_persistent(hue_graph *g);
+/* The memory plan: every owner's arena_offset, and g->arena_bytes. */
+int hue_graph_plan(hue_graph *g);
 
 /* Fails the graph unless every id is a valid tensor. */
 int hue_graph_check_inputs(hue_graph *g, const char *op, int n, const hue_tensor *in);

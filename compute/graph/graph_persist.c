@@ -1,7 +1,7 @@
 /* Persistent tensors: parameters, state and constants. They keep their
  * bytes across runs (the plan never shares them), and the host reads and
- * writes them outside runs: directly where memory is mapped, else through a
- * one-off staging copy. */
+ * writes them outside runs: directly where the arena is mapped, else
+ * through the backend's copy. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,58 +61,16 @@ int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, in
     if ((int64_t)count != hue_tensor_numel(g, t))
         return hue_fail(HUE_EINVAL, "tensor %s holds %lld values, not %zu", d->name,
                         (long long)hue_tensor_numel(g, t), count);
-    VkDeviceSize bytes = count * sizeof(float);
-    VkDeviceSize off = base->arena_offset + (VkDeviceSize)d->offset * 4;
-    hue_ctx *ctx = g->ctx;
-    if (ctx->memory.direct) {
-        char *p = (char *)g->arena.mapped + off;
-        if (to_device)
-            memcpy(p, host, bytes);
-        else
-            memcpy(host, p, bytes);
-        return 0;
-    }
-    hue_region stage;
-    int rc = hue_memory_alloc(&ctx->memory, bytes, 1, &stage);
-    if (rc)
-        return rc;
+    size_t bytes = count * sizeof(float);
+    uint64_t off = base->arena_offset + (uint64_t)d->offset * 4;
+    if (!g->host_arena)
+        return g->ctx->ops->copy(g, off, host, bytes, to_device);
+    char *p = g->host_arena + off;
     if (to_device)
-        memcpy(stage.mapped, host, bytes);
-    VkCommandBufferAllocateInfo ai = {
-        .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = ctx->cmd_pool,
-        .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-        .commandBufferCount = 1,
-    };
-    VkCommandBuffer cmd;
-    VkResult r = vkAllocateCommandBuffers(ctx->device, &ai, &cmd);
-    if (r == VK_SUCCESS) {
-        VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                       .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
-        vkBeginCommandBuffer(cmd, &bi);
-        VkBufferCopy c = {to_device ? stage.offset : g->arena.offset + off,
-                          to_device ? g->arena.offset + off : stage.offset, bytes};
-        vkCmdCopyBuffer(cmd, to_device ? stage.buffer : g->arena.buffer, to_device ? g->arena.buffer : stage.buffer,
-                        1, &c);
-        VkMemoryBarrier mb = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
-                              .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-                              .dstAccessMask = VK_ACCESS_HOST_READ_BIT | VK_ACCESS_SHADER_READ_BIT};
-        vkCmdPipelineBarrier(cmd, VK_PIPELINE_STAGE_TRANSFER_BIT,
-                             VK_PIPELINE_STAGE_HOST_BIT | VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, 0, 1, &mb, 0, NULL, 0,
-                             NULL);
-        vkEndCommandBuffer(cmd);
-        VkSubmitInfo si = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cmd};
-        r = vkQueueSubmit(ctx->queue, 1, &si, g->fence);
-        if (r == VK_SUCCESS) {
-            r = vkWaitForFences(ctx->device, 1, &g->fence, VK_TRUE, UINT64_MAX);
-            vkResetFences(ctx->device, 1, &g->fence);
-        }
-        vkFreeCommandBuffers(ctx->device, ctx->cmd_pool, 1, &cmd);
-    }
-    if (r == VK_SUCCESS && !to_device)
-        memcpy(host, stage.mapped, bytes);
-    hue_memory_free(&ctx->memory, &stage);
-    return r == VK_SUCCESS ? 0 : hue_vk_fail(r, "staging copy");
+        memcpy(p, host, bytes);
+    else
+        memcpy(host, p, bytes);
+    return 0;
 }
 
 int hue_graph_write(hue_graph *g, hue_tensor t, const float *data, size_t count)

@@ -48,7 +48,7 @@ static void lifetimes(hue_graph *g)
 static int by_size_desc(const void *a, const void *b, void *ctx)
 {
     const hue_tensor_desc *t = ctx;
-    VkDeviceSize x = t[*(const int *)a].bytes, y = t[*(const int *)b].bytes;
+    uint64_t x = t[*(const int *)a].bytes, y = t[*(const int *)b].bytes;
     if (x != y)
         return x < y ? 1 : -1;
     return *(const int *)a - *(const int *)b;
@@ -76,7 +76,7 @@ static void sort_ids(int *ids, int n, const hue_tensor_desc *t)
 }
 
 typedef struct {
-    VkDeviceSize begin, end;
+    uint64_t begin, end;
 } span;
 
 static int by_begin(const void *a, const void *b)
@@ -101,21 +101,21 @@ int hue_graph_plan(hue_graph *g)
             ids[n++] = i;
     sort_ids(ids, n, g->t);
 
-    VkDeviceSize top = 0, unshared = 0;
+    uint64_t top = 0, unshared = 0;
     int n_placed = 0;
     for (int k = 0; k < n; k++) {
         hue_tensor_desc *d = &g->t[ids[k]];
-        VkDeviceSize size = (d->bytes + SLOT_ALIGN - 1) & ~(VkDeviceSize)(SLOT_ALIGN - 1);
+        uint64_t size = (d->bytes + SLOT_ALIGN - 1) & ~(uint64_t)(SLOT_ALIGN - 1);
         unshared += size;
         int n_busy = 0;
         for (int j = 0; j < n_placed; j++) {
             const hue_tensor_desc *o = &g->t[placed[j]];
             if (o->first <= d->last && d->first <= o->last)
                 busy[n_busy++] = (span){o->arena_offset,
-                                        o->arena_offset + ((o->bytes + SLOT_ALIGN - 1) & ~(VkDeviceSize)(SLOT_ALIGN - 1))};
+                                        o->arena_offset + ((o->bytes + SLOT_ALIGN - 1) & ~(uint64_t)(SLOT_ALIGN - 1))};
         }
         qsort(busy, (size_t)n_busy, sizeof *busy, by_begin);
-        VkDeviceSize at = 0;
+        uint64_t at = 0;
         for (int j = 0; j < n_busy; j++) {
             if (busy[j].begin >= at + size)
                 break;

@@ -1,22 +1,46 @@
-/* Running a compiled graph: upload, submit, wait, read; and its profile. */
+/* Compiling and running a graph through its context's backend (ctx->ops),
+ * the host's inputs and outputs, the profile, and destroying. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "cpu_graph.h"
 #include "graph_internal.h"
 #include "hue_error.h"
 
 int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device);
 
-static float *host_ptr(hue_graph *g, hue_tensor t)
+int hue_graph_compile(hue_graph *g)
 {
-    const hue_tensor_desc *d = &g->t[g->t[t].base];
-    VkDeviceSize off = (VkDeviceSize)g->t[t].offset * (g->t[t].dtype == HUE_U8 ? 1 : 4);
-    if (g->ctx->memory.direct)
-        return (float *)((char *)g->arena.mapped + d->arena_offset + off);
-    return (float *)((char *)g->staging.mapped + d->staging_offset + off);
+    if (g->error)
+        return g->error;
+    if (g->compiled)
+        return 0;
+    if (g->n_nodes == 0)
+        return hue_graph_fail(g, HUE_EINVAL, "graph has no ops to compile");
+    int rc = g->ctx->ops->compile(g);
+    if (rc)
+        return rc;
+    g->compiled = 1;
+    if ((rc = hue_graph_init_persistent(g)))
+        g->compiled = 0;
+    return rc;
+}
+
+int hue_graph_run(hue_graph *g)
+{
+    if (!g->compiled)
+        return hue_fail(HUE_EINVAL, "graph is not compiled%s%s", g->error ? ": " : "",
+                        g->error ? g->error_message : "");
+    return g->ctx->ops->run(g);
+}
+
+/* An input's or output's bytes: in the arena where the host maps it, else
+ * where the backend stages them between runs. */
+static void *host_ptr(hue_graph *g, hue_tensor t)
+{
+    hue_tensor base = g->t[t].base;
+    char *bytes = g->host_arena ? g->host_arena + g->t[base].arena_offset : g->ctx->ops->staged(g, base);
+    return bytes + (size_t)g->t[t].offset * (g->t[t].dtype == HUE_U8 ? 1 : 4);
 }
 
 static int check_io(hue_graph *g, hue_tensor t, size_t count, int input, int dtype)
@@ -70,53 +94,8 @@ int hue_graph_read(hue_graph *g, hue_tensor t, float *out, size_t count)
     return 0;
 }
 
-static void collect_profile(hue_graph *g)
-{
-    uint32_t n = (uint32_t)(2 * g->n_nodes);
-    uint64_t *ts = malloc(sizeof *ts * n);
-    if (!ts)
-        return;
-    if (vkGetQueryPoolResults(g->ctx->device, g->queries, 0, n, sizeof *ts * n, ts, sizeof *ts,
-                              VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT) == VK_SUCCESS) {
-        double period = g->ctx->info.timestamp_period_ns;
-        for (int i = 0; i < g->n_nodes; i++)
-            g->node_ms[i] += (double)(ts[2 * i + 1] - ts[2 * i]) * period * 1e-6;
-    }
-    free(ts);
-}
-
-int hue_graph_run(hue_graph *g)
-{
-    if (!g->compiled)
-        return hue_fail(HUE_EINVAL, "graph is not compiled%s%s", g->error ? ": " : "",
-                        g->error ? g->error_message : "");
-    if (g->cpu)
-        return hue_cpu_graph_run(g);
-    VkSubmitInfo si = {
-        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-        .commandBufferCount = 1,
-        .pCommandBuffers = &g->cmd,
-    };
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    VkResult r = vkQueueSubmit(g->ctx->queue, 1, &si, g->fence);
-    if (r != VK_SUCCESS)
-        return hue_vk_fail(r, "vkQueueSubmit");
-    r = vkWaitForFences(g->ctx->device, 1, &g->fence, VK_TRUE, UINT64_MAX);
-    vkResetFences(g->ctx->device, 1, &g->fence);
-    if (r != VK_SUCCESS)
-        return hue_vk_fail(r, "vkWaitForFences");
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
-    if (g->runs == 0)
-        g->first_run_ms = ms;  /* includes the driver's lazy shader compilation */
-    else
-        g->later_runs_ms += ms;
-    if (g->profile)
-        collect_profile(g);
-    g->runs++;
-    return 0;
-}
+/* Dispatches node i recorded, where the backend counts them (else 0). */
+static int dispatches_of(const hue_graph *g, int i) { return g->node_dispatches ? g->node_dispatches[i] : 0; }
 
 /* HUE_PROFILE=nodes: every node, in recording order, with its output shape. */
 static void print_nodes(const hue_graph *g)
@@ -128,7 +107,7 @@ static void print_nodes(const hue_graph *g)
         for (int k = 0, len = 0; k < d->ndim && len < (int)sizeof shape - 24; k++)
             len += snprintf(shape + len, sizeof shape - (size_t)len, k ? "x%lld" : "%lld",
                             (long long)d->shape[HUE_MAX_DIMS - d->ndim + k]);  /* right-aligned */
-        fprintf(stderr, "  %5d %-16s %-24s %10d %12.3f\n", i, g->nodes[i].impl->name, shape, g->nodes[i].n_dispatch,
+        fprintf(stderr, "  %5d %-16s %-24s %10d %12.3f\n", i, g->nodes[i].impl->name, shape, dispatches_of(g, i),
                 g->node_ms[i] / g->runs);
     }
 }
@@ -153,18 +132,21 @@ static void print_profile(const hue_graph *g)
             names[k] = name, nodes[k] = dispatches[k] = 0, ms[k] = 0, kinds++;
         }
         nodes[k]++;
-        dispatches[k] += g->nodes[i].n_dispatch;
+        dispatches[k] += dispatches_of(g, i);
         ms[k] += g->node_ms[i];
     }
     double total = 0;
+    int total_dispatches = 0;
     for (int k = 0; k < kinds; k++)
         total += ms[k];
+    for (int i = 0; i < g->n_nodes; i++)
+        total_dispatches += dispatches_of(g, i);
     fprintf(stderr, "hue profile: %d run%s, device time per run\n", g->runs, g->runs == 1 ? "" : "s");
     fprintf(stderr, "  %-16s %6s %10s %12s %7s\n", "op", "nodes", "dispatches", "ms/run", "share");
     for (int k = 0; k < kinds; k++)
         fprintf(stderr, "  %-16s %6d %10d %12.3f %6.1f%%\n", names[k], nodes[k], dispatches[k], ms[k] / g->runs,
                 total > 0 ? 100.0 * ms[k] / total : 0.0);
-    fprintf(stderr, "  %-16s %6d %10d %12.3f\n", "total", g->n_nodes, g->n_dispatches, total / g->runs);
+    fprintf(stderr, "  %-16s %6d %10d %12.3f\n", "total", g->n_nodes, total_dispatches, total / g->runs);
     if (!strcmp(getenv("HUE_PROFILE"), "nodes"))
         print_nodes(g);
     fprintf(stderr, "  wall time: first run %.1f ms (includes the driver's shader compilation, which a warm\n"
@@ -177,30 +159,9 @@ void hue_graph_destroy(hue_graph *g)
     if (!g)
         return;
     print_profile(g);
-    hue_cpu_graph_release(g);
-    VkDevice dev = g->ctx->device;
-    if (g->cmd)
-        vkFreeCommandBuffers(dev, g->ctx->cmd_pool, 1, &g->cmd);
-    if (g->fence)
-        vkDestroyFence(dev, g->fence, NULL);
-    if (g->queries)
-        vkDestroyQueryPool(dev, g->queries, NULL);
-    for (int i = 0; i < g->n_pools; i++)
-        vkDestroyDescriptorPool(dev, g->pools[i], NULL);
-    for (int i = 0; i < g->n_t; i++) {
-        if (g->t[i].view4)
-            vkDestroyBufferView(dev, g->t[i].view4, NULL);
-        if (g->t[i].view1)
-            vkDestroyBufferView(dev, g->t[i].view1, NULL);
-    }
-    if (g->ctx->backend == HUE_BACKEND_VULKAN) {
-        hue_memory_free(&g->ctx->memory, &g->arena);
-        hue_memory_free(&g->ctx->memory, &g->staging);
-    }
-    free(g->pools);
-    free(g->written.v);
-    free(g->read.v);
+    g->ctx->ops->release(g);
     free(g->node_ms);
+    free(g->node_dispatches);
     for (int i = 0; i < g->n_t; i++)
         free(g->t[i].constant);
     free(g->t);

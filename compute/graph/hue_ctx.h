@@ -45,8 +45,9 @@ const char *hue_device_type_name(int type);
  * (oneDNN and threaded C on the host). */
 enum hue_backend { HUE_BACKEND_AUTO, HUE_BACKEND_VULKAN, HUE_BACKEND_CPU };
 const char *hue_backend_name(int backend);
-/* Parses "auto", "vulkan" or "cpu" (a flag's or HUE_BACKEND's value);
- * HUE_EINVAL with a message naming `what` and the value otherwise. */
+/* Parses a backend's name as hue_backend_name gives it (a flag's or
+ * HUE_BACKEND's value); HUE_EINVAL with a message naming `what` and the
+ * value otherwise. */
 int hue_backend_parse(const char *value, const char *what, int *backend);
 
 /* The backend hue_ctx_create uses from now on in this process (the CLI's

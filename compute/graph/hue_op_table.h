@@ -34,7 +34,7 @@ typedef struct {
     /* Computes the output (allocating out->data); 0 or a HUE_E* code. */
     int (*reference)(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out);
     float input_lo, input_hi;  /* random inputs are drawn from [lo, hi] */
-    double tolerance;          /* max |vulkan - reference| / max(max |reference|, 1) */
+    double tolerance;          /* max |device - reference| / max(max |reference|, 1) */
     int input_u8;              /* operands are bytes: whole numbers in [lo, hi] uploaded as u8 */
     /* The gradient: reference_backward fills grad_in[k] (allocating it) for
      * each input k in grad_mask, given d(loss)/d(out) = grad_out; NULL when

@@ -1,11 +1,12 @@
-/* Vulkan instance, device choice and the hue_ctx that owns them. */
+/* The backend a context computes on (--backend, HUE_BACKEND), and the
+ * Vulkan instance, device choice and the hue_ctx that owns them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx_internal.h"
 #include "hue_error.h"
 #include "pipeline.h"
+#include "vk_graph.h"
 
 #define NO_DRIVER_HINT \
     "install a Vulkan driver: on Debian, 'apt-get install mesa-vulkan-drivers' (runs on the CPU) or your GPU vendor's driver"
@@ -130,9 +131,9 @@ static VKAPI_ATTR VkBool32 VKAPI_CALL on_validation(VkDebugUtilsMessageSeverityF
                                                     void *user)
 {
     (void)type;
-    hue_ctx *ctx = user;
+    hue_vk_ctx *vc = user;
     if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT) {
-        ctx->validation_errors++;
+        vc->validation_errors++;
         validation_error_total++;
         fprintf(stderr, "hue: validation error: %s\n", data->pMessage);
     } else if (severity & VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT) {
@@ -261,30 +262,31 @@ int hue_devices_list(hue_device_info **infos, int *count, int *picked)
 
 static int create_device(hue_ctx *ctx)
 {
+    hue_vk_ctx *vc = ctx->vk;
     uint32_t ts_bits = 0;
-    if (compute_queue_family(ctx->phys, &ctx->queue_family, &ts_bits))
+    if (compute_queue_family(vc->phys, &vc->queue_family, &ts_bits))
         return hue_fail(HUE_ENODEV, "device %s has no compute queue", ctx->info.name);
 
     /* Pipeline creation feedback (core in 1.3) lets hue report cache hits. */
     uint32_t n = 0;
-    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, NULL);
+    vkEnumerateDeviceExtensionProperties(vc->phys, NULL, &n, NULL);
     VkExtensionProperties *ext = calloc(n ? n : 1, sizeof *ext);
     if (!ext)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    vkEnumerateDeviceExtensionProperties(ctx->phys, NULL, &n, ext);
+    vkEnumerateDeviceExtensionProperties(vc->phys, NULL, &n, ext);
     const char *enabled[4];
     uint32_t n_enabled = 0;
     for (uint32_t i = 0; i < n; i++)
         if (strcmp(ext[i].extensionName, VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME) == 0) {
             enabled[n_enabled++] = VK_EXT_PIPELINE_CREATION_FEEDBACK_EXTENSION_NAME;
-            ctx->creation_feedback = 1;
+            vc->creation_feedback = 1;
         }
     free(ext);
 
     float priority = 1.0f;
     VkDeviceQueueCreateInfo qci = {
         .sType = VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO,
-        .queueFamilyIndex = ctx->queue_family,
+        .queueFamilyIndex = vc->queue_family,
         .queueCount = 1,
         .pQueuePriorities = &priority,
     };
@@ -295,17 +297,17 @@ static int create_device(hue_ctx *ctx)
         .enabledExtensionCount = n_enabled,
         .ppEnabledExtensionNames = enabled,
     };
-    VkResult r = vkCreateDevice(ctx->phys, &dci, NULL, &ctx->device);
+    VkResult r = vkCreateDevice(vc->phys, &dci, NULL, &vc->device);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateDevice");
-    vkGetDeviceQueue(ctx->device, ctx->queue_family, 0, &ctx->queue);
+    vkGetDeviceQueue(vc->device, vc->queue_family, 0, &vc->queue);
 
     VkCommandPoolCreateInfo pci = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO,
         .flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT,
-        .queueFamilyIndex = ctx->queue_family,
+        .queueFamilyIndex = vc->queue_family,
     };
-    r = vkCreateCommandPool(ctx->device, &pci, NULL, &ctx->cmd_pool);
+    r = vkCreateCommandPool(vc->device, &pci, NULL, &vc->cmd_pool);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateCommandPool");
     return 0;
@@ -370,13 +372,18 @@ static int create_vulkan(hue_ctx **out, int device)
 {
     *out = NULL;
     hue_ctx *ctx = calloc(1, sizeof *ctx);
-    if (!ctx)
+    hue_vk_ctx *vc = calloc(1, sizeof *vc);
+    if (!ctx || !vc) {
+        free(ctx), free(vc);
         return hue_fail(HUE_ENOMEM, "out of host memory");
+    }
     ctx->backend = HUE_BACKEND_VULKAN;
+    ctx->ops = &hue_vk_backend_ops;
+    ctx->vk = vc;
 
-    ctx->validation = env_flag("HUE_VALIDATE");
-    if (ctx->validation && !layer_available("VK_LAYER_KHRONOS_validation")) {
-        free(ctx);
+    vc->validation = env_flag("HUE_VALIDATE");
+    if (vc->validation && !layer_available("VK_LAYER_KHRONOS_validation")) {
+        free(ctx), free(vc);
         return hue_fail(HUE_ENODEV, "HUE_VALIDATE is set but the Khronos validation layer is missing: "
                                     "install it with 'apt-get install vulkan-validationlayers'");
     }
@@ -388,23 +395,23 @@ static int create_vulkan(hue_ctx **out, int device)
                        VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                        VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT,
         .pfnUserCallback = on_validation,
-        .pUserData = ctx,
+        .pUserData = vc,
     };
-    int rc = create_instance(&ctx->instance, ctx->validation, &mci);
+    int rc = create_instance(&vc->instance, vc->validation, &mci);
     if (rc) {
-        free(ctx);
+        free(ctx), free(vc);
         return rc;
     }
-    if (ctx->validation) {
+    if (vc->validation) {
         PFN_vkCreateDebugUtilsMessengerEXT create_messenger =
-            (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(ctx->instance, "vkCreateDebugUtilsMessengerEXT");
+            (PFN_vkCreateDebugUtilsMessengerEXT)vkGetInstanceProcAddr(vc->instance, "vkCreateDebugUtilsMessengerEXT");
         if (create_messenger)
-            create_messenger(ctx->instance, &mci, NULL, &ctx->messenger);
+            create_messenger(vc->instance, &mci, NULL, &vc->messenger);
     }
 
     VkPhysicalDevice *phys = NULL;
     uint32_t n = 0;
-    rc = physical_devices(ctx->instance, &phys, &n);
+    rc = physical_devices(vc->instance, &phys, &n);
     hue_device_info *infos = NULL;
     if (rc == 0 && !(infos = calloc(n, sizeof *infos)))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
@@ -415,15 +422,15 @@ static int create_vulkan(hue_ctx **out, int device)
         rc = pick_device(infos, (int)n, device, &picked);
     }
     if (rc == 0) {
-        ctx->phys = phys[picked];
+        vc->phys = phys[picked];
         ctx->info = infos[picked];
-        vkGetPhysicalDeviceMemoryProperties(ctx->phys, &ctx->mem_props);
+        vkGetPhysicalDeviceMemoryProperties(vc->phys, &vc->mem_props);
         rc = create_device(ctx);
     }
     free(phys);
     free(infos);
     if (rc == 0)
-        rc = hue_memory_init(&ctx->memory, ctx);
+        rc = hue_memory_init(&vc->memory, ctx);
     if (rc == 0)
         rc = hue_pipelines_init(ctx);
     if (rc) {
@@ -438,35 +445,37 @@ void hue_ctx_destroy(hue_ctx *ctx)
 {
     if (!ctx)
         return;
-    if (ctx->backend == HUE_BACKEND_CPU) {
+    hue_vk_ctx *vc = ctx->vk;
+    if (!vc) {  /* the CPU backend holds nothing else */
         free(ctx);
         return;
     }
-    if (ctx->device) {
-        vkDeviceWaitIdle(ctx->device);
+    if (vc->device) {
+        vkDeviceWaitIdle(vc->device);
         hue_pipelines_shutdown(ctx);
-        hue_memory_shutdown(&ctx->memory);
-        if (ctx->cmd_pool)
-            vkDestroyCommandPool(ctx->device, ctx->cmd_pool, NULL);
-        vkDestroyDevice(ctx->device, NULL);
+        hue_memory_shutdown(&vc->memory);
+        if (vc->cmd_pool)
+            vkDestroyCommandPool(vc->device, vc->cmd_pool, NULL);
+        vkDestroyDevice(vc->device, NULL);
     }
-    if (ctx->messenger) {
+    if (vc->messenger) {
         PFN_vkDestroyDebugUtilsMessengerEXT destroy_messenger =
-            (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(ctx->instance, "vkDestroyDebugUtilsMessengerEXT");
+            (PFN_vkDestroyDebugUtilsMessengerEXT)vkGetInstanceProcAddr(vc->instance, "vkDestroyDebugUtilsMessengerEXT");
         if (destroy_messenger)
-            destroy_messenger(ctx->instance, ctx->messenger, NULL);
+            destroy_messenger(vc->instance, vc->messenger, NULL);
     }
-    if (ctx->instance)
-        vkDestroyInstance(ctx->instance, NULL);
+    if (vc->instance)
+        vkDestroyInstance(vc->instance, NULL);
+    free(vc);
     free(ctx);
 }
 
 const hue_device_info *hue_ctx_device(const hue_ctx *ctx) { return &ctx->info; }
-int hue_ctx_validation_errors(const hue_ctx *ctx) { return ctx->validation_errors; }
-int hue_ctx_validation_enabled(const hue_ctx *ctx) { return ctx->validation; }
+int hue_ctx_validation_errors(const hue_ctx *ctx) { return ctx->vk ? ctx->vk->validation_errors : 0; }
+int hue_ctx_validation_enabled(const hue_ctx *ctx) { return ctx->vk ? ctx->vk->validation : 0; }
 
 void hue_ctx_pipeline_stats(const hue_ctx *ctx, int *created, int *cache_hits)
 {
-    *created = ctx->pipelines_created;
-    *cache_hits = ctx->pipeline_cache_hits;
+    *created = ctx->vk ? ctx->vk->pipelines_created : 0;
+    *cache_hits = ctx->vk ? ctx->vk->pipeline_cache_hits : 0;
 }

@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctx_internal.h"
 #include "hue_error.h"
+#include "vk_ctx.h"
 
 #define HUE_BLOCK_SIZE (256ull << 20)
 #define HUE_ALIGN 256ull   /* >= every offset alignment hue binds with */
@@ -24,7 +24,7 @@ int hue_memory_init(hue_memory *m, hue_ctx *ctx)
     m->ctx = ctx;
     const VkMemoryPropertyFlags local = VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT;
     const VkMemoryPropertyFlags host = VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT;
-    int direct = find_type(&ctx->mem_props, local | host);
+    int direct = find_type(&ctx->vk->mem_props, local | host);
     const char *force = getenv("HUE_FORCE_STAGING");
     int staging = force && *force && strcmp(force, "0") != 0;
     if (direct >= 0 && !staging) {
@@ -32,7 +32,7 @@ int hue_memory_init(hue_memory *m, hue_ctx *ctx)
         m->device.type_index = m->host.type_index = (uint32_t)direct;
         m->device.host_visible = m->host.host_visible = 1;
     } else {
-        int d = find_type(&ctx->mem_props, local), h = find_type(&ctx->mem_props, host);
+        int d = find_type(&ctx->vk->mem_props, local), h = find_type(&ctx->vk->mem_props, host);
         if (d < 0)
             d = h;
         if (h < 0)
@@ -52,7 +52,7 @@ int hue_memory_init(hue_memory *m, hue_ctx *ctx)
 
 static void block_destroy(hue_memory *m, hue_block *b)
 {
-    VkDevice dev = m->ctx->device;
+    VkDevice dev = m->ctx->vk->device;
     if (b->mapped)
         vkUnmapMemory(dev, b->memory);
     if (b->buffer)
@@ -91,13 +91,13 @@ static int block_create(hue_memory *m, hue_pool *pool, VkDeviceSize size, hue_bl
                  VK_BUFFER_USAGE_TRANSFER_SRC_BIT | VK_BUFFER_USAGE_TRANSFER_DST_BIT,
         .sharingMode = VK_SHARING_MODE_EXCLUSIVE,
     };
-    VkResult r = vkCreateBuffer(ctx->device, &bci, NULL, &b->buffer);
+    VkResult r = vkCreateBuffer(ctx->vk->device, &bci, NULL, &b->buffer);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateBuffer");
     VkMemoryRequirements req;
-    vkGetBufferMemoryRequirements(ctx->device, b->buffer, &req);
+    vkGetBufferMemoryRequirements(ctx->vk->device, b->buffer, &req);
     if (!(req.memoryTypeBits & (1u << pool->type_index))) {
-        vkDestroyBuffer(ctx->device, b->buffer, NULL);
+        vkDestroyBuffer(ctx->vk->device, b->buffer, NULL);
         return hue_fail(HUE_ENODEV, "device %s: no usable memory type for storage buffers", ctx->info.name);
     }
     VkMemoryAllocateInfo ai = {
@@ -105,9 +105,9 @@ static int block_create(hue_memory *m, hue_pool *pool, VkDeviceSize size, hue_bl
         .allocationSize = req.size,
         .memoryTypeIndex = pool->type_index,
     };
-    r = vkAllocateMemory(ctx->device, &ai, NULL, &b->memory);
+    r = vkAllocateMemory(ctx->vk->device, &ai, NULL, &b->memory);
     if (r != VK_SUCCESS) {
-        vkDestroyBuffer(ctx->device, b->buffer, NULL);
+        vkDestroyBuffer(ctx->vk->device, b->buffer, NULL);
         b->buffer = VK_NULL_HANDLE;
         if (r == VK_ERROR_OUT_OF_DEVICE_MEMORY || r == VK_ERROR_OUT_OF_HOST_MEMORY)
             return hue_fail(HUE_ENOMEM, "out of device memory: could not allocate %llu MiB on %s",
@@ -116,9 +116,9 @@ static int block_create(hue_memory *m, hue_pool *pool, VkDeviceSize size, hue_bl
     }
     b->size = size;
     m->allocated += size;
-    vkBindBufferMemory(ctx->device, b->buffer, b->memory, 0);
+    vkBindBufferMemory(ctx->vk->device, b->buffer, b->memory, 0);
     if (pool->host_visible) {
-        r = vkMapMemory(ctx->device, b->memory, 0, VK_WHOLE_SIZE, 0, &b->mapped);
+        r = vkMapMemory(ctx->vk->device, b->memory, 0, VK_WHOLE_SIZE, 0, &b->mapped);
         if (r != VK_SUCCESS) {
             block_destroy(m, b);
             return hue_vk_fail(r, "vkMapMemory");

@@ -8,9 +8,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ctx_internal.h"
 #include "hue_error.h"
 #include "hue_shaders.h"
+#include "vk_ctx.h"
 
 /* On-disk cache file: our own header around the driver's blob, so a corrupt
  * or truncated file is recognised and ignored rather than handed over. */
@@ -68,7 +68,7 @@ static int blob_matches_device(hue_ctx *ctx, const unsigned char *blob, size_t n
     memcpy(&vendor, blob + 8, 4);
     memcpy(&device, blob + 12, 4);
     VkPhysicalDeviceProperties props;
-    vkGetPhysicalDeviceProperties(ctx->phys, &props);
+    vkGetPhysicalDeviceProperties(ctx->vk->phys, &props);
     return len >= 16 + VK_UUID_SIZE && version == VK_PIPELINE_CACHE_HEADER_VERSION_ONE &&
            vendor == props.vendorID && device == props.deviceID &&
            memcmp(blob + 16, props.pipelineCacheUUID, VK_UUID_SIZE) == 0;
@@ -77,7 +77,7 @@ static int blob_matches_device(hue_ctx *ctx, const unsigned char *blob, size_t n
 static void *cache_load(hue_ctx *ctx, size_t *size)
 {
     *size = 0;
-    FILE *f = fopen(ctx->cache_path, "rb");
+    FILE *f = fopen(ctx->vk->cache_path, "rb");
     if (!f)
         return NULL;
     cache_file_header h;
@@ -88,7 +88,7 @@ static void *cache_load(hue_ctx *ctx, size_t *size)
         *size = h.size;
     } else if (getenv("HUE_PROFILE")) {
         fprintf(stderr, "hue: ignoring pipeline cache %s (corrupt or from another device); it will be rewritten\n",
-                ctx->cache_path);
+                ctx->vk->cache_path);
     }
     fclose(f);
     if (!*size) {
@@ -101,18 +101,18 @@ static void *cache_load(hue_ctx *ctx, size_t *size)
 static void cache_save(hue_ctx *ctx)
 {
     size_t n = 0;
-    if (vkGetPipelineCacheData(ctx->device, ctx->pipeline_cache, &n, NULL) != VK_SUCCESS || n == 0)
+    if (vkGetPipelineCacheData(ctx->vk->device, ctx->vk->pipeline_cache, &n, NULL) != VK_SUCCESS || n == 0)
         return;
     void *blob = malloc(n);
     if (!blob)
         return;
-    if (vkGetPipelineCacheData(ctx->device, ctx->pipeline_cache, &n, blob) != VK_SUCCESS) {
+    if (vkGetPipelineCacheData(ctx->vk->device, ctx->vk->pipeline_cache, &n, blob) != VK_SUCCESS) {
         free(blob);
         return;
     }
     char dir[900], tmp[1100];
     cache_dir(dir, sizeof dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%d", ctx->cache_path, (int)getpid());
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", ctx->vk->cache_path, (int)getpid());
     FILE *f = NULL;
     if (dir[0] && mkdir_p(dir) == 0 && (f = fopen(tmp, "wb"))) {
         cache_file_header h;
@@ -121,7 +121,7 @@ static void cache_save(hue_ctx *ctx)
         h.hash = fnv1a(blob, n);
         int ok = fwrite(&h, sizeof h, 1, f) == 1 && fwrite(blob, 1, n, f) == n;
         ok = (fclose(f) == 0) && ok;
-        if (ok && rename(tmp, ctx->cache_path) == 0) {
+        if (ok && rename(tmp, ctx->vk->cache_path) == 0) {
             free(blob);
             return;
         }
@@ -136,7 +136,7 @@ int hue_pipelines_init(hue_ctx *ctx)
     char dir[900];
     cache_dir(dir, sizeof dir);
     if (dir[0])
-        snprintf(ctx->cache_path, sizeof ctx->cache_path, "%s/pipelines-%04x-%04x.bin", dir,
+        snprintf(ctx->vk->cache_path, sizeof ctx->vk->cache_path, "%s/pipelines-%04x-%04x.bin", dir,
                  ctx->info.vendor_id, ctx->info.device_id);
     size_t n = 0;
     void *blob = dir[0] ? cache_load(ctx, &n) : NULL;
@@ -145,11 +145,11 @@ int hue_pipelines_init(hue_ctx *ctx)
         .initialDataSize = n,
         .pInitialData = blob,
     };
-    VkResult r = vkCreatePipelineCache(ctx->device, &ci, NULL, &ctx->pipeline_cache);
+    VkResult r = vkCreatePipelineCache(ctx->vk->device, &ci, NULL, &ctx->vk->pipeline_cache);
     if (r != VK_SUCCESS && blob) {
         ci.initialDataSize = 0;
         ci.pInitialData = NULL;
-        r = vkCreatePipelineCache(ctx->device, &ci, NULL, &ctx->pipeline_cache);
+        r = vkCreatePipelineCache(ctx->vk->device, &ci, NULL, &ctx->vk->pipeline_cache);
     }
     free(blob);
     return r == VK_SUCCESS ? 0 : hue_vk_fail(r, "vkCreatePipelineCache");
@@ -158,24 +158,24 @@ int hue_pipelines_init(hue_ctx *ctx)
 void hue_pipelines_shutdown(hue_ctx *ctx)
 {
     const char *profile = getenv("HUE_PROFILE");
-    if (profile && *profile && strcmp(profile, "0") != 0 && ctx->pipelines_created)
+    if (profile && *profile && strcmp(profile, "0") != 0 && ctx->vk->pipelines_created)
         fprintf(stderr,
                 "hue: pipelines: %d created in %.1f ms, %d reported by the driver as pipeline-cache hits (%s)\n",
-                ctx->pipelines_created, ctx->pipeline_ms, ctx->pipeline_cache_hits,
-                ctx->cache_path[0] ? ctx->cache_path : "no cache file");
-    if (ctx->pipeline_cache) {
-        if (ctx->cache_path[0] && ctx->pipelines_created > ctx->pipeline_cache_hits)
+                ctx->vk->pipelines_created, ctx->vk->pipeline_ms, ctx->vk->pipeline_cache_hits,
+                ctx->vk->cache_path[0] ? ctx->vk->cache_path : "no cache file");
+    if (ctx->vk->pipeline_cache) {
+        if (ctx->vk->cache_path[0] && ctx->vk->pipelines_created > ctx->vk->pipeline_cache_hits)
             cache_save(ctx);
-        vkDestroyPipelineCache(ctx->device, ctx->pipeline_cache, NULL);
+        vkDestroyPipelineCache(ctx->vk->device, ctx->vk->pipeline_cache, NULL);
     }
-    for (hue_pipeline *p = ctx->pipelines, *next; p; p = next) {
+    for (hue_pipeline *p = ctx->vk->pipelines, *next; p; p = next) {
         next = p->next;
-        vkDestroyPipeline(ctx->device, p->pipeline, NULL);
-        vkDestroyPipelineLayout(ctx->device, p->layout, NULL);
-        vkDestroyDescriptorSetLayout(ctx->device, p->set_layout, NULL);
+        vkDestroyPipeline(ctx->vk->device, p->pipeline, NULL);
+        vkDestroyPipelineLayout(ctx->vk->device, p->layout, NULL);
+        vkDestroyDescriptorSetLayout(ctx->vk->device, p->set_layout, NULL);
         free(p);
     }
-    ctx->pipelines = NULL;
+    ctx->vk->pipelines = NULL;
 }
 
 static int same_key(const hue_pipeline_key *a, const hue_pipeline_key *b)
@@ -206,7 +206,7 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
         .bindingCount = (uint32_t)key->n_bindings,
         .pBindings = b,
     };
-    VkResult r = vkCreateDescriptorSetLayout(ctx->device, &dl, NULL, &p->set_layout);
+    VkResult r = vkCreateDescriptorSetLayout(ctx->vk->device, &dl, NULL, &p->set_layout);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateDescriptorSetLayout");
 
@@ -218,7 +218,7 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
         .pushConstantRangeCount = key->push_size ? 1 : 0,
         .pPushConstantRanges = &push,
     };
-    r = vkCreatePipelineLayout(ctx->device, &pl, NULL, &p->layout);
+    r = vkCreatePipelineLayout(ctx->vk->device, &pl, NULL, &p->layout);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreatePipelineLayout");
 
@@ -228,7 +228,7 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
         .pCode = blob->code,
     };
     VkShaderModule module;
-    r = vkCreateShaderModule(ctx->device, &mci, NULL, &module);
+    r = vkCreateShaderModule(ctx->vk->device, &mci, NULL, &module);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateShaderModule");
 
@@ -250,7 +250,7 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
     };
     VkComputePipelineCreateInfo ci = {
         .sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO,
-        .pNext = ctx->creation_feedback ? &fci : NULL,
+        .pNext = ctx->vk->creation_feedback ? &fci : NULL,
         .stage = {
             .sType = VK_STRUCTURE_TYPE_PIPELINE_SHADER_STAGE_CREATE_INFO,
             .stage = VK_SHADER_STAGE_COMPUTE_BIT,
@@ -262,21 +262,21 @@ static int create(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline *p)
     };
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    r = vkCreateComputePipelines(ctx->device, ctx->pipeline_cache, 1, &ci, NULL, &p->pipeline);
+    r = vkCreateComputePipelines(ctx->vk->device, ctx->vk->pipeline_cache, 1, &ci, NULL, &p->pipeline);
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    ctx->pipeline_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
-    vkDestroyShaderModule(ctx->device, module, NULL);
+    ctx->vk->pipeline_ms += (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
+    vkDestroyShaderModule(ctx->vk->device, module, NULL);
     if (r != VK_SUCCESS)
         return hue_vk_fail(r, "vkCreateComputePipelines");
-    ctx->pipelines_created++;
+    ctx->vk->pipelines_created++;
     if (feedback.flags & VK_PIPELINE_CREATION_FEEDBACK_APPLICATION_PIPELINE_CACHE_HIT_BIT)
-        ctx->pipeline_cache_hits++;
+        ctx->vk->pipeline_cache_hits++;
     return 0;
 }
 
 int hue_pipeline_get(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline **out)
 {
-    for (hue_pipeline *p = ctx->pipelines; p; p = p->next)
+    for (hue_pipeline *p = ctx->vk->pipelines; p; p = p->next)
         if (same_key(&p->key, key)) {
             *out = p;
             return 0;
@@ -292,16 +292,16 @@ int hue_pipeline_get(hue_ctx *ctx, const hue_pipeline_key *key, hue_pipeline **o
     int rc = create(ctx, key, p);
     if (rc) {
         if (p->pipeline)
-            vkDestroyPipeline(ctx->device, p->pipeline, NULL);
+            vkDestroyPipeline(ctx->vk->device, p->pipeline, NULL);
         if (p->layout)
-            vkDestroyPipelineLayout(ctx->device, p->layout, NULL);
+            vkDestroyPipelineLayout(ctx->vk->device, p->layout, NULL);
         if (p->set_layout)
-            vkDestroyDescriptorSetLayout(ctx->device, p->set_layout, NULL);
+            vkDestroyDescriptorSetLayout(ctx->vk->device, p->set_layout, NULL);
         free(p);
         return rc;
     }
-    p->next = ctx->pipelines;
-    ctx->pipelines = p;
+    p->next = ctx->vk->pipelines;
+    ctx->vk->pipelines = p;
     *out = p;
     return 0;
 }

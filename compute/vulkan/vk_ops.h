@@ -7,10 +7,10 @@
 #define HUE_VK_OPS_H
 #include "vk_graph.h"
 
-typedef struct {
+struct hue_vk_op {
     const char *op;
     int (*record)(hue_graph *g, const hue_node *n);  /* 0 or a HUE_E* code */
-} hue_vk_op;
+};
 
 /* Each family lists its ops in a table ending with {NULL}:
  * compute/vulkan/vk_ops_<family>.c defines hue_vk_ops_<family>. */

@@ -1,23 +1,20 @@
-/* Compiling a graph: plan memory, then record every node's dispatches into
- * one command buffer with descriptor sets written once and a barrier only
- * where a dispatch touches bytes an earlier, unfenced one wrote (or writes
- * bytes one read). */
+/* Compiling a graph on Vulkan: plan memory, then record every node's
+ * dispatches (its op's record function, vk_ops.h) into one command buffer
+ * with descriptor sets written once and a barrier only where a dispatch
+ * touches bytes an earlier, unfenced one wrote (or writes bytes one read). */
 #include <stdlib.h>
 #include <string.h>
 
-#include "cpu_graph.h"
 #include "hue_error.h"
 #include "vk_ops.h"
 
-int hue_graph_plan(hue_graph *g);
-
 #define POOL_SETS 256
 
-static VkBuffer tensor_buffer(const hue_graph *g) { return g->arena.buffer; }
+static VkBuffer tensor_buffer(const hue_graph *g) { return g->vk->arena.buffer; }
 
 static VkDeviceSize slot_offset(const hue_graph *g, hue_tensor t)
 {
-    return g->arena.offset + g->t[g->t[t].base].arena_offset;
+    return g->vk->arena.offset + g->t[g->t[t].base].arena_offset;
 }
 
 static VkDeviceSize slot_bytes(const hue_graph *g, hue_tensor t)
@@ -54,15 +51,15 @@ static void barrier(hue_graph *g)
         .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
         .dstAccessMask = VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_READ_BIT,
     };
-    vkCmdPipelineBarrier(g->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+    vkCmdPipelineBarrier(g->vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
                          VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT, 0, 1, &mb, 0, NULL,
                          0, NULL);
-    g->written.n = g->read.n = 0;
+    g->vk->written.n = g->vk->read.n = 0;
 }
 
 static int descriptor_set(hue_graph *g, VkDescriptorSetLayout layout, VkDescriptorSet *set)
 {
-    if (g->sets_left == 0) {
+    if (g->vk->sets_left == 0) {
         VkDescriptorPoolSize sizes[3] = {
             {VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, POOL_SETS * HUE_MAX_BINDINGS},
             {VK_DESCRIPTOR_TYPE_UNIFORM_TEXEL_BUFFER, POOL_SETS * HUE_MAX_BINDINGS},
@@ -74,33 +71,34 @@ static int descriptor_set(hue_graph *g, VkDescriptorSetLayout layout, VkDescript
             .poolSizeCount = 3,
             .pPoolSizes = sizes,
         };
-        VkDescriptorPool *pools = realloc(g->pools, sizeof *pools * (size_t)(g->n_pools + 1));
+        VkDescriptorPool *pools = realloc(g->vk->pools, sizeof *pools * (size_t)(g->vk->n_pools + 1));
         if (!pools)
             return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
-        g->pools = pools;
-        VkResult r = vkCreateDescriptorPool(g->ctx->device, &ci, NULL, &g->pools[g->n_pools]);
+        g->vk->pools = pools;
+        VkResult r = vkCreateDescriptorPool(g->ctx->vk->device, &ci, NULL, &g->vk->pools[g->vk->n_pools]);
         if (r != VK_SUCCESS)
             return hue_graph_fail(g, hue_vk_fail(r, "vkCreateDescriptorPool"), "%s", hue_error_message());
-        g->n_pools++;
-        g->sets_left = POOL_SETS;
+        g->vk->n_pools++;
+        g->vk->sets_left = POOL_SETS;
     }
     VkDescriptorSetAllocateInfo ai = {
         .sType = VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO,
-        .descriptorPool = g->pools[g->n_pools - 1],
+        .descriptorPool = g->vk->pools[g->vk->n_pools - 1],
         .descriptorSetCount = 1,
         .pSetLayouts = &layout,
     };
-    VkResult r = vkAllocateDescriptorSets(g->ctx->device, &ai, set);
+    VkResult r = vkAllocateDescriptorSets(g->ctx->vk->device, &ai, set);
     if (r != VK_SUCCESS)
         return hue_graph_fail(g, hue_vk_fail(r, "vkAllocateDescriptorSets"), "%s", hue_error_message());
-    g->sets_left--;
+    g->vk->sets_left--;
     return 0;
 }
 
 static int texel_view(hue_graph *g, hue_tensor t, int four, VkBufferView *out)
 {
-    hue_tensor_desc *d = &g->t[g->t[t].base];
-    VkBufferView *view = four ? &d->view4 : &d->view1;
+    const hue_tensor_desc *d = &g->t[g->t[t].base];
+    hue_vk_tensor *v = &g->vk->t[g->t[t].base];
+    VkBufferView *view = four ? &v->view4 : &v->view1;
     if (!*view) {
         VkDeviceSize bytes = slot_bytes(g, t);
         VkDeviceSize elems = bytes / (four ? 16 : 4);
@@ -114,7 +112,7 @@ static int texel_view(hue_graph *g, hue_tensor t, int four, VkBufferView *out)
             .offset = slot_offset(g, t),
             .range = bytes,
         };
-        VkResult r = vkCreateBufferView(g->ctx->device, &ci, NULL, view);
+        VkResult r = vkCreateBufferView(g->ctx->vk->device, &ci, NULL, view);
         if (r != VK_SUCCESS)
             return hue_graph_fail(g, hue_vk_fail(r, "vkCreateBufferView"), "%s", hue_error_message());
     }
@@ -170,24 +168,24 @@ int hue_record_dispatch(hue_graph *g, const hue_pipeline_key *key, const hue_bin
             writes[i].pTexelBufferView = &views[i];
         }
         VkBuffer buf = tensor_buffer(g);
-        if (spans_overlap(&g->written, buf, off, off + bytes) ||
-            (b[i].write && spans_overlap(&g->read, buf, off, off + bytes)))
+        if (spans_overlap(&g->vk->written, buf, off, off + bytes) ||
+            (b[i].write && spans_overlap(&g->vk->read, buf, off, off + bytes)))
             hazard = 1;
     }
-    vkUpdateDescriptorSets(g->ctx->device, (uint32_t)key->n_bindings, writes, 0, NULL);
+    vkUpdateDescriptorSets(g->ctx->vk->device, (uint32_t)key->n_bindings, writes, 0, NULL);
     if (hazard)
         barrier(g);
     for (int i = 0; i < key->n_bindings; i++) {
         VkDeviceSize off = slot_offset(g, b[i].tensor), bytes = slot_bytes(g, b[i].tensor);
-        if (spans_add(b[i].write ? &g->written : &g->read, tensor_buffer(g), off, off + bytes))
+        if (spans_add(b[i].write ? &g->vk->written : &g->vk->read, tensor_buffer(g), off, off + bytes))
             return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
     }
-    vkCmdBindPipeline(g->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
-    vkCmdBindDescriptorSets(g->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
+    vkCmdBindPipeline(g->vk->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
+    vkCmdBindDescriptorSets(g->vk->cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &set, 0, NULL);
     if (key->push_size)
-        vkCmdPushConstants(g->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, key->push_size, push);
-    vkCmdDispatch(g->cmd, gx, gy, gz);
-    g->n_dispatches++;
+        vkCmdPushConstants(g->vk->cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0, key->push_size, push);
+    vkCmdDispatch(g->vk->cmd, gx, gy, gz);
+    g->vk->n_dispatches++;
     return 0;
 }
 
@@ -212,48 +210,50 @@ static int plan_staging(hue_graph *g)
 {
     VkDeviceSize total = 0;
     for (int i = 0; i < g->n_t; i++) {
-        hue_tensor_desc *d = &g->t[i];
+        const hue_tensor_desc *d = &g->t[i];
         if (d->base == i && (d->role == HUE_ROLE_INPUT || d->is_output)) {
-            d->staging_offset = total;
+            g->vk->t[i].staging_offset = total;
             total += (d->bytes + 255) & ~(VkDeviceSize)255;
         }
     }
     if (total == 0)
         return 0;
-    int rc = hue_memory_alloc(&g->ctx->memory, total, 1, &g->staging);
+    int rc = hue_memory_alloc(&g->ctx->vk->memory, total, 1, &g->vk->staging);
     return rc ? hue_graph_fail(g, rc, "%s", hue_error_message()) : 0;
 }
 
 static void staging_copies(hue_graph *g, int inputs)
 {
     for (int i = 0; i < g->n_t; i++) {
-        hue_tensor_desc *d = &g->t[i];
+        const hue_tensor_desc *d = &g->t[i];
         if (d->base != i || !(inputs ? d->role == HUE_ROLE_INPUT : d->is_output))
             continue;
+        VkDeviceSize staged = g->vk->staging.offset + g->vk->t[i].staging_offset;
         VkBufferCopy c = {
-            .srcOffset = inputs ? g->staging.offset + d->staging_offset : g->arena.offset + d->arena_offset,
-            .dstOffset = inputs ? g->arena.offset + d->arena_offset : g->staging.offset + d->staging_offset,
+            .srcOffset = inputs ? staged : g->vk->arena.offset + d->arena_offset,
+            .dstOffset = inputs ? g->vk->arena.offset + d->arena_offset : staged,
             .size = d->bytes,
         };
-        vkCmdCopyBuffer(g->cmd, inputs ? g->staging.buffer : g->arena.buffer,
-                        inputs ? g->arena.buffer : g->staging.buffer, 1, &c);
+        vkCmdCopyBuffer(g->vk->cmd, inputs ? g->vk->staging.buffer : g->vk->arena.buffer,
+                        inputs ? g->vk->arena.buffer : g->vk->staging.buffer, 1, &c);
     }
 }
 
 static int record(hue_graph *g)
 {
-    hue_ctx *ctx = g->ctx;
+    hue_vk_ctx *vc = g->ctx->vk;
+    hue_vk_graph *vk = g->vk;
     VkCommandBufferAllocateInfo ai = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
-        .commandPool = ctx->cmd_pool,
+        .commandPool = vc->cmd_pool,
         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
         .commandBufferCount = 1,
     };
-    VkResult r = vkAllocateCommandBuffers(ctx->device, &ai, &g->cmd);
+    VkResult r = vkAllocateCommandBuffers(vc->device, &ai, &vk->cmd);
     if (r != VK_SUCCESS)
         return hue_graph_fail(g, hue_vk_fail(r, "vkAllocateCommandBuffers"), "%s", hue_error_message());
     VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-    if ((r = vkCreateFence(ctx->device, &fci, NULL, &g->fence)) != VK_SUCCESS)
+    if ((r = vkCreateFence(vc->device, &fci, NULL, &vk->fence)) != VK_SUCCESS)
         return hue_graph_fail(g, hue_vk_fail(r, "vkCreateFence"), "%s", hue_error_message());
     if (g->profile) {
         VkQueryPoolCreateInfo qci = {
@@ -261,42 +261,44 @@ static int record(hue_graph *g)
             .queryType = VK_QUERY_TYPE_TIMESTAMP,
             .queryCount = (uint32_t)(2 * g->n_nodes + 2),
         };
-        if (vkCreateQueryPool(ctx->device, &qci, NULL, &g->queries) != VK_SUCCESS)
+        if (vkCreateQueryPool(vc->device, &qci, NULL, &vk->queries) != VK_SUCCESS)
             g->profile = 0;
         g->node_ms = calloc((size_t)g->n_nodes + 1, sizeof *g->node_ms);
-        if (!g->node_ms)
+        g->node_dispatches = calloc((size_t)g->n_nodes + 1, sizeof *g->node_dispatches);
+        if (!g->node_ms || !g->node_dispatches)
             g->profile = 0;
     }
 
     VkCommandBufferBeginInfo bi = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-    vkBeginCommandBuffer(g->cmd, &bi);
+    vkBeginCommandBuffer(vk->cmd, &bi);
     if (g->profile)
-        vkCmdResetQueryPool(g->cmd, g->queries, 0, (uint32_t)(2 * g->n_nodes + 2));
-    if (!ctx->memory.direct) {
+        vkCmdResetQueryPool(vk->cmd, vk->queries, 0, (uint32_t)(2 * g->n_nodes + 2));
+    if (!vc->memory.direct) {
         staging_copies(g, 1);
         barrier(g);
     }
     for (int i = 0; i < g->n_nodes && !g->error; i++) {
         hue_node *n = &g->nodes[i];
         if (g->profile)
-            vkCmdWriteTimestamp(g->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, g->queries, (uint32_t)(2 * i));
-        n->first_dispatch = g->n_dispatches;
-        int rc = hue_vk_op_find(n->impl->name)->record(g, n);
+            vkCmdWriteTimestamp(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, vk->queries, (uint32_t)(2 * i));
+        int first = vk->n_dispatches;
+        int rc = vk->ops[i]->record(g, n);
         if (rc && !g->error)
             hue_graph_fail(g, rc, "%s: %s", n->impl->name, hue_error_message());
-        n->n_dispatch = g->n_dispatches - n->first_dispatch;
-        if (g->profile)
-            vkCmdWriteTimestamp(g->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, g->queries, (uint32_t)(2 * i + 1));
+        if (g->profile) {
+            g->node_dispatches[i] = vk->n_dispatches - first;
+            vkCmdWriteTimestamp(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, vk->queries, (uint32_t)(2 * i + 1));
+        }
     }
     barrier(g);
-    if (!ctx->memory.direct) {
+    if (!vc->memory.direct) {
         staging_copies(g, 0);
         VkMemoryBarrier mb = {
             .sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER,
             .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
             .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
         };
-        vkCmdPipelineBarrier(g->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
+        vkCmdPipelineBarrier(vk->cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
                              NULL, 0, NULL);
     } else {
         VkMemoryBarrier mb = {
@@ -304,50 +306,43 @@ static int record(hue_graph *g)
             .srcAccessMask = VK_ACCESS_SHADER_WRITE_BIT,
             .dstAccessMask = VK_ACCESS_HOST_READ_BIT,
         };
-        vkCmdPipelineBarrier(g->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
+        vkCmdPipelineBarrier(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &mb, 0,
                              NULL, 0, NULL);
     }
-    r = vkEndCommandBuffer(g->cmd);
+    r = vkEndCommandBuffer(vk->cmd);
     if (r != VK_SUCCESS && !g->error)
         hue_graph_fail(g, hue_vk_fail(r, "vkEndCommandBuffer"), "%s", hue_error_message());
     return g->error;
 }
 
-int hue_graph_compile(hue_graph *g)
+/* Binds every node to its record function (a node whose op has none is an
+ * error naming it), plans memory, places the arena and records. */
+int hue_vk_graph_compile(hue_graph *g)
 {
-    if (g->error)
-        return g->error;
-    if (g->compiled)
-        return 0;
-    if (g->n_nodes == 0)
-        return hue_graph_fail(g, HUE_EINVAL, "graph has no ops to compile");
-    if (g->ctx->backend == HUE_BACKEND_CPU) {
-        int rc = hue_cpu_graph_compile(g);
-        if (rc)
-            return rc;
-        g->compiled = 1;
-        if ((rc = hue_graph_init_persistent(g)))
-            g->compiled = 0;
-        return rc;
-    }
+    hue_vk_graph *vk = calloc(1, sizeof *vk);
+    if (!vk)
+        return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
+    g->vk = vk;
+    vk->t = calloc((size_t)g->n_t, sizeof *vk->t);
+    vk->ops = calloc((size_t)g->n_nodes, sizeof *vk->ops);
+    if (!vk->t || !vk->ops)
+        return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
     for (int i = 0; i < g->n_nodes; i++)
-        if (!hue_vk_op_find(g->nodes[i].impl->name))
+        if (!(vk->ops[i] = hue_vk_op_find(g->nodes[i].impl->name)))
             return hue_graph_fail(g, HUE_ENOTSUP, "op %s has no Vulkan kernel", g->nodes[i].impl->name);
     int rc = hue_graph_plan(g);
     if (rc)
         return rc;
-    rc = hue_memory_alloc(&g->ctx->memory, g->arena_bytes, 0, &g->arena);
+    hue_memory *memory = &g->ctx->vk->memory;
+    rc = hue_memory_alloc(memory, g->arena_bytes, 0, &vk->arena);
     if (rc)
         return hue_graph_fail(g, rc, "graph arena of %llu MiB: %s", (unsigned long long)(g->arena_bytes >> 20),
                               hue_error_message());
-    if (!g->ctx->memory.direct && (rc = plan_staging(g)))
+    if (memory->direct)
+        g->host_arena = vk->arena.mapped;
+    else if ((rc = plan_staging(g)))
         return rc;
-    if ((rc = record(g)))
-        return rc;
-    g->compiled = 1;
-    if ((rc = hue_graph_init_persistent(g))) {
-        g->compiled = 0;
-        return rc;
-    }
-    return 0;
+    return record(g);
 }
+
+int hue_graph_dispatch_count(const hue_graph *g) { return g->vk ? g->vk->n_dispatches : 0; }

@@ -1,17 +1,15 @@
-/* Inside of hue_ctx, shared by the compute/ modules that talk to Vulkan. */
-#ifndef HUE_CTX_INTERNAL_H
-#define HUE_CTX_INTERNAL_H
+/* The Vulkan side of hue_ctx (ctx->vk): instance, device, queue, memory
+ * and pipelines, shared by the compute/vulkan modules. */
+#ifndef HUE_VK_CTX_H
+#define HUE_VK_CTX_H
 #include <vulkan/vulkan.h>
 
-#include "hue_ctx.h"
+#include "ctx_internal.h"
 #include "memory.h"
 
 typedef struct hue_pipeline hue_pipeline;
 
-struct hue_ctx {
-    int backend;                  /* HUE_BACKEND_VULKAN or HUE_BACKEND_CPU */
-    char backend_reason[256];
-    int threads;                  /* CPU backend: OpenMP threads */
+struct hue_vk_ctx {
     VkInstance instance;
     VkPhysicalDevice phys;
     VkDevice device;
@@ -21,7 +19,6 @@ struct hue_ctx {
     VkDebugUtilsMessengerEXT messenger;
     int validation;
     int validation_errors;
-    hue_device_info info;
     VkPhysicalDeviceMemoryProperties mem_props;
     hue_memory memory;
 
@@ -33,10 +30,8 @@ struct hue_ctx {
     double pipeline_ms;           /* time spent creating pipelines */
     int creation_feedback;
 };
+typedef struct hue_vk_ctx hue_vk_ctx;
 
 int hue_vk_fail(VkResult r, const char *what);
-
-/* The CPU backend's context: no Vulkan device; limits that never bind. */
-int hue_cpu_ctx_init(hue_ctx *ctx);
 
 #endif
