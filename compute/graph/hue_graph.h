@@ -3,9 +3,11 @@
  * Model code adds inputs and ops (hue_ops.h); each call returns a tensor id
  * (>= 0) or a negative HUE_E* code, and the first error sticks to the graph
  * so a chain of calls can be checked once. hue_graph_compile() plans memory
- * by tensor lifetimes (tensors whose lifetimes do not overlap share bytes),
- * creates every pipeline and descriptor, and records the whole graph into one
- * command buffer. hue_graph_run() then only uploads, submits and waits. */
+ * by tensor lifetimes (tensors whose lifetimes do not overlap share bytes)
+ * and hands the graph to its context's backend: on Vulkan it creates every
+ * pipeline and descriptor and records the whole graph into one command
+ * buffer, so hue_graph_run() then only uploads, submits and waits; on the
+ * CPU backend each node's kernel is prepared once and run in order. */
 #ifndef HUE_GRAPH_H
 #define HUE_GRAPH_H
 #include <stddef.h>

@@ -275,7 +275,11 @@ static int record_flip(hue_graph *g, const hue_node *n)
 }
 
 const hue_vk_op hue_vk_ops_conv[] = {
-    {"conv2d", record_conv2d},       {"conv2d_dx", record_conv2d_dx},       {"conv2d_dw", record_conv2d_dw},
-    {"conv_weight_flip", record_flip}, {"conv2d_widen", record_widen},      {"conv2d_narrow", record_narrow},
+    {"conv2d", record_conv2d},
+    {"conv2d_dx", record_conv2d_dx},
+    {"conv2d_dw", record_conv2d_dw},
+    {"conv_weight_flip", record_flip},
+    {"conv2d_widen", record_widen},
+    {"conv2d_narrow", record_narrow},
     {NULL, NULL},
 };

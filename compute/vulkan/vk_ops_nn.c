@@ -150,6 +150,7 @@ static int record_dx(hue_graph *g, const hue_node *n)
 }
 
 /* dgamma and dbeta are views of coef's rows: nothing to record. */
+/* dgamma and dbeta are views of coef's rows: nothing to record. */
 static int record_nothing(hue_graph *g, const hue_node *n)
 {
     (void)g, (void)n;
@@ -157,8 +158,11 @@ static int record_nothing(hue_graph *g, const hue_node *n)
 }
 
 const hue_vk_op hue_vk_ops_nn[] = {
-    {"batch_norm_stats", record_stats}, {"batch_norm", record_apply},   {"batch_norm_relu", record_apply},
-    {"batch_norm_grad_stats", record_grad_stats}, {"batch_norm_dx", record_dx},
+    {"batch_norm_stats", record_stats},
+    {"batch_norm", record_apply},
+    {"batch_norm_relu", record_apply},
+    {"batch_norm_grad_stats", record_grad_stats},
+    {"batch_norm_dx", record_dx},
     {"batch_norm_grad_row", record_nothing},
     {NULL, NULL},
 };

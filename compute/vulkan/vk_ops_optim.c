@@ -94,7 +94,10 @@ static int record_update(hue_graph *g, const hue_node *n)
 }
 
 const hue_vk_op hue_vk_ops_optim[] = {
-    {"optim_sumsq", record_sumsq}, {"optim_norms", record_norms},
-    {"optim_sgd", record_update},  {"optim_adamw", record_update}, {"optim_lars", record_update},
+    {"optim_sumsq", record_sumsq},
+    {"optim_norms", record_norms},
+    {"optim_sgd", record_update},
+    {"optim_adamw", record_update},
+    {"optim_lars", record_update},
     {NULL, NULL},
 };

@@ -77,8 +77,13 @@ static int record_l2(hue_graph *g, const hue_node *n) { return record_rows(g, n,
 static int record_l2_grad(hue_graph *g, const hue_node *n) { return record_rows(g, n, n->in[0], n->in[1], 1); }
 
 const hue_vk_op hue_vk_ops_reduce[] = {
-    {"reduce_sum", record_reduce}, {"reduce_mean", record_reduce}, {"reduce_max", record_reduce},
-    {"argmax", record_reduce},     {"softmax", record_softmax},    {"log_softmax", record_softmax},
-    {"l2_normalize", record_l2},   {"l2_normalize_grad", record_l2_grad},
+    {"reduce_sum", record_reduce},
+    {"reduce_mean", record_reduce},
+    {"reduce_max", record_reduce},
+    {"argmax", record_reduce},
+    {"softmax", record_softmax},
+    {"log_softmax", record_softmax},
+    {"l2_normalize", record_l2},
+    {"l2_normalize_grad", record_l2_grad},
     {NULL, NULL},
 };

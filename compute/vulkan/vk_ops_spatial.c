@@ -120,7 +120,10 @@ static int record_resize_grad(hue_graph *g, const hue_node *n)
 }
 
 const hue_vk_op hue_vk_ops_spatial[] = {
-    {"max_pool", record_pool},          {"avg_pool", record_pool}, {"pool_grad", record_pool_grad},
-    {"resize_bilinear", record_resize}, {"resize_bilinear_grad", record_resize_grad},
+    {"max_pool", record_pool},
+    {"avg_pool", record_pool},
+    {"pool_grad", record_pool_grad},
+    {"resize_bilinear", record_resize},
+    {"resize_bilinear_grad", record_resize_grad},
     {NULL, NULL},
 };

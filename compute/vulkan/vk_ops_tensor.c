@@ -120,7 +120,10 @@ static int record_slice_grad(hue_graph *g, const hue_node *n)
 }
 
 const hue_vk_op hue_vk_ops_tensor[] = {
-    {"reshape", record_nothing}, {"permute", record_permute}, {"concat", record_concat},
-    {"slice", record_slice},     {"slice_grad", record_slice_grad},
+    {"reshape", record_nothing},
+    {"permute", record_permute},
+    {"concat", record_concat},
+    {"slice", record_slice},
+    {"slice_grad", record_slice_grad},
     {NULL, NULL},
 };
