@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cpu_graph.h"
 #include "ctx_internal.h"
 #include "hue_error.h"
 
@@ -74,6 +75,6 @@ int hue_cpu_ctx_init(hue_ctx *ctx)
     info->max_workgroup_invocations = 1024;
     info->timestamp_period_ns = 1;
     info->timestamps = 1;  /* HUE_PROFILE times nodes with the wall clock */
-    ctx->memory.direct = 1;
+    ctx->ops = &hue_cpu_backend_ops;
     return 0;
 }

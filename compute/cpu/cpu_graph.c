@@ -22,7 +22,8 @@ struct hue_cpu_graph {
     int n_prepared;
 };
 
-int hue_graph_plan(hue_graph *g);
+const hue_backend_ops hue_cpu_backend_ops = {hue_cpu_graph_compile, hue_cpu_graph_run, hue_cpu_graph_release,
+                                             NULL, NULL};
 
 static hue_cpu_tensor view_of(const hue_graph *g, char *arena, hue_tensor t)
 {
@@ -57,7 +58,7 @@ int hue_cpu_graph_compile(hue_graph *g)
         return hue_graph_fail(g, HUE_ENOMEM, "graph arena of %llu MiB: out of host memory",
                               (unsigned long long)(g->arena_bytes >> 20));
     memset(c->arena, 0, bytes);  /* the first run reads defined bytes, as every later one does */
-    g->arena.mapped = c->arena;
+    g->host_arena = c->arena;
     for (int i = 0; i < g->n_nodes; i++) {
         const hue_node *n = &g->nodes[i];
         const hue_cpu_kernel *k = hue_cpu_kernel_find(n->impl->name);
@@ -126,7 +127,7 @@ void hue_cpu_graph_release(hue_graph *g)
     free(c->kernels);
     free(c);
     g->cpu = NULL;
-    g->arena.mapped = NULL;
+    g->host_arena = NULL;
 }
 
 size_t hue_graph_workspace_bytes(const hue_graph *g) { return g->cpu ? g->cpu->workspace_bytes : 0; }
