@@ -8,7 +8,7 @@ struct hue_backend_ops;
 
 struct hue_ctx {
     int backend;                  /* HUE_BACKEND_VULKAN or HUE_BACKEND_CPU */
-    char backend_reason[256];
+    char backend_reason[512];
     int threads;                  /* CPU backend: OpenMP threads */
     hue_device_info info;         /* the limits graphs are built within */
     const struct hue_backend_ops *ops;  /* compiles and runs this context's graphs */
