@@ -174,7 +174,8 @@ done:
     return rc;
 }
 
-int hue_bench_train(int argc, char **argv)
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, bench_options *a)
 {
     static const struct option opts[] = {
         {"batch", required_argument, 0, 'b'}, {"size", required_argument, 0, 's'},
@@ -212,6 +213,22 @@ int hue_bench_train(int argc, char **argv)
         fprintf(stderr, "hue bench train: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    *a = o;
+    return -1;
+}
+
+int hue_bench_train_parse(int argc, char **argv)
+{
+    bench_options o;
+    return parse_args(argc, argv, &o);
+}
+
+int hue_bench_train(int argc, char **argv)
+{
+    bench_options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     long long rss0 = max_rss_bytes();
     hue_ctx *ctx;
     if ((rc = hue_ctx_create(&ctx, -1))) {

@@ -46,7 +46,13 @@ static void on_step(void *user, const hue_step_info *s)
     hue_progress_update(user, "train-video", s->step, s->steps_total, fields);
 }
 
-int cmd_train_video(int argc, char **argv)
+typedef struct {
+    hue_video_train_options o;
+    int quiet;
+} train_video_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, train_video_args *a)
 {
     static const struct option opts[] = {
         {"clips", required_argument, 0, 'c'},   {"out", required_argument, 0, 'o'},
@@ -60,7 +66,8 @@ int cmd_train_video(int argc, char **argv)
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
-    int quiet = 0, c;
+    int c;
+    a->quiet = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end = NULL;
@@ -90,7 +97,7 @@ int cmd_train_video(int argc, char **argv)
         case 'S': bad |= !(d >= 0); o.seed = (uint64_t)d; break;
         case 'E': bad |= !(d >= 1); o.save_every = (int64_t)d; break;
         case 'f': o.force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -103,6 +110,24 @@ int cmd_train_video(int argc, char **argv)
         fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
         return 2;
     }
+    a->o = o;
+    return -1;
+}
+
+int cmd_train_video_parse(int argc, char **argv)
+{
+    train_video_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_train_video(int argc, char **argv)
+{
+    train_video_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    hue_video_train_options o = args.o;
+    int quiet = args.quiet;
     hue_progress bar;
     hue_progress_start(&bar, quiet);
     o.on_step = on_step;
