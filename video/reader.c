@@ -61,28 +61,26 @@ static void note_problem(hue_video *v, const char *fmt, const char *detail)
     snprintf(v->problem_msg, sizeof v->problem_msg, fmt, (long long)v->next, detail);
 }
 
-/* A nested open (a playlist's segment, say) of a video held in memory: refused,
- * so bytes from memory never make hue read files or the network. */
-static int refuse_open(AVFormatContext *s, AVIOContext **pb, const char *url, int flags, AVDictionary **opts)
-{
-    (void)s, (void)pb, (void)flags, (void)opts;
-    av_log(NULL, AV_LOG_ERROR, "a video in memory cannot open %s\n", url);
-    return AVERROR(EPERM);
-}
-
-/* Opens a demuxer on url, or on v's bytes through an AVIOContext of its own. */
+/* Opens a demuxer on url, or on v's bytes through an AVIOContext of its own.
+ * Bytes from memory may name other files (a concat list, a playlist): an
+ * empty protocol whitelist, which nested demuxers inherit, keeps those
+ * closed, so a buffer never makes hue read files or the network. */
 static int open_format(hue_video *v, AVFormatContext **fmt, const char *url, const AVInputFormat *ifmt,
                        AVDictionary **opts)
 {
     if (!v->mem)
         return avformat_open_input(fmt, url, ifmt, opts);
     AVIOContext *pb = hue_avio_memory(v->mem, v->mem_size);
-    if (!pb || !(*fmt = avformat_alloc_context())) {
+    *fmt = pb ? avformat_alloc_context() : NULL;
+    if (*fmt)
+        (*fmt)->protocol_whitelist = av_strdup("");
+    if (!*fmt || !(*fmt)->protocol_whitelist) {
+        avformat_free_context(*fmt);
+        *fmt = NULL;
         hue_avio_memory_free(&pb);
         return AVERROR(ENOMEM);
     }
     (*fmt)->pb = pb;
-    (*fmt)->io_open = refuse_open;
     int r = avformat_open_input(fmt, "", ifmt, opts); /* frees *fmt on failure, not pb */
     if (r < 0)
         hue_avio_memory_free(&pb);
