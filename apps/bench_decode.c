@@ -49,7 +49,7 @@ static int parse_args(int argc, char **argv, decode_args *a)
     hue_video_options *vo = &a->vo;
     int c;
     char *end;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;

@@ -189,7 +189,7 @@ static int parse_args(int argc, char **argv, bench_options *a)
     o.arch.num_classes = 10;
     int c, rc;
     double v;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': if ((rc = parse_num("batch", optarg, 1, 4096, &v))) return rc; o.batch = (int)v; break;

@@ -105,7 +105,7 @@ static int parse_gemm(int argc, char **argv, gemm_args *a)
                                          {0}};
     long m = 1024, n = 1024, k = 1024, runs = 10;
     int ta = 0, tb = 0, json = 0, c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "m:n:k:r:abjh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': if ((rc = parse_int("gemm", "m", optarg, 1, 1 << 20, &m))) return rc; break;
@@ -173,7 +173,7 @@ static int parse_conv(int argc, char **argv, conv_args *a)
         {0}};
     long batch = 32, cin = 64, cout = 64, size = 56, kernel = 3, stride = 1, pad = -1, runs = 5;
     int json = 0, c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "b:i:o:s:k:t:p:r:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'b': if ((rc = parse_int("conv", "batch", optarg, 1, 4096, &batch))) return rc; break;

@@ -90,7 +90,7 @@ static int parse_args(int argc, char **argv, colorize_args *a)
     *a = (colorize_args){.to = hue_tracker_defaults(), .ref_frame = -1};
     const char *features = NULL, *model = NULL;
     int c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': {

@@ -335,7 +335,7 @@ static int parse_davis(int argc, char **argv, davis_args *a)
     };
     *a = (davis_args){0};
     int c;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         switch (c) {

@@ -74,7 +74,7 @@ static int parse_args(int argc, char **argv, overlay_args *a)
     *a = (overlay_args){.alpha = 0.5};
     int c;
     char *end;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->output = optarg; break;

@@ -105,7 +105,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     a->quiet = 0;
     long long v;
     double d;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': method = optarg; break;

@@ -96,7 +96,7 @@ static int parse_args(int argc, char **argv, probe_args *a)
     };
     int c;
     *a = (probe_args){0};
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;

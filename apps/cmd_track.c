@@ -116,7 +116,7 @@ static int parse_args(int argc, char **argv, track_args *a)
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
     int c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': a->mask_path = optarg; break;

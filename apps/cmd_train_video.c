@@ -68,7 +68,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
     hue_video_train_options o = hue_video_train_defaults();
     int c;
     a->quiet = 0;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end = NULL;
         double d = optarg ? strtod(optarg, &end) : 0;

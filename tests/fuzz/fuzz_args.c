@@ -2,7 +2,8 @@
  * input is a command line, one argument per line, the first naming the
  * command ("track", "bench", ...). Only the parsing runs (commands.h's
  * cmd_<name>_parse), so a valid command line does no work; it must answer
- * -1 (would run) or an exit status of 0, 1 or 2. */
+ * -1 (would run) or an exit status of 0, 1 or 2, and answer the same when
+ * run again. */
 #include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -21,10 +22,10 @@ static const struct {
 
 enum { MAX_ARGS = 64 };
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Splits the input into argv, each argument in its own allocation (so a
+ * read past one, or into an earlier input's, is caught); returns argc. */
+static int split(const uint8_t *data, size_t size, char **argv)
 {
-    /* Each argument in its own allocation, so a read past one is caught. */
-    char *argv[MAX_ARGS + 1];
     int argc = 0;
     const char *p = (const char *)data, *end = p + size;
     while (p <= end && argc < MAX_ARGS) {
@@ -37,16 +38,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         p += n + 1;
     }
     argv[argc] = NULL;
-    for (size_t i = 0; argc > 0 && i < sizeof commands / sizeof commands[0]; i++) {
-        if (strcmp(argv[0], commands[i].name))
-            continue;
-        opterr = 1; /* as in a fresh process (hue eval davis clears it) */
-        int rc = commands[i].parse(argc, argv);
-        if (rc < -1 || rc > 2)
-            abort();
-        break;
-    }
+    return argc;
+}
+
+static int parse(int argc, char **argv)
+{
+    for (size_t i = 0; argc > 0 && i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[0], commands[i].name)) {
+            opterr = 1; /* as in a fresh process (hue eval davis clears it) */
+            return commands[i].parse(argc, argv);
+        }
+    return -2;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* Twice, on two copies (getopt reorders argv): a parse depends on its
+     * command line alone, not on where the one before it stopped. */
+    char *first[MAX_ARGS + 1], *second[MAX_ARGS + 1];
+    int argc = split(data, size, first), argc2 = split(data, size, second);
+    int rc = parse(argc, first);
+    if (rc != -2 && (rc < -1 || rc > 2 || argc2 != argc || parse(argc2, second) != rc))
+        abort();
     for (int i = 0; i < argc; i++)
-        free(argv[i]);
+        free(first[i]);
+    for (int i = 0; i < argc2; i++)
+        free(second[i]);
     return 0;
 }
