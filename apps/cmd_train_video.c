@@ -46,6 +46,15 @@ static void on_step(void *user, const hue_step_info *s)
     hue_progress_update(user, "train-video", s->step, s->steps_total, fields);
 }
 
+/* Whether d lies in [lo, hi] (else *bad is set). A value is converted only
+ * after this says yes: casting an out-of-range double is undefined. */
+static int in_range(double d, double lo, double hi, int *bad)
+{
+    if (!(d >= lo && d <= hi))
+        *bad = 1;
+    return !*bad;
+}
+
 typedef struct {
     hue_video_train_options o;
     int quiet;
@@ -85,17 +94,18 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 return 2;
             }
             break;
-        case 'w': bad |= !(d > 0 && d <= 16); o.arch.width = (float)d; break;
-        case 'e': bad |= !(d >= 1 && d <= 4096); o.arch.embed = (int)d; break;
-        case 'k': bad |= !(d >= 2 && d <= 256); o.clusters = (int)d; break;
-        case 's': bad |= !(d >= 32 && d <= 1024) || (int)d % 8; o.size = (int)d; break;
-        case 'b': bad |= !(d >= 1 && d <= 1024); o.batch = (int)d; break;
-        case 'g': bad |= !(d >= 1 && d <= 100); o.max_gap = (int)d; break;
-        case 'n': bad |= !(d >= 1 && d <= 1e9); o.steps = (int64_t)d; break;
+        case 'w': bad |= !(d > 0); if (in_range(d, 0, 16, &bad)) o.arch.width = (float)d; break;
+        case 'e': if (in_range(d, 1, 4096, &bad)) o.arch.embed = (int)d; break;
+        case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; break;
+        case 's': if (in_range(d, 32, 1024, &bad) && (int)d % 8 == 0) o.size = (int)d; else bad = 1; break;
+        case 'b': if (in_range(d, 1, 1024, &bad)) o.batch = (int)d; break;
+        case 'g': if (in_range(d, 1, 100, &bad)) o.max_gap = (int)d; break;
+        case 'n': if (in_range(d, 1, 1e9, &bad)) o.steps = (int64_t)d; break;
         case 'l': bad |= !(d > 0 && d <= 10); o.lr = d; break;
-        case 'T': bad |= !(d > 0 && d <= 100); o.temperature = (float)d; break;
-        case 'S': bad |= !(d >= 0); o.seed = (uint64_t)d; break;
-        case 'E': bad |= !(d >= 1); o.save_every = (int64_t)d; break;
+        case 'T': bad |= !(d > 0); if (in_range(d, 0, 100, &bad)) o.temperature = (float)d; break;
+        /* up to 2^53: integers a double holds exactly */
+        case 'S': if (in_range(d, 0, 9007199254740992.0, &bad)) o.seed = (uint64_t)d; break;
+        case 'E': if (in_range(d, 1, 9007199254740992.0, &bad)) o.save_every = (int64_t)d; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
