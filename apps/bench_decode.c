@@ -30,7 +30,14 @@ static void usage(FILE *f)
             "Exit status: 0 ok, 1 the file could not be decoded completely, 2 usage error.\n");
 }
 
-int hue_bench_decode(int argc, char **argv)
+typedef struct {
+    hue_video_options vo;
+    int json, rgb_only;
+    const char *path;
+} decode_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, decode_args *a)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'}, {"rgb", no_argument, NULL, 'r'},
@@ -38,24 +45,25 @@ int hue_bench_decode(int argc, char **argv)
         {"threads", required_argument, NULL, 't'}, {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    hue_video_options vo = {0};
-    int json = 0, rgb_only = 0, c;
+    *a = (decode_args){.vo = {0}};
+    hue_video_options *vo = &a->vo;
+    int c;
     char *end;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'r': rgb_only = 1; break;
-        case 'a': vo.filter = HUE_SCALE_AREA; break;
+        case 'j': a->json = 1; break;
+        case 'r': a->rgb_only = 1; break;
+        case 'a': vo->filter = HUE_SCALE_AREA; break;
         case 's':
-            if (sscanf(optarg, "%dx%d", &vo.width, &vo.height) != 2 || vo.width <= 0 || vo.height <= 0) {
+            if (sscanf(optarg, "%dx%d", &vo->width, &vo->height) != 2 || vo->width <= 0 || vo->height <= 0) {
                 fprintf(stderr, "hue bench decode: --size wants WxH, such as 256x256, not '%s'\n", optarg);
                 return 2;
             }
             break;
         case 't':
-            vo.threads = (int)strtol(optarg, &end, 10);
-            if (*end || vo.threads < 1 || vo.threads > 256) {
+            vo->threads = (int)strtol(optarg, &end, 10);
+            if (*end || vo->threads < 1 || vo->threads > 256) {
                 fprintf(stderr, "hue bench decode: --threads wants a number from 1 to 256, not '%s'\n", optarg);
                 return 2;
             }
@@ -69,7 +77,25 @@ int hue_bench_decode(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    const char *path = argv[optind];
+    a->path = argv[optind];
+    return -1;
+}
+
+int hue_bench_decode_parse(int argc, char **argv)
+{
+    decode_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int hue_bench_decode(int argc, char **argv)
+{
+    decode_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    hue_video_options vo = args.vo;
+    int json = args.json, rgb_only = args.rgb_only;
+    const char *path = args.path;
     double t0 = hue_now_s();
     hue_video *v;
     if (hue_video_open(&v, path, &vo) < 0) {

@@ -155,20 +155,26 @@ static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int fram
     return result;
 }
 
-int hue_bench_track(int argc, char **argv)
+typedef struct {
+    int json, frames, S, K, R, n_channels;
+    long channels[8];
+    const char *model;
+} track_bench_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, track_bench_args *a)
 {
     static const struct option opts[] = {{"channels", required_argument, 0, 'c'}, {"frames", required_argument, 0, 'f'},
                                          {"context", required_argument, 0, 'n'},  {"topk", required_argument, 0, 'k'},
                                          {"radius", required_argument, 0, 'r'},   {"model", required_argument, 0, 'm'},
                                          {"json", no_argument, 0, 'j'},           {"help", no_argument, 0, 'h'},
                                          {0}};
-    int json = 0, frames = 5, S = 20, K = 10, R = 12, c, n_channels = 0;
-    long channels[8];
-    const char *model = NULL;
-    optind = 1;
+    *a = (track_bench_args){.frames = 5, .S = 20, .K = 10, .R = 12};
+    int c;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "c:f:n:k:r:m:jh", opts, NULL)) != -1) {
         if (c == 'm') {
-            model = optarg;
+            a->model = optarg;
             continue;
         }
         char *end = NULL;
@@ -179,17 +185,17 @@ int hue_bench_track(int argc, char **argv)
         }
         switch (c) {
         case 'c':
-            if (n_channels == 8) {
+            if (a->n_channels == 8) {
                 fprintf(stderr, "hue bench track: at most 8 --channels\n");
                 return 2;
             }
-            channels[n_channels++] = v;
+            a->channels[a->n_channels++] = v;
             break;
-        case 'f': frames = (int)v; break;
-        case 'n': S = (int)v; break;
-        case 'k': K = (int)v; break;
-        case 'r': R = (int)v; break;
-        case 'j': json = 1; break;
+        case 'f': a->frames = (int)v; break;
+        case 'n': a->S = (int)v; break;
+        case 'k': a->K = (int)v; break;
+        case 'r': a->R = (int)v; break;
+        case 'j': a->json = 1; break;
         case 'h':
             printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R]\n"
                    "                       [--model CKPT] [--json]\n\n"
@@ -209,6 +215,25 @@ int hue_bench_track(int argc, char **argv)
         fprintf(stderr, "hue bench track: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    return -1;
+}
+
+int hue_bench_track_parse(int argc, char **argv)
+{
+    track_bench_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int hue_bench_track(int argc, char **argv)
+{
+    track_bench_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    int json = args.json, frames = args.frames, S = args.S, K = args.K, R = args.R, n_channels = args.n_channels;
+    long channels[8];
+    memcpy(channels, args.channels, sizeof channels);
+    const char *model = args.model;
     if (n_channels == 0)
         channels[n_channels++] = 64, channels[n_channels++] = 256;
     hue_resnet_config arch = hue_video_train_defaults().arch;

@@ -175,7 +175,8 @@ done:
     return rc;
 }
 
-int hue_bench_train(int argc, char **argv)
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, bench_options *a)
 {
     static const struct option opts[] = {
         {"batch", required_argument, 0, 'b'}, {"size", required_argument, 0, 's'},
@@ -189,7 +190,7 @@ int hue_bench_train(int argc, char **argv)
     o.arch.num_classes = 10;
     int c, rc;
     double v;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': if ((rc = parse_num("batch", optarg, 1, 4096, &v))) return rc; o.batch = (int)v; break;
@@ -213,6 +214,22 @@ int hue_bench_train(int argc, char **argv)
         fprintf(stderr, "hue bench train: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    *a = o;
+    return -1;
+}
+
+int hue_bench_train_parse(int argc, char **argv)
+{
+    bench_options o;
+    return parse_args(argc, argv, &o);
+}
+
+int hue_bench_train(int argc, char **argv)
+{
+    bench_options o;
+    int rc = parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
     long long rss0 = max_rss_bytes();
     hue_ctx *ctx;
     if ((rc = hue_ctx_create(&ctx, -1))) {

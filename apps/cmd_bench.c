@@ -90,7 +90,13 @@ static int report(const char *cmd, hue_ctx *ctx, double seconds, double flops, i
     return 0;
 }
 
-static int bench_gemm(int argc, char **argv, hue_ctx **ctx_out)
+typedef struct {
+    long m, n, k, runs;
+    int ta, tb, json;
+} gemm_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_gemm(int argc, char **argv, gemm_args *a)
 {
     static const struct option opts[] = {{"m", required_argument, 0, 'm'}, {"n", required_argument, 0, 'n'},
                                          {"k", required_argument, 0, 'k'}, {"runs", required_argument, 0, 'r'},
@@ -99,7 +105,7 @@ static int bench_gemm(int argc, char **argv, hue_ctx **ctx_out)
                                          {0}};
     long m = 1024, n = 1024, k = 1024, runs = 10;
     int ta = 0, tb = 0, json = 0, c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "m:n:k:r:abjh", opts, NULL)) != -1) {
         switch (c) {
         case 'm': if ((rc = parse_int("gemm", "m", optarg, 1, 1 << 20, &m))) return rc; break;
@@ -121,6 +127,14 @@ static int bench_gemm(int argc, char **argv, hue_ctx **ctx_out)
         fprintf(stderr, "hue bench gemm: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    *a = (gemm_args){m, n, k, runs, ta, tb, json};
+    return -1;
+}
+
+static int bench_gemm(const gemm_args *a, hue_ctx **ctx_out)
+{
+    long m = a->m, n = a->n, k = a->k, runs = a->runs;
+    int ta = a->ta, tb = a->tb, json = a->json, rc;
     if (hue_ctx_create(ctx_out, -1)) {
         fprintf(stderr, "hue bench gemm: %s\n", hue_error_message());
         return 1;
@@ -142,7 +156,13 @@ static int bench_gemm(int argc, char **argv, hue_ctx **ctx_out)
     return rc;
 }
 
-static int bench_conv(int argc, char **argv, hue_ctx **ctx_out)
+typedef struct {
+    long batch, cin, cout, size, kernel, stride, pad, runs;
+    int json;
+} conv_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_conv(int argc, char **argv, conv_args *a)
 {
     static const struct option opts[] = {
         {"batch", required_argument, 0, 'b'},  {"in", required_argument, 0, 'i'},
@@ -153,7 +173,7 @@ static int bench_conv(int argc, char **argv, hue_ctx **ctx_out)
         {0}};
     long batch = 32, cin = 64, cout = 64, size = 56, kernel = 3, stride = 1, pad = -1, runs = 5;
     int json = 0, c, rc;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "b:i:o:s:k:t:p:r:jh", opts, NULL)) != -1) {
         switch (c) {
         case 'b': if ((rc = parse_int("conv", "batch", optarg, 1, 4096, &batch))) return rc; break;
@@ -186,6 +206,15 @@ static int bench_conv(int argc, char **argv, hue_ctx **ctx_out)
                 kernel, size, size, pad);
         return 2;
     }
+    *a = (conv_args){batch, cin, cout, size, kernel, stride, pad, runs, json};
+    return -1;
+}
+
+static int bench_conv(const conv_args *a, hue_ctx **ctx_out)
+{
+    long batch = a->batch, cin = a->cin, cout = a->cout, size = a->size, kernel = a->kernel, stride = a->stride,
+         pad = a->pad, runs = a->runs;
+    int json = a->json, rc;
     if (hue_ctx_create(ctx_out, -1)) {
         fprintf(stderr, "hue bench conv: %s\n", hue_error_message());
         return 1;
@@ -213,7 +242,9 @@ static int bench_conv(int argc, char **argv, hue_ctx **ctx_out)
     return rc;
 }
 
-int cmd_bench(int argc, char **argv)
+/* `hue bench NAME ...`: the benchmark's flags parsed, then (unless
+ * parse_only) the benchmark run. */
+static int bench(int argc, char **argv, int parse_only)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         FILE *f = argc < 2 ? stderr : stdout;
@@ -228,23 +259,32 @@ int cmd_bench(int argc, char **argv)
         return argc < 2 ? 2 : 0;
     }
     if (!strcmp(argv[1], "decode"))
-        return hue_bench_decode(argc - 1, argv + 1);
+        return (parse_only ? hue_bench_decode_parse : hue_bench_decode)(argc - 1, argv + 1);
     if (!strcmp(argv[1], "track"))
-        return hue_bench_track(argc - 1, argv + 1);
+        return (parse_only ? hue_bench_track_parse : hue_bench_track)(argc - 1, argv + 1);
     if (!strcmp(argv[1], "train"))
-        return hue_bench_train(argc - 1, argv + 1);
-    hue_ctx *ctx = NULL;
-    int rc;
-    if (!strcmp(argv[1], "gemm"))
-        rc = bench_gemm(argc - 1, argv + 1, &ctx);
+        return (parse_only ? hue_bench_train_parse : hue_bench_train)(argc - 1, argv + 1);
+    gemm_args gemm = {0};
+    conv_args conv = {0};
+    int is_gemm = !strcmp(argv[1], "gemm"), status;
+    if (is_gemm)
+        status = parse_gemm(argc - 1, argv + 1, &gemm);
     else if (!strcmp(argv[1], "conv"))
-        rc = bench_conv(argc - 1, argv + 1, &ctx);
+        status = parse_conv(argc - 1, argv + 1, &conv);
     else {
         fprintf(stderr, "hue bench: unknown benchmark '%s' (gemm, conv, decode, track, train)\n", argv[1]);
         return 2;
     }
+    if (status >= 0 || parse_only)
+        return status;
+    hue_ctx *ctx = NULL;
+    int rc = is_gemm ? bench_gemm(&gemm, &ctx) : bench_conv(&conv, &ctx);
     if (ctx && hue_ctx_validation_errors(ctx))
         rc = 1;
     hue_ctx_destroy(ctx);
     return rc;
 }
+
+int cmd_bench(int argc, char **argv) { return bench(argc, argv, 0); }
+
+int cmd_bench_parse(int argc, char **argv) { return bench(argc, argv, 1); }

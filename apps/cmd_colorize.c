@@ -72,7 +72,15 @@ static void add_score(score *s, const uint8_t *truth, const uint8_t *out, const 
 
 static double psnr(const score *s) { return 10 * log10(255.0 * 255.0 / fmax(s->sq_err / (double)s->pixels, 1e-12)); }
 
-int cmd_colorize(int argc, char **argv)
+typedef struct {
+    hue_tracker_options to;
+    const char *ref_image, *out, *video_path;
+    long ref_frame;
+    int eval, json, force, quiet;
+} colorize_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, colorize_args *a)
 {
     static const struct option opts[] = {
         {"ref-frame", required_argument, 0, 'r'}, {"ref", required_argument, 0, 'R'},
@@ -81,50 +89,68 @@ int cmd_colorize(int argc, char **argv)
         {"json", no_argument, 0, 'j'},            {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
         TRACK_OPTIONS_LONG, {0}};
-    hue_tracker_options to = hue_tracker_defaults();
-    const char *ref_image = NULL, *out = NULL, *features = NULL, *model = NULL;
-    long ref_frame = -1;
-    int eval = 0, json = 0, force = 0, quiet = 0, c, rc;
-    optind = 1;
+    *a = (colorize_args){.to = hue_tracker_defaults(), .ref_frame = -1};
+    const char *features = NULL, *model = NULL;
+    int c, rc;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': {
             char *end;
-            ref_frame = strtol(optarg, &end, 10);
-            if (!*optarg || *end || ref_frame < 0) {
+            a->ref_frame = strtol(optarg, &end, 10);
+            if (!*optarg || *end || a->ref_frame < 0) {
                 fprintf(stderr, "hue colorize: --ref-frame %s: expected a frame index >= 0\n", optarg);
                 return 2;
             }
             break;
         }
-        case 'R': ref_image = optarg; break;
+        case 'R': a->ref_image = optarg; break;
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
-        case 'o': out = optarg; break;
-        case 'e': eval = 1; break;
-        case 'j': json = 1; break;
-        case 'f': force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'o': a->out = optarg; break;
+        case 'e': a->eval = 1; break;
+        case 'j': a->json = 1; break;
+        case 'f': a->force = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
-            if ((rc = hue_track_option(c, optarg, "colorize", &to)) != 0) {
+            if ((rc = hue_track_option(c, optarg, "colorize", &a->to)) != 0) {
                 if (rc < 0)
                     usage(stderr);
                 return 2;
             }
         }
     }
-    if (optind + 1 != argc || !out || (ref_frame < 0) == !ref_image) {
+    if (optind + 1 != argc || !a->out || (a->ref_frame < 0) == !a->ref_image) {
         fprintf(stderr, "hue colorize: give one VIDEO, -o, and one of --ref-frame or --ref (see --help)\n");
         return 2;
     }
-    if ((rc = hue_track_features(features, model, "colorize", &to)))
+    if ((rc = hue_track_features(features, model, "colorize", &a->to)))
         return rc;
-    const char *video_path = argv[optind];
+    a->video_path = argv[optind];
+    return -1;
+}
+
+int cmd_colorize_parse(int argc, char **argv)
+{
+    colorize_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_colorize(int argc, char **argv)
+{
+    colorize_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    hue_tracker_options to = args.to;
+    const char *ref_image = args.ref_image, *out = args.out, *video_path = args.video_path;
+    long ref_frame = args.ref_frame;
+    int eval = args.eval, json = args.json, force = args.force, quiet = args.quiet;
     char source[4096];
     hue_file_use uses[] = {{"-o", out, 1},
                            {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
-                           {"--ref", ref_image, 0}, {"--model", model, 0}};
+                           {"--ref", ref_image, 0}, {"--model", to.model, 0}};
     if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
         fprintf(stderr, "hue colorize: %s\n", hue_error_message());
         return 1;

@@ -69,15 +69,21 @@ static void print_json(const hue_device_info *d, int n, int picked)
     printf("\n]");  /* the caller adds the backends and closes the object */
 }
 
-int cmd_devices(int argc, char **argv)
+typedef struct {
+    int json, device;
+} devices_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, devices_args *a)
 {
     static const struct option opts[] = {
         {"json", no_argument, 0, 'j'}, {"device", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0}};
-    int json = 0, device = -1, c;
-    optind = 1;
+    int c;
+    *a = (devices_args){.device = -1};
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
+        case 'j': a->json = 1; break;
         case 'd': {
             char *end;
             long v = strtol(optarg, &end, 10);
@@ -85,7 +91,7 @@ int cmd_devices(int argc, char **argv)
                 fprintf(stderr, "hue devices: --device %s: expected a device index\n", optarg);
                 return 2;
             }
-            device = (int)v;
+            a->device = (int)v;
             break;
         }
         case 'h':
@@ -105,6 +111,22 @@ int cmd_devices(int argc, char **argv)
         fprintf(stderr, "hue devices: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    return -1;
+}
+
+int cmd_devices_parse(int argc, char **argv)
+{
+    devices_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_devices(int argc, char **argv)
+{
+    devices_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    int json = args.json, device = args.device;
     hue_device_info *infos = NULL;
     int n = 0, picked = -1;
     char vulkan_error[512] = "";

@@ -364,7 +364,14 @@ static int split_seqs(char *list, char ***out, int *n_out)
     return 0;
 }
 
-static int eval_davis(int argc, char **argv)
+typedef struct {
+    const char *results, *root, *csv;
+    char *seqs_arg;
+    int json, quiet, force;
+} davis_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_davis(int argc, char **argv, davis_args *a)
 {
     static const struct option opts[] = {
         {"results", required_argument, NULL, 'r'}, {"davis", required_argument, NULL, 'd'},
@@ -373,21 +380,19 @@ static int eval_davis(int argc, char **argv)
         {"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *results = NULL, *root = NULL, *csv = NULL;
-    int csv_stdout = 0;
-    char *seqs_arg = NULL;
-    int json = 0, quiet = 0, force = 0, c;
-    optind = 1;
+    *a = (davis_args){0};
+    int c;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'r': results = optarg; break;
-        case 'd': root = optarg; break;
-        case 's': seqs_arg = optarg; break;
-        case 'j': json = 1; break;
-        case 'c': csv = optarg; break;
-        case 'q': quiet = 1; break;
-        case 'f': force = 1; break;
+        case 'r': a->results = optarg; break;
+        case 'd': a->root = optarg; break;
+        case 's': a->seqs_arg = optarg; break;
+        case 'j': a->json = 1; break;
+        case 'c': a->csv = optarg; break;
+        case 'q': a->quiet = 1; break;
+        case 'f': a->force = 1; break;
         case 'h': eval_usage(stdout); return 0;
         case ':':
             fprintf(stderr, "hue eval davis: %s needs a value\n", argv[optind - 1]);
@@ -402,15 +407,32 @@ static int eval_davis(int argc, char **argv)
         fprintf(stderr, "hue eval davis: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (!results || !root) {
+    if (!a->results || !a->root) {
         fprintf(stderr, "hue eval davis: --results DIR and --davis ROOT are required\n");
         eval_usage(stderr);
         return 2;
     }
-    if (json && csv && !strcmp(csv, "-")) {
+    if (a->json && a->csv && !strcmp(a->csv, "-")) {
         fprintf(stderr, "hue eval davis: --json and --csv - both want stdout\n");
         return 2;
     }
+    if (a->seqs_arg && !a->seqs_arg[strspn(a->seqs_arg, ",")]) {
+        fprintf(stderr, "hue eval davis: --seqs names no sequence\n");
+        return 2;
+    }
+    return -1;
+}
+
+static int eval_davis(int argc, char **argv, int parse_only)
+{
+    davis_args args;
+    int status = parse_davis(argc, argv, &args);
+    if (status >= 0 || parse_only)
+        return status;
+    const char *results = args.results, *root = args.root, *csv = args.csv;
+    char *seqs_arg = args.seqs_arg;
+    int json = args.json, quiet = args.quiet;
+    int force = args.force, csv_stdout = 0;
     if (csv && !strcmp(csv, "-"))
         csv = NULL, csv_stdout = 1;
     /* before the evaluation, which may take long */
@@ -423,11 +445,6 @@ static int eval_davis(int argc, char **argv)
     int n_seqs = 0, listed = 0, rc = 0;
     if (seqs_arg) {
         rc = split_seqs(seqs_arg, &seqs, &n_seqs);
-        if (!rc && n_seqs == 0) {
-            fprintf(stderr, "hue eval davis: --seqs names no sequence\n");
-            free(seqs);
-            return 2;
-        }
     } else {
         if (!is_dir(results)) {
             fprintf(stderr, "hue eval davis: %s: no such folder (--results)\n", results);
@@ -497,7 +514,8 @@ static void usage(FILE *f)
                "'hue eval <what> --help' describes each.\n");
 }
 
-int cmd_eval(int argc, char **argv)
+/* `hue eval WHAT ...`, parsed and (unless parse_only) run. */
+static int eval(int argc, char **argv, int parse_only)
 {
     if (argc < 2) {
         usage(stderr);
@@ -508,8 +526,12 @@ int cmd_eval(int argc, char **argv)
         return 0;
     }
     if (!strcmp(argv[1], "davis"))
-        return eval_davis(argc - 1, argv + 1);
+        return eval_davis(argc - 1, argv + 1, parse_only);
     fprintf(stderr, "hue eval: unknown evaluation '%s'\n", argv[1]);
     usage(stderr);
     return 2;
 }
+
+int cmd_eval(int argc, char **argv) { return eval(argc, argv, 0); }
+
+int cmd_eval_parse(int argc, char **argv) { return eval(argc, argv, 1); }

@@ -57,7 +57,14 @@ static int fail(overlay_state *s)
     return 1;
 }
 
-int cmd_overlay(int argc, char **argv)
+typedef struct {
+    const char *output, *video_path, *masks;
+    double alpha, fps;
+    int force, quiet;
+} overlay_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, overlay_args *a)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'}, {"alpha", required_argument, NULL, 'a'},
@@ -65,40 +72,57 @@ int cmd_overlay(int argc, char **argv)
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *output = NULL;
-    double alpha = 0.5, fps = 0;
-    int force = 0, quiet = 0, c;
+    *a = (overlay_args){.alpha = 0.5};
+    int c;
     char *end;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
-        case 'o': output = optarg; break;
+        case 'o': a->output = optarg; break;
         case 'a':
-            alpha = strtod(optarg, &end);
-            if (*end || !(alpha >= 0 && alpha <= 1)) {
+            a->alpha = strtod(optarg, &end);
+            if (*end || !(a->alpha >= 0 && a->alpha <= 1)) {
                 fprintf(stderr, "hue overlay: --alpha wants a number from 0 to 1, not '%s'\n", optarg);
                 return 2;
             }
             break;
         case 'f':
-            fps = strtod(optarg, &end);
-            if (*end || !(fps > 0 && fps <= 1000)) {
+            a->fps = strtod(optarg, &end);
+            if (*end || !(a->fps > 0 && a->fps <= 1000)) {
                 fprintf(stderr, "hue overlay: --fps wants a rate above 0 and up to 1000, not '%s'\n", optarg);
                 return 2;
             }
             break;
-        case 'F': force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'F': a->force = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (optind != argc - 2 || !output) {
+    if (optind != argc - 2 || !a->output) {
         fprintf(stderr, "hue overlay: expected VIDEO MASKS -o OUTPUT\n");
         usage(stderr);
         return 2;
     }
-    const char *video_path = argv[optind], *masks = argv[optind + 1];
+    a->video_path = argv[optind], a->masks = argv[optind + 1];
+    return -1;
+}
+
+int cmd_overlay_parse(int argc, char **argv)
+{
+    overlay_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_overlay(int argc, char **argv)
+{
+    overlay_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    const char *output = args.output, *video_path = args.video_path, *masks = args.masks;
+    double alpha = args.alpha, fps = args.fps;
+    int force = args.force, quiet = args.quiet;
     char source[4096];
     hue_file_use uses[] = {{"-o", output, 1}, {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
                            {"MASKS", masks, 0}};

@@ -80,7 +80,13 @@ static int parse_double(const char *flag, const char *s, double lo, double hi, d
     return 0;
 }
 
-int cmd_pretrain(int argc, char **argv)
+typedef struct {
+    hue_supervised_options o;
+    int quiet;
+} pretrain_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, pretrain_args *a)
 {
     static const struct option opts[] = {
         {"method", required_argument, 0, 'M'}, {"data", required_argument, 0, 'd'},
@@ -96,10 +102,11 @@ int cmd_pretrain(int argc, char **argv)
         {"help", no_argument, 0, 'h'},         {0}};
     hue_supervised_options o = hue_supervised_defaults();
     const char *method = NULL;
-    int quiet = 0, c, rc;
+    int c, rc;
+    a->quiet = 0;
     long long v;
     double d;
-    optind = 1;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': method = optarg; break;
@@ -126,7 +133,7 @@ int cmd_pretrain(int argc, char **argv)
         case 'm': if ((rc = parse_long("max-steps", optarg, 1, (long long)1 << 40, &v))) return rc; o.max_steps = v; break;
         case 'L': o.log = optarg; break;
         case 'f': o.force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -143,6 +150,24 @@ int cmd_pretrain(int argc, char **argv)
         fprintf(stderr, "hue pretrain: --method %s: not available yet (supervised)\n", method);
         return 2;
     }
+    a->o = o;
+    return -1;
+}
+
+int cmd_pretrain_parse(int argc, char **argv)
+{
+    pretrain_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_pretrain(int argc, char **argv)
+{
+    pretrain_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    hue_supervised_options o = args.o;
+    int quiet = args.quiet;
     progress_state p;
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;

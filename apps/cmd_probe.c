@@ -80,7 +80,13 @@ static int decode_all(hue_video *v, int64_t *decoded)
     return r;
 }
 
-int cmd_probe(int argc, char **argv)
+typedef struct {
+    int json, decode;
+    const char *path;
+} probe_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, probe_args *a)
 {
     static const struct option opts[] = {
         {"json", no_argument, NULL, 'j'},
@@ -88,12 +94,13 @@ int cmd_probe(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int json = 0, decode = 0, c;
-    optind = 1;
+    int c;
+    *a = (probe_args){0};
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'd': decode = 1; break;
+        case 'j': a->json = 1; break;
+        case 'd': a->decode = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -103,7 +110,24 @@ int cmd_probe(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    const char *path = argv[optind];
+    a->path = argv[optind];
+    return -1;
+}
+
+int cmd_probe_parse(int argc, char **argv)
+{
+    probe_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_probe(int argc, char **argv)
+{
+    probe_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    const char *path = args.path;
+    int json = args.json, decode = args.decode;
     hue_video *v;
     if (hue_video_open(&v, path, NULL) < 0) {
         fprintf(stderr, "hue probe: %s\n", hue_error_message());

@@ -74,7 +74,14 @@ static int resize_mask(hue_mask *m, int width, int height)
     return 0;
 }
 
-int cmd_track(int argc, char **argv)
+typedef struct {
+    hue_tracker_options to;
+    const char *mask_path, *outdir, *overlay, *video_path;
+    int resize, force, quiet;
+} track_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, track_args *a)
 {
     static const struct option opts[] = {
         {"mask", required_argument, 0, 'M'},   {"model", required_argument, 0, 'm'},
@@ -82,40 +89,58 @@ int cmd_track(int argc, char **argv)
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
-    hue_tracker_options to = hue_tracker_defaults();
-    const char *mask_path = NULL, *outdir = NULL, *overlay = NULL, *features = NULL, *model = NULL;
-    int resize = 0, force = 0, quiet = 0, c, rc;
-    optind = 1;
+    *a = (track_args){.to = hue_tracker_defaults()};
+    const char *features = NULL, *model = NULL;
+    int c, rc;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'M': mask_path = optarg; break;
+        case 'M': a->mask_path = optarg; break;
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
-        case 'o': outdir = optarg; break;
-        case 'O': overlay = optarg; break;
-        case 'R': resize = 1; break;
-        case 'f': force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'o': a->outdir = optarg; break;
+        case 'O': a->overlay = optarg; break;
+        case 'R': a->resize = 1; break;
+        case 'f': a->force = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
-            if ((rc = hue_track_option(c, optarg, "track", &to)) != 0) {
+            if ((rc = hue_track_option(c, optarg, "track", &a->to)) != 0) {
                 if (rc < 0)
                     usage(stderr);
                 return 2;
             }
         }
     }
-    if (optind + 1 != argc || !mask_path || !outdir) {
+    if (optind + 1 != argc || !a->mask_path || !a->outdir) {
         fprintf(stderr, "hue track: give one VIDEO, --mask and -o (see --help)\n");
         return 2;
     }
-    if ((rc = hue_track_features(features, model, "track", &to)))
+    if ((rc = hue_track_features(features, model, "track", &a->to)))
         return rc;
-    const char *video_path = argv[optind];
+    a->video_path = argv[optind];
+    return -1;
+}
+
+int cmd_track_parse(int argc, char **argv)
+{
+    track_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_track(int argc, char **argv)
+{
+    track_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    hue_tracker_options to = args.to;
+    const char *mask_path = args.mask_path, *outdir = args.outdir, *overlay = args.overlay, *video_path = args.video_path;
+    int resize = args.resize, force = args.force, quiet = args.quiet;
     char source[4096];
     hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", overlay, 1},
                            {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
-                           {"--mask", mask_path, 0}, {"--model", model, 0}};
+                           {"--mask", mask_path, 0}, {"--model", to.model, 0}};
     if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
         fprintf(stderr, "hue track: %s\n", hue_error_message());
         return 1;

@@ -48,7 +48,22 @@ static void on_step(void *user, const hue_step_info *s)
     hue_progress_update(user, "train-video", s->step, s->steps_total, fields);
 }
 
-int cmd_train_video(int argc, char **argv)
+/* Whether d lies in [lo, hi] (else *bad is set). A value is converted only
+ * after this says yes: casting an out-of-range double is undefined. */
+static int in_range(double d, double lo, double hi, int *bad)
+{
+    if (!(d >= lo && d <= hi))
+        *bad = 1;
+    return !*bad;
+}
+
+typedef struct {
+    hue_video_train_options o;
+    int quiet;
+} train_video_args;
+
+/* -1 to go on, else the exit status (see commands.h). */
+static int parse_args(int argc, char **argv, train_video_args *a)
 {
     static const struct option opts[] = {
         {"clips", required_argument, 0, 'c'},   {"out", required_argument, 0, 'o'},
@@ -62,8 +77,9 @@ int cmd_train_video(int argc, char **argv)
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
-    int quiet = 0, c;
-    optind = 1;
+    int c;
+    a->quiet = 0;
+    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         char *end = NULL;
         double d = optarg ? strtod(optarg, &end) : 0;
@@ -80,25 +96,27 @@ int cmd_train_video(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'w': bad |= !(d > 0 && d <= 16); o.arch.width = (float)d; break;
-        case 'e': bad |= !(d >= 1 && d <= 4096); o.arch.embed = (int)d; break;
-        case 'k': bad |= !(d >= 2 && d <= 256); o.clusters = (int)d; break;
-        case 's': bad |= !(d >= 32 && d <= 1024) || (int)d % 8; o.size = (int)d; break;
-        case 'b': bad |= !(d >= 1 && d <= 1024); o.batch = (int)d; break;
-        case 'g': bad |= !(d >= 1 && d <= 100); o.max_gap = (int)d; break;
-        case 'n': bad |= !(d >= 1 && d <= 1e9); o.steps = (int64_t)d; break;
+        case 'w': bad |= !(d > 0); if (in_range(d, 0, 16, &bad)) o.arch.width = (float)d; break;
+        case 'e': if (in_range(d, 1, 4096, &bad)) o.arch.embed = (int)d; break;
+        case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; break;
+        case 's': if (in_range(d, 32, 1024, &bad) && (int)d % 8 == 0) o.size = (int)d; else bad = 1; break;
+        case 'b': if (in_range(d, 1, 1024, &bad)) o.batch = (int)d; break;
+        case 'g': if (in_range(d, 1, 100, &bad)) o.max_gap = (int)d; break;
+        case 'n': if (in_range(d, 1, 1e9, &bad)) o.steps = (int64_t)d; break;
         case 'l': bad |= !(d > 0 && d <= 10); o.lr = d; break;
         case 'T':
-            if (!bad && hue_temperature_check(d, "--temperature")) {
+            if (in_range(d, 0, 100, &bad) && hue_temperature_check(d, "--temperature")) {
                 fprintf(stderr, "hue train-video: %s\n", hue_error_message());
                 return 2;
             }
+            bad |= !(d > 0);
             o.temperature = (float)d;
             break;
-        case 'S': bad |= !(d >= 0); o.seed = (uint64_t)d; break;
-        case 'E': bad |= !(d >= 1); o.save_every = (int64_t)d; break;
+        /* up to 2^53: integers a double holds exactly */
+        case 'S': if (in_range(d, 0, 9007199254740992.0, &bad)) o.seed = (uint64_t)d; break;
+        case 'E': if (in_range(d, 1, 9007199254740992.0, &bad)) o.save_every = (int64_t)d; break;
         case 'f': o.force = 1; break;
-        case 'q': quiet = 1; break;
+        case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -111,6 +129,24 @@ int cmd_train_video(int argc, char **argv)
         fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
         return 2;
     }
+    a->o = o;
+    return -1;
+}
+
+int cmd_train_video_parse(int argc, char **argv)
+{
+    train_video_args args;
+    return parse_args(argc, argv, &args);
+}
+
+int cmd_train_video(int argc, char **argv)
+{
+    train_video_args args;
+    int status = parse_args(argc, argv, &args);
+    if (status >= 0)
+        return status;
+    hue_video_train_options o = args.o;
+    int quiet = args.quiet;
     hue_progress bar;
     hue_progress_start(&bar, quiet);
     o.on_step = on_step;

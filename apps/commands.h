@@ -19,4 +19,22 @@ int hue_bench_track(int argc, char **argv);
 /* `hue bench train` (apps/bench_train.c). */
 int hue_bench_train(int argc, char **argv);
 
+/* Each command parses all its flags before it does anything else. Here is
+ * that parsing alone (for the flag fuzzer, tests/fuzz/fuzz_args.c): -1
+ * when the command would go on and run, else the exit status it returns
+ * without running: 0 after --help, 2 on a usage error, 1 when a file a
+ * flag names is unreadable (--features random --model CKPT). */
+int cmd_devices_parse(int argc, char **argv);
+int cmd_bench_parse(int argc, char **argv);
+int cmd_pretrain_parse(int argc, char **argv);
+int cmd_track_parse(int argc, char **argv);
+int cmd_colorize_parse(int argc, char **argv);
+int cmd_train_video_parse(int argc, char **argv);
+int cmd_probe_parse(int argc, char **argv);
+int cmd_overlay_parse(int argc, char **argv);
+int cmd_eval_parse(int argc, char **argv);
+int hue_bench_decode_parse(int argc, char **argv);
+int hue_bench_track_parse(int argc, char **argv);
+int hue_bench_train_parse(int argc, char **argv);
+
 #endif

@@ -18,6 +18,9 @@ typedef struct {
     int embed;           /* > 0: a 1x1 conv "proj" (with bias) maps the features to this many channels */
 } hue_resnet_config;
 
+/* The largest width multiplier hue builds. */
+#define HUE_RESNET_MAX_WIDTH 16
+
 /* torchvision's ResNet-18 on RGB with 1000 classes. */
 hue_resnet_config hue_resnet_defaults(void);
 /* "resnet18" / "resnet34", or an error naming the string. */

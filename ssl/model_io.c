@@ -66,11 +66,19 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
         cfg.embed = 0;
         if (hue_json_get(root, "embed") && arch_int(root, "embed", path, 0, 1 << 16, &cfg.embed))
             goto done;
+        /* A width hue cannot build (or that is 0 or infinite as a float, as
+         * 1e-50 and 1e39 are) is not one hue wrote. */
+        double w = hue_json_number(width);
+        if (!(w > 0 && w <= HUE_RESNET_MAX_WIDTH && (float)w > 0)) {
+            hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field 'width' is not a number in (0, %d]", path,
+                     HUE_RESNET_MAX_WIDTH);
+            goto done;
+        }
         if (hue_resnet_parse_arch(hue_json_string(arch, NULL), c)) {
             hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
             goto done;
         }
-        c->width = (float)hue_json_number(width);
+        c->width = (float)w;
         c->cifar_stem = hue_json_bool(stem);
         c->dense = hue_json_bool(dense);
         c->in_channels = cfg.in_channels;

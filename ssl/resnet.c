@@ -112,8 +112,8 @@ int hue_resnet_build(hue_graph *g, const hue_resnet_config *cfg, hue_tensor x, i
     m->logits = -1;
     if (cfg->depth != 18 && cfg->depth != 34)
         return hue_fail(HUE_EINVAL, "ResNet depth %d (hue builds 18 and 34)", cfg->depth);
-    if (!(cfg->width > 0) || cfg->width > 16)
-        return hue_fail(HUE_EINVAL, "width multiplier %g (must be in (0, 16])", cfg->width);
+    if (!(cfg->width > 0) || cfg->width > HUE_RESNET_MAX_WIDTH)
+        return hue_fail(HUE_EINVAL, "width multiplier %g (must be in (0, %d])", cfg->width, HUE_RESNET_MAX_WIDTH);
     if (cfg->last_layer < 1 || cfg->last_layer > 4)
         return hue_fail(HUE_EINVAL, "last layer %d (1 to 4)", cfg->last_layer);
     if (cfg->embed < 0 || cfg->embed > 4096)

@@ -46,6 +46,11 @@ typedef struct hue_video_info {
 /* Opens path; opt may be NULL for defaults. Counts the frames (reading the
  * packets, not decoding them) so that info->frames is exact. */
 int hue_video_open(hue_video **out, const char *path, const hue_video_options *opt);
+/* The same for a video file held in memory (size bytes at data, which must
+ * stay valid until hue_video_close); name stands for it in messages.
+ * Whatever the bytes name (a playlist's segments, say) is not opened. */
+int hue_video_open_memory(hue_video **out, const void *data, size_t size, const char *name,
+                          const hue_video_options *opt);
 void hue_video_close(hue_video *v);
 const hue_video_info *hue_video_get_info(const hue_video *v);
 

@@ -19,6 +19,8 @@
 
 struct hue_video {
     char *path;
+    const uint8_t *mem;     /* hue_video_open_memory's bytes, or NULL for a path */
+    size_t mem_size;
     hue_video_options opt;
     hue_video_info info;
     AVFormatContext *fmt;
@@ -57,6 +59,39 @@ static void note_problem(hue_video *v, const char *fmt, const char *detail)
         return;
     v->problem = HUE_EFORMAT;
     snprintf(v->problem_msg, sizeof v->problem_msg, fmt, (long long)v->next, detail);
+}
+
+/* Opens a demuxer on url, or on v's bytes through an AVIOContext of its own.
+ * Bytes from memory may name other files (a concat list, a playlist): an
+ * empty protocol whitelist, which nested demuxers inherit, keeps those
+ * closed, so a buffer never makes hue read files or the network. */
+static int open_format(hue_video *v, AVFormatContext **fmt, const char *url, const AVInputFormat *ifmt,
+                       AVDictionary **opts)
+{
+    if (!v->mem)
+        return avformat_open_input(fmt, url, ifmt, opts);
+    AVIOContext *pb = hue_avio_memory(v->mem, v->mem_size);
+    *fmt = pb ? avformat_alloc_context() : NULL;
+    if (*fmt)
+        (*fmt)->protocol_whitelist = av_strdup("");
+    if (!*fmt || !(*fmt)->protocol_whitelist) {
+        avformat_free_context(*fmt);
+        *fmt = NULL;
+        hue_avio_memory_free(&pb);
+        return AVERROR(ENOMEM);
+    }
+    (*fmt)->pb = pb;
+    int r = avformat_open_input(fmt, "", ifmt, opts); /* frees *fmt on failure, not pb */
+    if (r < 0)
+        hue_avio_memory_free(&pb);
+    return r;
+}
+
+static void close_format(AVFormatContext **fmt)
+{
+    AVIOContext *pb = *fmt && ((*fmt)->flags & AVFMT_FLAG_CUSTOM_IO) ? (*fmt)->pb : NULL;
+    avformat_close_input(fmt);
+    hue_avio_memory_free(&pb);
 }
 
 static int pick_video_stream(AVFormatContext *fmt)
@@ -135,7 +170,7 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
     AVFormatContext *fmt = NULL;
     AVDictionary *o = NULL;
     av_dict_copy(&o, opts, 0);
-    int r = avformat_open_input(&fmt, url, ifmt, &o);
+    int r = open_format(v, &fmt, url, ifmt, &o);
     av_dict_free(&o);
     if (r < 0)
         return av_fail(HUE_EFORMAT, v->path, "cannot reopen to count frames", r);
@@ -177,7 +212,7 @@ static int scan_packets(hue_video *v, const char *url, const AVInputFormat *ifmt
         av_packet_unref(pkt);
     }
     av_packet_free(&pkt);
-    avformat_close_input(&fmt);
+    close_format(&fmt);
     /* A read that fails (rather than ends) follows a packet cut short by
      * the end of the file: it cannot be decoded, so it is not a frame. */
     if (read_err && n > 0)
@@ -291,8 +326,11 @@ static int open_input(hue_video *v, const char *path)
     int exists = stat(path, &st) == 0;
     const char *url = path;
     int64_t first = 0, count = 0;
-    /* A folder, or a name with '%' that is not itself a file: frames. */
-    if ((exists && S_ISDIR(st.st_mode)) || (!exists && strchr(path, '%'))) {
+    if (v->mem) {
+        if (!v->mem_size)
+            return hue_fail(HUE_EFORMAT, "%s: file is empty", path);
+    } else if ((exists && S_ISDIR(st.st_mode)) || (!exists && strchr(path, '%'))) {
+        /* A folder, or a name with '%' that is not itself a file: frames. */
         if ((r = hue_frame_folder_resolve(path, pattern, sizeof pattern, &first, &count)) < 0)
             return r;
         ifmt = av_find_input_format("image2");
@@ -320,7 +358,7 @@ static int open_input(hue_video *v, const char *path)
     AVDictionary *o = NULL;
     av_dict_copy(&o, opts, 0);
     hue_av_last_log[0] = 0;
-    r = avformat_open_input(&v->fmt, url, ifmt, &o);
+    r = open_format(v, &v->fmt, url, ifmt, &o);
     av_dict_free(&o);
     if (r < 0) {
         av_dict_free(&opts);
@@ -348,7 +386,7 @@ static int open_input(hue_video *v, const char *path)
     if (par->width <= 0 || par->height <= 0) {
         av_dict_free(&opts);
         int pw, ph;
-        if (png_header_size(path, &pw, &ph) && (long long)pw * ph > HUE_VIDEO_MAX_PIXELS)
+        if (!v->mem && png_header_size(path, &pw, &ph) && (long long)pw * ph > HUE_VIDEO_MAX_PIXELS)
             return hue_fail(HUE_ELIMIT, "%s: frame size %dx%d is larger than hue accepts (%lld pixels at most)", path,
                             pw, ph, HUE_VIDEO_MAX_PIXELS);
         return hue_fail(HUE_EFORMAT, "%s: video stream has no valid frame size%s%s%s", path,
@@ -407,7 +445,8 @@ static int open_decoder(hue_video *v)
     return 0;
 }
 
-int hue_video_open(hue_video **out, const char *path, const hue_video_options *opt)
+static int open_video(hue_video **out, const char *path, const uint8_t *mem, size_t mem_size,
+                      const hue_video_options *opt)
 {
     hue_av_log_init();
     *out = NULL;
@@ -418,6 +457,7 @@ int hue_video_open(hue_video **out, const char *path, const hue_video_options *o
     }
     if (opt)
         v->opt = *opt;
+    v->mem = mem, v->mem_size = mem_size;
     v->sws_cs = -1;
     int r = open_input(v, path);
     if (r == 0)
@@ -444,13 +484,24 @@ int hue_video_open(hue_video **out, const char *path, const hue_video_options *o
     return 0;
 }
 
+int hue_video_open(hue_video **out, const char *path, const hue_video_options *opt)
+{
+    return open_video(out, path, NULL, 0, opt);
+}
+
+int hue_video_open_memory(hue_video **out, const void *data, size_t size, const char *name,
+                          const hue_video_options *opt)
+{
+    return open_video(out, name, data, size, opt);
+}
+
 void hue_video_close(hue_video *v)
 {
     if (!v)
         return;
     avcodec_free_context(&v->dec);
     hue_av_watch_destroy(v->watch);
-    avformat_close_input(&v->fmt);
+    close_format(&v->fmt);
     av_packet_free(&v->pkt);
     av_frame_free(&v->frame);
     sws_freeContext(v->sws);

@@ -27,4 +27,11 @@ void hue_av_watch_destroy(hue_av_watch *w);
 /* Messages so far; the first one is copied into message. */
 int hue_av_watch_errors(hue_av_watch *w, char *message, size_t size);
 
+/* A seekable AVIOContext reading size bytes at data (which must outlive
+ * it); NULL when out of memory. Freed, with its buffer, by
+ * hue_avio_memory_free (NULL is fine). */
+struct AVIOContext;
+struct AVIOContext *hue_avio_memory(const uint8_t *data, size_t size);
+void hue_avio_memory_free(struct AVIOContext **pb);
+
 #endif

@@ -87,6 +87,20 @@ int main(void)
     CHECKF(count(hue_error_message(), path) == 1 && strstr(hue_error_message(), "resnet99"), "message '%s'",
            hue_error_message());
 
+    /* a width hue cannot build, or that is 0 or infinite as a float
+     * (found by tests/fuzz/fuzz_arch: 6E97 became inf and was accepted) */
+    static const char *const widths[] = {"6E97", "1e39", "1e-50", "0", "-0.5", "16.5"};
+    for (size_t i = 0; i < sizeof widths / sizeof *widths; i++) {
+        const char *w = widths[i];
+        snprintf(json, sizeof json,
+                 "{\"arch\": \"resnet18\", \"width\": %s, \"cifar_stem\": false, \"dense\": false, "
+                 "\"in_channels\": 3, \"num_classes\": 10, \"last_layer\": 4}", w);
+        CHECK(save_with_arch(path, json) == 0);
+        int rc = hue_resnet_arch_read(path, &cfg);
+        CHECKF(rc == HUE_EFORMAT && strstr(hue_error_message(), "'width'"), "width %s: rc %d, '%s'", w, rc,
+               rc ? hue_error_message() : "");
+    }
+
     unlink(path);
     rmdir(dir);
     return test_finish();
