@@ -102,7 +102,8 @@ int hue_bench_decode(int argc, char **argv)
         fprintf(stderr, "hue bench decode: %s\n", hue_error_message());
         return 1;
     }
-    const hue_video_info *in = hue_video_get_info(v);
+    hue_video_info info = *hue_video_get_info(v); /* printed after hue_video_close */
+    const hue_video_info *in = &info;
     size_t px = (size_t)in->out_width * in->out_height;
     float *planes = malloc(px * 3 * sizeof(float));
     uint8_t *rgb = malloc(px * 3);

@@ -133,7 +133,8 @@ int cmd_overlay(int argc, char **argv)
     overlay_state s = {0};
     if (hue_video_open(&s.video, video_path, NULL) < 0)
         return fail(&s);
-    const hue_video_info *in = hue_video_get_info(s.video);
+    hue_video_info info = *hue_video_get_info(s.video); /* printed after hue_video_close */
+    const hue_video_info *in = &info;
     char mask_pattern[8192];
     int64_t first, count;
     if (hue_frame_folder_resolve(masks, mask_pattern, sizeof mask_pattern, &first, &count) < 0)

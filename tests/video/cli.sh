@@ -47,7 +47,9 @@ check "bench decode --json: fps key" grep -q '"fps": [0-9]' <<<"$j"
 check "overlay to mp4" "$hue" overlay -q "$data/videos/blackswan.mp4" "$data/osvos2017/blackswan" -o "$tmp/o.mp4"
 j=$("$hue" probe --json "$tmp/o.mp4")
 check "overlay mp4 read back: 50 frames at 24 fps" bash -c "grep -q '\"frames\": 50' <<<'$j' && grep -q '\"fps\": 24' <<<'$j'"
-check "overlay to png frames" "$hue" overlay -q --alpha 0.7 "$data/JPEGImages/480p/blackswan" "$data/Annotations/480p/blackswan" -o "$tmp/%05d.png"
+# without -q: the summary line comes after the video is closed
+t=$("$hue" overlay --alpha 0.7 "$data/JPEGImages/480p/blackswan" "$data/Annotations/480p/blackswan" -o "$tmp/%05d.png")
+check "overlay to png frames: says how many" grep -q " 50 frames with masks from " <<<"$t"
 check "overlay png frames: 50 files" test "$(ls "$tmp"/*.png | wc -l)" -eq 50
 j=$("$hue" probe --json "$tmp/%05d.png")
 check "overlay png frames read back" json_has "$j" frames 50
