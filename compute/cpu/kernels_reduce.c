@@ -79,7 +79,7 @@ static int reduce_prepare(hue_cpu_node *n)
         m++;
     }
     pl->scale = (float)(1.0 / (double)count);
-    int64_t ke[4], ks[4], re[4], rs[4];
+    int64_t ke[4] = {0}, ks[4] = {0}, re[4] = {0}, rs[4] = {0};  /* zeroed: the sanitizer build cannot see that pad_front reads only the first n */
     int nk = 0, nr = 0;
     for (int i = 0; i < m; i++) {
         if (cls[i])
