@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dropout_internal.h"
 #include "hue_cpu_kernel.h"
 #include "hue_error.h"
 #include "kernels_math.h"
@@ -212,17 +213,7 @@ static void free_state(hue_cpu_node *n)
     n->state = NULL;
 }
 
-/* ---- dropout: the hash of shaders/dropout.comp, bit for bit ---- */
-
-static inline uint32_t mix32(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x7feb352du;
-    h ^= h >> 15;
-    h *= 0x846ca68bu;
-    h ^= h >> 16;
-    return h;
-}
+/* ---- dropout: the mask of dropout_internal.h, as shaders/dropout.comp ---- */
 
 static int dropout_prepare(hue_cpu_node *n)
 {
@@ -236,20 +227,14 @@ static int dropout_prepare(hue_cpu_node *n)
 static int dropout_run(hue_cpu_node *n)
 {
     float p = n->p->alpha;
-    /* dropped where hash < p * 2^32; kept ones scaled by 1 / (1 - p), as compute/ops/dropout.c */
-    double td = (double)p * 4294967296.0;
-    uint32_t threshold = td >= 4294967295.0 ? 0xffffffffu : (uint32_t)td;
-    float scale = p >= 1 ? 0.0f : (float)(1.0 / (1.0 - (double)p));
-    float seed = n->in[1].data[0];
-    uint32_t bits;
-    memcpy(&bits, &seed, sizeof bits);
-    uint32_t key = mix32(bits);
+    uint32_t threshold = hue_dropout_threshold(p), key = hue_dropout_key(n->in[1].data[0]);
+    float scale = hue_dropout_scale(p);
     const float *restrict x = n->in[0].data;
     float *restrict y = n->out.data;
     int64_t count = n->out.numel;
 #pragma omp parallel for simd schedule(static) if (count >= PARALLEL_MIN)
     for (int64_t i = 0; i < count; i++)
-        y[i] = mix32((uint32_t)i * 0x9e3779b9u + key) >= threshold ? x[i] * scale : 0.0f;
+        y[i] = hue_dropout_hash(i, key) >= threshold ? x[i] * scale : 0.0f;
     return 0;
 }
 

@@ -1,5 +1,5 @@
-/* CPU kernels: batch normalisation and the losses (compute/ops/batch_norm.c,
- * compute/ops/loss.c), as shaders/batch_norm_*.comp and shaders/loss*.comp
+/* CPU kernels: batch normalisation and the losses (compute/graph/ops/batch_norm.c,
+ * compute/graph/ops/loss.c), as shaders/batch_norm_*.comp and shaders/loss*.comp
  * compute them. Per-channel and per-loss sums end in double: the shaders'
  * blocked and two-stage float sums are closer to that than a naive float
  * sum over a large channel or batch would be. Batch norm's inner loops are
@@ -7,14 +7,10 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "batch_norm_internal.h"
 #include "hue_cpu_kernel.h"
 #include "hue_error.h"
-
-/* p.kind bits of the batch-norm nodes (compute/ops/batch_norm.c) */
-enum { BN_TRAIN = 1, BN_AFFINE = 2, BN_RUNNING = 4, BN_RELU = 8 };
-/* p.kind of the loss nodes and of their gradient nodes (compute/ops/loss.c) */
-enum { LOSS_MSE, LOSS_BCE, LOSS_CE, LOSS_SOFT };
-enum { GRAD_MSE, GRAD_BCE_X, GRAD_BCE_T, GRAD_CE, GRAD_SOFT_X, GRAD_SOFT_T };
+#include "loss_internal.h"
 
 /* A tensor as [N, C, HW]: its first axis, its second, the product of the rest. */
 static void dims_nc(const hue_cpu_tensor *t, int64_t *N, int64_t *C, int64_t *HW)

@@ -1,4 +1,4 @@
-/* CPU kernels: the optimizer's nodes (compute/optim.c), as
+/* CPU kernels: the optimizer's nodes (compute/graph/optim.c), as
  * shaders/optim_update.glsl, optim_sumsq.glsl and optim_norms.comp compute
  * them: sums of squares per parameter, their totals, and the fused update
  * of each parameter and its state in place.
@@ -13,15 +13,7 @@
 #include "hue_cpu_kernel.h"
 #include "hue_error.h"
 #include "hue_optim.h"
-
-/* The hyper-parameter input hue_optim_set_step writes (compute/optim.c). */
-enum {
-    H_LR, H_MOMENTUM, H_MOM_A, H_MOM_B, H_WD, H_BETA1, H_BETA2, H_EPS,
-    H_STEP_SIZE, H_INV_SQRT_BC2, H_DECAY, H_ETA, H_MAX_NORM, H_SET,
-};
-
-/* Update flags (p.axes of the update nodes). */
-enum { F_MOMENTUM = 1, F_NESTEROV = 2, F_DECAY = 4, F_CLIP = 8, F_ADAPT = 16, F_GUARD = 32 };
+#include "optim_internal.h"
 
 static double sum_squares(const float *x, int64_t n)
 {

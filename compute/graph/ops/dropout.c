@@ -39,22 +39,9 @@ hue_tensor hue_dropout(hue_graph *g, hue_tensor x, float p, hue_tensor seed)
 
 /* ---- plain-C reference: the shader's hash, bit for bit ---- */
 
-static uint32_t mix32(uint32_t h)
-{
-    h ^= h >> 16;
-    h *= 0x7feb352du;
-    h ^= h >> 15;
-    h *= 0x846ca68bu;
-    h ^= h >> 16;
-    return h;
-}
-
 static double mask_at(const hue_host_tensor *seed, int64_t i, float p)
 {
-    float s = (float)seed->data[0];
-    uint32_t bits;
-    memcpy(&bits, &s, sizeof bits);
-    int keep = mix32((uint32_t)i * 0x9e3779b9u + mix32(bits)) >= hue_dropout_threshold(p);
+    int keep = hue_dropout_hash(i, hue_dropout_key((float)seed->data[0])) >= hue_dropout_threshold(p);
     return keep ? (double)hue_dropout_scale(p) : 0.0;
 }
 

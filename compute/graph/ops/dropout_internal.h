@@ -4,6 +4,7 @@
 #ifndef HUE_DROPOUT_INTERNAL_H
 #define HUE_DROPOUT_INTERNAL_H
 #include <stdint.h>
+#include <string.h>
 
 /* threshold = p * 2^32, saturated. */
 static inline uint32_t hue_dropout_threshold(float p)
@@ -13,5 +14,27 @@ static inline uint32_t hue_dropout_threshold(float p)
 }
 
 static inline float hue_dropout_scale(float p) { return p >= 1 ? 0.0f : (float)(1.0 / (1.0 - (double)p)); }
+
+/* The hash of shaders/dropout.comp, bit for bit. */
+static inline uint32_t hue_dropout_mix(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    h ^= h >> 16;
+    return h;
+}
+
+/* The run's key, from the seed input's float bits. */
+static inline uint32_t hue_dropout_key(float seed)
+{
+    uint32_t bits;
+    memcpy(&bits, &seed, sizeof bits);
+    return hue_dropout_mix(bits);
+}
+
+/* Element i's hash: kept where it is >= the threshold. */
+static inline uint32_t hue_dropout_hash(int64_t i, uint32_t key) { return hue_dropout_mix((uint32_t)i * 0x9e3779b9u + key); }
 
 #endif
