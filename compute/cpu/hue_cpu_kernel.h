@@ -71,6 +71,10 @@ extern const hue_cpu_kernel hue_cpu_kernels_reduce[];
 /* The kernel for an op name, or NULL. */
 const hue_cpu_kernel *hue_cpu_kernel_find(const char *op);
 
+/* A prepare() for kernels that take only contiguous fp32 tensors (the
+ * builders check it): HUE_ENOTSUP naming the node otherwise. */
+int hue_cpu_check_dense(hue_cpu_node *n);
+
 /* Element offset of index (i0, i1, i2, i3) in a right-aligned 4-D view. */
 static inline int64_t hue_cpu_at(const hue_cpu_tensor *t, int64_t i0, int64_t i1, int64_t i2, int64_t i3)
 {

@@ -21,18 +21,6 @@ static void dims_nc(const hue_cpu_tensor *t, int64_t *N, int64_t *C, int64_t *HW
     *HW = *N * *C > 0 ? t->numel / (*N * *C) : 0;
 }
 
-/* Every tensor of the node must be contiguous fp32 (the builders check it;
- * the Vulkan kernels assume it too). */
-static int check_dense(hue_cpu_node *n)
-{
-    for (int k = 0; k < n->n_in; k++)
-        if (!n->in[k].contiguous || !n->in[k].data)
-            return hue_fail(HUE_ENOTSUP, "%s (node %d): input %d is not a contiguous fp32 tensor", n->op, n->index, k);
-    if (!n->out.contiguous || !n->out.data)
-        return hue_fail(HUE_ENOTSUP, "%s (node %d): the output is not a contiguous fp32 tensor", n->op, n->index);
-    return 0;
-}
-
 /* ---- batch norm ---- */
 
 /* Values per float block of the channel sums (64 to 128 per SIMD lane)
@@ -392,19 +380,19 @@ static int loss_grad_run(hue_cpu_node *n)
 }
 
 const hue_cpu_kernel hue_cpu_kernels_nn[] = {
-    {"batch_norm_stats", check_dense, bn_stats, NULL},
-    {"batch_norm", check_dense, bn_apply, NULL},
-    {"batch_norm_relu", check_dense, bn_apply, NULL},
-    {"batch_norm_grad_stats", check_dense, bn_grad_stats, NULL},
-    {"batch_norm_dx", check_dense, bn_dx, NULL},
+    {"batch_norm_stats", hue_cpu_check_dense, bn_stats, NULL},
+    {"batch_norm", hue_cpu_check_dense, bn_apply, NULL},
+    {"batch_norm_relu", hue_cpu_check_dense, bn_apply, NULL},
+    {"batch_norm_grad_stats", hue_cpu_check_dense, bn_grad_stats, NULL},
+    {"batch_norm_dx", hue_cpu_check_dense, bn_dx, NULL},
     {"batch_norm_grad_row", bn_row_prepare, bn_row_run, NULL},
-    {"mse", check_dense, loss_run, NULL},
-    {"bce_with_logits", check_dense, loss_run, NULL},
-    {"cross_entropy", check_dense, loss_run, NULL},
-    {"cross_entropy_soft", check_dense, loss_run, NULL},
-    {"mse_grad", check_dense, loss_grad_run, NULL},
-    {"bce_with_logits_grad", check_dense, loss_grad_run, NULL},
-    {"cross_entropy_grad", check_dense, loss_grad_run, NULL},
-    {"cross_entropy_soft_grad", check_dense, loss_grad_run, NULL},
+    {"mse", hue_cpu_check_dense, loss_run, NULL},
+    {"bce_with_logits", hue_cpu_check_dense, loss_run, NULL},
+    {"cross_entropy", hue_cpu_check_dense, loss_run, NULL},
+    {"cross_entropy_soft", hue_cpu_check_dense, loss_run, NULL},
+    {"mse_grad", hue_cpu_check_dense, loss_grad_run, NULL},
+    {"bce_with_logits_grad", hue_cpu_check_dense, loss_grad_run, NULL},
+    {"cross_entropy_grad", hue_cpu_check_dense, loss_grad_run, NULL},
+    {"cross_entropy_soft_grad", hue_cpu_check_dense, loss_grad_run, NULL},
     {NULL, NULL, NULL, NULL},
 };

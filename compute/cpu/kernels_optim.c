@@ -24,16 +24,6 @@ static double sum_squares(const float *x, int64_t n)
     return s;
 }
 
-static int check_dense(hue_cpu_node *n)
-{
-    for (int k = 0; k < n->n_in; k++)
-        if (!n->in[k].contiguous || !n->in[k].data)
-            return hue_fail(HUE_ENOTSUP, "%s (node %d): input %d is not a contiguous fp32 tensor", n->op, n->index, k);
-    if (!n->out.contiguous || !n->out.data)
-        return hue_fail(HUE_ENOTSUP, "%s (node %d): the output is not a contiguous fp32 tensor", n->op, n->index);
-    return 0;
-}
-
 /* in = {grad, param}; p.axis = the gradient's row r, p.axes = 1 when the
  * parameter's sum goes to row r + 1 too. */
 static int sumsq_run(hue_cpu_node *n)
@@ -47,7 +37,7 @@ static int sumsq_run(hue_cpu_node *n)
 
 static int sumsq_prepare(hue_cpu_node *n)
 {
-    int rc = check_dense(n);
+    int rc = hue_cpu_check_dense(n);
     if (rc == 0 && n->p->axis + 1 >= n->out.numel)
         rc = hue_fail(HUE_EINVAL, "optim_sumsq (node %d): row %d outside the partial sums", n->index, n->p->axis);
     return rc;
@@ -71,7 +61,7 @@ static int norms_run(hue_cpu_node *n)
 
 static int norms_prepare(hue_cpu_node *n)
 {
-    int rc = check_dense(n);
+    int rc = hue_cpu_check_dense(n);
     if (rc == 0 && (n->p->axis > n->in[0].numel || n->p->axis + 1 > n->out.numel))
         rc = hue_fail(HUE_EINVAL, "optim_norms (node %d): %d rows do not fit", n->index, n->p->axis);
     return rc;
@@ -150,7 +140,7 @@ static int update_run(hue_cpu_node *n)
 
 static int update_prepare(hue_cpu_node *n)
 {
-    int rc = check_dense(n);
+    int rc = hue_cpu_check_dense(n);
     if (rc)
         return rc;
     if (n->in[1].numel <= H_SET)
