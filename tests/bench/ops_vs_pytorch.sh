@@ -2,7 +2,8 @@
 # GEMM and convolution speed of hue against PyTorch on the same cores, in
 # the same run: `hue bench gemm` (1024^3) against torch.mm, and `hue bench
 # conv` (3x3, 64->64, 56x56, batch 32, with bias) against torch's conv2d
-# forward, each the median of 5 runs after a warm-up, alternating ROUNDS
+# forward, the median of 5 runs (hue) and of 21 runs after 3 warm-ups
+# (PyTorch, whose OpenBLAS threads vary more from call to call), alternating ROUNDS
 # times; prints every round and the ratio of the best GFLOP/s of each side
 # (best of rounds: load on a shared machine only slows a side down).
 # PyTorch is Debian's python3-torch on 2 threads, with OpenBLAS
@@ -32,12 +33,13 @@ else:
     f = lambda: torch.nn.functional.conv2d(x, w, bias, padding=1)
     flops = 2 * 32 * 64 * 64 * 9 * 56 * 56
 with torch.no_grad():
-    f()
+    for _ in range(3):
+        f()
     times = []
-    for _ in range(5):
+    for _ in range(21):
         t0 = time.perf_counter(); f(); times.append(time.perf_counter() - t0)
 times.sort()
-print(f"{flops / times[2] / 1e9:.2f}")
+print(f"{flops / times[10] / 1e9:.2f}")
 PY
 }
 hue_bench() {  # hue_bench gemm|conv: prints GFLOP/s
