@@ -1,0 +1,52 @@
+/* A checkpoint's representation: the trunk (or trunks) whose globally
+ * pooled features a probe measures, and what each trunk takes as input.
+ *
+ * Metadata "representation" (written by the trainer) is a JSON array of
+ * objects, one per trunk, whose pooled features are concatenated in order:
+ *   {"prefix": "", "input": "rgb", "mean": [..3], "std": [..3],
+ *    "architecture": {...as hue_resnet_arch_json...}}
+ * prefix: the trunk's tensor names are prefix + torchvision's names (the
+ * first trunk has prefix ""); input: "rgb" (3 channels, (v/255 - mean)/std),
+ * "l" (1 channel, L/50 - 1) or "ab" (2 channels, a/110 and b/110), LAB as
+ * video/ computes it. A checkpoint without "representation" (hue's earlier
+ * ones: supervised, train-video) has one trunk: prefix "", its
+ * "architecture", input "rgb" with CIFAR-10's mean and std when
+ * in_channels is 3, "l" when it is 1. */
+#ifndef HUE_REPRESENTATION_H
+#define HUE_REPRESENTATION_H
+#include <stddef.h>
+
+#include "hue_resnet.h"
+
+#define HUE_REPRESENTATION_MAX_TRUNKS 4
+
+typedef enum { HUE_INPUT_RGB, HUE_INPUT_L, HUE_INPUT_AB } hue_input_kind;
+
+typedef struct {
+    char prefix[48];
+    hue_input_kind input;
+    float mean[3], std[3];      /* HUE_INPUT_RGB only */
+    hue_resnet_config arch;
+} hue_trunk_ref;
+
+typedef struct {
+    hue_trunk_ref trunks[HUE_REPRESENTATION_MAX_TRUNKS];
+    int n_trunks;
+} hue_representation;
+
+/* CIFAR-10's per-channel mean and std (of values in [0, 1]). */
+extern const float hue_cifar_mean[3], hue_cifar_std[3];
+
+/* The representation as the JSON array above, and back from a checkpoint's
+ * metadata (the "representation" entry, or the fallback from
+ * "architecture"); HUE_EFORMAT naming path and the field when neither is
+ * usable (a file with no trunk). */
+void hue_representation_json(const hue_representation *r, char *out, size_t n);
+int hue_representation_parse(const char *representation_json, const char *architecture_json, const char *path,
+                             hue_representation *out);
+/* Opens the checkpoint at path and reads its representation. */
+int hue_representation_read(const char *path, hue_representation *out);
+/* Input channels of a kind: 3, 1 or 2. */
+int hue_input_channels(hue_input_kind kind);
+
+#endif
