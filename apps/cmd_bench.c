@@ -82,7 +82,7 @@ static int report(const char *cmd, hue_ctx *ctx, double seconds, double flops, i
     }
     double gflops = flops / seconds * 1e-9;
     if (json)
-        printf("{\"bench\": \"%s\", %s, \"runs\": %d, \"median_ms\": %.3f, \"gflops\": %.2f, \"device\": \"%s\"}\n",
+        printf("{\"bench\": \"%s\", %s, \"runs\": %d, \"median_ms\": %.4g, \"gflops\": %.4g, \"device\": \"%s\"}\n",
                cmd, shape_json, runs, seconds * 1e3, gflops, hue_ctx_device(ctx)->name);
     else
         printf("%s %s: %.2f GFLOP/s (median of %d runs, %.2f ms each) on %s\n", cmd, shape_text, gflops, runs,
