@@ -37,6 +37,13 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
  * checkpoint for its metadata; the caller destroys it. */
 int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char *path, hue_checkpoint **ck_out);
 
+/* One tensor of a compiled graph into a checkpoint being built, refused
+ * (HUE_EINVAL naming it and path) when it holds a NaN or inf. */
+int hue_model_add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path);
+/* One tensor from a checkpoint into a compiled graph: HUE_EFORMAT naming
+ * path and name when it is missing, shaped otherwise, or not finite. */
+int hue_model_load_tensor(const hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path);
+
 /* Copies every model tensor from one compiled graph to another (a training
  * graph's weights into an evaluation graph of the same model). */
 int hue_model_copy(hue_graph *from, const hue_resnet *mf, hue_graph *to, const hue_resnet *mt);

@@ -140,7 +140,7 @@ static const char *kind(float x) { return isnan(x) ? "NaN" : "inf"; }
 
 /* A model with a NaN or inf is never saved: it would replace the last good
  * checkpoint of a run that diverged. */
-static int add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
+int hue_model_add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
 {
     int nd = hue_tensor_ndim(g, t);
     int64_t shape[HUE_MAX_DIMS];
@@ -169,7 +169,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
     if (rc)
         return rc;
     for (int i = 0; i < m->n_tensors && !rc; i++) {
-        rc = add_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
+        rc = hue_model_add_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
         /* torchvision's batch norms count their training batches */
         const char *dot = strrchr(m->tensors[i].name, '.');
         if (!rc && dot && strcmp(dot, ".running_var") == 0) {
@@ -184,7 +184,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
             char name[160];
             hue_tensor s = hue_optim_state(opt, i, k);
             if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
-                rc = add_tensor(ck, g, name, s, path);
+                rc = hue_model_add_tensor(ck, g, name, s, path);
         }
     char arch[256];
     hue_resnet_arch_json(&m->cfg, arch, sizeof arch);
@@ -198,7 +198,7 @@ int hue_model_save(hue_graph *g, const hue_resnet *m, const hue_optim *opt, int6
     return rc;
 }
 
-static int load_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
+int hue_model_load_tensor(const hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path)
 {
     int nd = hue_tensor_ndim(g, t);
     int64_t shape[HUE_MAX_DIMS];
@@ -239,13 +239,13 @@ int hue_model_load(hue_graph *g, const hue_resnet *m, hue_optim *opt, const char
             rc = hue_fail(HUE_EINVAL, "%s holds another architecture: %s, not %s", path, have, want);
     }
     for (int i = 0; i < m->n_tensors && !rc; i++)
-        rc = load_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
+        rc = hue_model_load_tensor(ck, g, m->tensors[i].name, m->tensors[i].tensor, path);
     for (int i = 0; opt && !rc && i < hue_optim_param_count(opt); i++)
         for (int k = 0; k < 2 && !rc; k++) {
             char name[160];
             hue_tensor s = hue_optim_state(opt, i, k);
             if (s >= 0 && optim_buffer_name(m, opt, i, k, name, sizeof name) == 0)
-                rc = load_tensor(ck, g, name, s, path);
+                rc = hue_model_load_tensor(ck, g, name, s, path);
         }
     if (rc || !ck_out)
         hue_checkpoint_destroy(ck);

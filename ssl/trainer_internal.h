@@ -1,0 +1,53 @@
+/* The trainer's state, shared by its loop (trainer.c) and its checkpoints
+ * (trainer_checkpoint.c). */
+#ifndef HUE_TRAINER_INTERNAL_H
+#define HUE_TRAINER_INTERNAL_H
+#include <stdio.h>
+
+#include "hue_trainer.h"
+
+#define TRAINER_MAX_PARTS 16
+#define TRAINER_MAX_OPTIMIZERS 4
+#define TRAINER_MAX_METRICS 8
+#define TRAINER_MAX_META 16
+
+/* One network of the model: a trunk (its names get the prefix) or a head
+ * (its names carry their prefix already). */
+typedef struct {
+    hue_resnet *resnet;
+    hue_head *head;
+    char prefix[48];
+    int in_representation;
+    hue_trunk_ref ref;
+} trainer_part;
+
+struct hue_trainer {
+    const hue_trainer_options *o;
+    hue_method *method;
+    hue_ctx *ctx;
+    hue_graph *g;
+    trainer_part parts[TRAINER_MAX_PARTS];
+    int n_parts;
+    hue_optim *opt[TRAINER_MAX_OPTIMIZERS];
+    hue_schedule sched[TRAINER_MAX_OPTIMIZERS];
+    int n_opt;
+    hue_tensor loss;
+    char metric_name[TRAINER_MAX_METRICS][32];
+    hue_tensor metric[TRAINER_MAX_METRICS];
+    int n_metrics;
+    int64_t first_step;
+    FILE *log;
+    /* metadata the method adds while a checkpoint is written */
+    hue_checkpoint *saving;
+};
+
+/* Writes every network and optimizer state, the run's metadata and the
+ * method's, atomically to o->out. */
+int trainer_save(hue_trainer *t, int64_t step, int64_t epoch);
+/* Loads every network and optimizer state from o->resume, checks that the
+ * checkpoint continues this run, and sets t->first_step. */
+int trainer_resume(hue_trainer *t);
+/* The "networks" metadata: every part's prefix and configuration. */
+int trainer_networks_json(const hue_trainer *t, hue_json_writer *w);
+
+#endif

@@ -1,0 +1,508 @@
+/* hue train-video's colourisation as a trainer method: a target frame's
+ * features attend over three reference frames', and its colour clusters
+ * are predicted from theirs (see hue_video_train.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hue_checkpoint.h"
+#include "hue_clock.h"
+#include "hue_error.h"
+#include "hue_file.h"
+#include "hue_json.h"
+#include "hue_json_writer.h"
+#include "hue_kmeans.h"
+#include "hue_lab.h"
+#include "hue_model_io.h"
+#include "hue_ops.h"
+#include "hue_optim.h"
+#include "hue_rng.h"
+#include "hue_track.h"
+#include "hue_video.h"
+#include "hue_trainer.h"
+#include "hue_video_train.h"
+
+hue_video_train_options hue_video_train_defaults(void)
+{
+    hue_video_train_options o = {0};
+    o.arch = hue_resnet_defaults();
+    o.arch.in_channels = 1;
+    o.arch.num_classes = 0;
+    o.arch.dense = 1;
+    o.arch.last_layer = 3;
+    o.arch.width = 0.5f;
+    o.arch.embed = 64;
+    o.clusters = 16;
+    o.size = 256;
+    o.batch = 4;
+    o.max_gap = 4;
+    o.steps = 1000;
+    o.lr = 1e-3;
+    o.temperature = 0.05f;
+    o.save_every = 100;
+    return o;
+}
+
+/* ---- clips: every frame decoded once, scaled to the crop height ---- */
+
+typedef struct {
+    char path[2304];
+    int width, height;        /* scaled frame size */
+    int64_t frames;
+    uint8_t *rgb;             /* frames * height * width * 3 */
+} clip;
+
+typedef struct {
+    clip *v;
+    int n;
+} clip_set;
+
+static int has_video_ext(const char *name)
+{
+    static const char *const ext[] = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot, ext[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int by_path(const void *a, const void *b) { return strcmp(((const clip *)a)->path, ((const clip *)b)->path); }
+
+static int list_clips(const char *src, clip_set *s)
+{
+    struct stat st;
+    if (stat(src, &st) != 0)
+        return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+    int cap = 0;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(src);
+        if (!d)
+            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+        for (struct dirent *e; (e = readdir(d));) {
+            if (e->d_name[0] == '.' || !has_video_ext(e->d_name))
+                continue;
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                clip *v = realloc(s->v, sizeof *v * (size_t)cap);
+                if (!v) {
+                    closedir(d);
+                    return hue_fail(HUE_ENOMEM, "out of host memory");
+                }
+                s->v = v;
+            }
+            memset(&s->v[s->n], 0, sizeof *s->v);
+            snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", src, e->d_name);
+        }
+        closedir(d);
+        qsort(s->v, (size_t)s->n, sizeof *s->v, by_path);
+    } else {
+        FILE *f = fopen(src, "r");
+        if (!f)
+            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+        char dir[1024], line[1024];
+        snprintf(dir, sizeof dir, "%s", src);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        else
+            snprintf(dir, sizeof dir, ".");
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (!line[0] || line[0] == '#')
+                continue;
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                clip *v = realloc(s->v, sizeof *v * (size_t)cap);
+                if (!v) {
+                    fclose(f);
+                    return hue_fail(HUE_ENOMEM, "out of host memory");
+                }
+                s->v = v;
+            }
+            memset(&s->v[s->n], 0, sizeof *s->v);
+            if (line[0] == '/')
+                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s", line);
+            else
+                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", dir, line);
+        }
+        fclose(f);
+    }
+    if (s->n == 0)
+        return hue_fail(HUE_EINVAL, "%s: no video clips (files ending in .mp4, .mkv, .webm, .avi, .mov)", src);
+    return 0;
+}
+
+static int load_clip(clip *c, int height, int min_frames)
+{
+    hue_video *v;
+    int rc = hue_video_open(&v, c->path, NULL);
+    if (rc)
+        return rc;
+    const hue_video_info *info = hue_video_get_info(v);
+    int w = (int)lround((double)info->width * height / info->height);
+    hue_video_close(v);
+    hue_video_options vo = {.width = w, .height = height, .filter = HUE_SCALE_AREA};
+    if ((rc = hue_video_open(&v, c->path, &vo)))
+        return rc;
+    info = hue_video_get_info(v);
+    c->width = info->out_width;
+    c->height = info->out_height;
+    c->frames = info->frames;
+    if (c->frames < min_frames || c->width < height) {
+        hue_video_close(v);
+        return hue_fail(HUE_EINVAL, "%s: %lld frames of %dx%d; training needs %d frames at least %d wide", c->path,
+                        (long long)c->frames, c->width, c->height, min_frames, height);
+    }
+    size_t frame = (size_t)c->width * c->height * 3;
+    c->rgb = malloc(frame * (size_t)c->frames);
+    if (!c->rgb) {
+        hue_video_close(v);
+        return hue_fail(HUE_ENOMEM, "out of host memory for %s", c->path);
+    }
+    int64_t got = 0;
+    while (got < c->frames && (rc = hue_video_read_rgb(v, c->rgb + frame * (size_t)got)) == 1)
+        got++;
+    hue_video_close(v);
+    if (rc < 0)
+        return rc;
+    c->frames = got;
+    return got >= min_frames ? 0 : hue_fail(HUE_EFORMAT, "%s: only %lld frames decoded", c->path, (long long)got);
+}
+
+static void free_clips(clip_set *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->v[i].rgb);
+    free(s->v);
+}
+
+/* No output may be an input (a clip, the list, the checkpoint resumed
+ * unless the run goes on in it) or the other output. */
+static int check_files(const hue_video_train_options *o, int into_out, const clip_set *clips)
+{
+    hue_file_use uses[] = {{"--out", o->out, 1}, {"--log", o->log, 1}, {"--clips", o->clips, 0},
+                           {"--resume", into_out ? NULL : o->resume, 0}};
+    int rc = hue_file_check_uses(uses, 4);
+    for (int i = 0; i < clips->n && !rc; i++)
+        for (int k = 0; k < 2 && !rc; k++)
+            if (uses[k].path && hue_file_same(uses[k].path, clips->v[i].path))
+                rc = hue_fail(HUE_EINVAL, "%s: %s names a clip of --clips (an output must not also be an input)",
+                              uses[k].path, uses[k].flag);
+    return rc;
+}
+
+/* ---- samples ---- */
+
+typedef struct {
+    int clip;
+    int64_t frame[4];         /* three references, then the target */
+    int x0;                   /* crop's left column */
+} sample;
+
+static void draw_sample(const clip_set *s, const hue_video_train_options *o, hue_rng *r, sample *out)
+{
+    out->clip = (int)hue_rng_below(r, (uint64_t)s->n);
+    const clip *c = &s->v[out->clip];
+    int64_t max_gap = (c->frames - 1) / 3;
+    int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)(max_gap < o->max_gap ? max_gap : o->max_gap));
+    int64_t t = 3 * gap + (int64_t)hue_rng_below(r, (uint64_t)(c->frames - 3 * gap));
+    for (int k = 0; k < 4; k++)
+        out->frame[k] = t - (3 - k) * gap;
+    out->x0 = (int)hue_rng_below(r, (uint64_t)(c->width - o->size + 1));
+}
+
+/* Lightness in [-1, 1] of a crop, and its cells' mean ab. */
+static void crop_lab(const clip *c, int64_t f, int x0, int size, float *L, float *cell_a, float *cell_b, float *a,
+                     float *b, uint8_t *rgb)
+{
+    const uint8_t *src = c->rgb + (size_t)f * c->width * c->height * 3;
+    for (int y = 0; y < size; y++)
+        memcpy(rgb + (size_t)y * size * 3, src + ((size_t)y * c->width + x0) * 3, (size_t)size * 3);
+    hue_lab_from_rgb8(rgb, (size_t)size * size, L, a, b);
+    for (int i = 0; i < size * size; i++)
+        L[i] = L[i] / 50.0f - 1.0f;
+    int cells = size / 8;
+    for (int cy = 0; cy < cells; cy++)
+        for (int cx = 0; cx < cells; cx++) {
+            double sa = 0, sb = 0;
+            for (int y = 0; y < 8; y++)
+                for (int x = 0; x < 8; x++) {
+                    size_t i = (size_t)(cy * 8 + y) * size + cx * 8 + x;
+                    sa += a[i], sb += b[i];
+                }
+            cell_a[cy * cells + cx] = (float)(sa / 64);
+            cell_b[cy * cells + cx] = (float)(sb / 64);
+        }
+}
+
+/* k-means on ab cell means sampled from every clip. */
+static int colour_clusters(const clip_set *s, const hue_video_train_options *o, float *centres)
+{
+    int cells = o->size / 8, per_clip = 8;
+    int64_t n = (int64_t)s->n * per_clip * cells * cells;
+    float *pts = malloc(sizeof *pts * 2 * (size_t)n);
+    float *L = malloc(sizeof *L * (size_t)o->size * o->size * 3), *a = L + o->size * o->size, *b = a + o->size * o->size;
+    uint8_t *rgb = malloc((size_t)o->size * o->size * 3);
+    float *ca = malloc(sizeof *ca * (size_t)cells * cells * 2), *cb = ca + cells * cells;
+    if (!pts || !L || !rgb || !ca) {
+        free(pts), free(L), free(rgb), free(ca);
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    }
+    hue_rng r;
+    hue_rng_seed(&r, o->seed ^ 0xc0105u);
+    int64_t k = 0;
+    for (int i = 0; i < s->n; i++)
+        for (int j = 0; j < per_clip; j++) {
+            const clip *c = &s->v[i];
+            int64_t f = (int64_t)hue_rng_below(&r, (uint64_t)c->frames);
+            int x0 = (int)hue_rng_below(&r, (uint64_t)(c->width - o->size + 1));
+            crop_lab(c, f, x0, o->size, L, ca, cb, a, b, rgb);
+            for (int q = 0; q < cells * cells; q++, k++)
+                pts[2 * k] = ca[q], pts[2 * k + 1] = cb[q];
+        }
+    int rc = hue_kmeans2(pts, n, o->clusters, o->seed, 100, centres);
+    free(pts), free(L), free(rgb), free(ca);
+    return rc;
+}
+
+/* ---- the method ---- */
+
+typedef struct {
+    const hue_video_train_options *o;
+    clip_set clips;
+    float centres[2 * 256];
+    hue_resnet m;
+    hue_tensor x, onehot, target;
+    float *xb, *onehotb, *targetb, *ab, *ca;
+    uint8_t *rgb;
+} video_colour;
+
+static int build(void *self, hue_trainer *t, hue_graph *g)
+{
+    video_colour *v = self;
+    const hue_video_train_options *o = v->o;
+    int B = o->batch, S = o->size, K = o->clusters;
+    int64_t P = (int64_t)(S / 8) * (S / 8);
+    int64_t xs[4] = {4 * B, 1, S, S}, os[3] = {B, 3 * P, K}, ts[1] = {B * P};
+    v->x = hue_graph_input(g, "lightness", 4, xs);
+    v->onehot = hue_graph_input(g, "ref_colours", 3, os);
+    v->target = hue_graph_input(g, "target_colours", 1, ts);
+    int rc = hue_resnet_build(g, &o->arch, v->x, 1, &v->m);
+    if (rc)
+        return rc;
+    hue_trunk_ref input = {.input = HUE_INPUT_L};
+    if ((rc = hue_trainer_add_resnet(t, &v->m, "", 1, &input)))
+        return rc;
+    int64_t D = v->m.feature_channels;
+    if (v->m.feature_stride != 8)
+        return hue_fail(HUE_EINVAL, "the encoder has stride %d; colourisation needs stride 8 (--dense)",
+                        v->m.feature_stride);
+    hue_tensor f = hue_l2_normalize(g, v->m.features, 1, 1e-12f);
+    int64_t s4[4] = {B, 4, D, P}, s3r[3] = {B, D, 3 * P}, s3t[3] = {B, D, P};
+    f = hue_reshape(g, f, 4, s4);
+    int perm[4] = {0, 2, 1, 3};
+    hue_tensor refs = hue_reshape(g, hue_permute(g, hue_slice(g, f, 1, 0, 3), perm), 3, s3r);
+    hue_tensor tgt = hue_reshape(g, hue_slice(g, f, 1, 3, 1), 3, s3t);
+    hue_tensor att = hue_softmax(g, hue_scale(g, hue_matmul(g, tgt, refs, 1, 0), 1.0f / o->temperature, -1), 2);
+    hue_tensor pred = hue_matmul(g, att, v->onehot, 0, 0);
+    float eps = 1e-6f;
+    int64_t one[1] = {1}, flat[2] = {B * P, K};
+    hue_tensor logp = hue_log(g, hue_add(g, hue_reshape(g, pred, 2, flat), hue_graph_constant(g, "eps", 1, one, &eps)));
+    hue_tensor loss = hue_cross_entropy(g, logp, v->target, -1, -100);
+    if ((rc = hue_graph_backward(g, loss)))
+        return rc;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
+    oc.weight_decay = 0;
+    hue_optim *opt;
+    if ((rc = hue_optim_create(g, &oc, loss, &opt)))
+        return rc;
+    hue_schedule sched = {.kind = HUE_SCHEDULE_CONSTANT, .base_lr = o->lr};
+    if ((rc = hue_trainer_add_optimizer(t, opt, &sched))) {
+        hue_optim_destroy(opt);
+        return rc;
+    }
+    hue_trainer_set_loss(t, loss);
+    return 0;
+}
+
+static int init(void *self, hue_trainer *t)
+{
+    (void)t;
+    video_colour *v = self;
+    return colour_clusters(&v->clips, v->o, v->centres);
+}
+
+static int save_meta(void *self, hue_trainer *t)
+{
+    video_colour *v = self;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_array(&w);
+    for (int k = 0; k < v->o->clusters; k++) {
+        hue_jw_array(&w);
+        hue_jw_number(&w, v->centres[2 * k]);
+        hue_jw_number(&w, v->centres[2 * k + 1]);
+        hue_jw_end(&w);
+    }
+    hue_jw_end(&w);
+    int rc = hue_json_writer_text(&w) ? hue_trainer_set_meta(t, "clusters", w.text)
+                                      : hue_fail(HUE_ENOMEM, "out of host memory");
+    hue_json_writer_free(&w);
+    if (!rc)
+        rc = hue_trainer_set_meta(t, "clips", v->o->clips);
+    return rc;
+}
+
+/* The colour clusters the run was trained with: [[a, b], ...], k of them. */
+static int load_meta(void *self, const hue_checkpoint *ck, const char *path)
+{
+    video_colour *v = self;
+    const char *text = hue_checkpoint_meta(ck, "clusters");
+    hue_json *root = NULL;
+    int k = v->o->clusters, ok = text && hue_json_parse(text, strlen(text), &root) == 0 &&
+                                 hue_json_type_of(root) == HUE_JSON_ARRAY && (int)hue_json_count(root) == k;
+    for (int i = 0; ok && i < k; i++) {
+        const hue_json *c = hue_json_at(root, (size_t)i);
+        ok = hue_json_type_of(c) == HUE_JSON_ARRAY && hue_json_count(c) == 2 &&
+             hue_json_type_of(hue_json_at(c, 0)) == HUE_JSON_NUMBER &&
+             hue_json_type_of(hue_json_at(c, 1)) == HUE_JSON_NUMBER;
+        if (ok) {
+            v->centres[2 * i] = (float)hue_json_number(hue_json_at(c, 0));
+            v->centres[2 * i + 1] = (float)hue_json_number(hue_json_at(c, 1));
+        }
+    }
+    hue_json_destroy(root);
+    return ok ? 0 : hue_fail(HUE_EFORMAT, "%s: no %d colour clusters in its metadata", path, k);
+}
+
+/* The samples of a step depend only on (seed, step): a resumed run draws
+ * what the uninterrupted one would have. */
+static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
+{
+    video_colour *v = self;
+    const hue_video_train_options *o = v->o;
+    int B = o->batch, S = o->size, K = o->clusters, cells = S / 8;
+    int64_t P = (int64_t)cells * cells;
+    float *cb = v->ca + P;
+    hue_rng rng;
+    hue_rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
+    memset(v->onehotb, 0, sizeof *v->onehotb * (size_t)B * 3 * P * K);
+    for (int b = 0; b < B; b++) {
+        sample s;
+        draw_sample(&v->clips, o, &rng, &s);
+        for (int k = 0; k < 4; k++) {
+            crop_lab(&v->clips.v[s.clip], s.frame[k], s.x0, S, v->xb + ((size_t)b * 4 + k) * S * S, v->ca, cb, v->ab,
+                     v->ab + (size_t)S * S, v->rgb);
+            for (int64_t q = 0; q < P; q++) {
+                int c = hue_kmeans_nearest(v->centres, K, v->ca[q], cb[q]);
+                if (k < 3)
+                    v->onehotb[((size_t)b * 3 * P + (size_t)k * P + q) * K + c] = 1;
+                else
+                    v->targetb[(size_t)b * P + q] = (float)c;
+            }
+        }
+    }
+    hue_graph *g = hue_trainer_graph(t);
+    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * B * S * S);
+    if (!rc)
+        rc = hue_graph_set_input(g, v->onehot, v->onehotb, (size_t)B * 3 * P * K);
+    if (!rc)
+        rc = hue_graph_set_input(g, v->target, v->targetb, (size_t)B * P);
+    *info = (hue_fill_info){B, 0, step};
+    return rc;
+}
+
+static void destroy(void *self)
+{
+    video_colour *v = self;
+    free(v->xb), free(v->onehotb), free(v->targetb), free(v->ab), free(v->ca), free(v->rgb);
+    hue_resnet_free(&v->m);
+    free_clips(&v->clips);
+    free(v);
+}
+
+static char *hyperparameters(const hue_video_train_options *o)
+{
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
+    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->batch);
+    hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
+    hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
+    hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);
+    hue_jw_key(&w, "temperature"), hue_jw_number(&w, o->temperature);
+    hue_jw_key(&w, "clusters"), hue_jw_int(&w, o->clusters);
+    hue_jw_key(&w, "optimizer"), hue_jw_string(&w, "adam");
+    hue_jw_end(&w);
+    char *text = hue_json_writer_text(&w) ? strdup(w.text) : NULL;
+    hue_json_writer_free(&w);
+    return text;
+}
+
+/* Flags first, then the clips (each decoded once): nothing is written
+ * before both are known good. */
+static int prepare(const hue_video_train_options *o, video_colour *v)
+{
+    if (o->batch < 1 || o->steps < 1 || o->clusters < 2 || o->clusters > 256 || o->size < 32 || o->size % 8 ||
+        o->max_gap < 1)
+        return hue_fail(HUE_EINVAL, "bad settings: batch >= 1, steps >= 1, 2 to 256 clusters, crop size a multiple "
+                                    "of 8 from 32, gap >= 1");
+    if (!o->out)
+        return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
+    int rc = hue_temperature_check(o->temperature, "temperature");
+    if (!rc)
+        rc = list_clips(o->clips, &v->clips);
+    int into_out = o->resume && hue_file_same(o->resume, o->out);
+    if (!rc)
+        rc = check_files(o, into_out, &v->clips);
+    if (!rc && !o->force && !into_out && access(o->out, F_OK) == 0)
+        rc = hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
+    for (int i = 0; i < v->clips.n && !rc; i++)
+        rc = load_clip(&v->clips.v[i], o->size, 4);
+    if (rc)
+        return rc;
+    int B = o->batch, S = o->size, K = o->clusters;
+    int64_t P = (int64_t)(S / 8) * (S / 8);
+    v->xb = malloc(sizeof *v->xb * (size_t)4 * B * S * S);
+    v->onehotb = malloc(sizeof *v->onehotb * (size_t)B * 3 * P * K);
+    v->targetb = malloc(sizeof *v->targetb * (size_t)B * P);
+    v->ab = malloc(sizeof *v->ab * (size_t)4 * S * S);
+    v->ca = malloc(sizeof *v->ca * (size_t)2 * P);
+    v->rgb = malloc((size_t)S * S * 3);
+    if (!v->xb || !v->onehotb || !v->targetb || !v->ab || !v->ca || !v->rgb)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    return 0;
+}
+
+int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
+{
+    memset(r, 0, sizeof *r);
+    r->test_accuracy = -1;
+    video_colour *v = calloc(1, sizeof *v);
+    if (!v)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    v->o = o;
+    hue_method m = {"colorization", v, build, init, save_meta, load_meta, fill, NULL, destroy};
+    char *hp = NULL;
+    int rc = prepare(o, v);
+    if (!rc && !(hp = hyperparameters(o)))
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    if (rc) {
+        destroy(v);
+        return rc;
+    }
+    hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
+                              .steps = o->steps, .save_every = o->save_every, .hyperparameters = hp,
+                              .rate_name = "samples_per_s", .on_step = o->on_step, .user = o->user};
+    rc = hue_trainer_run(&to, &m, r);
+    free(hp);
+    return rc;
+}
