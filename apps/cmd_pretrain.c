@@ -1,5 +1,5 @@
-/* hue pretrain: train an encoder on an image folder. For now the supervised
- * baseline every self-supervised method is compared with. */
+/* hue pretrain: train an encoder on an image folder, with the supervised
+ * baseline or a self-supervised method. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,11 +13,15 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue pretrain --method supervised --data DIR --out CKPT [options]\n\n"
+            "usage: hue pretrain --method NAME --data DIR --out CKPT [options]\n\n"
             "Trains a ResNet on an image folder: DIR/<class>/*.jpg|png, or DIR/train/<class>/ with an\n"
-            "optional DIR/test/<class>/ whose top-1 accuracy is measured at the end. Writes CKPT (safetensors,\n"
-            "torchvision names) after every epoch.\n\n"
-            "  --method NAME       supervised (cross-entropy on the folder's classes)\n"
+            "optional DIR/test/<class>/. Writes CKPT (safetensors; the trunk under torchvision's names, heads\n"
+            "under heads.<name>.) after every epoch. `hue eval knn|linear --model CKPT` measures the trunk.\n\n"
+            "  --method NAME       supervised: cross-entropy on the folder's classes (its top-1 on DIR/test\n"
+            "                        is measured at the end)\n"
+            "                      rotation: each image in 4 rotations (0, 90, 180, 270 degrees) in the same\n"
+            "                        batch, a linear head classifies the rotation (Gidaris et al. 2018);\n"
+            "                        the labels of the folder are not used\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -25,7 +29,7 @@ static void usage(FILE *f)
             "  --imagenet-stem     7x7 stride-2 conv and max-pool (default: the CIFAR stem, 3x3 stride 1)\n"
             "  --size S            image side in pixels (default 32)\n"
             "  --epochs E          (default 1)\n"
-            "  --batch B           images per step (default 128)\n"
+            "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, SGD with Nesterov momentum 0.9, warm-up then cosine\n"
             "                      (default 0.1)\n"
             "  --weight-decay WD   (default 5e-4)\n"
@@ -81,7 +85,7 @@ static int parse_double(const char *flag, const char *s, double lo, double hi, d
 }
 
 typedef struct {
-    hue_supervised_options o;
+    hue_pretrain_options o;
     int quiet;
 } pretrain_args;
 
@@ -100,7 +104,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"help", no_argument, 0, 'h'},         {0}};
-    hue_supervised_options o = hue_supervised_defaults();
+    hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
     int c, rc;
     a->quiet = 0;
@@ -146,10 +150,14 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
         return 2;
     }
-    if (strcmp(method, "supervised") != 0) {
-        fprintf(stderr, "hue pretrain: --method %s: not available yet (supervised)\n", method);
+    int known = 0;
+    for (int i = 0; hue_pretrain_methods[i]; i++)
+        known |= strcmp(method, hue_pretrain_methods[i]) == 0;
+    if (!known) {
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation)\n", method);
         return 2;
     }
+    o.method = method;
     a->o = o;
     return -1;
 }
@@ -166,14 +174,14 @@ int cmd_pretrain(int argc, char **argv)
     int rc = parse_args(argc, argv, &args);
     if (rc >= 0)
         return rc;
-    hue_supervised_options o = args.o;
+    hue_pretrain_options o = args.o;
     int quiet = args.quiet;
     progress_state p;
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;
     o.user = &p;
     hue_train_report r;
-    rc = hue_train_supervised(&o, &r);
+    rc = hue_pretrain(&o, &r);
     hue_progress_finish(&p.bar);
     if (rc) {
         fprintf(stderr, "hue pretrain: %s\n", hue_error_message());

@@ -1,8 +1,10 @@
-/* Supervised training of a ResNet on an image-folder dataset: the baseline
- * every self-supervised result is compared with. One static graph holds
- * forward, loss, backward and the SGD update; each step uploads a batch,
- * runs, and reads the loss. Checkpoints every epoch (and every save_every
- * steps) hold everything needed to continue the same run exactly. */
+/* Training runs: image pretraining (`hue pretrain`: the supervised
+ * baseline and the pretext methods) with its options and report, and what
+ * every run shares: the step callback, the JSON-lines log and the message
+ * of a run that stopped. Each run is one static graph (forward, loss,
+ * backward, updates) driven by the trainer (hue_trainer.h); checkpoints
+ * every epoch (and every save_every steps) hold everything needed to
+ * continue the same run exactly. */
 #ifndef HUE_TRAIN_H
 #define HUE_TRAIN_H
 #include <stdint.h>
@@ -21,7 +23,10 @@ typedef struct {
 
 typedef void (*hue_step_fn)(void *user, const hue_step_info *info);
 
+/* A pretraining run on an image folder: the flags every method shares,
+ * then each method's own. */
 typedef struct {
+    const char *method;         /* supervised, rotation, ... (hue_pretrain_methods) */
     const char *data;           /* root: with train/ (and test/) splits, or class folders */
     const char *out;            /* checkpoint written every epoch */
     const char *resume;         /* NULL, or a checkpoint to continue */
@@ -40,9 +45,12 @@ typedef struct {
     int augment;                /* pad-4 random crop and flip */
     hue_step_fn on_step;
     void *user;
-} hue_supervised_options;
+} hue_pretrain_options;
 
-hue_supervised_options hue_supervised_defaults(void);
+/* The defaults of every flag (method supervised). */
+hue_pretrain_options hue_pretrain_defaults(void);
+/* The methods hue_pretrain knows, as a NULL-terminated list. */
+extern const char *const hue_pretrain_methods[];
 
 typedef struct {
     int64_t steps;
@@ -53,7 +61,8 @@ typedef struct {
     int64_t skipped_images;
 } hue_train_report;
 
-int hue_train_supervised(const hue_supervised_options *o, hue_train_report *report);
+/* Trains o->method on o->data (see the methods' files for each). */
+int hue_pretrain(const hue_pretrain_options *o, hue_train_report *report);
 
 /* Opens a run's JSON-lines log (path NULL: none, *out NULL). A fresh run
  * (resume_step 0) creates it, refusing an existing file unless force; a

@@ -1,0 +1,149 @@
+/* What the image pretraining methods share (see pretrain_image.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hue_error.h"
+#include "hue_image_splits.h"
+#include "pretrain_image.h"
+
+hue_pretrain_options hue_pretrain_defaults(void)
+{
+    hue_pretrain_options o = {0};
+    o.method = "supervised";
+    o.arch = hue_resnet_defaults();
+    o.arch.cifar_stem = 1;
+    o.epochs = 1;
+    o.batch = 128;
+    o.size = 32;
+    o.lr = 0.1;
+    o.momentum = 0.9;
+    o.weight_decay = 5e-4;
+    o.nesterov = 1;
+    o.warmup_epochs = 0.2;
+    o.threads = 2;
+    o.augment = 1;
+    return o;
+}
+
+static int check_options(const hue_pretrain_options *o)
+{
+    if (o->batch < 1)
+        return hue_fail(HUE_EINVAL, "--batch %d: must be at least 1", o->batch);
+    if (o->epochs < 1)
+        return hue_fail(HUE_EINVAL, "--epochs %lld: must be at least 1", (long long)o->epochs);
+    if (o->size < 8 || o->size > 1024)
+        return hue_fail(HUE_EINVAL, "--size %d: must be 8 to 1024 pixels", o->size);
+    if (!(o->lr >= 0) || !(o->momentum >= 0) || !(o->weight_decay >= 0))
+        return hue_fail(HUE_EINVAL, "learning rate, momentum and weight decay must be >= 0");
+    if (!o->out || !*o->out)
+        return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
+    return 0;
+}
+
+int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_report *r)
+{
+    memset(ir, 0, sizeof *ir);
+    ir->o = o;
+    ir->report = r;
+    int rc = check_options(o);
+    if (!rc)
+        rc = hue_image_splits_open(o->data, &ir->train, &ir->test);
+    if (!rc && o->batch > hue_dataset_size(ir->train))
+        rc = hue_fail(HUE_EINVAL, "--batch %d is larger than the %lld images of %s", o->batch,
+                      (long long)hue_dataset_size(ir->train), hue_dataset_root(ir->train));
+    if (rc)
+        return rc;
+    ir->bpe = hue_dataset_size(ir->train) / o->batch;
+    return 0;
+}
+
+void image_run_close(image_run *ir)
+{
+    if (ir->loader)
+        ir->report->skipped_images = hue_loader_skipped(ir->loader);
+    hue_loader_destroy(ir->loader);
+    hue_dataset_close(ir->train);
+    hue_dataset_close(ir->test);
+    memset(ir, 0, sizeof *ir);
+}
+
+/* The loader starts at the run's first step, so a resumed run sees the
+ * batches the uninterrupted run would have. */
+static int start_loader(image_run *ir, int64_t step)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_loader_options lo = hue_loader_defaults();
+    lo.batch = o->batch;
+    lo.size = o->size;
+    lo.seed = o->seed;
+    lo.threads = o->threads;
+    lo.pad_crop = o->augment ? 4 : 0;
+    lo.flip = o->augment;
+    memcpy(lo.mean, hue_cifar_mean, sizeof lo.mean);
+    memcpy(lo.std, hue_cifar_std, sizeof lo.std);
+    lo.first_epoch = step / ir->bpe;
+    lo.first_batch = step % ir->bpe;
+    lo.epochs = o->epochs - lo.first_epoch;
+    return hue_loader_create(&ir->loader, ir->train, &lo);
+}
+
+int image_run_next(image_run *ir, int64_t step, hue_batch *b)
+{
+    int rc = ir->loader ? 0 : start_loader(ir, step);
+    if (!rc && (rc = hue_loader_next(ir->loader, b)) == 0)
+        rc = hue_fail(HUE_EINVAL, "the data ended before step %lld", (long long)step + 1);
+    return rc < 0 ? rc : 0;
+}
+
+int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_SGD);
+    oc.momentum = (float)o->momentum;
+    oc.nesterov = o->nesterov;
+    oc.weight_decay = (float)o->weight_decay;
+    hue_optim *opt;
+    int rc = hue_optim_create(g, &oc, loss, &opt);
+    if (rc)
+        return rc;
+    hue_schedule sched = {.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
+                          .warmup_steps = (int64_t)(o->warmup_epochs * (double)ir->bpe),
+                          .total_steps = ir->bpe * o->epochs, .final_lr = 0};
+    if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
+        hue_optim_destroy(opt);
+    return rc;
+}
+
+void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o)
+{
+    hue_jw_key(w, "epochs"), hue_jw_int(w, o->epochs);
+    hue_jw_key(w, "batch"), hue_jw_int(w, o->batch);
+    hue_jw_key(w, "size"), hue_jw_int(w, o->size);
+    hue_jw_key(w, "lr"), hue_jw_number(w, o->lr);
+    hue_jw_key(w, "momentum"), hue_jw_number(w, o->momentum);
+    hue_jw_key(w, "weight_decay"), hue_jw_number(w, o->weight_decay);
+    hue_jw_key(w, "nesterov"), hue_jw_bool(w, o->nesterov);
+    hue_jw_key(w, "warmup_epochs"), hue_jw_number(w, o->warmup_epochs);
+    hue_jw_key(w, "augment"), hue_jw_bool(w, o->augment);
+    hue_jw_key(w, "optimizer"), hue_jw_string(w, "sgd");
+    hue_jw_key(w, "schedule"), hue_jw_string(w, "cosine");
+}
+
+hue_trunk_ref image_run_input(void)
+{
+    hue_trunk_ref input = {.input = HUE_INPUT_RGB};
+    memcpy(input.mean, hue_cifar_mean, sizeof input.mean);
+    memcpy(input.std, hue_cifar_std, sizeof input.std);
+    return input;
+}
+
+int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_file_use inputs[] = {{"--data", o->data, 0}};
+    hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
+                              .steps = ir->bpe * o->epochs, .steps_per_epoch = ir->bpe, .save_every = o->save_every,
+                              .max_steps = o->max_steps, .hyperparameters = hp, .inputs = inputs, .n_inputs = 1,
+                              .on_step = o->on_step, .user = o->user};
+    return hue_trainer_run(&to, m, r);
+}

@@ -1,0 +1,35 @@
+/* What the image pretraining methods share: checking the common flags,
+ * the image folder's splits, a loader that starts at the run's first step,
+ * SGD with warm-up and cosine, and the common hyper-parameters. */
+#ifndef HUE_PRETRAIN_IMAGE_H
+#define HUE_PRETRAIN_IMAGE_H
+#include "hue_dataset.h"
+#include "hue_json_writer.h"
+#include "hue_train.h"
+#include "hue_trainer.h"
+
+typedef struct {
+    const hue_pretrain_options *o;
+    hue_train_report *report;
+    hue_dataset *train, *test;
+    int64_t bpe;                /* batches per epoch */
+    hue_loader *loader;
+} image_run;
+
+/* Checks the common flags and opens the splits: nothing is written yet. */
+int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_report *r);
+void image_run_close(image_run *ir);
+/* The batch of step `step` (float NCHW with CIFAR normalisation, pad-crop
+ * and flip when o->augment); the loader starts at the first step asked. */
+int image_run_next(image_run *ir, int64_t step, hue_batch *b);
+/* SGD (Nesterov momentum, weight decay) on every parameter with a
+ * gradient of loss, warm-up then cosine, registered with the trainer. */
+int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
+/* The common members of the hyper-parameters object (inside its braces). */
+void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o);
+/* The trunk's input as probes must give it: RGB with CIFAR's normalisation. */
+hue_trunk_ref image_run_input(void);
+/* Runs the method (destroyed before it returns) with hyper-parameters hp. */
+int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r);
+
+#endif

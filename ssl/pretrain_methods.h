@@ -1,0 +1,9 @@
+/* The image pretraining methods behind hue_pretrain, one file each. */
+#ifndef HUE_PRETRAIN_METHODS_H
+#define HUE_PRETRAIN_METHODS_H
+#include "hue_train.h"
+
+int hue_pretrain_supervised(const hue_pretrain_options *o, hue_train_report *r);
+int hue_pretrain_rotation(const hue_pretrain_options *o, hue_train_report *r);
+
+#endif
