@@ -330,6 +330,7 @@ const hue_cpu_kernel hue_cpu_kernels_tensor[] = {
     {"slice", blocks_prepare, slice_run, NULL},
     {"slice_grad", blocks_prepare, slice_grad_run, NULL},
     {"reshape", NULL, reshape_run, NULL},
+    {"stop_gradient", NULL, reshape_run, NULL},
     {"resize_bilinear", resize_prepare, resize_run, resize_release},
     {"resize_bilinear_grad", resize_prepare, resize_grad_run, resize_release},
     {NULL, NULL, NULL, NULL},

@@ -40,6 +40,9 @@ typedef struct {
 /* The same bytes seen with another shape (x must be contiguous). */
 hue_tensor hue_reshape(hue_graph *g, hue_tensor x, int ndim, const int64_t *shape);
 hue_tensor hue_reshape_like(hue_graph *g, hue_tensor x, hue_tensor like);
+/* x's values with no gradient flowing back to x (a view of the same
+ * bytes; x contiguous): what PyTorch's detach() does. */
+hue_tensor hue_stop_gradient(hue_graph *g, hue_tensor x);
 
 hue_tensor hue_add(hue_graph *g, hue_tensor a, hue_tensor b);
 hue_tensor hue_sub(hue_graph *g, hue_tensor a, hue_tensor b);

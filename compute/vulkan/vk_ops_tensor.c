@@ -121,6 +121,7 @@ static int record_slice_grad(hue_graph *g, const hue_node *n)
 
 const hue_vk_op hue_vk_ops_tensor[] = {
     {"reshape", record_nothing},
+    {"stop_gradient", record_nothing},
     {"permute", record_permute},
     {"concat", record_concat},
     {"slice", record_slice},

@@ -37,3 +37,35 @@ hue_tensor hue_reshape_like(hue_graph *g, hue_tensor x, hue_tensor like)
         return x;
     return hue_reshape(g, x, d->ndim, d->shape + HUE_MAX_DIMS - d->ndim);
 }
+
+/* Stop-gradient: the same bytes as x, and no gradient back to x. A graph
+ * that trains two networks against each other (a generator and its
+ * discriminator) uses it so each loss reaches only its own network. */
+static int no_backward(hue_graph *g, const hue_node *n, hue_tensor grad)
+{
+    (void)g, (void)n, (void)grad;
+    return 0;
+}
+
+static const hue_op_impl stop_impl = {"stop_gradient", no_backward};
+
+hue_tensor hue_stop_gradient(hue_graph *g, hue_tensor x)
+{
+    if (hue_graph_check_inputs(g, "stop_gradient", 1, &x))
+        return g->error;
+    if (!hue_tensor_is_contiguous(g, x))
+        return hue_graph_fail(g, HUE_EINVAL, "stop_gradient: %s is not contiguous", g->t[x].name);
+    const hue_tensor_desc *d = &g->t[x];
+    int64_t shape[HUE_MAX_DIMS];
+    int nd = d->ndim;
+    memcpy(shape, d->shape + HUE_MAX_DIMS - nd, sizeof *shape * (size_t)nd);
+    char name[sizeof d->name];
+    memcpy(name, d->name, sizeof name);
+    hue_tensor y = hue_graph_new_tensor(g, nd, shape, name);
+    if (y < 0)
+        return y;
+    g->t[y].base = g->t[x].base;
+    g->t[y].offset = g->t[x].offset;
+    g->t[y].role = HUE_ROLE_INTERMEDIATE;
+    return hue_graph_add_node(g, &stop_impl, 1, &x, y, NULL);
+}
