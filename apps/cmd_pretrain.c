@@ -22,18 +22,28 @@ static void usage(FILE *f)
             "                      rotation: each image in 4 rotations (0, 90, 180, 270 degrees) in the same\n"
             "                        batch, a linear head classifies the rotation (Gidaris et al. 2018);\n"
             "                        the labels of the folder are not used\n"
+            "                      patch: the centre tile of a 3x3 grid and one of its 8 neighbours through\n"
+            "                        the trunk; an MLP head tells which neighbour (Doersch et al. 2015)\n"
+            "                      jigsaw: the 9 tiles shuffled by one of a set of permutations chosen for\n"
+            "                        their Hamming distance; an MLP head tells which (Noroozi and Favaro 2016)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
             "  --width W           width multiplier of the ResNet's channels (default 1)\n"
             "  --imagenet-stem     7x7 stride-2 conv and max-pool (default: the CIFAR stem, 3x3 stride 1)\n"
-            "  --size S            image side in pixels (default 32)\n"
+            "  --size S            image side in pixels (default 32; patch and jigsaw 64)\n"
             "  --epochs E          (default 1)\n"
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, SGD with Nesterov momentum 0.9, warm-up then cosine\n"
             "                      (default 0.1)\n"
             "  --weight-decay WD   (default 5e-4)\n"
-            "  --no-augment        no random crop and flip\n"
+            "  --no-augment        supervised, rotation: no random crop and flip\n"
+            "  --tile T            patch, jigsaw: tile side; tiles sit at random places in the cells of a\n"
+            "                      3x3 grid over the image (default 3/4 of a cell: 16 at --size 64)\n"
+            "  --tile-colour C     patch, jigsaw: drop (keep one random channel, faint noise in the others;\n"
+            "                      the default), jitter (shift red and blue by up to 2 pixels) or none:\n"
+            "                      against the chromatic-aberration shortcut\n"
+            "  --permutations P    jigsaw: permutations in the set, 2 to 1000 (default 100)\n"
             "  --seed N            initialisation, data order and augmentation (default 0)\n"
             "  --threads N         decoding threads (default 2)\n"
             "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
@@ -89,6 +99,43 @@ typedef struct {
     int quiet;
 } pretrain_args;
 
+static int parse_tile_colour(const char *s)
+{
+    return !strcmp(s, "drop") ? HUE_TILE_COLOUR_DROP : !strcmp(s, "jitter") ? HUE_TILE_COLOUR_JITTER
+                                                     : !strcmp(s, "none")   ? HUE_TILE_COLOUR_NONE : -1;
+}
+
+/* The flags that only some methods take (by their getopt code), and which. */
+static const struct {
+    int code;
+    const char *flag, *methods;
+} method_flags[] = {
+    {'A', "--no-augment", " supervised rotation "},
+    {'T', "--tile", " patch jigsaw "},
+    {'C', "--tile-colour", " patch jigsaw "},
+    {'P', "--permutations", " jigsaw "},
+};
+
+static void note_flag(unsigned char *given, int code)
+{
+    if (code > 0 && code < 256)
+        given[code] = 1;
+}
+
+/* A flag the method does not take would silently do nothing: a usage error. */
+static int check_flags_apply(const unsigned char *given, const char *method)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s ", method);
+    for (size_t i = 0; i < sizeof method_flags / sizeof method_flags[0]; i++)
+        if (given[method_flags[i].code] && !strstr(method_flags[i].methods, key)) {
+            fprintf(stderr, "hue pretrain: %s does not apply to --method %s (only to:%s)\n", method_flags[i].flag,
+                    method, method_flags[i].methods);
+            return 2;
+        }
+    return 0;
+}
+
 /* -1 to go on, else the exit status (see commands.h). */
 static int parse_args(int argc, char **argv, pretrain_args *a)
 {
@@ -103,9 +150,12 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"resume", required_argument, 0, 'r'}, {"save-every", required_argument, 0, 'E'},
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
+        {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
+        {"permutations", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
+    unsigned char given[256] = {0};
     int c, rc;
     a->quiet = 0;
     long long v;
@@ -138,9 +188,18 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         case 'L': o.log = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
+        case 'T': if ((rc = parse_long("tile", optarg, 4, 1024, &v))) return rc; o.tile = (int)v; break;
+        case 'C':
+            if ((o.tile_colour = parse_tile_colour(optarg)) < 0) {
+                fprintf(stderr, "hue pretrain: --tile-colour %s: expected drop, jitter or none\n", optarg);
+                return 2;
+            }
+            break;
+        case 'P': if ((rc = parse_long("permutations", optarg, 2, 1000, &v))) return rc; o.permutations = (int)v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
+        note_flag(given, c);
     }
     if (optind < argc) {
         fprintf(stderr, "hue pretrain: unexpected argument '%s'\n", argv[optind]);
@@ -154,9 +213,11 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw)\n", method);
         return 2;
     }
+    if ((rc = check_flags_apply(given, method)))
+        return rc;
     o.method = method;
     a->o = o;
     return -1;

@@ -42,12 +42,26 @@ typedef struct {
     int threads;                /* decoding threads */
     int64_t save_every;         /* also save every this many steps (0: epochs only) */
     int64_t max_steps;          /* stop after this many steps in total (0: no limit) */
-    int augment;                /* pad-4 random crop and flip */
+    int augment;                /* pad-4 random crop and flip (supervised, rotation) */
+    /* patch and jigsaw: the image (size x size) is cut into a 3 x 3 grid of
+     * cells, a tile x tile tile at a random place in each (0: three
+     * quarters of a cell), and each tile's colour treated against the
+     * chromatic-aberration shortcut */
+    int tile;
+    int tile_colour;            /* enum hue_tile_colour */
+    int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     hue_step_fn on_step;
     void *user;
 } hue_pretrain_options;
 
-/* The defaults of every flag (method supervised). */
+enum hue_tile_colour {
+    HUE_TILE_COLOUR_DROP,       /* keep one random channel, noise in the others */
+    HUE_TILE_COLOUR_JITTER,     /* shift red and blue by up to 2 pixels against green */
+    HUE_TILE_COLOUR_NONE,
+};
+
+/* The defaults of every flag (method supervised; size 0 takes the
+ * method's default: 32, or 64 for patch and jigsaw). */
 hue_pretrain_options hue_pretrain_defaults(void);
 /* The methods hue_pretrain knows, as a NULL-terminated list. */
 extern const char *const hue_pretrain_methods[];

@@ -1,20 +1,38 @@
-/* hue_pretrain: the method by its name. */
+/* hue_pretrain: the method by its name, and the image size it defaults to. */
 #include <string.h>
 
 #include "hue_error.h"
 #include "hue_train.h"
 #include "pretrain_methods.h"
 
-const char *const hue_pretrain_methods[] = {"supervised", "rotation", NULL};
+typedef struct {
+    const char *name;
+    int (*run)(const hue_pretrain_options *o, hue_train_report *r);
+    int size;                   /* default image side */
+} method_entry;
+
+/* patch and jigsaw cut the image into 3 x 3 tiles: at CIFAR's 32 pixels
+ * a tile would be 8 pixels, so they see the image at 64. */
+static const method_entry methods[] = {
+    {"supervised", hue_pretrain_supervised, 32},
+    {"rotation", hue_pretrain_rotation, 32},
+    {"patch", hue_pretrain_patch, 64},
+    {"jigsaw", hue_pretrain_jigsaw, 64},
+};
+
+const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", NULL};
 
 int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
 {
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
-    const char *m = o->method ? o->method : "";
-    if (strcmp(m, "supervised") == 0)
-        return hue_pretrain_supervised(o, r);
-    if (strcmp(m, "rotation") == 0)
-        return hue_pretrain_rotation(o, r);
-    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation)", m);
+    const char *name = o->method ? o->method : "";
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (strcmp(name, methods[i].name) == 0) {
+            hue_pretrain_options resolved = *o;
+            if (resolved.size <= 0)
+                resolved.size = methods[i].size;
+            return methods[i].run(&resolved, r);
+        }
+    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw)", name);
 }

@@ -14,7 +14,7 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.arch.cifar_stem = 1;
     o.epochs = 1;
     o.batch = 128;
-    o.size = 32;
+    o.size = 0;
     o.lr = 0.1;
     o.momentum = 0.9;
     o.weight_decay = 5e-4;
@@ -22,6 +22,8 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.warmup_epochs = 0.2;
     o.threads = 2;
     o.augment = 1;
+    o.tile_colour = HUE_TILE_COLOUR_DROP;
+    o.permutations = 100;
     return o;
 }
 
@@ -77,8 +79,11 @@ static int start_loader(image_run *ir, int64_t step)
     lo.size = o->size;
     lo.seed = o->seed;
     lo.threads = o->threads;
-    lo.pad_crop = o->augment ? 4 : 0;
-    lo.flip = o->augment;
+    lo.pad_crop = o->augment && !ir->sample ? 4 : 0;
+    lo.flip = o->augment && !ir->sample;
+    lo.sample = ir->sample;
+    lo.sample_user = ir->sample_user;
+    lo.sample_floats = ir->sample_floats;
     memcpy(lo.mean, hue_cifar_mean, sizeof lo.mean);
     memcpy(lo.std, hue_cifar_std, sizeof lo.std);
     lo.first_epoch = step / ir->bpe;

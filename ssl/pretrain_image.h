@@ -14,13 +14,19 @@ typedef struct {
     hue_dataset *train, *test;
     int64_t bpe;                /* batches per epoch */
     hue_loader *loader;
+    /* a method that makes its own inputs from each image sets a loader
+     * sample hook (hue_dataset.h) before the first image_run_next */
+    hue_sample_fn sample;
+    void *sample_user;
+    int64_t sample_floats;
 } image_run;
 
 /* Checks the common flags and opens the splits: nothing is written yet. */
 int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_report *r);
 void image_run_close(image_run *ir);
-/* The batch of step `step` (float NCHW with CIFAR normalisation, pad-crop
- * and flip when o->augment); the loader starts at the first step asked. */
+/* The batch of step `step`: float NCHW with CIFAR normalisation, pad-crop
+ * and flip when o->augment; or the sample hook's floats. The loader starts
+ * at the first step asked. */
 int image_run_next(image_run *ir, int64_t step, hue_batch *b);
 /* SGD (Nesterov momentum, weight decay) on every parameter with a
  * gradient of loss, warm-up then cosine, registered with the trainer. */
