@@ -96,6 +96,9 @@ int hue_pretrain_supervised(const hue_pretrain_options *o, hue_train_report *r)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     hue_method m = {"supervised", s, build, NULL, save_meta, NULL, fill, finish, destroy};
     int rc = image_run_open(&s->ir, o, r);
+    if (!rc && hue_dataset_num_classes(s->ir.train) < 2)
+        rc = hue_fail(HUE_EINVAL, "%s has one class (%s): supervised training needs two or more",
+                      hue_dataset_root(s->ir.train), hue_dataset_class_name(s->ir.train, 0));
     if (!rc && !(s->labels = malloc(sizeof *s->labels * (size_t)o->batch)))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
     if (rc) {

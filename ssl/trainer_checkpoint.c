@@ -171,19 +171,17 @@ static hue_json *meta_json(const hue_checkpoint *ck, const char *key)
     return v;
 }
 
-/* The same model: the checkpoint's first trunk has this run's
+/* The same model: the checkpoint's first trunk (file) has this run's
  * architecture, and its networks (absent in files from before the trainer)
  * are this run's. */
-static int check_networks(const hue_trainer *t, const hue_checkpoint *ck, const char *path)
+static int check_networks(const hue_trainer *t, const hue_checkpoint *ck, const char *path,
+                          const hue_resnet_config *file)
 {
     int rc = 0;
     for (int p = 0; p < t->n_parts; p++)
         if (t->parts[p].resnet) {
-            hue_resnet_config file;
             char a[512], b[512];
-            if ((rc = hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), path, &file)))
-                return rc;
-            hue_resnet_arch_json(&file, a, sizeof a);
+            hue_resnet_arch_json(file, a, sizeof a);
             hue_resnet_arch_json(&t->parts[p].resnet->cfg, b, sizeof b);
             if (strcmp(a, b) != 0)
                 return hue_fail(HUE_EINVAL, "%s holds another architecture: %s, not %s", path, a, b);
@@ -208,13 +206,18 @@ static int check_networks(const hue_trainer *t, const hue_checkpoint *ck, const 
 /* A resumed run continues the run the checkpoint holds: another method,
  * other hyper-parameters or another seed would silently change its data
  * order and schedule, so each is an error naming both. */
-static int check_same_run(const hue_trainer *t, const hue_checkpoint *ck, const char *path)
+static int check_method(const hue_trainer *t, const hue_checkpoint *ck, const char *path)
 {
-    const hue_trainer_options *o = t->o;
     const char *method = hue_checkpoint_meta(ck, "method");
     if (!method || strcmp(method, t->method->name) != 0)
         return hue_fail(HUE_EINVAL, "%s is a checkpoint of method %s, not %s: resume a run of the same method", path,
                         method ? method : "unknown", t->method->name);
+    return 0;
+}
+
+static int check_same_run(const hue_trainer *t, const hue_checkpoint *ck, const char *path)
+{
+    const hue_trainer_options *o = t->o;
     const char *want_text = o->hyperparameters ? o->hyperparameters : "{}";
     const char *have_text = hue_checkpoint_meta(ck, "hyperparameters");
     hue_json *want = NULL, *have = meta_json(ck, "hyperparameters");
@@ -240,7 +243,13 @@ int trainer_resume(hue_trainer *t)
     int rc = hue_checkpoint_open(path, &ck);
     if (rc)
         return rc;
-    rc = check_networks(t, ck, path);
+    /* a file that is not whole names its problem first; then the run's identity */
+    hue_resnet_config file;
+    rc = hue_resnet_arch_parse(hue_checkpoint_meta(ck, "architecture"), path, &file);
+    if (!rc)
+        rc = check_method(t, ck, path);
+    if (!rc)
+        rc = check_networks(t, ck, path, &file);
     if (!rc)
         rc = check_same_run(t, ck, path);
     char name[256];

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The pretext methods on the trainer (issue 11): rotation, patch and jigsaw
+# each train on real CIFAR-10 images, and a run stopped after a checkpoint
+# and resumed gives the same per-step losses and the same final checkpoint
+# as the run left alone; the checkpoint holds the trunk under torchvision's
+# names and the head under heads.<method>.; bad input exits 1 or 2 with one
+# line, and nothing is written.
+# usage: pretext_methods.sh (HUE_BIN, HUE_DATA from ctest)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../check.sh"
+hue=${HUE_BIN:?HUE_BIN is not set}
+data=${HUE_DATA:-$here/../../../shared/data}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-pretext-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# 6 training images of each class: 3 steps of 20 per epoch
+tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0-5].jpg' || exit 1
+common=(--data "$tmp/train" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
+
+for method in rotation patch jigsaw; do
+    extra=()
+    [ $method = jigsaw ] && extra=(--permutations 24 --size 48)
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --out "$tmp/$method.ckpt" --log "$tmp/$method.jsonl"
+    check "$method: trains" test $? -eq 0
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --max-steps 2 --out "$tmp/$method-cut.ckpt" \
+        --log "$tmp/$method-cut.jsonl"
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --resume "$tmp/$method-cut.ckpt" \
+        --out "$tmp/$method-cut.ckpt" --log "$tmp/$method-cut.jsonl"
+    check "$method: resumed run ends" test $? -eq 0
+    check "$method: resumed losses are the uninterrupted run's" /usr/bin/python3 - "$tmp/$method.jsonl" \
+        "$tmp/$method-cut.jsonl" <<'PY'
+import json, sys
+a, b = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+la, lb = [x["loss"] for x in a], [x["loss"] for x in b]
+assert len(la) == 6 and la == lb, (la, lb)
+PY
+    check "$method: resumed checkpoint is byte for byte the same" cmp -s "$tmp/$method.ckpt" "$tmp/$method-cut.ckpt"
+    check "$method: trunk and head names" /usr/bin/python3 - "$tmp/$method.ckpt" "$method" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+meta = h.pop("__metadata__")
+assert meta["method"] == sys.argv[2]
+assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
+assert any(k.startswith("heads.%s." % sys.argv[2]) for k in h), list(h)[:5]
+rep = json.loads(meta["representation"])
+assert rep[0]["prefix"] == "" and rep[0]["input"] == "rgb"
+if sys.argv[2] == "jigsaw":
+    perms = json.loads(meta["permutations"])
+    assert len(perms) == 24 and all(sorted(p) == list(range(9)) for p in perms)
+PY
+done
+
+# expect NAME STATUS PATTERN ARGS...: exit status, one line matching PATTERN, no checkpoint
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 3
+    rm -f "$tmp/bad.ckpt"
+    "$hue" pretrain "$@" --out "$tmp/bad.ckpt" --quiet 2>"$tmp/err.txt"
+    local rc=$?
+    check "$name: exit $want (got $rc: $(cat "$tmp/err.txt"))" test $rc -eq "$want"
+    check "$name: says '$pattern'" grep -qE -- "$pattern" "$tmp/err.txt"
+    check "$name: one line" test "$(wc -l <"$tmp/err.txt")" -eq 1
+    check "$name: writes nothing" test ! -e "$tmp/bad.ckpt"
+}
+d=(--data "$tmp/train" --width 0.125 --batch 20)
+expect "unknown method" 2 "--method colourise: unknown" --method colourise "${d[@]}"
+expect "--permutations with patch" 2 "--permutations does not apply to --method patch" --method patch \
+    --permutations 10 "${d[@]}"
+expect "--tile with rotation" 2 "--tile does not apply to --method rotation" --method rotation --tile 8 "${d[@]}"
+expect "--no-augment with jigsaw" 2 "--no-augment does not apply" --method jigsaw --no-augment "${d[@]}"
+expect "--tile larger than a cell" 1 "--tile 30: .* must be 4 to 21 pixels" --method patch --tile 30 "${d[@]}"
+expect "images too small for the grid" 1 "too small: raise --size" --method jigsaw --size 9 "${d[@]}"
+expect "--permutations 1" 1 "--permutations 1: expected an integer from 2 to 1000" --method jigsaw \
+    --permutations 1 "${d[@]}"
+expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
+    "${d[@]}"
+expect "--resume a checkpoint of another method" 1 "checkpoint of method rotation, not patch" --method patch \
+    --resume "$tmp/rotation.ckpt" "${d[@]}"
+mkdir -p "$tmp/one/only"
+cp "$tmp"/train/cat/000[0-3].jpg "$tmp/one/only/"
+expect "one class, supervised" 1 "one class" --method supervised --data "$tmp/one" --width 0.125 --batch 2
+check_summary
