@@ -7,6 +7,7 @@
 #include "hue_error.h"
 #include "hue_heads.h"
 #include "hue_json.h"
+#include "hue_json_writer.h"
 
 static const char *const kind_names[] = {"linear", "mlp", "decoder", "discriminator"};
 #define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
@@ -80,14 +81,29 @@ int hue_head_config_check(const hue_head_config *c)
     return 0;
 }
 
+static const char *const int_fields[] = {"in", "hidden", "out", "layers"};
+
 void hue_head_config_json(const hue_head_config *c, char *out, size_t n)
 {
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    hue_jw_key(&w, "kind");
     const char *kind = hue_head_kind_name(c->kind);
-    snprintf(out, n, "{\"kind\": \"%s\", \"in\": %d, \"hidden\": %d, \"out\": %d, \"layers\": %d}",
-             kind ? kind : "unknown", c->in, c->hidden, c->out, c->layers);
+    if (kind)
+        hue_jw_string(&w, kind);
+    else
+        hue_jw_null(&w);  /* parses back as an error naming 'kind' */
+    const int v[4] = {c->in, c->hidden, c->out, c->layers};
+    for (int f = 0; f < 4; f++) {
+        hue_jw_key(&w, int_fields[f]);
+        hue_jw_int(&w, v[f]);
+    }
+    hue_jw_end(&w);
+    const char *text = hue_json_writer_text(&w);
+    snprintf(out, n, "%s", text ? text : "");
+    hue_json_writer_free(&w);
 }
-
-static const char *const int_fields[] = {"in", "hidden", "out", "layers"};
 
 /* The integer member `key`, or an error naming path and key. */
 static int json_int(const hue_json *root, const char *key, const char *path, int *out)

@@ -358,8 +358,13 @@ static void test_json(void)
                    memcmp(&c, &before, sizeof c) == 0,
                "%s: rc %d '%s' (wanted '%s')", bad[i].json, rc, hue_error_message(), bad[i].needle);
     }
-    hue_head_config c;
+    hue_head_config c, unknown = {(hue_head_kind)9, 1, 0, 1, 1};
     CHECK(hue_head_config_parse(NULL, "p.st", &c) == HUE_EFORMAT && strstr(hue_error_message(), "p.st"));
+    /* a kind hue does not know is written as null, and read back as an error */
+    hue_head_config_json(&unknown, json, sizeof json);
+    CHECKF(strstr(json, "\"kind\": null") && hue_head_config_parse(json, "p.st", &c) == HUE_EFORMAT &&
+               strstr(hue_error_message(), "'kind' is a null"),
+           "%s: %s", json, hue_error_message());
 }
 
 int main(void)
