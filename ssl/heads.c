@@ -20,9 +20,9 @@
  * (build) or taking them back in the same order (apply). */
 typedef struct {
     hue_graph *g;
-    hue_head *h;
-    int create;
-    int next;      /* apply: the next of h->tensors to take */
+    const hue_head *h;
+    hue_head *create;  /* build: the head receiving new tensors (h itself); apply: NULL */
+    int next;          /* apply: the next of h->tensors to take */
     int training;
     int err;       /* first host-side failure (the graph keeps its own) */
 } pass;
@@ -54,14 +54,14 @@ static hue_tensor tensor(pass *p, int layer, const char *leaf, int ndim, const i
     if (!p->create) {
         /* the same config walks the same layers, so the order matches */
         if (p->next >= p->h->n_tensors || strcmp(p->h->tensors[p->next].name, name) != 0)
-            return p->err = hue_fail(HUE_EINVAL, "head %s: applied again, it has no tensor '%s' in that place",
+            return p->err = hue_fail(HUE_EINVAL, "head '%s': applied again, it has no tensor '%s' in that place",
                                      p->h->prefix, name);
         return p->h->tensors[p->next++].tensor;
     }
     hue_tensor t = is_state ? hue_graph_state(p->g, name, ndim, shape) : hue_graph_param(p->g, name, ndim, shape);
     if (t < 0)
         return p->err = t;
-    int rc = add_named(p->h, name, t, is_state);
+    int rc = add_named(p->create, name, t, is_state);
     return rc ? (p->err = rc) : t;
 }
 
@@ -144,7 +144,7 @@ static int check_input(hue_graph *g, const hue_head *h, hue_tensor x)
     const hue_head_config *c = &h->cfg;
     const char *kind = hue_head_kind_name(c->kind);
     if (x < 0)
-        return hue_fail(HUE_EINVAL, "%s head %s: its input is not a tensor (error %d)", kind, h->prefix, x);
+        return hue_fail(HUE_EINVAL, "%s head '%s': its input is not a tensor (error %d)", kind, h->prefix, x);
     int nd = hue_tensor_ndim(g, x);
     int conv = c->kind == HUE_HEAD_DECODER || c->kind == HUE_HEAD_DISCRIMINATOR;
     if (nd != (conv ? 4 : 2) || hue_tensor_dim(g, x, 1) != c->in) {
@@ -152,14 +152,14 @@ static int check_input(hue_graph *g, const hue_head *h, hue_tensor x)
         for (int d = 0; d < nd; d++)
             snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%lld", d ? ", " : "",
                      (long long)hue_tensor_dim(g, x, d));
-        return hue_fail(HUE_EINVAL, "%s head %s: input %s is %s], not [N, %d%s] ('in' %d)", kind, h->prefix,
+        return hue_fail(HUE_EINVAL, "%s head '%s': input %s is %s], not [N, %d%s] ('in' %d)", kind, h->prefix,
                         hue_tensor_name(g, x), shape, c->in, conv ? ", H, W" : "", c->in);
     }
     if (c->kind == HUE_HEAD_DISCRIMINATOR) {
         int64_t need = (int64_t)1 << c->layers;
         if (hue_tensor_dim(g, x, 2) < need || hue_tensor_dim(g, x, 3) < need)
             return hue_fail(HUE_EINVAL,
-                            "discriminator head %s: input %s is %lldx%lld, smaller than the %lldx%lld its %d "
+                            "discriminator head '%s': input %s is %lldx%lld, smaller than the %lldx%lld its %d "
                             "downsamplings ('layers') need",
                             h->prefix, hue_tensor_name(g, x), (long long)hue_tensor_dim(g, x, 2),
                             (long long)hue_tensor_dim(g, x, 3), (long long)need, (long long)need, c->layers);
@@ -179,7 +179,7 @@ static int run_pass(pass *p, hue_tensor x, hue_tensor *out)
     if (p->err)
         return p->err;
     if ((rc = hue_graph_status(p->g)))
-        return hue_fail(rc, "head %s: %s", p->h->prefix, hue_graph_error_message(p->g));
+        return hue_fail(rc, "head '%s': %s", p->h->prefix, hue_graph_error_message(p->g));
     if (y < 0)
         return y;
     *out = y;
@@ -200,7 +200,7 @@ int hue_head_build(hue_graph *g, const hue_head_config *cfg, const char *prefix,
                         sizeof out->prefix - 1);
     out->cfg = *cfg;
     memcpy(out->prefix, prefix, n + 1);
-    pass p = {.g = g, .h = out, .create = 1, .training = training};
+    pass p = {.g = g, .h = out, .create = out, .training = training};
     rc = run_pass(&p, x, &out->out);
     if (rc)
         hue_head_free(out);
@@ -209,10 +209,10 @@ int hue_head_build(hue_graph *g, const hue_head_config *cfg, const char *prefix,
 
 int hue_head_apply(hue_graph *g, const hue_head *h, hue_tensor x, int training, hue_tensor *out)
 {
-    pass p = {.g = g, .h = (hue_head *)h, .create = 0, .training = training};
+    pass p = {.g = g, .h = h, .training = training};
     int rc = run_pass(&p, x, out);
     if (!rc && p.next != h->n_tensors)
-        rc = hue_fail(HUE_EINVAL, "head %s: applied again, it used %d of its %d tensors", h->prefix, p.next,
+        rc = hue_fail(HUE_EINVAL, "head '%s': applied again, it used %d of its %d tensors", h->prefix, p.next,
                       h->n_tensors);
     return rc;
 }

@@ -156,6 +156,17 @@ static void test_apply(hue_ctx *ctx)
     hue_tensor yb;
     CHECKF(hue_head_apply(g, &d, b, 0, &yb) == 0, "%s", hue_error_message());
     CHECK(d.n_tensors == n && yb >= 0 && yb != d.out);
+    /* applied again on an input it does not fit: refused, naming the head */
+    int64_t small[4] = {3, 3, 2, 8}, other[4] = {3, 4, 8, 8};
+    hue_tensor ys = 0, bad_s = input(g, "small", 4, small), bad_c = input(g, "other", 4, other);
+    hue_error_clear();
+    CHECKF(hue_head_apply(g, &d, bad_s, 0, &ys) == HUE_EINVAL &&
+               strstr(hue_error_message(), "head 'heads.disc.': input small is 2x8, smaller than the 4x4") && ys == 0,
+           "%s", hue_error_message());
+    CHECKF(hue_head_apply(g, &d, bad_c, 0, &ys) == HUE_EINVAL &&
+               strstr(hue_error_message(), "input other is [3, 4, 8, 8], not [N, 3, H, W]") && ys == 0,
+           "%s", hue_error_message());
+    CHECK(d.n_tensors == n && hue_graph_status(g) == 0);
     hue_graph_output(g, d.out);
     hue_graph_output(g, yb);
     CHECKF(hue_graph_compile(g) == 0, "%s", hue_error_message());
