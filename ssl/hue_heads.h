@@ -33,6 +33,7 @@
  *                  [Conv2d(c_i, hidden*2^i, 4, 2, 1, bias=False), B2d,
  *                   LeakyReLU(0.2)] for i = 1 .. L-1,
  *                  AdaptiveAvgPool2d(1), Flatten(), Linear(hidden*2^(L-1), 1)
+ * (c_i: the channels coming in, `in` for the first layer.)
  */
 #ifndef HUE_HEADS_H
 #define HUE_HEADS_H
