@@ -5,9 +5,12 @@
 #include "hue_error.h"
 #include "hue_video.h"
 
+#include <stdlib.h>
 #include <string.h>
 
-int hue_data_decode(const char *path, int size, uint8_t *rgb)
+/* Opens path at size x size (0: its own size), then reads its frame into
+ * *rgb, growing it when grow is set. */
+static int decode(const char *path, int size, uint8_t **rgb, size_t *capacity, int grow, int *width, int *height)
 {
     /* One decoder thread: the loader runs one image per thread. */
     hue_video_options o = {.width = size, .height = size, .filter = HUE_SCALE_AREA, .threads = 1};
@@ -15,7 +18,19 @@ int hue_data_decode(const char *path, int size, uint8_t *rgb)
     int r = hue_video_open(&v, path, &o);
     if (r < 0)
         return r;
-    r = hue_video_read_rgb(v, rgb);
+    const hue_video_info *info = hue_video_get_info(v);
+    size_t need = (size_t)info->out_width * info->out_height * 3;
+    if (need > *capacity) {
+        uint8_t *p = grow ? realloc(*rgb, need) : NULL;
+        if (!p) {
+            hue_video_close(v);
+            return hue_fail(HUE_ENOMEM, "%s: out of memory for a %dx%d image", path, info->out_width,
+                            info->out_height);
+        }
+        *rgb = p, *capacity = need;
+    }
+    *width = info->out_width, *height = info->out_height;
+    r = hue_video_read_rgb(v, *rgb);
     if (r == 0)
         r = hue_fail(HUE_EFORMAT, "%s: no image could be decoded", path);
     else if (r == 1)
@@ -24,6 +39,18 @@ int hue_data_decode(const char *path, int size, uint8_t *rgb)
     if (r == 0)
         r = hue_data_check_jpeg(path);
     return r;
+}
+
+int hue_data_decode(const char *path, int size, uint8_t *rgb)
+{
+    size_t capacity = (size_t)size * size * 3;
+    int w, h;
+    return decode(path, size, &rgb, &capacity, 0, &w, &h);
+}
+
+int hue_data_decode_any(const char *path, int size, uint8_t **rgb, size_t *capacity, int *width, int *height)
+{
+    return decode(path, size, rgb, capacity, 1, width, height);
 }
 
 /* Source pixel of output (x, y), or -1 where the view shows padding. */

@@ -1,6 +1,7 @@
 /* Pieces of the dataset loader shared by ssl/dataset_*.c; not public. */
 #ifndef HUE_DATASET_INTERNAL_H
 #define HUE_DATASET_INTERNAL_H
+#include <stddef.h>
 #include <stdint.h>
 
 /* A counter-based random stream: a key made from (seed, epoch, purpose,
@@ -10,7 +11,7 @@ typedef struct {
     uint64_t state;
 } hue_data_rng;
 
-enum { HUE_RNG_SHUFFLE = 1, HUE_RNG_AUGMENT = 2 };
+enum { HUE_RNG_SHUFFLE = 1, HUE_RNG_AUGMENT = 2, HUE_RNG_SAMPLE = 3 };
 
 hue_data_rng hue_data_rng_make(uint64_t seed, int64_t epoch, int purpose, int64_t position);
 uint64_t hue_data_rng_next(hue_data_rng *r);
@@ -20,6 +21,10 @@ uint64_t hue_data_rng_below(hue_data_rng *r, uint64_t n);
 /* Decodes one image file to packed RGB8 at size x size (area filter).
  * Errors name the file (HUE_ENOMEM only for memory). */
 int hue_data_decode(const char *path, int size, uint8_t *rgb);
+/* The same into *rgb (of *capacity bytes, grown with realloc when too
+ * small), at size x size when size > 0, else at the file's own size; the
+ * size comes back in *width and *height. */
+int hue_data_decode_any(const char *path, int size, uint8_t **rgb, size_t *capacity, int *width, int *height);
 
 /* 0 unless path holds JPEG data cut short (HUE_EFORMAT) or cannot be read;
  * files that are not JPEG data pass. */

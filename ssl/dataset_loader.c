@@ -3,7 +3,9 @@
  * index); batch t lives in ring slot t % ring. Threads take images a few at
  * a time from the oldest batch not yet handed out, so every thread helps
  * with the batch the caller will want next; what goes into an image's place
- * depends only on the seed, the epoch and the place, never on the thread. */
+ * depends only on the seed, the epoch and the place, never on the thread.
+ * A sample hook, when set, turns each decoded image into the batch's floats
+ * in the same threads. */
 #include "dataset_internal.h"
 #include "hue_clock.h"
 #include "hue_dataset.h"
@@ -19,6 +21,7 @@
 
 #define MAX_WARNINGS 10 /* undecodable images named one by one; the rest only counted */
 #define CLAIM 4         /* images a thread takes at a time */
+#define MAX_SAMPLE_FLOATS (1LL << 30)
 
 typedef struct {
     int64_t t;       /* global batch number held; -1 none */
@@ -86,8 +89,27 @@ static int check_options(const hue_dataset *ds, const hue_loader_options *o)
     if (o->batch > n)
         return hue_fail(HUE_EINVAL, "%s: batch size %d is larger than the dataset (%lld images)", root, o->batch,
                         (long long)n);
-    if (o->size <= 0 || o->size > 4096)
-        return hue_fail(HUE_EINVAL, "%s: image size %d: must be 1 to 4096", root, o->size);
+    if (o->sample) {
+        if (o->size < 0 || o->size > 4096)
+            return hue_fail(HUE_EINVAL, "%s: image size %d: must be 1 to 4096, or 0 for each image's own size",
+                            root, o->size);
+        if (o->sample_floats < 1 || o->sample_floats > MAX_SAMPLE_FLOATS)
+            return hue_fail(HUE_EINVAL, "%s: sample_floats %lld: a sample hook writes 1 to %lld floats per image",
+                            root, (long long)o->sample_floats, MAX_SAMPLE_FLOATS);
+        if (o->layout != HUE_BATCH_F32_NCHW)
+            return hue_fail(HUE_EINVAL, "%s: a sample hook writes floats: the layout must be HUE_BATCH_F32_NCHW", root);
+        if (o->pad_crop != 0 || o->flip != 0)
+            return hue_fail(HUE_EINVAL,
+                            "%s: pad_crop and flip are the loader's own augmentation: with a sample hook they must be "
+                            "0 (the hook augments)",
+                            root);
+    } else {
+        if (o->size <= 0 || o->size > 4096)
+            return hue_fail(HUE_EINVAL, "%s: image size %d: must be 1 to 4096", root, o->size);
+        if (o->sample_floats != 0)
+            return hue_fail(HUE_EINVAL, "%s: sample_floats %lld without a sample hook", root,
+                            (long long)o->sample_floats);
+    }
     if (o->layout != HUE_BATCH_F32_NCHW && o->layout != HUE_BATCH_U8_NHWC)
         return hue_fail(HUE_EINVAL, "%s: unknown batch layout %d", root, o->layout);
     for (int c = 0; c < 3; c++) {
@@ -176,10 +198,10 @@ static void note_bad(hue_loader *l, int64_t item, const char *why)
 
 /* Fills place j of slot s. An image that does not decode gives its place to
  * the next one in dataset order that does. */
-static int load_one(hue_loader *l, slot *s, int j, uint8_t *rgb)
+static int load_one(hue_loader *l, slot *s, int j, uint8_t **rgb, size_t *capacity)
 {
     int64_t item = s->items[j];
-    int size = l->o.size, r;
+    int size = l->o.size, width = 0, height = 0, r;
     for (int64_t tries = 0;; tries++) {
         if (tries == l->n) {
             pthread_mutex_lock(&l->m);
@@ -189,7 +211,7 @@ static int load_one(hue_loader *l, slot *s, int j, uint8_t *rgb)
             return r;
         }
         if (!atomic_load(&l->bad[item])) {
-            r = hue_data_decode(hue_dataset_path(l->ds, item), size, rgb);
+            r = hue_data_decode_any(hue_dataset_path(l->ds, item), size, rgb, capacity, &width, &height);
             if (r == 0)
                 break;
             if (r == HUE_ENOMEM)
@@ -201,21 +223,30 @@ static int load_one(hue_loader *l, slot *s, int j, uint8_t *rgb)
     s->items[j] = item;
     s->labels[j] = hue_dataset_label(l->ds, item);
     int64_t position = s->index * l->o.batch + j;
+    if (l->o.sample) {
+        uint64_t seed = hue_loader_sample_seed(l->o.seed, s->epoch, position);
+        r = l->o.sample(l->o.sample_user, *rgb, width, height, seed, s->images + (size_t)l->o.sample_floats * j);
+        if (r < 0)
+            return hue_fail(r, "%s: sample hook: %s", hue_dataset_path(l->ds, item), hue_error_message());
+        return 0;
+    }
     hue_data_view v = hue_data_view_draw(l->o.seed, s->epoch, position, l->o.pad_crop, l->o.flip);
     size_t pixels = (size_t)size * size * 3;
     if (l->o.layout == HUE_BATCH_U8_NHWC)
-        hue_data_view_u8(rgb, size, v, s->pixels + pixels * j);
+        hue_data_view_u8(*rgb, size, v, s->pixels + pixels * j);
     else
-        hue_data_view_f32(rgb, size, v, (const float(*)[256])l->lut, s->images + pixels * j);
+        hue_data_view_f32(*rgb, size, v, (const float(*)[256])l->lut, s->images + pixels * j);
     return 0;
 }
 
 static void *worker(void *arg)
 {
     hue_loader *l = arg;
-    uint8_t *rgb = malloc((size_t)l->o.size * l->o.size * 3);
+    /* Native sizes (size 0) grow the buffer as images need. */
+    size_t capacity = (size_t)l->o.size * l->o.size * 3;
+    uint8_t *rgb = capacity ? malloc(capacity) : NULL;
     pthread_mutex_lock(&l->m);
-    if (!rgb)
+    if (capacity && !rgb)
         fail_locked(l, HUE_ENOMEM, "out of memory for a decoding buffer");
     while (!l->stop) {
         slot *s = l->fill_t >= 0 ? &l->ring[l->fill_t % l->o.ring] : NULL;
@@ -225,7 +256,7 @@ static void *worker(void *arg)
             pthread_mutex_unlock(&l->m);
             int r = 0;
             for (int j = j0; j < j1 && r == 0; j++)
-                r = load_one(l, s, j, rgb);
+                r = load_one(l, s, j, &rgb, &capacity);
             pthread_mutex_lock(&l->m);
             if (r < 0) {
                 fail_locked(l, r, hue_error_message());
@@ -300,7 +331,7 @@ int hue_loader_create(hue_loader **out, const hue_dataset *ds, const hue_loader_
         for (int v = 0; v < 256; v++)
             l->lut[c][v] = (float)((v / 255.0 - opt->mean[c]) / opt->std[c]);
 
-    size_t per_image = (size_t)opt->size * opt->size * 3;
+    size_t per_image = opt->sample ? (size_t)opt->sample_floats : (size_t)opt->size * opt->size * 3;
     int ok = (l->ring = calloc((size_t)opt->ring, sizeof *l->ring)) &&
              (l->threads = calloc((size_t)opt->threads, sizeof *l->threads)) &&
              (l->bad = calloc((size_t)l->n, sizeof *l->bad));
@@ -383,6 +414,9 @@ int hue_loader_next(hue_loader *l, hue_batch *b)
         b->pixels = s->pixels;
         b->labels = s->labels;
         b->items = s->items;
+        b->sample_floats = l->o.sample ? l->o.sample_floats
+                           : l->o.layout == HUE_BATCH_F32_NCHW ? 3 * (int64_t)l->o.size * l->o.size
+                                                               : 0;
     }
     return r;
 }

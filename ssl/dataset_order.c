@@ -67,3 +67,9 @@ hue_data_view hue_data_view_draw(uint64_t seed, int64_t epoch, int64_t position,
         v.flip = (int)(hue_data_rng_next(&r) >> 63);
     return v;
 }
+
+uint64_t hue_loader_sample_seed(uint64_t seed, int64_t epoch, int64_t position)
+{
+    hue_data_rng r = hue_data_rng_make(seed, epoch, HUE_RNG_SAMPLE, position);
+    return hue_data_rng_next(&r);
+}

@@ -20,7 +20,11 @@
  * once (a warning naming the file, and hue_loader_skipped counts them) and
  * its place in the batch goes to the next image of the dataset (in file
  * order) that decodes, so batches keep their size and stay reproducible.
- * When no image of the dataset decodes, the loader fails. */
+ * When no image of the dataset decodes, the loader fails.
+ *
+ * A method that makes its own inputs from each image (several augmented
+ * views, tiles, rotations) sets a sample hook instead: the decode threads
+ * call it once per image, and the batch carries the floats it wrote. */
 #ifndef HUE_DATASET_H
 #define HUE_DATASET_H
 #include <stdint.h>
@@ -64,9 +68,21 @@ enum hue_batch_layout {
     HUE_BATCH_U8_NHWC = 1,  /* uint8 [B,S,S,3]: packed RGB8, as hue_graph_input_u8 takes */
 };
 
+/* A per-image hook, called in a decode thread with the image as packed
+ * RGB8 (width x height: size x size when the options' size > 0, else the
+ * file's own size) and a seed that depends only on the loader's seed, the
+ * epoch and the image's place in the epoch (hue_loader_sample_seed), so a
+ * batch's contents do not depend on the number of threads, and a run
+ * resumed at first_batch makes the same samples. It writes exactly
+ * sample_floats floats at out and returns 0, or a negative HUE_E* code with
+ * hue_fail's message, which stops the loader (hue_loader_next returns it,
+ * naming the file). Several threads call it at once: it must only read
+ * what user points to, or lock. */
+typedef int (*hue_sample_fn)(void *user, const uint8_t *rgb, int width, int height, uint64_t seed, float *out);
+
 typedef struct hue_loader_options {
     int batch;            /* images per batch: 1 .. dataset size */
-    int size;             /* every image becomes size x size (1 .. 4096) */
+    int size;             /* every image becomes size x size (1 .. 4096); 0 with a sample hook: native size */
     int layout;           /* enum hue_batch_layout */
     float mean[3], std[3];/* per channel, for HUE_BATCH_F32_NCHW; std > 0 */
     int shuffle;          /* 1: seeded order per epoch; 0: dataset order */
@@ -81,22 +97,34 @@ typedef struct hue_loader_options {
     int64_t epochs;       /* epochs to deliver counting first_epoch; 0 = no end */
     hue_warn_fn warn;     /* skipped images; see hue_warn_fn */
     void *warn_user;
+    /* With a sample hook the batch holds its floats instead of the layout
+     * above: layout must be HUE_BATCH_F32_NCHW, and pad_crop and flip 0
+     * (the hook does its own augmentation); mean and std are not used. */
+    hue_sample_fn sample;   /* NULL: no hook */
+    void *sample_user;      /* the hook's first argument */
+    int64_t sample_floats;  /* floats the hook writes per image: 1 .. 2^30 (0 without a hook) */
 } hue_loader_options;
 
 /* batch 0 (must be set), size 0 (must be set), float NCHW with mean 0 and
  * std 1 (values in [0,1]), shuffle on, seed 0, no augmentation, last
- * partial batch dropped, 2 threads, a ring of 4, epoch 0 on, no end. */
+ * partial batch dropped, 2 threads, a ring of 4, epoch 0 on, no end, no
+ * sample hook. */
 hue_loader_options hue_loader_defaults(void);
+
+/* The seed a sample hook gets for the image at `position` (batch index x
+ * batch size + place in the batch) of `epoch`: a hash of the three. */
+uint64_t hue_loader_sample_seed(uint64_t seed, int64_t epoch, int64_t position);
 
 typedef struct hue_batch {
     int count;             /* images in this batch (batch, or fewer for a kept last batch) */
-    int size;              /* side of each image */
+    int size;              /* side of each image (0: a sample hook got native sizes) */
     int64_t epoch;         /* epoch it belongs to */
     int64_t index;         /* batch index within that epoch */
-    const float *images;   /* HUE_BATCH_F32_NCHW: count*3*size*size floats, else NULL */
+    const float *images;   /* count*sample_floats floats (HUE_BATCH_F32_NCHW or a hook), else NULL */
     const uint8_t *pixels; /* HUE_BATCH_U8_NHWC: count*size*size*3 bytes, else NULL */
     const int32_t *labels; /* count labels */
     const int64_t *items;  /* count dataset indices (after skipping undecodable images) */
+    int64_t sample_floats; /* floats per image in images: 3*size*size, or the hook's; 0 for RGB8 */
 } hue_batch;
 
 typedef struct hue_loader hue_loader;
