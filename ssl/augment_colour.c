@@ -5,6 +5,11 @@
 
 #include <stdlib.h>
 
+/* Plain comparisons rather than fmaxf/fminf, which without -ffast-math
+ * are library calls (their NaN rules differ from the instructions). */
+static inline float max2(float a, float b) { return a > b ? a : b; }
+static inline float min2(float a, float b) { return a < b ? a : b; }
+
 /* ITU-R 601 luma, unrounded. */
 static inline float luma(const uint8_t *p) { return 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]; }
 
@@ -22,10 +27,19 @@ int hue_augment_check_jitter(const char *fn, const hue_augment_jitter *j)
     return 0;
 }
 
-static void brightness(uint8_t *rgb, size_t n, float f)
+/* Brightness and contrast map each byte value alike: a table of 256. */
+static void apply_table(uint8_t *rgb, size_t n, const uint8_t table[256])
 {
     for (size_t i = 0; i < 3 * n; i++)
-        rgb[i] = hue_augment_byte(rgb[i] * f);
+        rgb[i] = table[rgb[i]];
+}
+
+static void brightness(uint8_t *rgb, size_t n, float f)
+{
+    uint8_t table[256];
+    for (int v = 0; v < 256; v++)
+        table[v] = hue_augment_byte(v * f);
+    apply_table(rgb, n, table);
 }
 
 /* Blends towards the mean luma of the whole image. */
@@ -35,8 +49,10 @@ static void contrast(uint8_t *rgb, size_t n, float f)
     for (size_t i = 0; i < n; i++)
         sum += luma(rgb + 3 * i);
     float base = (float)((1 - f) * (sum / n));
-    for (size_t i = 0; i < 3 * n; i++)
-        rgb[i] = hue_augment_byte(f * rgb[i] + base);
+    uint8_t table[256];
+    for (int v = 0; v < 256; v++)
+        table[v] = hue_augment_byte(f * v + base);
+    apply_table(rgb, n, table);
 }
 
 /* Blends each pixel towards its own luma. */
@@ -45,46 +61,37 @@ static void saturation(uint8_t *rgb, size_t n, float f)
     for (size_t i = 0; i < n; i++) {
         uint8_t *p = rgb + 3 * i;
         float g = (1 - f) * luma(p);
-        for (int c = 0; c < 3; c++)
-            p[c] = hue_augment_byte(f * p[c] + g);
+        uint8_t r = hue_augment_byte(f * p[0] + g), gr = hue_augment_byte(f * p[1] + g),
+                b = hue_augment_byte(f * p[2] + g);
+        p[0] = r, p[1] = gr, p[2] = b;
     }
 }
 
-/* Rotates the HSV hue by `shift` turns. Value (the largest channel) and
- * the smallest channel stay as they were; only the middle one and which
- * channel holds what change. */
+/* Rotates the HSV hue by `shift` turns (|shift| <= 0.5). Value (the
+ * largest channel) and the smallest channel stay as they were; only the
+ * middle one and which channel holds what change. Branch-free: channel n
+ * (R 5, G 3, B 1) of hue h (in sixths) is hi - c * clamp(min(k, 4 - k), 0, 1)
+ * with k = (n + h) mod 6. */
 static void hue_shift(uint8_t *rgb, size_t n, float shift)
 {
     for (size_t i = 0; i < n; i++) {
         uint8_t *p = rgb + 3 * i;
         float r = p[0], g = p[1], b = p[2];
-        float hi = fmaxf(r, fmaxf(g, b)), lo = fminf(r, fminf(g, b)), c = hi - lo;
-        if (c == 0)
-            continue; /* gray has no hue */
-        float h; /* in sixths of a turn, [0, 6) */
-        if (hi == r)
-            h = (g - b) / c + (g < b ? 6 : 0);
-        else if (hi == g)
-            h = (b - r) / c + 2;
-        else
-            h = (r - g) / c + 4;
-        h += 6 * shift;
-        h -= 6 * floorf(h / 6);
-        int sector = (int)h;
-        if (sector > 5)
-            sector = 5; /* h rounded up to 6.0 */
-        float f = h - sector, down = hi - c * f, up = lo + c * f;
-        float o[3];
-        switch (sector) {
-        case 0: o[0] = hi, o[1] = up, o[2] = lo; break;
-        case 1: o[0] = down, o[1] = hi, o[2] = lo; break;
-        case 2: o[0] = lo, o[1] = hi, o[2] = up; break;
-        case 3: o[0] = lo, o[1] = down, o[2] = hi; break;
-        case 4: o[0] = up, o[1] = lo, o[2] = hi; break;
-        default: o[0] = hi, o[1] = lo, o[2] = down; break;
+        float hi = max2(r, max2(g, b)), lo = min2(r, min2(g, b)), c = hi - lo;
+        float inv = 1.0f / (c > 0 ? c : 1); /* gray: any hue, c = 0 keeps it gray */
+        float h = hi == r ? (g - b) * inv : hi == g ? (b - r) * inv + 2 : (r - g) * inv + 4;
+        h += 6 * shift; /* now in [-4, 9) */
+        h = h < 0 ? h + 6 : h;
+        h = h >= 6 ? h - 6 : h;
+        static const float start[3] = {5, 3, 1};
+        uint8_t o[3];
+        for (int ch = 0; ch < 3; ch++) {
+            float k = start[ch] + h;
+            k = k >= 6 ? k - 6 : k;
+            float t = max2(min2(min2(k, 4 - k), 1), 0);
+            o[ch] = hue_augment_byte(hi - c * t);
         }
-        for (int k = 0; k < 3; k++)
-            p[k] = hue_augment_byte(o[k]);
+        p[0] = o[0], p[1] = o[1], p[2] = o[2];
     }
 }
 

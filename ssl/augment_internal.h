@@ -55,10 +55,13 @@ int hue_augment_check_jitter(const char *fn, const struct hue_augment_jitter *j)
 /* 0 when sigma is a usable blur range (augment_colour.c). */
 int hue_augment_check_sigma(const char *fn, const float sigma[2]);
 
-/* Nearest byte, saturating. */
+/* Nearest byte, saturating (NaN gives 0). Written as two selects so that
+ * loops over pixels compile without branches. */
 static inline uint8_t hue_augment_byte(float v)
 {
-    return !(v > 0) ? 0 : v >= 255 ? 255 : (uint8_t)(v + 0.5f);
+    v = v > 0 ? v : 0;
+    v = v < 255 ? v : 255;
+    return (uint8_t)(v + 0.5f);
 }
 
 #endif
