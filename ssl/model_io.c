@@ -52,7 +52,7 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
     if (!json || hue_json_parse(json, strlen(json), &root))
         return hue_fail(HUE_EFORMAT, "%s: no readable 'architecture' in the checkpoint's metadata", path);
     int rc = HUE_EFORMAT;
-    hue_resnet_config cfg;
+    hue_resnet_config cfg = {0};
     const hue_json *arch, *width, *stem, *dense;
     if (hue_json_type_of(root) != HUE_JSON_OBJECT)
         hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' is not a JSON object", path);
