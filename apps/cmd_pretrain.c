@@ -26,6 +26,9 @@ static void usage(FILE *f)
             "                        the trunk; an MLP head tells which neighbour (Doersch et al. 2015)\n"
             "                      jigsaw: the 9 tiles shuffled by one of a set of permutations chosen for\n"
             "                        their Hamming distance; an MLP head tells which (Noroozi and Favaro 2016)\n"
+            "                      inpaint: a region blanked, the trunk encodes the rest, a decoder paints it\n"
+            "                        back; 0.999 x L2 + 0.001 x adversarial, the discriminator trained in the\n"
+            "                        same step by its own Adam (Pathak et al. 2016)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -34,8 +37,8 @@ static void usage(FILE *f)
             "  --size S            image side in pixels (default 32; patch and jigsaw 64)\n"
             "  --epochs E          (default 1)\n"
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
-            "  --lr LR             peak learning rate, SGD with Nesterov momentum 0.9, warm-up then cosine\n"
-            "                      (default 0.1)\n"
+            "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
+            "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4)\n"
             "  --weight-decay WD   (default 5e-4)\n"
             "  --no-augment        supervised, rotation: no random crop and flip\n"
             "  --tile T            patch, jigsaw: tile side; tiles sit at random places in the cells of a\n"
@@ -44,6 +47,8 @@ static void usage(FILE *f)
             "                      the default), jitter (shift red and blue by up to 2 pixels) or none:\n"
             "                      against the chromatic-aberration shortcut\n"
             "  --permutations P    jigsaw: permutations in the set, 2 to 1000 (default 100)\n"
+            "  --mask M            inpaint: centre (the middle quarter of the area, the default) or blocks\n"
+            "                      (random squares of 1/4 the side until a quarter is covered)\n"
             "  --seed N            initialisation, data order and augmentation (default 0)\n"
             "  --threads N         decoding threads (default 2)\n"
             "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
@@ -114,6 +119,7 @@ static const struct {
     {'T', "--tile", " patch jigsaw "},
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
+    {'K', "--mask", " inpaint "},
 };
 
 static void note_flag(unsigned char *given, int code)
@@ -151,7 +157,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
-        {"permutations", required_argument, 0, 'P'},
+        {"permutations", required_argument, 0, 'P'}, {"mask", required_argument, 0, 'K'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -196,6 +202,13 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             break;
         case 'P': if ((rc = parse_long("permutations", optarg, 2, 1000, &v))) return rc; o.permutations = (int)v; break;
+        case 'K':
+            if (strcmp(optarg, "centre") != 0 && strcmp(optarg, "blocks") != 0) {
+                fprintf(stderr, "hue pretrain: --mask %s: expected centre or blocks\n", optarg);
+                return 2;
+            }
+            o.inpaint_blocks = strcmp(optarg, "blocks") == 0;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -213,7 +226,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))

@@ -23,6 +23,7 @@ typedef struct {
     const hue_head *h;
     hue_head *create;  /* build: the head receiving new tensors (h itself); apply: NULL */
     int next;          /* apply: the next of h->tensors to take */
+    int frozen;        /* apply: parameters through stop-gradient, running statistics left alone */
     int training;
     int err;       /* first host-side failure (the graph keeps its own) */
 } pass;
@@ -56,7 +57,10 @@ static hue_tensor tensor(pass *p, int layer, const char *leaf, int ndim, const i
         if (p->next >= p->h->n_tensors || strcmp(p->h->tensors[p->next].name, name) != 0)
             return p->err = hue_fail(HUE_EINVAL, "head '%s': applied again, it has no tensor '%s' in that place",
                                      p->h->prefix, name);
-        return p->h->tensors[p->next++].tensor;
+        hue_tensor t = p->h->tensors[p->next++].tensor;
+        if (p->frozen)
+            return is_state ? (p->training ? -1 : t) : hue_stop_gradient(p->g, t);
+        return t;
     }
     hue_tensor t = is_state ? hue_graph_state(p->g, name, ndim, shape) : hue_graph_param(p->g, name, ndim, shape);
     if (t < 0)
@@ -104,8 +108,8 @@ static hue_tensor norm(pass *p, int layer, hue_tensor x, int relu)
     int64_t c[1] = {hue_tensor_dim(p->g, x, 1)};
     hue_tensor gamma = tensor(p, layer, "weight", 1, c, 0), beta = tensor(p, layer, "bias", 1, c, 0);
     hue_tensor mean = tensor(p, layer, "running_mean", 1, c, 1), var = tensor(p, layer, "running_var", 1, c, 1);
-    if (p->err)
-        return p->err;
+    if (p->err || gamma < 0 || beta < 0)
+        return p->err ? p->err : gamma < 0 ? gamma : beta;
     return relu ? hue_batch_norm_relu(p->g, x, gamma, beta, mean, var, p->training, BN_MOMENTUM, BN_EPS)
                 : hue_batch_norm(p->g, x, gamma, beta, mean, var, p->training, BN_MOMENTUM, BN_EPS);
 }
@@ -210,6 +214,16 @@ int hue_head_build(hue_graph *g, const hue_head_config *cfg, const char *prefix,
 int hue_head_apply(hue_graph *g, const hue_head *h, hue_tensor x, int training, hue_tensor *out)
 {
     pass p = {.g = g, .h = h, .training = training};
+    int rc = run_pass(&p, x, out);
+    if (!rc && p.next != h->n_tensors)
+        rc = hue_fail(HUE_EINVAL, "head '%s': applied again, it used %d of its %d tensors", h->prefix, p.next,
+                      h->n_tensors);
+    return rc;
+}
+
+int hue_head_apply_frozen(hue_graph *g, const hue_head *h, hue_tensor x, int training, hue_tensor *out)
+{
+    pass p = {.g = g, .h = h, .training = training, .frozen = 1};
     int rc = run_pass(&p, x, out);
     if (!rc && p.next != h->n_tensors)
         rc = hue_fail(HUE_EINVAL, "head '%s': applied again, it used %d of its %d tensors", h->prefix, p.next,

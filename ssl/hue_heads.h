@@ -89,6 +89,12 @@ int hue_head_build(hue_graph *g, const hue_head_config *cfg, const char *prefix,
  * moves the running statistics once, in build order, as calling a torch
  * module twice does. */
 int hue_head_apply(hue_graph *g, const hue_head *h, hue_tensor x, int training, hue_tensor *out);
+/* The same, with the head frozen: no gradient reaches its parameters (they
+ * are seen through hue_stop_gradient), and in training its batch norms use
+ * the batch's statistics without moving the running ones. A generator's
+ * adversarial loss goes through the discriminator this way, so that only
+ * the discriminator's own loss trains it. */
+int hue_head_apply_frozen(hue_graph *g, const hue_head *h, hue_tensor x, int training, hue_tensor *out);
 void hue_head_free(hue_head *h);
 
 /* After compile: PyTorch's default initialisation of each layer (linear and

@@ -50,6 +50,7 @@ typedef struct {
     int tile;
     int tile_colour;            /* enum hue_tile_colour */
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
+    int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
     hue_step_fn on_step;
     void *user;
 } hue_pretrain_options;
@@ -60,8 +61,9 @@ enum hue_tile_colour {
     HUE_TILE_COLOUR_NONE,
 };
 
-/* The defaults of every flag (method supervised; size 0 takes the
- * method's default: 32, or 64 for patch and jigsaw). */
+/* The defaults of every flag (method supervised; size 0 and lr < 0 take
+ * the method's defaults: 32, or 64 for patch and jigsaw; 0.1 for SGD,
+ * 2e-4 for inpaint's Adam). */
 hue_pretrain_options hue_pretrain_defaults(void);
 /* The methods hue_pretrain knows, as a NULL-terminated list. */
 extern const char *const hue_pretrain_methods[];

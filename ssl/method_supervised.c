@@ -112,7 +112,7 @@ int hue_pretrain_supervised(const hue_pretrain_options *o, hue_train_report *r)
     hue_json_writer w;
     hue_json_writer_init(&w);
     hue_jw_object(&w);
-    image_run_hyperparameters(&w, o);
+    image_run_hyperparameters(&w, o, "sgd");
     hue_jw_end(&w);
     if (!hue_json_writer_text(&w)) {
         destroy(s);

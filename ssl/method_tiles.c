@@ -164,7 +164,7 @@ static char *hyperparameters(const tiles_method *s)
     hue_json_writer w;
     hue_json_writer_init(&w);
     hue_jw_object(&w);
-    image_run_hyperparameters(&w, o);
+    image_run_hyperparameters(&w, o, "sgd");
     hue_jw_key(&w, "tile"), hue_jw_int(&w, s->sampler.tile);
     hue_jw_key(&w, "tile_colour"), hue_jw_string(&w, colours[s->sampler.colour]);
     if (s->perms)

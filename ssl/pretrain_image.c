@@ -15,7 +15,7 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.epochs = 1;
     o.batch = 128;
     o.size = 0;
-    o.lr = 0.1;
+    o.lr = -1;
     o.momentum = 0.9;
     o.weight_decay = 5e-4;
     o.nesterov = 1;
@@ -119,7 +119,7 @@ int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run
     return rc;
 }
 
-void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o)
+void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer)
 {
     hue_jw_key(w, "epochs"), hue_jw_int(w, o->epochs);
     hue_jw_key(w, "batch"), hue_jw_int(w, o->batch);
@@ -130,7 +130,7 @@ void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o
     hue_jw_key(w, "nesterov"), hue_jw_bool(w, o->nesterov);
     hue_jw_key(w, "warmup_epochs"), hue_jw_number(w, o->warmup_epochs);
     hue_jw_key(w, "augment"), hue_jw_bool(w, o->augment);
-    hue_jw_key(w, "optimizer"), hue_jw_string(w, "sgd");
+    hue_jw_key(w, "optimizer"), hue_jw_string(w, optimizer);
     hue_jw_key(w, "schedule"), hue_jw_string(w, "cosine");
 }
 

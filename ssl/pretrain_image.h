@@ -31,8 +31,9 @@ int image_run_next(image_run *ir, int64_t step, hue_batch *b);
 /* SGD (Nesterov momentum, weight decay) on every parameter with a
  * gradient of loss, warm-up then cosine, registered with the trainer. */
 int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
-/* The common members of the hyper-parameters object (inside its braces). */
-void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o);
+/* The common members of the hyper-parameters object (inside its braces),
+ * with the optimizer's name ("sgd", "adam"). */
+void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer);
 /* The trunk's input as probes must give it: RGB with CIFAR's normalisation. */
 hue_trunk_ref image_run_input(void);
 /* Runs the method (destroyed before it returns) with hyper-parameters hp. */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The pretext methods on the trainer (issue 11): rotation, patch and jigsaw
+# The pretext methods on the trainer (issue 11): rotation, patch, jigsaw and inpaint
 # each train on real CIFAR-10 images, and a run stopped after a checkpoint
 # and resumed gives the same per-step losses and the same final checkpoint
 # as the run left alone; the checkpoint holds the trunk under torchvision's
@@ -18,9 +18,10 @@ trap 'rm -rf "$tmp"' EXIT
 tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0-5].jpg' || exit 1
 common=(--data "$tmp/train" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
 
-for method in rotation patch jigsaw; do
+for method in rotation patch jigsaw inpaint; do
     extra=()
     [ $method = jigsaw ] && extra=(--permutations 24 --size 48)
+    [ $method = inpaint ] && extra=(--mask blocks)
     "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --out "$tmp/$method.ckpt" --log "$tmp/$method.jsonl"
     check "$method: trains" test $? -eq 0
     "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --max-steps 2 --out "$tmp/$method-cut.ckpt" \
@@ -42,7 +43,9 @@ f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loa
 meta = h.pop("__metadata__")
 assert meta["method"] == sys.argv[2]
 assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
-assert any(k.startswith("heads.%s." % sys.argv[2]) for k in h), list(h)[:5]
+heads = {"inpaint": ["heads.decoder.", "heads.discriminator."]}.get(sys.argv[2], ["heads.%s." % sys.argv[2]])
+for prefix in heads:
+    assert any(k.startswith(prefix) for k in h), (prefix, list(h)[:5])
 rep = json.loads(meta["representation"])
 assert rep[0]["prefix"] == "" and rep[0]["input"] == "rgb"
 if sys.argv[2] == "jigsaw":
@@ -73,6 +76,7 @@ expect "--tile larger than a cell" 1 "--tile 30: .* must be 4 to 21 pixels" --me
 expect "images too small for the grid" 1 "too small: raise --size" --method jigsaw --size 9 "${d[@]}"
 expect "--permutations 1" 1 "--permutations 1: expected an integer from 2 to 1000" --method jigsaw \
     --permutations 1 "${d[@]}"
+expect "--mask with rotation" 2 "--mask does not apply to --method rotation" --method rotation --mask centre "${d[@]}"
 expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
     "${d[@]}"
 expect "--resume a checkpoint of another method" 1 "checkpoint of method rotation, not patch" --method patch \
