@@ -29,6 +29,11 @@ static void usage(FILE *f)
             "                      inpaint: a region blanked, the trunk encodes the rest, a decoder paints it\n"
             "                        back; 0.999 x L2 + 0.001 x adversarial, the discriminator trained in the\n"
             "                        same step by its own Adam (Pathak et al. 2016)\n"
+            "                      colorize: the trunk sees L only; a decoder classifies each pixel's ab into\n"
+            "                        the classes (grid 10) the training images use, cross-entropy rebalanced\n"
+            "                        towards rare colours (lambda 0.5) (Zhang et al. 2016)\n"
+            "                      splitbrain: two trunks of half the width, L to ab classes and ab to L\n"
+            "                        classes; the representation is both (Zhang et al. 2017)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -38,9 +43,10 @@ static void usage(FILE *f)
             "  --epochs E          (default 1)\n"
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
-            "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4)\n"
+            "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4); colorize,\n"
+            "                      splitbrain: Adam (default 1e-3)\n"
             "  --weight-decay WD   (default 5e-4)\n"
-            "  --no-augment        supervised, rotation: no random crop and flip\n"
+            "  --no-augment        no random crop and flip (colorize, splitbrain: no flip)\n"
             "  --tile T            patch, jigsaw: tile side; tiles sit at random places in the cells of a\n"
             "                      3x3 grid over the image (default 3/4 of a cell: 16 at --size 64)\n"
             "  --tile-colour C     patch, jigsaw: drop (keep one random channel, faint noise in the others;\n"
@@ -115,7 +121,7 @@ static const struct {
     int code;
     const char *flag, *methods;
 } method_flags[] = {
-    {'A', "--no-augment", " supervised rotation "},
+    {'A', "--no-augment", " supervised rotation inpaint colorize splitbrain "},
     {'T', "--tile", " patch jigsaw "},
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
@@ -226,7 +232,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))

@@ -39,25 +39,6 @@ static int is_disc(const hue_graph *g, hue_tensor p, void *user)
 
 static int not_disc(const hue_graph *g, hue_tensor p, void *user) { return !is_disc(g, p, user); }
 
-static int adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const inpaint *s, hue_optim_filter select)
-{
-    const hue_pretrain_options *o = s->ir.o;
-    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
-    oc.beta1 = 0.5f;
-    oc.weight_decay = (float)o->weight_decay;
-    oc.select = select;
-    hue_optim *opt;
-    int rc = hue_optim_create(g, &oc, loss, &opt);
-    if (rc)
-        return rc;
-    hue_schedule sched = {.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
-                          .warmup_steps = (int64_t)(o->warmup_epochs * (double)s->ir.bpe),
-                          .total_steps = s->ir.bpe * o->epochs, .final_lr = 0};
-    if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
-        hue_optim_destroy(opt);
-    return rc;
-}
-
 static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     inpaint *s = self;
@@ -75,19 +56,9 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         rc = hue_trainer_add_resnet(t, &s->m, "", 1, &input);
     if (rc)
         return rc;
-    int C = s->m.feature_channels, ups = 0;
-    for (int side = (int)hue_tensor_dim(g, s->m.features, 2); side < S; side *= 2)
-        ups++;
-    if (ups < 1 || (hue_tensor_dim(g, s->m.features, 2) << ups) != S)
-        return hue_fail(HUE_EINVAL, "--size %lld: the decoder doubles the trunk's %lld-pixel features back to the "
-                        "image, so the size must be the features' times a power of two",
-                        (long long)S, (long long)hue_tensor_dim(g, s->m.features, 2));
-    /* the decoder halves its channels after each upsampling from `hidden`:
-     * the trunk's width, rounded up so the last stage keeps 8 or more */
-    int step = 1 << (ups - 1), hidden = (C + step - 1) / step * step;
-    if (hidden < 8 * step)
-        hidden = 8 * step;
-    hue_head_config dc = {.kind = HUE_HEAD_DECODER, .in = C, .hidden = hidden, .out = 3, .layers = ups};
+    hue_head_config dc;
+    if ((rc = image_run_decoder(g, &s->m, (int)S, 3, &dc)))
+        return rc;
     hue_head_config qc = {.kind = HUE_HEAD_DISCRIMINATOR, .in = 3, .hidden = 32, .out = 1, .layers = 3};
     if ((rc = hue_head_build(g, &dc, "heads.decoder.", s->m.features, 1, &s->decoder)) ||
         (rc = hue_trainer_add_head(t, &s->decoder)))
@@ -108,7 +79,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     hue_tensor adv = hue_bce_with_logits(
         g, fooled, hue_scale(g, hue_graph_constant(g, "one", 1, one, ones), 1.0f, hue_graph_input(g, "shape", 2, gs)));
     hue_tensor loss = hue_add(g, hue_add(g, hue_scale(g, rec, REC_WEIGHT, -1), hue_scale(g, adv, ADV_WEIGHT, -1)), d_loss);
-    if ((rc = hue_graph_backward(g, loss)) || (rc = adam(t, g, loss, s, not_disc)) || (rc = adam(t, g, loss, s, is_disc)))
+    if ((rc = hue_graph_backward(g, loss)) || (rc = image_run_adam(t, g, loss, &s->ir, 0.5f, not_disc)) ||
+        (rc = image_run_adam(t, g, loss, &s->ir, 0.5f, is_disc)))
         return rc;
     hue_trainer_set_loss(t, loss);
     if ((rc = hue_trainer_add_metric(t, "l2", rec)) || (rc = hue_trainer_add_metric(t, "adversarial", adv)) ||

@@ -20,9 +20,11 @@ static const method_entry methods[] = {
     {"patch", hue_pretrain_patch, 64, 0.1},
     {"jigsaw", hue_pretrain_jigsaw, 64, 0.1},
     {"inpaint", hue_pretrain_inpaint, 32, 2e-4},
+    {"colorize", hue_pretrain_colorize, 32, 1e-3},
+    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3},
 };
 
-const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint", NULL};
+const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint", "colorize", "splitbrain", NULL};
 
 int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
 {
@@ -38,5 +40,5 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
                 resolved.lr = methods[i].lr;
             return methods[i].run(&resolved, r);
         }
-    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint)", name);
+    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain)", name);
 }

@@ -152,3 +152,41 @@ int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_repo
                               .on_step = o->on_step, .user = o->user};
     return hue_trainer_run(&to, m, r);
 }
+
+int image_run_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir, float beta1,
+                   hue_optim_filter select)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
+    oc.beta1 = beta1;
+    oc.weight_decay = (float)o->weight_decay;
+    oc.select = select;
+    hue_optim *opt;
+    int rc = hue_optim_create(g, &oc, loss, &opt);
+    if (rc)
+        return rc;
+    hue_schedule sched = {.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
+                          .warmup_steps = (int64_t)(o->warmup_epochs * (double)ir->bpe),
+                          .total_steps = ir->bpe * o->epochs, .final_lr = 0};
+    if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
+        hue_optim_destroy(opt);
+    return rc;
+}
+
+int image_run_decoder(hue_graph *g, const hue_resnet *trunk, int size, int out, hue_head_config *cfg)
+{
+    int64_t side = hue_tensor_dim(g, trunk->features, 2);
+    int ups = 0;
+    while (ups < 8 && (side << ups) < size)
+        ups++;
+    if (ups < 1 || (side << ups) != size)
+        return hue_fail(HUE_EINVAL, "--size %d: the decoder doubles the trunk's %lld-pixel features back to the "
+                        "image, so the size must be theirs times a power of two", size, (long long)side);
+    /* the decoder halves its channels after each doubling, from `hidden`:
+     * the trunk's width, rounded up so that the last stage keeps 8 or more */
+    int C = trunk->feature_channels, step = 1 << (ups - 1), hidden = (C + step - 1) / step * step;
+    if (hidden < 8 * step)
+        hidden = 8 * step;
+    *cfg = (hue_head_config){.kind = HUE_HEAD_DECODER, .in = C, .hidden = hidden, .out = out, .layers = ups};
+    return 0;
+}

@@ -4,6 +4,7 @@
 #ifndef HUE_PRETRAIN_IMAGE_H
 #define HUE_PRETRAIN_IMAGE_H
 #include "hue_dataset.h"
+#include "hue_heads.h"
 #include "hue_json_writer.h"
 #include "hue_train.h"
 #include "hue_trainer.h"
@@ -31,6 +32,13 @@ int image_run_next(image_run *ir, int64_t step, hue_batch *b);
 /* SGD (Nesterov momentum, weight decay) on every parameter with a
  * gradient of loss, warm-up then cosine, registered with the trainer. */
 int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
+/* Adam (AdamW's kernel, the run's weight decay) on the parameters select
+ * takes (NULL: all), warm-up then cosine, registered with the trainer. */
+int image_run_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir, float beta1,
+                   hue_optim_filter select);
+/* A decoder head from the trunk's features back to size x size pixels with
+ * `out` channels per pixel. */
+int image_run_decoder(hue_graph *g, const hue_resnet *trunk, int size, int out, hue_head_config *cfg);
 /* The common members of the hyper-parameters object (inside its braces),
  * with the optimizer's name ("sgd", "adam"). */
 void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The pretext methods on the trainer (issue 11): rotation, patch, jigsaw and inpaint
+# The pretext methods on the trainer (issue 11): rotation, patch, jigsaw,
+# inpaint, colorize and splitbrain
 # each train on real CIFAR-10 images, and a run stopped after a checkpoint
 # and resumed gives the same per-step losses and the same final checkpoint
 # as the run left alone; the checkpoint holds the trunk under torchvision's
@@ -18,7 +19,7 @@ trap 'rm -rf "$tmp"' EXIT
 tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0-5].jpg' || exit 1
 common=(--data "$tmp/train" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
 
-for method in rotation patch jigsaw inpaint; do
+for method in rotation patch jigsaw inpaint colorize splitbrain; do
     extra=()
     [ $method = jigsaw ] && extra=(--permutations 24 --size 48)
     [ $method = inpaint ] && extra=(--mask blocks)
@@ -43,11 +44,18 @@ f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loa
 meta = h.pop("__metadata__")
 assert meta["method"] == sys.argv[2]
 assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
-heads = {"inpaint": ["heads.decoder.", "heads.discriminator."]}.get(sys.argv[2], ["heads.%s." % sys.argv[2]])
+heads = {"inpaint": ["heads.decoder.", "heads.discriminator."], "colorize": ["heads.decoder."],
+         "splitbrain": ["heads.l_to_ab.", "heads.ab_to_l.", "ab_to_l.conv1.weight"]}.get(sys.argv[2], ["heads.%s." % sys.argv[2]])
 for prefix in heads:
     assert any(k.startswith(prefix) for k in h), (prefix, list(h)[:5])
 rep = json.loads(meta["representation"])
-assert rep[0]["prefix"] == "" and rep[0]["input"] == "rgb"
+inputs = {"colorize": ["l"], "splitbrain": ["l", "ab"]}.get(sys.argv[2], ["rgb"])
+assert [r["input"] for r in rep] == inputs and rep[0]["prefix"] == "", rep
+if sys.argv[2] == "splitbrain":
+    assert rep[1]["prefix"] == "ab_to_l." and rep[1]["architecture"]["width"] == 0.0625
+if sys.argv[2] in ("colorize", "splitbrain"):
+    classes = json.loads(meta["colour_classes"])
+    assert 2 <= len(classes["centres"]) <= 484 and abs(sum(classes["prior"]) - 1) < 1e-4
 if sys.argv[2] == "jigsaw":
     perms = json.loads(meta["permutations"])
     assert len(perms) == 24 and all(sorted(p) == list(range(9)) for p in perms)
