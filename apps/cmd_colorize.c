@@ -26,7 +26,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: hue colorize VIDEO (--ref-frame I | --ref IMAGE) (--model CKPT | --features lab|random)\n"
-            "                    -o OUT.mp4 [options]\n\n"
+            "                    -o OUT.mp4 [options]\n"
+            "       hue colorize --image IN --model CKPT -o OUT   (a still image: see hue colorize --image --help)\n\n"
             "Colours VIDEO from a reference: frame I of the video itself (the output then covers frames I\n"
             "to the end) or a colour IMAGE (resized to the video's frames; the output covers every frame).\n"
             "Each output frame keeps its own lightness (L) and gets ab carried from the reference.\n\n"
@@ -131,14 +132,27 @@ static int parse_args(int argc, char **argv, colorize_args *a)
     return -1;
 }
 
+/* --image anywhere on the line: a still image, not a clip. */
+static int wants_image(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--image") == 0 || strncmp(argv[i], "--image=", 8) == 0)
+            return 1;
+    return 0;
+}
+
 int cmd_colorize_parse(int argc, char **argv)
 {
+    if (wants_image(argc, argv))
+        return cmd_colorize_image_parse(argc, argv);
     colorize_args args;
     return parse_args(argc, argv, &args);
 }
 
 int cmd_colorize(int argc, char **argv)
 {
+    if (wants_image(argc, argv))
+        return cmd_colorize_image(argc, argv);
     colorize_args args;
     int rc = parse_args(argc, argv, &args);
     if (rc >= 0)

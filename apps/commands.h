@@ -29,6 +29,8 @@ int cmd_bench_parse(int argc, char **argv);
 int cmd_pretrain_parse(int argc, char **argv);
 int cmd_track_parse(int argc, char **argv);
 int cmd_colorize_parse(int argc, char **argv);
+int cmd_colorize_image(int argc, char **argv);
+int cmd_colorize_image_parse(int argc, char **argv);
 int cmd_train_video_parse(int argc, char **argv);
 int cmd_probe_parse(int argc, char **argv);
 int cmd_overlay_parse(int argc, char **argv);

@@ -62,6 +62,29 @@ if sys.argv[2] == "jigsaw":
 PY
 done
 
+# hue colorize --image with the colorize and splitbrain checkpoints
+cp "$tmp/train/cat/0001.jpg" "$tmp/in.jpg"
+for method in colorize splitbrain; do
+    "$hue" colorize --image "$tmp/in.jpg" --model "$tmp/$method.ckpt" -o "$tmp/$method.png" --json >"$tmp/c.json"
+    check "colorize --image with $method: exit 0" test $? -eq 0
+    check "colorize --image with $method: a 32x32 PNG and its figures" /usr/bin/python3 - "$tmp/c.json" "$tmp/$method.png" <<'PY'
+import json, struct, sys
+d = json.load(open(sys.argv[1]))
+assert d["width"] == 32 and d["height"] == 32 and d["ab_error"] >= 0 and d["gray_ab_error"] >= 0, d
+png = open(sys.argv[2], "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", png[16:24]) == (32, 32)
+PY
+done
+cp "$tmp/colorize.png" "$tmp/kept.png"
+"$hue" colorize --image "$tmp/in.jpg" --model "$tmp/colorize.ckpt" -o "$tmp/colorize.png" 2>"$tmp/err.txt"
+check "colorize --image onto an existing file: exit 1" test $? -eq 1
+check "colorize --image onto an existing file: kept" cmp -s "$tmp/colorize.png" "$tmp/kept.png"
+"$hue" colorize --image "$tmp/in.jpg" --model "$tmp/rotation.ckpt" -o "$tmp/r.png" 2>"$tmp/err.txt"
+check "colorize --image with a rotation model: exit 1" test $? -eq 1
+check "colorize --image with a rotation model: says so" contains "$tmp/err.txt" "checkpoint of method rotation"
+"$hue" colorize --image "$tmp/in.jpg" --model "$tmp/colorize.ckpt" -o "$tmp/r.png" --anneal 0 2>"$tmp/err.txt"
+check "colorize --image --anneal 0: exit 2" test $? -eq 2
+
 # expect NAME STATUS PATTERN ARGS...: exit status, one line matching PATTERN, no checkpoint
 expect() {
     local name=$1 want=$2 pattern=$3
