@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Issue 11's quality table: every pretext method trained on CIFAR-10's train
+# split for the same number of images (EPOCHS epochs of 50,000), then its
+# trunk measured on the test split by hue eval knn (k=200, T=0.1) and hue
+# eval linear, next to a random-init trunk of the same architecture and the
+# supervised baseline at the same budget. ResNet-18 with the CIFAR stem at
+# WIDTH, batch 128, seed 0, each method's default flags, on the CPU backend.
+#
+# Resumable: each run checkpoints every epoch into OUT/<method>.ckpt and a
+# second call continues unfinished runs (--resume) and skips finished ones,
+# so the table can be built over several sessions. Writes OUT/table.md and
+# OUT/results.jsonl, and prints the table.
+#
+# usage: tests/bench/pretext_quality.sh [train|eval|all] [METHOD...]
+#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, HUE_BIN, HUE_DATA
+set -euo pipefail
+here=$(cd "$(dirname "$0")/../.." && pwd)
+hue=${HUE_BIN:-$here/build/apps/hue}
+data=${HUE_DATA:-$here/../shared/data}
+out=${OUT:-$here/bench-out/pretext}
+epochs=${EPOCHS:-5}
+width=${WIDTH:-0.25}
+phase=${1:-all}
+shift || true
+methods=("$@")
+[ ${#methods[@]} -gt 0 ] || methods=(random supervised rotation patch jigsaw inpaint colorize splitbrain)
+mkdir -p "$out"
+cifar=$out/cifar10
+if [ ! -d "$cifar/train" ]; then
+    mkdir -p "$cifar"
+    tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$cifar"
+fi
+common=(--data "$cifar" --width "$width" --batch 128 --epochs "$epochs" --seed 0 --threads 2 --backend cpu)
+
+# the step a checkpoint holds (0 when there is none)
+step_of() {
+    [ -f "$1" ] || { echo 0; return; }
+    /usr/bin/python3 -c '
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
+print(json.loads(f.read(n))["__metadata__"]["step"])' "$1"
+}
+
+train() {
+    local m=$1 ckpt=$out/$1.ckpt
+    if [ "$m" = random ]; then
+        # the untrained trunk: one step at learning rate 0 writes it with its initialisation
+        [ -f "$ckpt" ] || "$hue" pretrain --method supervised "${common[@]}" --lr 0 --max-steps 1 --out "$ckpt" --quiet
+        return
+    fi
+    local total=$((50000 / 128 * epochs)) have
+    have=$(step_of "$ckpt")
+    if [ "$have" -ge "$total" ]; then
+        echo "$m: trained ($have steps)"
+        return
+    fi
+    local resume=()
+    [ "$have" -gt 0 ] && resume=(--resume "$ckpt")
+    echo "$m: training from step $have to $total"
+    "$hue" pretrain --method "$m" "${common[@]}" "${resume[@]}" --out "$ckpt" --log "$out/$m.jsonl" --quiet
+}
+
+evaluate() {
+    local m=$1 ckpt=$out/$1.ckpt
+    [ -f "$ckpt" ] || { echo "$m: no checkpoint"; return; }
+    local knn linear
+    knn=$("$hue" eval knn --model "$ckpt" --data "$cifar" --json --backend cpu)
+    linear=$("$hue" eval linear --model "$ckpt" --data "$cifar" --json --backend cpu)
+    /usr/bin/python3 - "$m" "$(step_of "$ckpt")" "$knn" "$linear" "$out/$m.jsonl" >>"$out/results.jsonl" <<'PY'
+import json, os, sys
+m, step, knn, linear, log = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
+seconds = None
+if os.path.exists(log):
+    lines = [json.loads(l) for l in open(log) if l.strip()]
+    # a resumed run's clock starts again: add each segment's last time
+    seconds, last = 0.0, 0.0
+    for l in lines:
+        e = l.get("elapsed_s")
+        if e is None:
+            continue
+        if e < last:
+            seconds += last
+        last = e
+    seconds += last
+print(json.dumps({"method": m, "steps": step, "knn_top1": knn["top1"], "linear_top1": linear["top1"],
+                  "train_s": seconds}))
+PY
+}
+
+for m in "${methods[@]}"; do
+    case $phase in
+    train) train "$m" ;;
+    eval) evaluate "$m" ;;
+    all) train "$m"; evaluate "$m" ;;
+    *) echo "usage: $0 [train|eval|all] [METHOD...]" >&2; exit 2 ;;
+    esac
+done
+
+[ -f "$out/results.jsonl" ] && /usr/bin/python3 - "$out/results.jsonl" "$epochs" "$width" >"$out/table.md" <<'PY'
+import json, sys
+rows = {}
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    rows[r["method"]] = r  # the latest measurement of each method
+random = rows.get("random", {}).get("knn_top1")
+print("CIFAR-10, ResNet-18 (CIFAR stem) width %s, %s epochs of 50,000 images, batch 128, CPU backend\n" % (sys.argv[3], sys.argv[2]))
+print("| method | steps | kNN top-1 | vs random | linear top-1 | training time |")
+print("|---|---|---|---|---|---|")
+for m in ["random", "supervised", "rotation", "patch", "jigsaw", "inpaint", "colorize", "splitbrain"]:
+    if m not in rows:
+        continue
+    r = rows[m]
+    d = "" if random is None or m == "random" else "%+.1f" % (100 * (r["knn_top1"] - random))
+    t = "" if not r.get("train_s") else "%.0f min" % (r["train_s"] / 60)
+    print("| %s | %d | %.1f%% | %s | %.1f%% | %s |" % (m, r["steps"], 100 * r["knn_top1"], d, 100 * r["linear_top1"], t))
+PY
+[ -f "$out/table.md" ] && cat "$out/table.md"
