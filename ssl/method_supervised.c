@@ -74,10 +74,16 @@ static int finish(void *self, hue_trainer *t, hue_train_report *r)
     eval_free(&e);
     if (rc)
         return rc;
-    char line[160];
-    snprintf(line, sizeof line, "{\"step\": %lld, \"test_accuracy\": %.6f, \"test_images\": %lld}", (long long)r->steps,
-             r->test_accuracy, (long long)r->test_images);
-    return hue_trainer_log_line(t, line);
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    hue_jw_key(&w, "step"), hue_jw_int(&w, r->steps);
+    hue_jw_key(&w, "test_accuracy"), hue_jw_number_digits(&w, r->test_accuracy, 6);
+    hue_jw_key(&w, "test_images"), hue_jw_int(&w, r->test_images);
+    hue_jw_end(&w);
+    rc = hue_json_writer_text(&w) ? hue_trainer_log_line(t, w.text) : hue_fail(HUE_ENOMEM, "out of host memory");
+    hue_json_writer_free(&w);
+    return rc;
 }
 
 static void destroy(void *self)

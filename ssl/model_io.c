@@ -8,14 +8,27 @@
 #include "hue_checkpoint.h"
 #include "hue_error.h"
 #include "hue_json.h"
+#include "hue_json_writer.h"
 
 void hue_resnet_arch_json(const hue_resnet_config *c, char *out, size_t n)
 {
-    snprintf(out, n,
-             "{\"arch\": \"resnet%d\", \"width\": %.9g, \"cifar_stem\": %s, \"dense\": %s, \"in_channels\": %d, "
-             "\"num_classes\": %d, \"last_layer\": %d, \"embed\": %d}",
-             c->depth, c->width, c->cifar_stem ? "true" : "false", c->dense ? "true" : "false", c->in_channels,
-             c->num_classes, c->last_layer, c->embed);
+    char arch[16];
+    snprintf(arch, sizeof arch, "resnet%d", c->depth);
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    hue_jw_key(&w, "arch"), hue_jw_string(&w, arch);
+    hue_jw_key(&w, "width"), hue_jw_number(&w, c->width);
+    hue_jw_key(&w, "cifar_stem"), hue_jw_bool(&w, c->cifar_stem);
+    hue_jw_key(&w, "dense"), hue_jw_bool(&w, c->dense);
+    hue_jw_key(&w, "in_channels"), hue_jw_int(&w, c->in_channels);
+    hue_jw_key(&w, "num_classes"), hue_jw_int(&w, c->num_classes);
+    hue_jw_key(&w, "last_layer"), hue_jw_int(&w, c->last_layer);
+    hue_jw_key(&w, "embed"), hue_jw_int(&w, c->embed);
+    hue_jw_end(&w);
+    /* a failed allocation leaves an empty object, which no architecture parses as */
+    snprintf(out, n, "%s", hue_json_writer_text(&w) ? hue_json_writer_text(&w) : "{}");
+    hue_json_writer_free(&w);
 }
 
 /* The integer member `key` of the architecture object, or an error naming it. */
