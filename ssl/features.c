@@ -88,6 +88,8 @@ const hue_resnet *hue_features_trunk(const hue_features *f, int i)
     return i >= 0 && i < f->r.n_trunks ? &f->m[i] : NULL;
 }
 
+hue_graph *hue_features_graph(const hue_features *f) { return f->g; }
+
 int hue_features_load(hue_features *f, const hue_checkpoint *ck, const char *path)
 {
     int rc = 0;

@@ -43,8 +43,10 @@ typedef void (*hue_features_progress_fn)(void *user, int64_t done, int64_t total
 int hue_features_create(hue_ctx *ctx, const hue_representation *r, int batch, int size, hue_features **out);
 void hue_features_destroy(hue_features *f);
 int hue_features_dim(const hue_features *f);
-/* Trunk i's model (its tensors under torchvision's names, without prefix). */
+/* Trunk i's model (its tensors under torchvision's names, without
+ * prefix), and the graph that holds them (to read them back). */
 const hue_resnet *hue_features_trunk(const hue_features *f, int i);
+hue_graph *hue_features_graph(const hue_features *f);
 
 /* Every trunk's tensors from the open checkpoint (path names it in
  * messages): prefix + torchvision name, other tensors ignored; see
