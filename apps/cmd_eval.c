@@ -1,4 +1,7 @@
-/* hue eval davis: DAVIS J&F of a folder of predicted masks against the
+/* hue eval: dispatches to davis (here), knn (cmd_eval_knn.c) and linear
+ * (cmd_eval_linear.c).
+ *
+ * hue eval davis: DAVIS J&F of a folder of predicted masks against the
  * ground truth in ROOT/Annotations/480p, as the official evaluation computes
  * it (semi-supervised task; see ssl/hue_davis_eval.h). */
 #include <dirent.h>
@@ -510,7 +513,9 @@ static int eval_davis(int argc, char **argv, int parse_only)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: hue eval <what> [options]\n\n"
-               "  davis   DAVIS J&F of predicted masks against the ground truth\n\n"
+               "  davis   DAVIS J&F of predicted masks against the ground truth\n"
+               "  knn     weighted kNN accuracy of a checkpoint's frozen features (train/ and test/ splits)\n"
+               "  linear  linear-probe accuracy of a checkpoint's frozen features (train/ and test/ splits)\n\n"
                "'hue eval <what> --help' describes each.\n");
 }
 
@@ -527,6 +532,10 @@ static int eval(int argc, char **argv, int parse_only)
     }
     if (!strcmp(argv[1], "davis"))
         return eval_davis(argc - 1, argv + 1, parse_only);
+    if (!strcmp(argv[1], "knn"))
+        return parse_only ? hue_eval_knn_parse(argc - 1, argv + 1) : hue_eval_knn(argc - 1, argv + 1);
+    if (!strcmp(argv[1], "linear"))
+        return parse_only ? hue_eval_linear_parse(argc - 1, argv + 1) : hue_eval_linear(argc - 1, argv + 1);
     fprintf(stderr, "hue eval: unknown evaluation '%s'\n", argv[1]);
     usage(stderr);
     return 2;

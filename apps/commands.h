@@ -18,6 +18,9 @@ int hue_bench_decode(int argc, char **argv);
 int hue_bench_track(int argc, char **argv);
 /* `hue bench train` (apps/bench_train.c). */
 int hue_bench_train(int argc, char **argv);
+/* `hue eval knn` and `hue eval linear`, called by cmd_eval (apps/cmd_eval_knn.c, cmd_eval_linear.c). */
+int hue_eval_knn(int argc, char **argv);
+int hue_eval_linear(int argc, char **argv);
 
 /* Each command parses all its flags before it does anything else. Here is
  * that parsing alone (for the flag fuzzer, tests/fuzz/fuzz_args.c): -1
@@ -38,5 +41,7 @@ int cmd_eval_parse(int argc, char **argv);
 int hue_bench_decode_parse(int argc, char **argv);
 int hue_bench_track_parse(int argc, char **argv);
 int hue_bench_train_parse(int argc, char **argv);
+int hue_eval_knn_parse(int argc, char **argv);
+int hue_eval_linear_parse(int argc, char **argv);
 
 #endif

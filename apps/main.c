@@ -22,7 +22,7 @@ static const command commands[] = {
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1},
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder (supervised baseline)", 1},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1},
-    {"eval", cmd_eval, "evaluate results: DAVIS J&F of predicted masks", 0},
+    {"eval", cmd_eval, "evaluate: DAVIS J&F of predicted masks; kNN and linear probes of a checkpoint", 0},
 };
 
 static void usage(FILE *f)

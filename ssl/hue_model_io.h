@@ -10,6 +10,7 @@
 
 #include "hue_checkpoint.h"
 #include "hue_graph.h"
+#include "hue_json.h"
 #include "hue_optim.h"
 #include "hue_resnet.h"
 
@@ -21,6 +22,9 @@ typedef struct {
 void hue_resnet_arch_json(const hue_resnet_config *cfg, char *out, size_t n);
 /* Parses it back; HUE_EFORMAT naming path when it is not one hue wrote. */
 int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *cfg);
+/* The same from a parsed JSON object; `what` names it in messages
+ * ("'architecture'", or where a representation keeps a trunk's). */
+int hue_resnet_arch_from_json(const hue_json *v, const char *path, const char *what, hue_resnet_config *cfg);
 /* The architecture of the checkpoint at path (opened, read, closed). */
 int hue_resnet_arch_read(const char *path, hue_resnet_config *cfg);
 
@@ -43,6 +47,13 @@ int hue_model_add_tensor(hue_checkpoint *ck, hue_graph *g, const char *name, hue
 /* One tensor from a checkpoint into a compiled graph: HUE_EFORMAT naming
  * path and name when it is missing, shaped otherwise, or not finite. */
 int hue_model_load_tensor(const hue_checkpoint *ck, hue_graph *g, const char *name, hue_tensor t, const char *path);
+/* Loads every tensor of m (a trunk inside a larger model) from the open
+ * checkpoint ck, each named prefix + its torchvision name there; the
+ * file's other tensors (heads, an fc layer, optimizer state, other trunks)
+ * are ignored, and so is its architecture: a missing tensor or another
+ * shape is HUE_EFORMAT naming path and the tensor, a NaN or inf too. */
+int hue_model_load_prefixed(hue_graph *g, const hue_resnet *m, const char *prefix, const hue_checkpoint *ck,
+                            const char *path);
 
 /* Copies every model tensor from one compiled graph to another (a training
  * graph's weights into an evaluation graph of the same model). */

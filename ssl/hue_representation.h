@@ -11,11 +11,16 @@
  * video/ computes it. A checkpoint without "representation" (hue's earlier
  * ones: supervised, train-video) has one trunk: prefix "", its
  * "architecture", input "rgb" with CIFAR-10's mean and std when
- * in_channels is 3, "l" when it is 1. */
+ * in_channels is 3, "l" when it is 1, "ab" when it is 2.
+ *
+ * A probe measures each trunk at its last layer (layer4 for an image
+ * trunk, layer3 for the dense video encoder): whatever sits after it (an
+ * fc layer, a projection, heads) is not part of the representation. */
 #ifndef HUE_REPRESENTATION_H
 #define HUE_REPRESENTATION_H
 #include <stddef.h>
 
+#include "hue_checkpoint.h"
 #include "hue_resnet.h"
 
 #define HUE_REPRESENTATION_MAX_TRUNKS 4
@@ -46,7 +51,21 @@ int hue_representation_parse(const char *representation_json, const char *archit
                              hue_representation *out);
 /* Opens the checkpoint at path and reads its representation. */
 int hue_representation_read(const char *path, hue_representation *out);
+/* The same from a checkpoint already open (path names it in messages). */
+int hue_representation_of(const hue_checkpoint *ck, const char *path, hue_representation *out);
 /* Input channels of a kind: 3, 1 or 2. */
 int hue_input_channels(hue_input_kind kind);
+/* "rgb", "l", "ab" (and back: -1 when unknown). */
+const char *hue_input_kind_name(hue_input_kind kind);
+int hue_input_kind_parse(const char *name);
+
+/* The trunk a probe builds for t: its architecture up to its last layer,
+ * without a classifier (num_classes 0) or a projection (embed 0), on the
+ * input's channels. Its features are globally average-pooled. */
+hue_resnet_config hue_trunk_config(const hue_trunk_ref *t);
+
+/* The image side the checkpoint was trained at (its hyperparameters'
+ * "size"), or 0 when it records none. */
+int hue_checkpoint_train_size(const hue_checkpoint *ck);
 
 #endif

@@ -32,31 +32,68 @@ void hue_resnet_arch_json(const hue_resnet_config *c, char *out, size_t n)
 }
 
 /* The integer member `key` of the architecture object, or an error naming it. */
-static int arch_int(const hue_json *root, const char *key, const char *path, int64_t lo, int64_t hi, int *out)
+static int arch_int(const hue_json *root, const char *key, const char *path, const char *what, int64_t lo, int64_t hi,
+                    int *out)
 {
     const hue_json *v = hue_json_get(root, key);
     int64_t x;
     if (!v)
-        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' has no '%s'", path, key);
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s has no '%s'", path, what, key);
     if (hue_json_int64(v, &x) || x < lo || x > hi)
-        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field '%s' is not an integer in [%lld, %lld]",
-                        path, key, (long long)lo, (long long)hi);
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s field '%s' is not an integer in [%lld, %lld]", path,
+                        what, key, (long long)lo, (long long)hi);
     *out = (int)x;
     return 0;
 }
 
 /* The member `key` of the architecture object, of type `type`, or an error naming it. */
-static const hue_json *arch_field(const hue_json *root, const char *key, hue_json_type type, const char *path)
+static const hue_json *arch_field(const hue_json *root, const char *key, hue_json_type type, const char *path,
+                                  const char *what)
 {
     const hue_json *v = hue_json_get(root, key);
     if (!v)
-        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' has no '%s'", path, key);
+        hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s has no '%s'", path, what, key);
     else if (hue_json_type_of(v) != type)
-        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field '%s' is a %s (expected a %s)", path, key,
+        hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s field '%s' is a %s (expected a %s)", path, what, key,
                  hue_json_type_name(hue_json_type_of(v)), hue_json_type_name(type));
     else
         return v;
     return NULL;
+}
+
+int hue_resnet_arch_from_json(const hue_json *root, const char *path, const char *what, hue_resnet_config *c)
+{
+    hue_resnet_config cfg = {0};
+    const hue_json *arch, *width, *stem, *dense;
+    if (hue_json_type_of(root) != HUE_JSON_OBJECT)
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s is not a JSON object", path, what);
+    if (!(arch = arch_field(root, "arch", HUE_JSON_STRING, path, what)) ||
+        !(width = arch_field(root, "width", HUE_JSON_NUMBER, path, what)) ||
+        !(stem = arch_field(root, "cifar_stem", HUE_JSON_BOOL, path, what)) ||
+        !(dense = arch_field(root, "dense", HUE_JSON_BOOL, path, what)) ||
+        arch_int(root, "in_channels", path, what, 1, 1 << 16, &cfg.in_channels) ||
+        arch_int(root, "num_classes", path, what, 0, 1 << 24, &cfg.num_classes) ||
+        arch_int(root, "last_layer", path, what, 1, 4, &cfg.last_layer))
+        return HUE_EFORMAT;
+    cfg.embed = 0;
+    if (hue_json_get(root, "embed") && arch_int(root, "embed", path, what, 0, 1 << 16, &cfg.embed))
+        return HUE_EFORMAT;
+    /* A width hue cannot build (or that is 0 or infinite as a float, as
+     * 1e-50 and 1e39 are) is not one hue wrote. */
+    double w = hue_json_number(width);
+    if (!(w > 0 && w <= HUE_RESNET_MAX_WIDTH && (float)w > 0))
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's %s field 'width' is not a number in (0, %d]", path, what,
+                        HUE_RESNET_MAX_WIDTH);
+    if (hue_resnet_parse_arch(hue_json_string(arch, NULL), c))
+        return hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
+    c->width = (float)w;
+    c->cifar_stem = hue_json_bool(stem);
+    c->dense = hue_json_bool(dense);
+    c->in_channels = cfg.in_channels;
+    c->num_classes = cfg.num_classes;
+    c->last_layer = cfg.last_layer;
+    c->embed = cfg.embed;
+    return 0;
 }
 
 int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config *c)
@@ -64,43 +101,7 @@ int hue_resnet_arch_parse(const char *json, const char *path, hue_resnet_config 
     hue_json *root = NULL;
     if (!json || hue_json_parse(json, strlen(json), &root))
         return hue_fail(HUE_EFORMAT, "%s: no readable 'architecture' in the checkpoint's metadata", path);
-    int rc = HUE_EFORMAT;
-    hue_resnet_config cfg = {0};
-    const hue_json *arch, *width, *stem, *dense;
-    if (hue_json_type_of(root) != HUE_JSON_OBJECT)
-        hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' is not a JSON object", path);
-    else if ((arch = arch_field(root, "arch", HUE_JSON_STRING, path)) &&
-             (width = arch_field(root, "width", HUE_JSON_NUMBER, path)) &&
-             (stem = arch_field(root, "cifar_stem", HUE_JSON_BOOL, path)) &&
-             (dense = arch_field(root, "dense", HUE_JSON_BOOL, path)) &&
-             arch_int(root, "in_channels", path, 1, 1 << 16, &cfg.in_channels) == 0 &&
-             arch_int(root, "num_classes", path, 0, 1 << 24, &cfg.num_classes) == 0 &&
-             arch_int(root, "last_layer", path, 1, 4, &cfg.last_layer) == 0) {
-        cfg.embed = 0;
-        if (hue_json_get(root, "embed") && arch_int(root, "embed", path, 0, 1 << 16, &cfg.embed))
-            goto done;
-        /* A width hue cannot build (or that is 0 or infinite as a float, as
-         * 1e-50 and 1e39 are) is not one hue wrote. */
-        double w = hue_json_number(width);
-        if (!(w > 0 && w <= HUE_RESNET_MAX_WIDTH && (float)w > 0)) {
-            hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'architecture' field 'width' is not a number in (0, %d]", path,
-                     HUE_RESNET_MAX_WIDTH);
-            goto done;
-        }
-        if (hue_resnet_parse_arch(hue_json_string(arch, NULL), c)) {
-            hue_fail(HUE_EFORMAT, "%s: %s", path, hue_error_message());
-            goto done;
-        }
-        c->width = (float)w;
-        c->cifar_stem = hue_json_bool(stem);
-        c->dense = hue_json_bool(dense);
-        c->in_channels = cfg.in_channels;
-        c->num_classes = cfg.num_classes;
-        c->last_layer = cfg.last_layer;
-        c->embed = cfg.embed;
-        rc = 0;
-    }
-done:
+    int rc = hue_resnet_arch_from_json(root, path, "'architecture'", c);
     hue_json_destroy(root);
     return rc;
 }
@@ -283,6 +284,20 @@ int hue_model_copy(hue_graph *from, const hue_resnet *mf, hue_graph *to, const h
         if (!rc)
             rc = hue_graph_write(to, mt->tensors[i].tensor, v, n);
         free(v);
+    }
+    return rc;
+}
+
+int hue_model_load_prefixed(hue_graph *g, const hue_resnet *m, const char *prefix, const hue_checkpoint *ck,
+                            const char *path)
+{
+    int rc = 0;
+    for (int i = 0; i < m->n_tensors && !rc; i++) {
+        char name[160];
+        int n = snprintf(name, sizeof name, "%s%s", prefix, m->tensors[i].name);
+        if (n < 0 || (size_t)n >= sizeof name)
+            return hue_fail(HUE_EINVAL, "%s: tensor name '%s%s' too long", path, prefix, m->tensors[i].name);
+        rc = hue_model_load_tensor(ck, g, name, m->tensors[i].tensor, path);
     }
     return rc;
 }
