@@ -55,6 +55,8 @@ static void usage(FILE *f)
             "  --permutations P    jigsaw: permutations in the set, 2 to 1000 (default 100)\n"
             "  --mask M            inpaint: centre (the middle quarter of the area, the default) or blocks\n"
             "                      (random squares of 1/4 the side until a quarter is covered)\n"
+            "  --knn-every N       every N epochs, log the trunk's kNN top-1 (k 200, T 0.1) on DIR/test with\n"
+            "                      DIR/train as memory: the monitor hue eval knn computes\n"
             "  --seed N            initialisation, data order and augmentation (default 0)\n"
             "  --threads N         decoding threads (default 2)\n"
             "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
@@ -164,6 +166,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
         {"permutations", required_argument, 0, 'P'}, {"mask", required_argument, 0, 'K'},
+        {"knn-every", required_argument, 0, 'N'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -215,6 +218,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             o.inpaint_blocks = strcmp(optarg, "blocks") == 0;
             break;
+        case 'N': if ((rc = parse_long("knn-every", optarg, 1, 100000, &v))) return rc; o.knn_every = v; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -272,6 +276,8 @@ int cmd_pretrain(int argc, char **argv)
                 (long long)r.skipped_images);
     printf("trained %lld steps in %.1f s, last loss %.4f; checkpoint %s\n", (long long)r.steps, r.seconds,
            r.last_loss, o.out);
+    if (r.knn_top1 >= 0)
+        printf("kNN monitor: top-1 %.2f%% on the test split\n", 100 * r.knn_top1);
     if (r.test_accuracy >= 0)
         printf("test accuracy: %.2f%% on %lld images\n", 100 * r.test_accuracy, (long long)r.test_images);
     return 0;

@@ -51,6 +51,7 @@ typedef struct {
     int tile_colour;            /* enum hue_tile_colour */
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
+    int64_t knn_every;          /* > 0: kNN monitor on data's test split every this many epochs */
     hue_step_fn on_step;
     void *user;
 } hue_pretrain_options;
@@ -75,6 +76,7 @@ typedef struct {
     int64_t test_images;
     double seconds;
     int64_t skipped_images;
+    double knn_top1;            /* the last kNN monitor's top-1, < 0 when none ran */
 } hue_train_report;
 
 /* Trains o->method on o->data (see the methods' files for each). */

@@ -18,7 +18,8 @@
  *   4. for each step: fill sets the inputs, each optimizer gets its
  *      learning rate, the graph runs, the loss is checked, a line is logged,
  *      and a checkpoint is written at each epoch's end, every save_every
- *      steps and at the last step;
+ *      steps and at the last step; every knn_every epochs the kNN monitor
+ *      logs the representation's kNN top-1 on knn_data;
  *   5. finish (a test accuracy, say) after a complete run. */
 #ifndef HUE_TRAINER_H
 #define HUE_TRAINER_H
@@ -75,6 +76,9 @@ typedef struct {
     int64_t max_steps;           /* stop after this many steps in total (0: no limit) */
     const char *hyperparameters; /* JSON object a resumed run must match */
     const char *rate_name;       /* the log's throughput key: "images_per_s" (default) or "samples_per_s" */
+    int64_t knn_every;           /* > 0: the kNN monitor every this many epochs (needs steps_per_epoch) */
+    const char *knn_data;        /* its image folder, with train/ and test/ splits */
+    int knn_size, knn_threads;   /* its image side, decoding threads */
     const hue_file_use *inputs;  /* files the run reads, none of which may be an output */
     int n_inputs;
     hue_step_fn on_step;

@@ -218,6 +218,11 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
             }
             saved = step + 1;
         }
+        if (epoch_end && o->knn_every > 0 && (info.epoch + 1) % o->knn_every == 0 &&
+            (rc = trainer_knn_run(t, step + 1, info.epoch + 1))) {
+            rc = hue_train_stopped(rc, o->out, saved);
+            break;
+        }
     }
     return rc;
 }
@@ -249,12 +254,16 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
             rc = m->init(m->self, &t);
     }
     if (!rc)
+        rc = trainer_knn_open(&t);
+    if (!rc)
         rc = hue_train_log_open(o->log, t.first_step, o->force, &t.log);
     if (!rc)
         rc = run_steps(&t, r, t0);
     if (!rc && r->steps >= o->steps && m->finish)
         rc = m->finish(m->self, &t, r);
     r->seconds = hue_now_s() - t0;
+    r->knn_top1 = o->knn_every > 0 && t.knn_top1 > 0 ? t.knn_top1 : -1;
+    trainer_knn_close(&t);
     if (t.log)
         fclose(t.log);
     m->destroy(m->self);

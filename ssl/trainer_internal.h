@@ -4,6 +4,7 @@
 #define HUE_TRAINER_INTERNAL_H
 #include <stdio.h>
 
+#include "hue_dataset.h"
 #include "hue_trainer.h"
 
 #define TRAINER_MAX_PARTS 16
@@ -39,6 +40,10 @@ struct hue_trainer {
     FILE *log;
     /* metadata the method adds while a checkpoint is written */
     hue_checkpoint *saving;
+    /* the kNN monitor (trainer_knn.c) */
+    struct hue_features *knn;
+    hue_dataset *knn_train, *knn_test;
+    double knn_top1;
 };
 
 /* Writes every network and optimizer state, the run's metadata and the
@@ -47,6 +52,11 @@ int trainer_save(hue_trainer *t, int64_t step, int64_t epoch);
 /* Loads every network and optimizer state from o->resume, checks that the
  * checkpoint continues this run, and sets t->first_step. */
 int trainer_resume(hue_trainer *t);
+/* The kNN monitor: opened before the first step (its data checked), run
+ * at the end of every knn_every-th epoch (a line in the log), closed. */
+int trainer_knn_open(hue_trainer *t);
+int trainer_knn_run(hue_trainer *t, int64_t step, int64_t epoch);
+void trainer_knn_close(hue_trainer *t);
 /* The "networks" metadata: every part's prefix and configuration. */
 int trainer_networks_json(const hue_trainer *t, hue_json_writer *w);
 

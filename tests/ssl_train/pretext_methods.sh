@@ -62,6 +62,28 @@ if sys.argv[2] == "jigsaw":
 PY
 done
 
+# the kNN monitor: its last line equals hue eval knn on the checkpoint it ends with
+mkdir -p "$tmp/split"
+tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp/split" --wildcards 'train/*/000[0-5].jpg' 'test/*/000[0-3].jpg'
+"$hue" pretrain --method rotation --data "$tmp/split" --width 0.125 --batch 20 --epochs 2 --knn-every 1 \
+    --out "$tmp/knn.ckpt" --log "$tmp/knn.jsonl" --quiet >"$tmp/knn.txt"
+check "--knn-every: exit 0" test $? -eq 0
+check "--knn-every: says its result" contains "$tmp/knn.txt" "kNN monitor: top-1"
+# the monitor takes k = 200 or every training image when there are fewer
+"$hue" eval knn --model "$tmp/knn.ckpt" --data "$tmp/split" --k 60 --json >"$tmp/knn.json"
+check "--knn-every: a line per epoch, the last one hue eval knn's" /usr/bin/python3 - "$tmp/knn.jsonl" "$tmp/knn.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if "knn_top1" in l]
+probe = json.load(open(sys.argv[2]))
+assert [l["epoch"] for l in lines] == [1, 2], lines
+assert abs(lines[-1]["knn_top1"] - probe["top1"]) < 1e-6 and lines[-1]["knn_images"] == 40, (lines[-1], probe)
+PY
+"$hue" pretrain --method rotation --data "$tmp/train" --width 0.125 --batch 20 --knn-every 1 --out "$tmp/bad.ckpt" \
+    --quiet 2>"$tmp/err.txt"
+check "--knn-every without a test split: exit 1" test $? -eq 1
+check "--knn-every without a test split: says so" contains "$tmp/err.txt" "needs a test split"
+check "--knn-every without a test split: writes nothing" test ! -e "$tmp/bad.ckpt"
+
 # hue colorize --image with the colorize and splitbrain checkpoints
 cp "$tmp/train/cat/0001.jpg" "$tmp/in.jpg"
 for method in colorize splitbrain; do
