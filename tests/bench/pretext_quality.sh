@@ -54,7 +54,8 @@ train() {
         echo "$m: trained ($have steps)"
         return
     fi
-    local resume=()
+    # a run killed before its first checkpoint left only a log: start it again
+    local resume=(--force)
     [ "$have" -gt 0 ] && resume=(--resume "$ckpt")
     echo "$m: training from step $have to $total"
     "$hue" pretrain --method "$m" "${common[@]}" "${resume[@]}" --out "$ckpt" --log "$out/$m.jsonl" --quiet
