@@ -8,7 +8,7 @@
 static const hue_cpu_kernel *const families[] = {
     hue_cpu_kernels_eltwise, hue_cpu_kernels_tensor, hue_cpu_kernels_nn,
     hue_cpu_kernels_conv,    hue_cpu_kernels_optim,  hue_cpu_kernels_track,
-    hue_cpu_kernels_reduce,
+    hue_cpu_kernels_reduce,  hue_cpu_kernels_contrastive,
 };
 
 const hue_cpu_kernel *hue_cpu_kernel_find(const char *op)

@@ -66,7 +66,7 @@ typedef struct {
  * compute/cpu/kernels_<family>.c defines hue_cpu_kernels_<family>. */
 extern const hue_cpu_kernel hue_cpu_kernels_eltwise[], hue_cpu_kernels_tensor[], hue_cpu_kernels_nn[],
     hue_cpu_kernels_conv[], hue_cpu_kernels_optim[], hue_cpu_kernels_track[];
-extern const hue_cpu_kernel hue_cpu_kernels_reduce[];
+extern const hue_cpu_kernel hue_cpu_kernels_reduce[], hue_cpu_kernels_contrastive[];
 
 /* The kernel for an op name, or NULL. */
 const hue_cpu_kernel *hue_cpu_kernel_find(const char *op);

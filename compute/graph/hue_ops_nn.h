@@ -45,6 +45,20 @@ hue_tensor hue_bce_with_logits(hue_graph *g, hue_tensor logits, hue_tensor targe
 hue_tensor hue_mse(hue_graph *g, hue_tensor a, hue_tensor b);
 /* x / max(||x||_2 along axis, eps), as PyTorch's F.normalize. */
 hue_tensor hue_l2_normalize(hue_graph *g, hue_tensor x, int axis, float eps);
+/* InfoNCE: queries q [N, D] against keys k [K, D], logits q_i . k_j / tau
+ * after L2-normalising both rows (F.normalize, eps 1e-12), cross-entropy
+ * with key positive[i] for query i (positive: [N] key indices as floats),
+ * mean over the queries; returns [1]. Gradients for q and k. The N x K
+ * logits are never stored (compute/graph/ops/info_nce.c). Flags:
+ * EXCLUDE_SELF leaves key i out of query i's softmax and needs k == q
+ * (SimCLR's NT-Xent); NORMALIZED takes q and k as already normalised. A
+ * positive that is not a key (out of range, or i itself under
+ * EXCLUDE_SELF) makes the loss NaN. */
+enum { HUE_INFO_NCE_EXCLUDE_SELF = 1, HUE_INFO_NCE_NORMALIZED = 2 };
+hue_tensor hue_info_nce(hue_graph *g, hue_tensor q, hue_tensor k, hue_tensor positive, float tau, int flags);
+/* The same without the mean or the normalisation: each query's loss [N]
+ * (flags: EXCLUDE_SELF). */
+hue_tensor hue_info_nce_rows(hue_graph *g, hue_tensor q, hue_tensor k, hue_tensor positive, float tau, int flags);
 /* Inverted dropout: zeroes each element with probability p and scales the
  * rest by 1 / (1 - p); the mask comes from a hash of (seed[0], index), with
  * seed a one-value input the host changes every step (the same seed gives

@@ -16,7 +16,7 @@ struct hue_vk_op {
  * compute/vulkan/vk_ops_<family>.c defines hue_vk_ops_<family>. */
 extern const hue_vk_op hue_vk_ops_eltwise[], hue_vk_ops_reduce[], hue_vk_ops_tensor[], hue_vk_ops_matmul[],
     hue_vk_ops_conv[], hue_vk_ops_spatial[], hue_vk_ops_nn[], hue_vk_ops_loss[], hue_vk_ops_optim[],
-    hue_vk_ops_track[];
+    hue_vk_ops_track[], hue_vk_ops_contrastive[];
 
 /* The entry for an op name, or NULL. */
 const hue_vk_op *hue_vk_op_find(const char *op);
