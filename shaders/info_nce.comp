@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // InfoNCE's forward (compute/graph/ops/info_nce.c); the logits
 // l_ij = q_i . k_j / tau are never stored.
 // STAGE 0: one workgroup per (query row i, block b of keys): the lanes walk
@@ -26,23 +27,7 @@ layout(push_constant) uniform Push {
 
 shared float sh_max[gl_WorkGroupSize.x], sh_sum[gl_WorkGroupSize.x];
 
-float logit(int i, int j)
-{
-    float s = 0.0;
-    int a = p.off_q + i * p.D, b = p.off_k + j * p.D;
-    for (int d = 0; d < p.D; d++)
-        s += q[a + d] * k[b + d];
-    return s * p.inv_tau;
-}
-
-// the positive key of row i, or -1 when it is not a key
-int positive(int i)
-{
-    float t = floor(pos[p.off_p + i] + 0.5);
-    if (!(t >= 0.0 && t < float(p.K)))
-        return -1;
-    return p.self != 0 && int(t) == i ? -1 : int(t);
-}
+#include "info_nce.glsl"
 
 void main()
 {

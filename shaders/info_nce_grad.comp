@@ -1,4 +1,5 @@
 #version 450
+#extension GL_GOOGLE_include_directive : require
 // InfoNCE's gradients (compute/graph/ops/info_nce.c). KEYS = false: output
 // row r is a query i and the other side is the keys j, dq_i = sum_j w_ij
 // k_j; KEYS = true: r is a key j, the other side the queries i, dk_j =
@@ -32,22 +33,7 @@ layout(push_constant) uniform Push {
 
 shared float sh_w[gl_WorkGroupSize.x];
 
-float logit(int i, int j)
-{
-    float s = 0.0;
-    int a = p.off_q + i * p.D, b = p.off_k + j * p.D;
-    for (int d = 0; d < p.D; d++)
-        s += q[a + d] * k[b + d];
-    return s * p.inv_tau;
-}
-
-int positive(int i)
-{
-    float t = floor(pos[p.off_p + i] + 0.5);
-    if (!(t >= 0.0 && t < float(p.K)))
-        return -1;
-    return p.self != 0 && int(t) == i ? -1 : int(t);
-}
+#include "info_nce.glsl"
 
 void main()
 {
