@@ -34,6 +34,9 @@ static void usage(FILE *f)
             "                        towards rare colours (lambda 0.5) (Zhang et al. 2016)\n"
             "                      splitbrain: two trunks of half the width, L to ab classes and ab to L\n"
             "                        classes; the representation is both (Zhang et al. 2017)\n"
+            "                      simclr: two views of each image (SimCLR's crops, flips, colour jitter and\n"
+            "                        grayscale; blur above 32 pixels), trunk, 2-layer MLP projection to 128\n"
+            "                        with batch norm, NT-Xent over the other 2B-2 views (Chen et al. 2020)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -44,8 +47,12 @@ static void usage(FILE *f)
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
             "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4); colorize,\n"
-            "                      splitbrain: Adam (default 1e-3)\n"
-            "  --weight-decay WD   (default 5e-4)\n"
+            "                      splitbrain: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256\n"
+            "  --weight-decay WD   (default 5e-4; 1e-6 with LARS)\n"
+            "  --optimizer NAME    simclr: lars (the default: SimCLR's, momentum 0.9, trust 0.001, no decay or\n"
+            "                      adaptation on batch norm and biases) or sgd (momentum 0.9, Nesterov)\n"
+            "  --tau T             simclr: the temperature of NT-Xent (default 0.5)\n"
+            "  --warmup-epochs E   linear warm-up of the learning rate, in epochs (default 0.2)\n"
             "  --no-augment        no random crop and flip (colorize, splitbrain: no flip)\n"
             "  --tile T            patch, jigsaw: tile side; tiles sit at random places in the cells of a\n"
             "                      3x3 grid over the image (default 3/4 of a cell: 16 at --size 64)\n"
@@ -128,6 +135,8 @@ static const struct {
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
     {'K', "--mask", " inpaint "},
+    {'U', "--tau", " simclr "},
+    {'O', "--optimizer", " simclr "},
 };
 
 static void note_flag(unsigned char *given, int code)
@@ -166,7 +175,8 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
         {"permutations", required_argument, 0, 'P'}, {"mask", required_argument, 0, 'K'},
-        {"knn-every", required_argument, 0, 'N'},
+        {"knn-every", required_argument, 0, 'N'}, {"tau", required_argument, 0, 'U'},
+        {"optimizer", required_argument, 0, 'O'}, {"warmup-epochs", required_argument, 0, 'H'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -219,6 +229,15 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             o.inpaint_blocks = strcmp(optarg, "blocks") == 0;
             break;
         case 'N': if ((rc = parse_long("knn-every", optarg, 1, 100000, &v))) return rc; o.knn_every = v; break;
+        case 'U': if ((rc = parse_double("tau", optarg, 1e-4, 100, &o.tau))) return rc; break;
+        case 'O':
+            if (strcmp(optarg, "lars") != 0 && strcmp(optarg, "sgd") != 0) {
+                fprintf(stderr, "hue pretrain: --optimizer %s: expected lars or sgd\n", optarg);
+                return 2;
+            }
+            o.optimizer = strcmp(optarg, "lars") == 0 ? HUE_PRETRAIN_LARS : HUE_PRETRAIN_SGD;
+            break;
+        case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -236,7 +255,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))

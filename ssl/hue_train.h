@@ -51,6 +51,9 @@ typedef struct {
     int tile_colour;            /* enum hue_tile_colour */
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
+    /* contrastive methods */
+    double tau;                 /* InfoNCE temperature (0: the method's default; simclr 0.5) */
+    int optimizer;              /* enum hue_pretrain_optimizer */
     int64_t knn_every;          /* > 0: kNN monitor on data's test split every this many epochs */
     hue_step_fn on_step;
     void *user;
@@ -62,9 +65,18 @@ enum hue_tile_colour {
     HUE_TILE_COLOUR_NONE,
 };
 
-/* The defaults of every flag (method supervised; size 0 and lr < 0 take
- * the method's defaults: 32, or 64 for patch and jigsaw; 0.1 for SGD,
- * 2e-4 for inpaint's Adam). */
+enum hue_pretrain_optimizer {
+    HUE_PRETRAIN_DEFAULT_OPTIMIZER, /* the method's own: LARS for simclr, else SGD or Adam */
+    HUE_PRETRAIN_SGD,               /* SGD with momentum (Nesterov unless the method says otherwise) */
+    HUE_PRETRAIN_LARS,              /* SimCLR's LARS */
+};
+
+/* The defaults of every flag (method supervised). size 0, lr < 0,
+ * weight_decay < 0, tau 0 and the default optimizer take the method's own
+ * (hue_pretrain resolves them): size 32, or 64 for patch and jigsaw; lr 0.1
+ * for SGD, 2e-4 for inpaint's Adam, 1e-3 for colorize's, 0.5 x batch / 256
+ * for simclr's LARS (0.06 x batch / 256 with SGD); weight decay 5e-4,
+ * simclr's 1e-6 with LARS. */
 hue_pretrain_options hue_pretrain_defaults(void);
 /* The methods hue_pretrain knows, as a NULL-terminated list. */
 extern const char *const hue_pretrain_methods[];

@@ -1,4 +1,5 @@
-/* hue_pretrain: the method by its name, and the image size it defaults to. */
+/* hue_pretrain: the method by its name, and the defaults each method
+ * resolves (image size, learning rate, weight decay, optimizer, tau). */
 #include <string.h>
 
 #include "hue_error.h"
@@ -9,22 +10,50 @@ typedef struct {
     const char *name;
     int (*run)(const hue_pretrain_options *o, hue_train_report *r);
     int size;                   /* default image side */
-    double lr;                  /* default peak learning rate */
+    double lr;                  /* default peak learning rate (per 256 images when per_256) */
+    int per_256;                /* the learning rate scales with the batch (lr x batch / 256) */
+    int optimizer;              /* the default optimizer, when the method takes --optimizer */
+    double tau;                 /* default temperature (contrastive methods), else 0 */
 } method_entry;
 
 /* patch and jigsaw cut the image into 3 x 3 tiles: at CIFAR's 32 pixels
  * a tile would be 8 pixels, so they see the image at 64. */
 static const method_entry methods[] = {
-    {"supervised", hue_pretrain_supervised, 32, 0.1},
-    {"rotation", hue_pretrain_rotation, 32, 0.1},
-    {"patch", hue_pretrain_patch, 64, 0.1},
-    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1},
-    {"inpaint", hue_pretrain_inpaint, 32, 2e-4},
-    {"colorize", hue_pretrain_colorize, 32, 1e-3},
-    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3},
+    {"supervised", hue_pretrain_supervised, 32, 0.1, 0, 0, 0},
+    {"rotation", hue_pretrain_rotation, 32, 0.1, 0, 0, 0},
+    {"patch", hue_pretrain_patch, 64, 0.1, 0, 0, 0},
+    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1, 0, 0, 0},
+    {"inpaint", hue_pretrain_inpaint, 32, 2e-4, 0, 0, 0},
+    {"colorize", hue_pretrain_colorize, 32, 1e-3, 0, 0, 0},
+    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3, 0, 0, 0},
+    {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5},
 };
 
-const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint", "colorize", "splitbrain", NULL};
+const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint",
+                                            "colorize", "splitbrain", "simclr", NULL};
+
+/* The flags left to the method take its defaults. */
+static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_entry *m)
+{
+    hue_pretrain_options r = *o;
+    if (r.size <= 0)
+        r.size = m->size;
+    if (m->optimizer && r.optimizer == HUE_PRETRAIN_DEFAULT_OPTIMIZER)
+        r.optimizer = m->optimizer;
+    int lars = r.optimizer == HUE_PRETRAIN_LARS;
+    if (r.lr < 0) {
+        /* SGD on a method whose default is LARS: MoCo's CIFAR rate, 0.06 per 512 */
+        double lr = m->optimizer == HUE_PRETRAIN_LARS && !lars ? 0.03 : m->lr;
+        r.lr = m->per_256 ? lr * r.batch / 256 : lr;
+    }
+    if (r.weight_decay < 0)
+        r.weight_decay = lars ? 1e-6 : 5e-4;
+    if (r.tau == 0)
+        r.tau = m->tau;
+    if (lars)
+        r.nesterov = 0;
+    return r;
+}
 
 int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
 {
@@ -33,12 +62,9 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
     const char *name = o->method ? o->method : "";
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(name, methods[i].name) == 0) {
-            hue_pretrain_options resolved = *o;
-            if (resolved.size <= 0)
-                resolved.size = methods[i].size;
-            if (resolved.lr < 0)
-                resolved.lr = methods[i].lr;
+            hue_pretrain_options resolved = resolve(o, &methods[i]);
             return methods[i].run(&resolved, r);
         }
-    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain)", name);
+    return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, "
+                    "splitbrain, simclr)", name);
 }

@@ -17,7 +17,7 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.size = 0;
     o.lr = -1;
     o.momentum = 0.9;
-    o.weight_decay = 5e-4;
+    o.weight_decay = -1;
     o.nesterov = 1;
     o.warmup_epochs = 0.2;
     o.threads = 2;
@@ -76,7 +76,7 @@ static int start_loader(image_run *ir, int64_t step)
     const hue_pretrain_options *o = ir->o;
     hue_loader_options lo = hue_loader_defaults();
     lo.batch = o->batch;
-    lo.size = o->size;
+    lo.size = ir->sample && ir->sample_native ? 0 : o->size;
     lo.seed = o->seed;
     lo.threads = o->threads;
     lo.pad_crop = o->augment && !ir->sample ? 4 : 0;
@@ -100,15 +100,13 @@ int image_run_next(image_run *ir, int64_t step, hue_batch *b)
     return rc < 0 ? rc : 0;
 }
 
-int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)
+/* An optimizer on loss with the run's schedule: warm-up, then cosine to 0. */
+static int add_optimizer(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir,
+                         const hue_optim_config *oc)
 {
     const hue_pretrain_options *o = ir->o;
-    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_SGD);
-    oc.momentum = (float)o->momentum;
-    oc.nesterov = o->nesterov;
-    oc.weight_decay = (float)o->weight_decay;
     hue_optim *opt;
-    int rc = hue_optim_create(g, &oc, loss, &opt);
+    int rc = hue_optim_create(g, oc, loss, &opt);
     if (rc)
         return rc;
     hue_schedule sched = {.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
@@ -117,6 +115,16 @@ int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run
     if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
         hue_optim_destroy(opt);
     return rc;
+}
+
+int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_SGD);
+    oc.momentum = (float)o->momentum;
+    oc.nesterov = o->nesterov;
+    oc.weight_decay = (float)o->weight_decay;
+    return add_optimizer(t, g, loss, ir, &oc);
 }
 
 void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer)
@@ -155,6 +163,34 @@ int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_repo
     return hue_trainer_run(&to, m, r);
 }
 
+int image_run_lars(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)
+{
+    const hue_pretrain_options *o = ir->o;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_LARS);
+    oc.momentum = (float)o->momentum;
+    oc.weight_decay = (float)o->weight_decay;
+    return add_optimizer(t, g, loss, ir, &oc);
+}
+
+int image_run_optimizer(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)
+{
+    return ir->o->optimizer == HUE_PRETRAIN_LARS ? image_run_lars(t, g, loss, ir) : image_run_sgd(t, g, loss, ir);
+}
+
+int image_run_views(image_run *ir, hue_augment_views *views)
+{
+    memcpy(views->mean, hue_cifar_mean, sizeof views->mean);
+    memcpy(views->std, hue_cifar_std, sizeof views->std);
+    int64_t floats = hue_augment_views_floats(views);
+    if (floats < 0)
+        return (int)floats;
+    ir->sample = hue_augment_views_sample;
+    ir->sample_user = views;
+    ir->sample_floats = floats;
+    ir->sample_native = 1;
+    return 0;
+}
+
 int image_run_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir, float beta1,
                    hue_optim_filter select)
 {
@@ -163,16 +199,7 @@ int image_run_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_ru
     oc.beta1 = beta1;
     oc.weight_decay = (float)o->weight_decay;
     oc.select = select;
-    hue_optim *opt;
-    int rc = hue_optim_create(g, &oc, loss, &opt);
-    if (rc)
-        return rc;
-    hue_schedule sched = {.kind = HUE_SCHEDULE_COSINE, .base_lr = o->lr,
-                          .warmup_steps = (int64_t)(o->warmup_epochs * (double)ir->bpe),
-                          .total_steps = ir->bpe * o->epochs, .final_lr = 0};
-    if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
-        hue_optim_destroy(opt);
-    return rc;
+    return add_optimizer(t, g, loss, ir, &oc);
 }
 
 int image_run_decoder(hue_graph *g, const hue_resnet *trunk, int size, int out, hue_head_config *cfg)

@@ -3,6 +3,7 @@
  * SGD with warm-up and cosine, and the common hyper-parameters. */
 #ifndef HUE_PRETRAIN_IMAGE_H
 #define HUE_PRETRAIN_IMAGE_H
+#include "hue_augment.h"
 #include "hue_dataset.h"
 #include "hue_heads.h"
 #include "hue_json_writer.h"
@@ -20,6 +21,7 @@ typedef struct {
     hue_sample_fn sample;
     void *sample_user;
     int64_t sample_floats;
+    int sample_native;          /* the hook gets each image at its own size, not resized to --size */
 } image_run;
 
 /* Checks the common flags and opens the splits: nothing is written yet. */
@@ -32,6 +34,12 @@ int image_run_next(image_run *ir, int64_t step, hue_batch *b);
 /* SGD (Nesterov momentum, weight decay) on every parameter with a
  * gradient of loss, warm-up then cosine, registered with the trainer. */
 int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
+/* LARS (SimCLR's: momentum, no Nesterov, trust coefficient 0.001, batch
+ * norm and biases left out of the weight decay and the adaptation),
+ * warm-up then cosine, registered with the trainer. */
+int image_run_lars(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
+/* The optimizer o->optimizer names (SGD or LARS), as the two above. */
+int image_run_optimizer(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
 /* Adam (AdamW's kernel, the run's weight decay) on the parameters select
  * takes (NULL: all), warm-up then cosine, registered with the trainer. */
 int image_run_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir, float beta1,
@@ -42,6 +50,10 @@ int image_run_decoder(hue_graph *g, const hue_resnet *trunk, int size, int out, 
 /* The common members of the hyper-parameters object (inside its braces),
  * with the optimizer's name ("sgd", "adam"). */
 void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer);
+/* Sets the sample hook to views (which must outlive the run): each image,
+ * at its own size, becomes views->count augmented views, one after another,
+ * with CIFAR's normalisation. */
+int image_run_views(image_run *ir, hue_augment_views *views);
 /* The trunk's input as probes must give it: RGB with CIFAR's normalisation. */
 hue_trunk_ref image_run_input(void);
 /* Runs the method (destroyed before it returns) with hyper-parameters hp. */

@@ -10,5 +10,6 @@ int hue_pretrain_jigsaw(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_inpaint(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_colorize(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_splitbrain(const hue_pretrain_options *o, hue_train_report *r);
+int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r);
 
 #endif

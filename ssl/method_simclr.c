@@ -1,0 +1,132 @@
+/* SimCLR (Chen et al. 2020): two augmented views of every image go through
+ * the trunk together, a 2-layer MLP projection (batch norm after the
+ * hidden layer) maps the pooled features to 128 dimensions, and NT-Xent
+ * pulls each view towards its partner and away from the other 2N - 2
+ * views of the batch (cosine similarity over temperature tau). LARS with
+ * warm-up and cosine by default, as the paper trains large batches; SGD as
+ * an option.
+ *
+ * The loader writes each image's two views one after the other, so the
+ * batch is [2N, 3, S, S] with view 0 of image i at 2i and view 1 at 2i + 1:
+ * the partner of row r is r ^ 1, and batch norm sees both views of every
+ * image at once, as SimCLR's global batch norm does. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "hue_error.h"
+#include "hue_heads.h"
+#include "hue_ops.h"
+#include "hue_ops_nn.h"
+#include "pretrain_image.h"
+
+enum { PROJECTION_DIM = 128 };
+
+typedef struct {
+    image_run ir;
+    hue_augment_views views;
+    hue_resnet_config arch;
+    hue_resnet m;
+    hue_head projection;
+    hue_tensor x, partner;
+    float *partners;
+} simclr;
+
+static int build(void *self, hue_trainer *t, hue_graph *g)
+{
+    simclr *s = self;
+    const hue_pretrain_options *o = s->ir.o;
+    int64_t rows = 2 * (int64_t)o->batch, xs[4] = {rows, 3, o->size, o->size};
+    s->x = hue_graph_input(g, "views", 4, xs);
+    s->partner = hue_graph_input(g, "partners", 1, &rows);
+    int rc = hue_resnet_build(g, &s->arch, s->x, 1, &s->m);
+    hue_trunk_ref input = image_run_input();
+    if (!rc)
+        rc = hue_trainer_add_resnet(t, &s->m, "", 1, &input);
+    if (rc)
+        return rc;
+    /* SimCLR's head: hidden width = the trunk's features (2048 for its ResNet-50) */
+    int C = s->m.feature_channels;
+    hue_head_config hc = {.kind = HUE_HEAD_MLP, .in = C, .hidden = C, .out = PROJECTION_DIM, .layers = 2};
+    hue_tensor pooled = hue_global_avg_pool(g, s->m.features);
+    if ((rc = hue_head_build(g, &hc, "heads.projection.", pooled, 1, &s->projection)) ||
+        (rc = hue_trainer_add_head(t, &s->projection)))
+        return rc;
+    hue_tensor z = s->projection.out;
+    hue_tensor loss = hue_info_nce(g, z, z, s->partner, (float)o->tau, HUE_INFO_NCE_EXCLUDE_SELF);
+    if ((rc = hue_graph_backward(g, loss)) || (rc = image_run_optimizer(t, g, loss, &s->ir)))
+        return rc;
+    hue_trainer_set_loss(t, loss);
+    return 0;
+}
+
+static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
+{
+    simclr *s = self;
+    hue_batch b;
+    int rc = image_run_next(&s->ir, step, &b);
+    if (rc)
+        return rc;
+    hue_graph *g = hue_trainer_graph(t);
+    size_t rows = 2 * (size_t)b.count;
+    if ((rc = hue_graph_set_input(g, s->x, b.images, (size_t)b.sample_floats * b.count)) ||
+        (rc = hue_graph_set_input(g, s->partner, s->partners, rows)))
+        return rc;
+    *info = (hue_fill_info){b.count, b.epoch, b.index};
+    return 0;
+}
+
+static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((simclr *)self)->ir.o->data); }
+
+static void destroy(void *self)
+{
+    simclr *s = self;
+    free(s->partners);
+    hue_head_free(&s->projection);
+    hue_resnet_free(&s->m);
+    image_run_close(&s->ir);
+    free(s);
+}
+
+int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r)
+{
+    simclr *s = calloc(1, sizeof *s);
+    if (!s)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    hue_method m = {"simclr", s, build, NULL, save_meta, NULL, fill, NULL, destroy};
+    int rc = image_run_open(&s->ir, o, r);
+    if (!rc && !(o->tau > 0 && o->tau <= 100))
+        rc = hue_fail(HUE_EINVAL, "--tau %g: must be above 0 and at most 100", o->tau);
+    if (!rc) {
+        s->views.count = 2;
+        s->views.view[0] = s->views.view[1] = hue_augment_simclr(o->size);
+        rc = image_run_views(&s->ir, &s->views);
+    }
+    size_t rows = 2 * (size_t)o->batch;
+    if (!rc && !(s->partners = malloc(sizeof *s->partners * rows)))
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    if (rc) {
+        destroy(s);
+        return rc;
+    }
+    for (size_t i = 0; i < rows; i++)
+        s->partners[i] = (float)(i ^ 1);
+    s->arch = o->arch;
+    s->arch.in_channels = 3;
+    s->arch.num_classes = 0;
+    s->arch.last_layer = 4;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    image_run_hyperparameters(&w, o, o->optimizer == HUE_PRETRAIN_LARS ? "lars" : "sgd");
+    hue_jw_key(&w, "tau"), hue_jw_number(&w, o->tau);
+    hue_jw_key(&w, "projection_dim"), hue_jw_int(&w, PROJECTION_DIM);
+    hue_jw_key(&w, "views"), hue_jw_string(&w, "simclr");
+    hue_jw_end(&w);
+    if (!hue_json_writer_text(&w)) {
+        destroy(s);
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    }
+    rc = image_run_train(&s->ir, &m, w.text, r);
+    hue_json_writer_free(&w);
+    return rc;
+}

@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# The contrastive methods on the trainer (issue 12): each trains on real
+# CIFAR-10 images; a run stopped after a checkpoint and resumed gives the
+# same per-step losses and the same final checkpoint as the run left alone;
+# the checkpoint holds the trunk under torchvision's names and the heads
+# under heads.<name>., with the hyper-parameters the run used; hue eval knn
+# and linear read it; bad input exits 1 or 2 with one line, and nothing is
+# written.
+# usage: contrastive_methods.sh (HUE_BIN, HUE_DATA from ctest)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../check.sh"
+hue=${HUE_BIN:?HUE_BIN is not set}
+data=${HUE_DATA:-$here/../../../shared/data}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-contrastive-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+# 6 training images of each class: 3 steps of 20 per epoch; 4 test images each
+tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0-5].jpg' 'test/*/000[0-3].jpg' ||
+    exit 1
+common=(--data "$tmp" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
+
+for method in simclr; do
+    extra=()
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --out "$tmp/$method.ckpt" \
+        --log "$tmp/$method.jsonl" >"$tmp/$method.txt"
+    check "$method: trains" test $? -eq 0
+    check "$method: the kNN monitor ran" contains "$tmp/$method.txt" "kNN monitor: top-1"
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --max-steps 2 \
+        --out "$tmp/$method-cut.ckpt" --log "$tmp/$method-cut.jsonl"
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --resume "$tmp/$method-cut.ckpt" \
+        --out "$tmp/$method-cut.ckpt" --log "$tmp/$method-cut.jsonl" >/dev/null
+    check "$method: resumed run ends" test $? -eq 0
+    check "$method: resumed losses are the uninterrupted run's" /usr/bin/python3 - "$tmp/$method.jsonl" \
+        "$tmp/$method-cut.jsonl" <<'PY'
+import json, math, sys
+a, b = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
+la, lb = ([x["loss"] for x in r if "loss" in x] for r in (a, b))
+assert len(la) == 6 and la == lb, (la, lb)
+# two views of 20 images: the loss starts near log(2 * 20 - 1), the chance level
+assert abs(la[0] - math.log(39)) < 0.5, la
+assert all(math.isfinite(x) for x in la)
+PY
+    check "$method: resumed checkpoint is byte for byte the same" cmp -s "$tmp/$method.ckpt" "$tmp/$method-cut.ckpt"
+    check "$method: trunk, heads and hyper-parameters" /usr/bin/python3 - "$tmp/$method.ckpt" "$method" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+meta = h.pop("__metadata__")
+assert meta["method"] == sys.argv[2]
+assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
+hp = json.loads(meta["hyperparameters"])
+if sys.argv[2] == "simclr":
+    # the MLP projection: Linear(64, 64, no bias), BatchNorm1d(64), ReLU, Linear(64, 128)
+    assert h["heads.projection.layers.0.weight"]["shape"] == [64, 64], h["heads.projection.layers.0.weight"]
+    assert "heads.projection.layers.1.running_var" in h and "heads.projection.layers.0.bias" not in h
+    assert h["heads.projection.layers.3.weight"]["shape"] == [128, 64]
+    assert hp["optimizer"] == "lars" and hp["tau"] == 0.5 and hp["weight_decay"] == 1e-6, hp
+    assert abs(hp["lr"] - 0.5 * 20 / 256) < 1e-9, hp
+rep = json.loads(meta["representation"])
+assert [r["input"] for r in rep] == ["rgb"] and rep[0]["prefix"] == "", rep
+PY
+    "$hue" eval knn --model "$tmp/$method.ckpt" --data "$tmp" --k 60 --json >"$tmp/knn.json"
+    check "$method: hue eval knn equals the monitor's last line" /usr/bin/python3 - "$tmp/$method.jsonl" \
+        "$tmp/knn.json" <<'PY'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1]) if "knn_top1" in l]
+probe = json.load(open(sys.argv[2]))
+assert [l["epoch"] for l in lines] == [1, 2], lines
+assert abs(lines[-1]["knn_top1"] - probe["top1"]) < 1e-6 and probe["test_images"] == 40, (lines[-1], probe)
+PY
+    "$hue" eval linear --model "$tmp/$method.ckpt" --data "$tmp" --epochs 2 --batch 20 --json >"$tmp/linear.json"
+    check "$method: hue eval linear reads it" test $? -eq 0
+done
+
+# SGD instead of LARS: its own defaults, recorded
+"$hue" pretrain --method simclr "${common[@]}" --optimizer sgd --tau 0.2 --max-steps 1 --out "$tmp/sgd.ckpt" >/dev/null
+check "simclr --optimizer sgd: exit 0" test $? -eq 0
+check "simclr --optimizer sgd: recorded" /usr/bin/python3 - "$tmp/sgd.ckpt" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+hp = json.loads(h["__metadata__"]["hyperparameters"])
+assert hp["optimizer"] == "sgd" and hp["tau"] == 0.2 and hp["weight_decay"] == 5e-4 and hp["nesterov"], hp
+assert abs(hp["lr"] - 0.03 * 20 / 256) < 1e-9, hp
+PY
+
+# expect NAME STATUS PATTERN ARGS...: exit status, one line matching PATTERN, no checkpoint
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 3
+    rm -f "$tmp/bad.ckpt"
+    "$hue" pretrain "$@" --out "$tmp/bad.ckpt" --quiet 2>"$tmp/err.txt"
+    local rc=$?
+    check "$name: exit $want (got $rc: $(cat "$tmp/err.txt"))" test $rc -eq "$want"
+    check "$name: says '$pattern'" grep -qE -- "$pattern" "$tmp/err.txt"
+    check "$name: one line" test "$(wc -l <"$tmp/err.txt")" -eq 1
+    check "$name: writes nothing" test ! -e "$tmp/bad.ckpt"
+}
+d=(--data "$tmp" --width 0.125 --batch 20)
+expect "--tau 0" 1 "--tau 0: expected a number from" --method simclr --tau 0 "${d[@]}"
+expect "--tau -1" 1 "--tau -1: expected a number from" --method simclr --tau -1 "${d[@]}"
+expect "--tau with rotation" 2 "--tau does not apply to --method rotation" --method rotation --tau 0.5 "${d[@]}"
+expect "--optimizer adam" 2 "--optimizer adam: expected lars or sgd" --method simclr --optimizer adam "${d[@]}"
+expect "--no-augment with simclr" 2 "--no-augment does not apply to --method simclr" --method simclr --no-augment \
+    "${d[@]}"
+expect "--resume a checkpoint of another method" 1 "checkpoint of method simclr, not rotation" --method rotation \
+    --resume "$tmp/simclr.ckpt" "${d[@]}"
+expect "--resume with another tau" 1 "tau" --method simclr --tau 0.3 --resume "$tmp/simclr.ckpt" "${d[@]}" --epochs 2
+check_summary
