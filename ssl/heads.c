@@ -126,6 +126,10 @@ static hue_tensor layers(pass *p, hue_tensor x)
         for (int i = 0; i + 1 < L; i++, layer += 3)
             x = norm(p, layer + 1, linear(p, layer, x, c->hidden, 0), 1);
         return linear(p, layer, x, c->out, 1);
+    case HUE_HEAD_MLP_PLAIN:
+        for (int i = 0; i + 1 < L; i++, layer += 2)
+            x = hue_relu(p->g, linear(p, layer, x, c->hidden, 1));
+        return linear(p, layer, x, c->out, 1);
     case HUE_HEAD_DECODER:
         for (int i = 0; i < L; i++, layer += 3)
             x = norm(p, layer + 1, up(p, layer, x, c->hidden >> i), 1);

@@ -9,7 +9,7 @@
 #include "hue_json.h"
 #include "hue_json_writer.h"
 
-static const char *const kind_names[] = {"linear", "mlp", "decoder", "discriminator"};
+static const char *const kind_names[] = {"linear", "mlp", "decoder", "discriminator", "mlp_plain"};
 #define N_KINDS ((int)(sizeof kind_names / sizeof kind_names[0]))
 
 const char *hue_head_kind_name(hue_head_kind kind)
@@ -36,7 +36,7 @@ int hue_head_config_check(const hue_head_config *c)
 {
     const char *kind = hue_head_kind_name(c->kind);
     if (!kind)
-        return hue_fail(HUE_EINVAL, "head: 'kind' %d is not one hue builds (linear, mlp, decoder, discriminator)",
+        return hue_fail(HUE_EINVAL, "head: 'kind' %d is not one hue builds (linear, mlp, mlp_plain, decoder, discriminator)",
                         (int)c->kind);
     if (c->in < 1 || c->in > HUE_HEAD_MAX_CHANNELS)
         return out_of(kind, "in", c->in, 1, HUE_HEAD_MAX_CHANNELS, "");
@@ -49,6 +49,7 @@ int hue_head_config_check(const hue_head_config *c)
             return out_of(kind, "layers", c->layers, 0, 1, "a linear head is one layer");
         break;
     case HUE_HEAD_MLP:
+    case HUE_HEAD_MLP_PLAIN:
         if (c->layers < 1 || c->layers > HUE_HEAD_MAX_MLP_LAYERS)
             return out_of(kind, "layers", c->layers, 1, HUE_HEAD_MAX_MLP_LAYERS, "linear layers");
         if (c->layers > 1 && (c->hidden < 1 || c->hidden > HUE_HEAD_MAX_CHANNELS))
@@ -145,7 +146,7 @@ static int parse_root(const hue_json *root, const char *path, hue_head_config *c
     int k = hue_head_kind_parse(name);
     if (k < 0)
         return hue_fail(HUE_EFORMAT, "%s: the head config's 'kind' \"%s\" is not one hue builds "
-                        "(linear, mlp, decoder, discriminator)", path, name);
+                        "(linear, mlp, mlp_plain, decoder, discriminator)", path, name);
     hue_head_config c = {.kind = (hue_head_kind)k};
     int *dst[4] = {&c.in, &c.hidden, &c.out, &c.layers};
     for (int f = 0; f < 4; f++) {

@@ -6,6 +6,8 @@
  * - LINEAR: y = x W^T + b on [N, in] -> [N, out] (a classifier).
  * - MLP: `layers` linear layers, each but the last followed by batch norm
  *   and ReLU ("layers.<i>"), [N, in] -> [N, out] (SimCLR's projection).
+ * - MLP_PLAIN: the same without batch norm (MoCo v2's projection: batch
+ *   norm in a head would share statistics between a query and its key).
  * - DECODER: [N, in, h, w] -> [N, out, h * 2^layers, w * 2^layers]:
  *   `layers` stride-2 4x4 transposed convolutions (padding 1) halving the
  *   channels from `hidden`, each followed by batch norm and ReLU, then a
@@ -27,6 +29,7 @@
  *   LINEAR         Linear(in, out)
  *   MLP            [Linear(w_i, hidden, bias=False), B1d(hidden), ReLU] x (L-1),
  *                  Linear(w, out)                  (w_0 = in, then hidden)
+ *   MLP_PLAIN      [Linear(w_i, hidden), ReLU] x (L-1), Linear(w, out)
  *   DECODER        [ConvTranspose2d(c_i, hidden/2^i, 4, 2, 1, bias=False),
  *                   B2d, ReLU] x L, Conv2d(hidden/2^(L-1), out, 3, 1, 1)
  *   DISCRIMINATOR  Conv2d(in, hidden, 4, 2, 1), LeakyReLU(0.2),
@@ -42,7 +45,7 @@
 #include "hue_graph.h"
 #include "hue_resnet.h"
 
-typedef enum { HUE_HEAD_LINEAR, HUE_HEAD_MLP, HUE_HEAD_DECODER, HUE_HEAD_DISCRIMINATOR } hue_head_kind;
+typedef enum { HUE_HEAD_LINEAR, HUE_HEAD_MLP, HUE_HEAD_DECODER, HUE_HEAD_DISCRIMINATOR, HUE_HEAD_MLP_PLAIN } hue_head_kind;
 
 /* Limits of a config's fields (hue_head_config_check). */
 #define HUE_HEAD_MAX_CHANNELS 65536
@@ -67,7 +70,7 @@ typedef struct {
     hue_tensor out;
 } hue_head;
 
-/* "linear", "mlp", "decoder", "discriminator" (and back); -1 / NULL when unknown. */
+/* "linear", "mlp", "decoder", "discriminator", "mlp_plain" (and back); -1 / NULL when unknown. */
 const char *hue_head_kind_name(hue_head_kind kind);
 int hue_head_kind_parse(const char *name);
 

@@ -16,8 +16,16 @@ typedef struct {
     int num_classes;     /* > 0: average pool and fc; 0: no head */
     int last_layer;      /* build layer1..last_layer (1 to 4); the features are its output */
     int embed;           /* > 0: a 1x1 conv "proj" (with bias) maps the features to this many channels */
+    /* In training, batch norm takes its statistics over this many equal
+     * consecutive groups of the batch, each on its own (0 or 1: the whole
+     * batch), and moves the running statistics once per group with
+     * momentum 0.1 / groups: MoCo's shuffled batch norm on one device. A
+     * way of training, not of the architecture (not in its metadata). */
+    int bn_groups;
 } hue_resnet_config;
 
+/* The most batch-norm groups (hue_resnet_config.bn_groups). */
+#define HUE_RESNET_MAX_BN_GROUPS 64
 /* The largest width multiplier hue builds. */
 #define HUE_RESNET_MAX_WIDTH 16
 

@@ -9,6 +9,7 @@
 
 #include "hue_error.h"
 #include "hue_ops.h"
+#include "hue_ops_nn.h"
 #include "hue_rng.h"
 
 hue_resnet_config hue_resnet_defaults(void)
@@ -77,8 +78,20 @@ static hue_tensor batch_norm(hue_graph *g, hue_resnet *m, const char *name, hue_
     hue_tensor mean = param(g, m, name, "running_mean", 1, c, 1), var = param(g, m, name, "running_var", 1, c, 1);
     if (gamma < 0 || beta < 0 || mean < 0 || var < 0)
         return hue_graph_status(g);
-    return relu ? hue_batch_norm_relu(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f)
-                : hue_batch_norm(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f);
+    int groups = training && m->cfg.bn_groups > 1 ? m->cfg.bn_groups : 1;
+    if (groups == 1)
+        return relu ? hue_batch_norm_relu(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f)
+                    : hue_batch_norm(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f);
+    /* each group its own statistics; the parameters' gradients add up over the groups */
+    int64_t n = hue_tensor_dim(g, x, 0), size = n / groups;
+    hue_tensor parts[HUE_RESNET_MAX_BN_GROUPS];
+    for (int k = 0; k < groups; k++) {
+        hue_tensor part = hue_slice(g, x, 0, k * size, size);
+        float momentum = 0.1f / (float)groups;
+        parts[k] = relu ? hue_batch_norm_relu(g, part, gamma, beta, mean, var, 1, momentum, 1e-5f)
+                        : hue_batch_norm(g, part, gamma, beta, mean, var, 1, momentum, 1e-5f);
+    }
+    return hue_concat(g, groups, parts, 0);
 }
 
 /* torchvision's BasicBlock: conv-bn-relu-conv-bn, plus the (downsampled)
@@ -122,6 +135,10 @@ int hue_resnet_build(hue_graph *g, const hue_resnet_config *cfg, hue_tensor x, i
         return hue_fail(HUE_EINVAL, "a ResNet has either a projection or a classifier head, not both");
     if (hue_tensor_ndim(g, x) != 4 || hue_tensor_dim(g, x, 1) != cfg->in_channels)
         return hue_fail(HUE_EINVAL, "ResNet input must be [N, %d, H, W]", cfg->in_channels);
+    if (cfg->bn_groups < 0 || cfg->bn_groups > HUE_RESNET_MAX_BN_GROUPS ||
+        (training && cfg->bn_groups > 1 && hue_tensor_dim(g, x, 0) % cfg->bn_groups != 0))
+        return hue_fail(HUE_EINVAL, "batch norm in %d groups: the batch of %lld must split into 1 to %d equal groups",
+                        cfg->bn_groups, (long long)hue_tensor_dim(g, x, 0), HUE_RESNET_MAX_BN_GROUPS);
     static const int blocks18[4] = {2, 2, 2, 2}, blocks34[4] = {3, 4, 6, 3};
     const int *blocks = cfg->depth == 18 ? blocks18 : blocks34;
     int64_t base = (int64_t)lroundf(64 * cfg->width);

@@ -1,7 +1,8 @@
 /* CPU kernels: the optimizer's nodes (compute/graph/optim.c), as
  * shaders/optim_update.glsl, optim_sumsq.glsl and optim_norms.comp compute
  * them: sums of squares per parameter, their totals, and the fused update
- * of each parameter and its state in place.
+ * of each parameter and its state in place; and the moving average
+ * (hue_ema_update) of a momentum encoder's weights, as shaders/ema.comp.
  *
  * The partial-sums tensor, where the Vulkan kernels leave many partials
  * per row, holds here one value per row at the row's index (gradient rows
@@ -154,7 +155,28 @@ static int update_prepare(hue_cpu_node *n)
     return 0;
 }
 
+/* in = {source}; out = the target, moved towards it (hue_ema_update). */
+static int ema_prepare(hue_cpu_node *n)
+{
+    int rc = hue_cpu_check_dense(n);
+    if (!rc && n->in[0].numel != n->out.numel)
+        rc = hue_fail(HUE_EINVAL, "%s (node %d): source and target differ in size", n->op, n->index);
+    return rc;
+}
+
+static int ema_run(hue_cpu_node *n)
+{
+    float m = n->p->momentum, *t = n->out.data;
+    const float *s = n->in[0].data;
+    int64_t count = n->out.numel;
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < count; i++)
+        t[i] = m * t[i] + (1.0f - m) * s[i];
+    return 0;
+}
+
 const hue_cpu_kernel hue_cpu_kernels_optim[] = {
+    {"ema_update", ema_prepare, ema_run, NULL},
     {"optim_sumsq", sumsq_prepare, sumsq_run, NULL},
     {"optim_norms", norms_prepare, norms_run, NULL},
     {"optim_sgd", update_prepare, update_run, NULL},

@@ -68,5 +68,12 @@ hue_tensor hue_dropout(hue_graph *g, hue_tensor x, float p, hue_tensor seed);
 hue_tensor hue_concat(hue_graph *g, int n, const hue_tensor *xs, int axis);
 /* length entries from start along axis, as a new contiguous tensor. */
 hue_tensor hue_slice(hue_graph *g, hue_tensor x, int axis, int64_t start, int64_t length);
+/* target = momentum target + (1 - momentum) source, in place, each run at
+ * this point of the graph (append it after the optimizer to follow the
+ * updated weights). target: a frozen parameter or a state tensor; source:
+ * any f32 tensor of as many values; momentum in [0, 1]. 0 or an error. */
+int hue_ema_update(hue_graph *g, hue_tensor target, hue_tensor source, float momentum);
+/* The same on the host, in double: the reference the tests compare with. */
+void hue_ema_reference(double *target, const double *source, int64_t n, double momentum);
 
 #endif

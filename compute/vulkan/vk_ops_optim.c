@@ -1,7 +1,8 @@
 /* The optimizer's passes: per-tensor sums of squares into partials
  * (shaders/optim_sumsq*.comp, for clipping and LARS), their total
  * (shaders/optim_norms.comp), and one fused update per parameter
- * (shaders/optim_update*.comp). */
+ * (shaders/optim_update*.comp); and the moving average of a momentum
+ * encoder's weights (shaders/ema.comp). */
 #include "hue_optim.h"
 #include "optim_internal.h"
 #include "vk_op_common.h"
@@ -93,7 +94,24 @@ static int record_update(hue_graph *g, const hue_node *n)
     return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
 }
 
+/* in = {source}; out = the target, moved towards it (hue_ema_update). */
+static int record_ema(hue_graph *g, const hue_node *n)
+{
+    struct {
+        int32_t off_s, off_t;
+        uint32_t n;
+        float m;
+    } push = {(int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->out),
+              (uint32_t)hue_tensor_numel(g, n->out), n->p.momentum};
+    uint32_t ls = hue_graph_local_size(g), gx, gy;
+    hue_grid_1d(g, push.n, ls, &gx, &gy);
+    hue_pipeline_key key = {.shader = "ema", .n_bindings = 2, .n_spec = 1, .spec = {ls}, .push_size = sizeof push};
+    hue_binding b[2] = {{n->in[0], HUE_BIND_STORAGE, 0}, {n->out, HUE_BIND_STORAGE, 1}};
+    return hue_record_dispatch(g, &key, b, &push, gx, gy, 1);
+}
+
 const hue_vk_op hue_vk_ops_optim[] = {
+    {"ema_update", record_ema},
     {"optim_sumsq", record_sumsq},
     {"optim_norms", record_norms},
     {"optim_sgd", record_update},

@@ -42,6 +42,7 @@ PREFIX = "heads.test."
 CASES = [  # config, N, H, W
     ({"kind": "linear", "in": 20, "hidden": 0, "out": 7, "layers": 1}, 5, 0, 0),
     ({"kind": "mlp", "in": 24, "hidden": 32, "out": 8, "layers": 3}, 6, 0, 0),
+    ({"kind": "mlp_plain", "in": 24, "hidden": 32, "out": 8, "layers": 3}, 6, 0, 0),
     ({"kind": "decoder", "in": 16, "hidden": 16, "out": 3, "layers": 2}, 2, 4, 5),
     ({"kind": "discriminator", "in": 3, "hidden": 8, "out": 1, "layers": 3}, 3, 16, 12),
 ]
@@ -84,6 +85,12 @@ class Head(nn.Module):
             w = cin
             for _ in range(n - 1):
                 m += [nn.Linear(w, hid, bias=False), nn.BatchNorm1d(hid), nn.ReLU()]
+                w = hid
+            m.append(nn.Linear(w, out))
+        elif k == "mlp_plain":
+            w = cin
+            for _ in range(n - 1):
+                m += [nn.Linear(w, hid), nn.ReLU()]
                 w = hid
             m.append(nn.Linear(w, out))
         elif k == "decoder":

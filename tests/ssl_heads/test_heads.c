@@ -105,6 +105,8 @@ static void test_names(hue_ctx *ctx)
          "layers.0.weight:5x6;layers.1.weight:5;layers.1.bias:5;layers.1.running_mean:5;layers.1.running_var:5;"
          "layers.3.weight:5x5;layers.4.weight:5;layers.4.bias:5;layers.4.running_mean:5;layers.4.running_var:5;"
          "layers.6.weight:4x5;layers.6.bias:4;"},
+        {{HUE_HEAD_MLP_PLAIN, 6, 5, 4, 3}, 0,
+         "layers.0.weight:5x6;layers.0.bias:5;layers.2.weight:5x5;layers.2.bias:5;layers.4.weight:4x5;layers.4.bias:4;"},
         {{HUE_HEAD_DECODER, 6, 8, 3, 2}, 2,
          "layers.0.weight:6x8x4x4;layers.1.weight:8;layers.1.bias:8;layers.1.running_mean:8;layers.1.running_var:8;"
          "layers.3.weight:8x4x4x4;layers.4.weight:4;layers.4.bias:4;layers.4.running_mean:4;layers.4.running_var:4;"
@@ -291,6 +293,7 @@ static void test_refused(hue_ctx *ctx)
         {{HUE_HEAD_MLP, 8, 0, 4, 2}, "mlp head: 'hidden' is 0"},
         {{HUE_HEAD_MLP, 8, -3, 4, 1}, "mlp head: 'hidden' is -3"},
         {{HUE_HEAD_MLP, 8, 16, -1, 2}, "mlp head: 'out' is -1"},
+        {{HUE_HEAD_MLP_PLAIN, 8, 0, 4, 2}, "mlp_plain head: 'hidden' is 0"},
         {{HUE_HEAD_DECODER, 3, 0, 3, 2}, "decoder head: 'hidden' is 0"},
         {{HUE_HEAD_DECODER, 3, 6, 3, 3}, "decoder head: 'hidden' 6 does not halve 2 times"},
         {{HUE_HEAD_DECODER, 3, 64, 3, 9}, "decoder head: 'layers' is 9"},
@@ -338,7 +341,7 @@ static void test_json(void)
     hue_head_config_json(&cfgs[1], json, sizeof json);
     CHECKF(strcmp(json, "{\"kind\": \"mlp\", \"in\": 2048, \"hidden\": 2048, \"out\": 128, \"layers\": 2}") == 0, "%s",
            json);
-    CHECK(hue_head_kind_name((hue_head_kind)4) == NULL && hue_head_kind_parse("conv") == -1 &&
+    CHECK(hue_head_kind_name((hue_head_kind)5) == NULL && hue_head_kind_parse("conv") == -1 &&
           hue_head_kind_parse(NULL) == -1);
 
     static const struct {
