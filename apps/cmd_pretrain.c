@@ -37,6 +37,12 @@ static void usage(FILE *f)
             "                      simclr: two views of each image (SimCLR's crops, flips, colour jitter and\n"
             "                        grayscale; blur above 32 pixels), trunk, 2-layer MLP projection to 128\n"
             "                        with batch norm, NT-Xent over the other 2B-2 views (Chen et al. 2020)\n"
+            "                      moco: a query and a key view of each image; the key encoder is a moving\n"
+            "                        average of the query encoder (--key-momentum); InfoNCE of each query\n"
+            "                        against its key and a queue of the last --queue keys; linear projection\n"
+            "                        to 128 (He et al. 2020)\n"
+            "                      mocov2: moco with a 2-layer MLP projection (no batch norm), blur in the\n"
+            "                        views and tau 0.2 (Chen et al. 2020)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -47,11 +53,21 @@ static void usage(FILE *f)
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
             "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4); colorize,\n"
-            "                      splitbrain: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256\n"
+            "                      splitbrain: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256;\n"
+            "                      moco, mocov2: SGD with momentum 0.9 (no Nesterov), 0.03 x B/256\n"
             "  --weight-decay WD   (default 5e-4; 1e-6 with LARS)\n"
             "  --optimizer NAME    simclr: lars (the default: SimCLR's, momentum 0.9, trust 0.001, no decay or\n"
             "                      adaptation on batch norm and biases) or sgd (momentum 0.9, Nesterov)\n"
-            "  --tau T             simclr: the temperature of NT-Xent (default 0.5)\n"
+            "  --tau T             simclr, moco, mocov2: the temperature of InfoNCE (defaults 0.5, 0.07, 0.2)\n"
+            "  --queue K           moco, mocov2: keys in the queue of negatives, a multiple of --batch, at most\n"
+            "                      65536 (default 4096)\n"
+            "  --key-momentum M    moco, mocov2: key encoder = M x itself + (1 - M) x the query encoder after\n"
+            "                      every step, M in [0, 1) (default 0.999)\n"
+            "  --bn-groups G       moco, mocov2: batch norm takes its statistics over G equal groups of the\n"
+            "                      batch, and the keys are shuffled before grouping, so a key is normalised\n"
+            "                      among other images than its query: a single-device equivalent of MoCo's\n"
+            "                      shuffled batch norm across GPUs, which keeps the network from finding its\n"
+            "                      positive key through batch statistics. G divides --batch (default 8)\n"
             "  --warmup-epochs E   linear warm-up of the learning rate, in epochs (default 0.2)\n"
             "  --no-augment        no random crop and flip (colorize, splitbrain: no flip)\n"
             "  --tile T            patch, jigsaw: tile side; tiles sit at random places in the cells of a\n"
@@ -135,7 +151,10 @@ static const struct {
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
     {'K', "--mask", " inpaint "},
-    {'U', "--tau", " simclr "},
+    {'U', "--tau", " simclr moco mocov2 "},
+    {'Q', "--queue", " moco mocov2 "},
+    {'G', "--key-momentum", " moco mocov2 "},
+    {'B', "--bn-groups", " moco mocov2 "},
     {'O', "--optimizer", " simclr "},
 };
 
@@ -177,6 +196,8 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"permutations", required_argument, 0, 'P'}, {"mask", required_argument, 0, 'K'},
         {"knn-every", required_argument, 0, 'N'}, {"tau", required_argument, 0, 'U'},
         {"optimizer", required_argument, 0, 'O'}, {"warmup-epochs", required_argument, 0, 'H'},
+        {"queue", required_argument, 0, 'Q'},  {"key-momentum", required_argument, 0, 'G'},
+        {"bn-groups", required_argument, 0, 'B'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -237,6 +258,16 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             o.optimizer = strcmp(optarg, "lars") == 0 ? HUE_PRETRAIN_LARS : HUE_PRETRAIN_SGD;
             break;
+        case 'Q': if ((rc = parse_long("queue", optarg, 1, 65536, &v))) return rc; o.queue = (int)v; break;
+        case 'G':
+            if ((rc = parse_double("key-momentum", optarg, 0, 1, &o.key_momentum))) return rc;
+            if (o.key_momentum >= 1) {
+                fprintf(stderr, "hue pretrain: --key-momentum %s: must be below 1 (1 would never move the key "
+                        "encoder)\n", optarg);
+                return 1;
+            }
+            break;
+        case 'B': if ((rc = parse_long("bn-groups", optarg, 1, 64, &v))) return rc; o.bn_groups = (int)v; break;
         case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -255,7 +286,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr, moco, mocov2)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))

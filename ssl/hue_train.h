@@ -52,8 +52,11 @@ typedef struct {
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
     /* contrastive methods */
-    double tau;                 /* InfoNCE temperature (0: the method's default; simclr 0.5) */
+    double tau;                 /* InfoNCE temperature (0: the method's default: simclr 0.5, moco 0.07, mocov2 0.2) */
     int optimizer;              /* enum hue_pretrain_optimizer */
+    int queue;                  /* moco: keys in the queue, a multiple of batch */
+    double key_momentum;        /* moco: the key encoder's moving-average momentum, [0, 1) */
+    int bn_groups;              /* moco: batch-norm statistics per group of the batch (shuffled for the keys) */
     int64_t knn_every;          /* > 0: kNN monitor on data's test split every this many epochs */
     hue_step_fn on_step;
     void *user;
@@ -75,8 +78,9 @@ enum hue_pretrain_optimizer {
  * weight_decay < 0, tau 0 and the default optimizer take the method's own
  * (hue_pretrain resolves them): size 32, or 64 for patch and jigsaw; lr 0.1
  * for SGD, 2e-4 for inpaint's Adam, 1e-3 for colorize's, 0.5 x batch / 256
- * for simclr's LARS (0.06 x batch / 256 with SGD); weight decay 5e-4,
- * simclr's 1e-6 with LARS. */
+ * for simclr's LARS, 0.03 x batch / 256 for SGD on simclr, moco and
+ * mocov2 (MoCo's CIFAR-10 rate, 0.06 at batch 512); weight decay 5e-4,
+ * 1e-6 with LARS. */
 hue_pretrain_options hue_pretrain_defaults(void);
 /* The methods hue_pretrain knows, as a NULL-terminated list. */
 extern const char *const hue_pretrain_methods[];

@@ -14,23 +14,26 @@ typedef struct {
     int per_256;                /* the learning rate scales with the batch (lr x batch / 256) */
     int optimizer;              /* the default optimizer, when the method takes --optimizer */
     double tau;                 /* default temperature (contrastive methods), else 0 */
+    int plain_momentum;         /* SGD without Nesterov (as the method's paper) */
 } method_entry;
 
 /* patch and jigsaw cut the image into 3 x 3 tiles: at CIFAR's 32 pixels
  * a tile would be 8 pixels, so they see the image at 64. */
 static const method_entry methods[] = {
-    {"supervised", hue_pretrain_supervised, 32, 0.1, 0, 0, 0},
-    {"rotation", hue_pretrain_rotation, 32, 0.1, 0, 0, 0},
-    {"patch", hue_pretrain_patch, 64, 0.1, 0, 0, 0},
-    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1, 0, 0, 0},
-    {"inpaint", hue_pretrain_inpaint, 32, 2e-4, 0, 0, 0},
-    {"colorize", hue_pretrain_colorize, 32, 1e-3, 0, 0, 0},
-    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3, 0, 0, 0},
-    {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5},
+    {"supervised", hue_pretrain_supervised, 32, 0.1, 0, 0, 0, 0},
+    {"rotation", hue_pretrain_rotation, 32, 0.1, 0, 0, 0, 0},
+    {"patch", hue_pretrain_patch, 64, 0.1, 0, 0, 0, 0},
+    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1, 0, 0, 0, 0},
+    {"inpaint", hue_pretrain_inpaint, 32, 2e-4, 0, 0, 0, 0},
+    {"colorize", hue_pretrain_colorize, 32, 1e-3, 0, 0, 0, 0},
+    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3, 0, 0, 0, 0},
+    {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5, 0},
+    {"moco", hue_pretrain_moco, 32, 0.03, 1, 0, 0.07, 1},
+    {"mocov2", hue_pretrain_mocov2, 32, 0.03, 1, 0, 0.2, 1},
 };
 
 const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint",
-                                            "colorize", "splitbrain", "simclr", NULL};
+                                            "colorize", "splitbrain", "simclr", "moco", "mocov2", NULL};
 
 /* The flags left to the method take its defaults. */
 static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_entry *m)
@@ -50,7 +53,7 @@ static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_
         r.weight_decay = lars ? 1e-6 : 5e-4;
     if (r.tau == 0)
         r.tau = m->tau;
-    if (lars)
+    if (lars || m->plain_momentum)
         r.nesterov = 0;
     return r;
 }
@@ -66,5 +69,5 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
             return methods[i].run(&resolved, r);
         }
     return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, "
-                    "splitbrain, simclr)", name);
+                    "splitbrain, simclr, moco, mocov2)", name);
 }

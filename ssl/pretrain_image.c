@@ -24,6 +24,9 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.augment = 1;
     o.tile_colour = HUE_TILE_COLOUR_DROP;
     o.permutations = 100;
+    o.queue = 4096;
+    o.key_momentum = 0.999;
+    o.bn_groups = 8;
     return o;
 }
 

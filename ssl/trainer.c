@@ -65,6 +65,17 @@ int hue_trainer_add_metric(hue_trainer *t, const char *name, hue_tensor scalar)
     return 0;
 }
 
+int hue_trainer_add_state(hue_trainer *t, const char *name, hue_tensor tensor)
+{
+    if (t->n_states == TRAINER_MAX_STATES)
+        return hue_fail(HUE_ELIMIT, "more than %d method states", TRAINER_MAX_STATES);
+    if (strlen(name) >= sizeof t->state_name[0])
+        return hue_fail(HUE_EINVAL, "method state name '%s' is too long", name);
+    snprintf(t->state_name[t->n_states], sizeof t->state_name[0], "%s", name);
+    t->state[t->n_states++] = tensor;
+    return 0;
+}
+
 hue_ctx *hue_trainer_ctx(const hue_trainer *t) { return t->ctx; }
 hue_graph *hue_trainer_graph(const hue_trainer *t) { return t->g; }
 const hue_trainer_options *hue_trainer_options_of(const hue_trainer *t) { return t->o; }

@@ -146,6 +146,8 @@ int trainer_save(hue_trainer *t, int64_t step, int64_t epoch)
             for (int s = 0; s < 2 && !rc; s++)
                 if (optim_state_name(t, t->opt[k], i, s, name, sizeof name) == 0)
                     rc = hue_model_add_tensor(ck, t->g, name, hue_optim_state(t->opt[k], i, s), path);
+    for (int i = 0; i < t->n_states && !rc; i++)
+        rc = hue_model_add_tensor(ck, t->g, t->state_name[i], t->state[i], path);
     if (!rc)
         rc = add_run_meta(t, ck, step, epoch);
     if (!rc && t->method->save_meta) {
@@ -264,6 +266,8 @@ int trainer_resume(hue_trainer *t)
             for (int s = 0; s < 2 && !rc; s++)
                 if (optim_state_name(t, t->opt[k], i, s, name, sizeof name) == 0)
                     rc = hue_model_load_tensor(ck, t->g, name, hue_optim_state(t->opt[k], i, s), path);
+    for (int i = 0; i < t->n_states && !rc; i++)
+        rc = hue_model_load_tensor(ck, t->g, t->state_name[i], t->state[i], path);
     if (!rc) {
         const char *step = hue_checkpoint_meta(ck, "step");
         char *end = NULL;

@@ -11,6 +11,7 @@
 #define TRAINER_MAX_OPTIMIZERS 4
 #define TRAINER_MAX_METRICS 8
 #define TRAINER_MAX_META 16
+#define TRAINER_MAX_STATES 8
 
 /* One network of the model: a trunk (its names get the prefix) or a head
  * (its names carry their prefix already). */
@@ -36,6 +37,9 @@ struct hue_trainer {
     char metric_name[TRAINER_MAX_METRICS][32];
     hue_tensor metric[TRAINER_MAX_METRICS];
     int n_metrics;
+    char state_name[TRAINER_MAX_STATES][64];
+    hue_tensor state[TRAINER_MAX_STATES];
+    int n_states;
     int64_t first_step;
     FILE *log;
     /* metadata the method adds while a checkpoint is written */
