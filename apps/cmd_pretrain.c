@@ -43,6 +43,10 @@ static void usage(FILE *f)
             "                        to 128 (He et al. 2020)\n"
             "                      mocov2: moco with a 2-layer MLP projection (no batch norm), blur in the\n"
             "                        views and tau 0.2 (Chen et al. 2020)\n"
+            "                      cmc: one crop of each image as two views, its L plane and its ab planes,\n"
+            "                        through two trunks of half the width; symmetric InfoNCE between their\n"
+            "                        linear projections with in-batch negatives; the representation is both\n"
+            "                        (Tian et al. 2019). Needs colour images\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
@@ -54,11 +58,14 @@ static void usage(FILE *f)
             "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
             "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4); colorize,\n"
             "                      splitbrain: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256;\n"
-            "                      moco, mocov2: SGD with momentum 0.9 (no Nesterov), 0.03 x B/256\n"
+            "                      moco, mocov2, cmc: SGD with momentum 0.9 (no Nesterov), 0.03 x B/256\n"
             "  --weight-decay WD   (default 5e-4; 1e-6 with LARS)\n"
             "  --optimizer NAME    simclr: lars (the default: SimCLR's, momentum 0.9, trust 0.001, no decay or\n"
             "                      adaptation on batch norm and biases) or sgd (momentum 0.9, Nesterov)\n"
-            "  --tau T             simclr, moco, mocov2: the temperature of InfoNCE (defaults 0.5, 0.07, 0.2)\n"
+            "  --tau T             simclr, moco, mocov2, cmc: the temperature of InfoNCE (defaults 0.5, 0.07,\n"
+            "                      0.2, 0.07)\n"
+            "  --loss L            cmc: infonce (the default) or clip: CLIP's symmetric cross-entropy, the\n"
+            "                      cosine similarities times a learned scale exp(s), s from log(1/0.07)\n"
             "  --queue K           moco, mocov2: keys in the queue of negatives, a multiple of --batch, at most\n"
             "                      65536 (default 4096)\n"
             "  --key-momentum M    moco, mocov2: key encoder = M x itself + (1 - M) x the query encoder after\n"
@@ -151,7 +158,8 @@ static const struct {
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
     {'K', "--mask", " inpaint "},
-    {'U', "--tau", " simclr moco mocov2 "},
+    {'U', "--tau", " simclr moco mocov2 cmc "},
+    {'X', "--loss", " cmc "},
     {'Q', "--queue", " moco mocov2 "},
     {'G', "--key-momentum", " moco mocov2 "},
     {'B', "--bn-groups", " moco mocov2 "},
@@ -197,7 +205,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"knn-every", required_argument, 0, 'N'}, {"tau", required_argument, 0, 'U'},
         {"optimizer", required_argument, 0, 'O'}, {"warmup-epochs", required_argument, 0, 'H'},
         {"queue", required_argument, 0, 'Q'},  {"key-momentum", required_argument, 0, 'G'},
-        {"bn-groups", required_argument, 0, 'B'},
+        {"bn-groups", required_argument, 0, 'B'}, {"loss", required_argument, 0, 'X'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -268,6 +276,13 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             break;
         case 'B': if ((rc = parse_long("bn-groups", optarg, 1, 64, &v))) return rc; o.bn_groups = (int)v; break;
+        case 'X':
+            if (strcmp(optarg, "infonce") != 0 && strcmp(optarg, "clip") != 0) {
+                fprintf(stderr, "hue pretrain: --loss %s: expected infonce or clip\n", optarg);
+                return 2;
+            }
+            o.clip_loss = strcmp(optarg, "clip") == 0;
+            break;
         case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
@@ -286,11 +301,15 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr, moco, mocov2)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr, moco, mocov2, cmc)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))
         return rc;
+    if (o.clip_loss && given['U']) {
+        fprintf(stderr, "hue pretrain: --tau does not apply to --loss clip (its temperature is learned)\n");
+        return 2;
+    }
     o.method = method;
     a->o = o;
     return -1;

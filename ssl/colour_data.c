@@ -49,6 +49,54 @@ static int histogram_sample(void *user, const uint8_t *rgb, int width, int heigh
     return 0;
 }
 
+/* A pixel is coloured when its chroma sqrt(a^2 + b^2) exceeds this: JPEG
+ * noise in a gray image stays far below, the faintest tint above. */
+#define CHROMA_COLOURED 2.0f
+
+static int chroma_sample(void *user, const uint8_t *rgb, int width, int height, uint64_t seed, float *out)
+{
+    (void)user, (void)seed;
+    size_t n = (size_t)width * height;
+    float *lab = malloc(sizeof *lab * n * 3);
+    if (!lab)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    hue_lab_from_rgb8(rgb, n, lab, lab + n, lab + 2 * n);
+    out[0] = 0, out[1] = (float)n;
+    for (size_t i = 0; i < n; i++)
+        out[0] += lab[n + i] * lab[n + i] + lab[2 * n + i] * lab[2 * n + i] > CHROMA_COLOURED * CHROMA_COLOURED;
+    free(lab);
+    return 0;
+}
+
+int colour_share_coloured(const hue_dataset *ds, int size, int threads, int64_t max_images, double *share)
+{
+    hue_loader_options lo = hue_loader_defaults();
+    int64_t n = hue_dataset_size(ds);
+    lo.batch = n < 256 ? (int)n : 256;
+    lo.size = size;
+    lo.seed = 1;
+    lo.keep_last = 1;
+    lo.epochs = 1;
+    lo.threads = threads;
+    lo.sample = chroma_sample;
+    lo.sample_floats = 2;
+    hue_loader *l;
+    int rc = hue_loader_create(&l, ds, &lo);
+    if (rc)
+        return rc;
+    double coloured = 0, total = 0;
+    int64_t seen = 0;
+    hue_batch b;
+    while (seen < max_images && (rc = hue_loader_next(l, &b)) == 1) {
+        for (int i = 0; i < b.count; i++)
+            coloured += b.images[2 * i], total += b.images[2 * i + 1];
+        seen += b.count;
+    }
+    hue_loader_destroy(l);
+    *share = total > 0 ? coloured / total : 0;
+    return rc < 0 ? rc : 0;
+}
+
 int colour_histogram(const hue_dataset *ds, int size, int threads, double *cells)
 {
     hue_loader_options lo = hue_loader_defaults();

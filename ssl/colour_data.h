@@ -22,6 +22,9 @@ typedef struct {
 int64_t colour_sampler_floats(const colour_sampler *cs);
 /* The loader hook (user = a colour_sampler that outlives the loader). */
 int colour_sampler_sample(void *user, const uint8_t *rgb, int width, int height, uint64_t seed, float *out);
+/* The share of coloured pixels (chroma above 2) in up to max_images
+ * images of ds (a seeded shuffle) at size x size: 0 for grayscale images. */
+int colour_share_coloured(const hue_dataset *ds, int size, int threads, int64_t max_images, double *share);
 /* Pixels per ab cell over every image of ds at size x size. */
 int colour_histogram(const hue_dataset *ds, int size, int threads, double *cells);
 

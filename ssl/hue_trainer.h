@@ -102,8 +102,9 @@ int hue_trainer_add_head(hue_trainer *t, hue_head *h);
 /* An optimizer and its schedule: the trainer sets its step and rate
  * before every run, saves its state and loads it on --resume. */
 int hue_trainer_add_optimizer(hue_trainer *t, hue_optim *opt, const hue_schedule *sched);
-/* A persistent tensor of the method's own (MoCo's queue of keys): saved
- * under name with every checkpoint and loaded on --resume. */
+/* A persistent tensor of the method's own (MoCo's queue of keys, a learned
+ * temperature): saved under name with every checkpoint and loaded on
+ * --resume, with its optimizer state when it is trained. */
 int hue_trainer_add_state(hue_trainer *t, const char *name, hue_tensor tensor);
 /* The loss checked every step and logged as "loss". */
 void hue_trainer_set_loss(hue_trainer *t, hue_tensor loss);

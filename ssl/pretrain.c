@@ -30,10 +30,11 @@ static const method_entry methods[] = {
     {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5, 0},
     {"moco", hue_pretrain_moco, 32, 0.03, 1, 0, 0.07, 1},
     {"mocov2", hue_pretrain_mocov2, 32, 0.03, 1, 0, 0.2, 1},
+    {"cmc", hue_pretrain_cmc, 32, 0.03, 1, 0, 0.07, 1},
 };
 
 const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint",
-                                            "colorize", "splitbrain", "simclr", "moco", "mocov2", NULL};
+                                            "colorize", "splitbrain", "simclr", "moco", "mocov2", "cmc", NULL};
 
 /* The flags left to the method take its defaults. */
 static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_entry *m)
@@ -69,5 +70,5 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
             return methods[i].run(&resolved, r);
         }
     return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, "
-                    "splitbrain, simclr, moco, mocov2)", name);
+                    "splitbrain, simclr, moco, mocov2, cmc)", name);
 }

@@ -35,6 +35,11 @@ static int tensor_name(const hue_trainer *t, hue_tensor x, char *out, size_t n)
                 part_tensor_name(&t->parts[p], part_tensor(&t->parts[p], i), out, n);
                 return 0;
             }
+    for (int i = 0; i < t->n_states; i++)
+        if (t->state[i] == x) {
+            snprintf(out, n, "%s", t->state_name[i]);
+            return 0;
+        }
     return -1;
 }
 

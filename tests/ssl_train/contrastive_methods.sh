@@ -20,21 +20,23 @@ tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0
     exit 1
 common=(--data "$tmp" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
 
-for method in simclr moco mocov2; do
+for variant in simclr moco mocov2 cmc cmc-clip; do
+    method=${variant%-clip}
     extra=()
     # a queue of 2 batches: the ring wraps within the run; 4 batch-norm groups of 5
-    [ $method != simclr ] && extra=(--queue 40 --bn-groups 4)
-    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --out "$tmp/$method.ckpt" \
-        --log "$tmp/$method.jsonl" >"$tmp/$method.txt"
-    check "$method: trains" test $? -eq 0
-    check "$method: the kNN monitor ran" contains "$tmp/$method.txt" "kNN monitor: top-1"
+    [ $method = moco ] || [ $method = mocov2 ] && extra=(--queue 40 --bn-groups 4)
+    [ $variant = cmc-clip ] && extra=(--loss clip)
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --out "$tmp/$variant.ckpt" \
+        --log "$tmp/$variant.jsonl" >"$tmp/$variant.txt"
+    check "$variant: trains" test $? -eq 0
+    check "$variant: the kNN monitor ran" contains "$tmp/$variant.txt" "kNN monitor: top-1"
     "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --max-steps 2 \
-        --out "$tmp/$method-cut.ckpt" --log "$tmp/$method-cut.jsonl"
-    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --resume "$tmp/$method-cut.ckpt" \
-        --out "$tmp/$method-cut.ckpt" --log "$tmp/$method-cut.jsonl" >/dev/null
-    check "$method: resumed run ends" test $? -eq 0
-    check "$method: resumed losses are the uninterrupted run's" /usr/bin/python3 - "$tmp/$method.jsonl" \
-        "$tmp/$method-cut.jsonl" $method <<'PY'
+        --out "$tmp/$variant-cut.ckpt" --log "$tmp/$variant-cut.jsonl" >/dev/null
+    "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --resume "$tmp/$variant-cut.ckpt" \
+        --out "$tmp/$variant-cut.ckpt" --log "$tmp/$variant-cut.jsonl" >/dev/null
+    check "$variant: resumed run ends" test $? -eq 0
+    check "$variant: resumed losses are the uninterrupted run's" /usr/bin/python3 - "$tmp/$variant.jsonl" \
+        "$tmp/$variant-cut.jsonl" $method <<'PY'
 import json, math, sys
 a, b = ([json.loads(l) for l in open(p)] for p in sys.argv[1:3])
 la, lb = ([x["loss"] for x in r if "loss" in x] for r in (a, b))
@@ -44,21 +46,31 @@ if sys.argv[3] == "simclr":
     # two views of 20 images: the loss starts near log(2 * 20 - 1), the chance level
     assert abs(la[0] - math.log(39)) < 0.5, la
 PY
-    check "$method: resumed checkpoint is byte for byte the same" cmp -s "$tmp/$method.ckpt" "$tmp/$method-cut.ckpt"
-    check "$method: trunk, heads and hyper-parameters" /usr/bin/python3 - "$tmp/$method.ckpt" "$method" <<'PY'
+    check "$variant: resumed checkpoint is byte for byte the same" cmp -s "$tmp/$variant.ckpt" "$tmp/$variant-cut.ckpt"
+    check "$variant: trunk, heads and hyper-parameters" /usr/bin/python3 - "$tmp/$variant.ckpt" "$variant" <<'PY'
 import json, struct, sys
 f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
 meta = h.pop("__metadata__")
-assert meta["method"] == sys.argv[2]
+variant = sys.argv[2]
+assert meta["method"] == variant.replace("-clip", "")
 assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
 hp = json.loads(meta["hyperparameters"])
-if sys.argv[2] == "simclr":
+if variant == "simclr":
     # the MLP projection: Linear(64, 64, no bias), BatchNorm1d(64), ReLU, Linear(64, 128)
     assert h["heads.projection.layers.0.weight"]["shape"] == [64, 64], h["heads.projection.layers.0.weight"]
     assert "heads.projection.layers.1.running_var" in h and "heads.projection.layers.0.bias" not in h
     assert h["heads.projection.layers.3.weight"]["shape"] == [128, 64]
     assert hp["optimizer"] == "lars" and hp["tau"] == 0.5 and hp["weight_decay"] == 1e-6, hp
     assert abs(hp["lr"] - 0.5 * 20 / 256) < 1e-9, hp
+elif variant.startswith("cmc"):
+    # two trunks of half the width (4 channels at the stem): L, and ab under "ab."
+    assert h["conv1.weight"]["shape"] == [4, 1, 3, 3] and h["ab.conv1.weight"]["shape"] == [4, 2, 3, 3], h["conv1.weight"]
+    assert h["heads.l.layers.0.weight"]["shape"] == [128, 32] and h["heads.ab.layers.0.weight"]["shape"] == [128, 32]
+    assert hp["loss"] == ("clip" if variant == "cmc-clip" else "infonce") and hp["optimizer"] == "sgd", hp
+    if variant == "cmc-clip":
+        assert h["logit_scale"]["shape"] == [1] and "optimizer.logit_scale.momentum_buffer" in h and "tau" not in hp
+    else:
+        assert "logit_scale" not in h and hp["tau"] == 0.07, hp
 else:
     # the key encoder and its projection under their own prefixes, the queue of 2 x 20 keys
     assert "momentum.conv1.weight" in h and "momentum.layer4.1.bn2.running_var" in h
@@ -71,10 +83,13 @@ else:
     assert hp["tau"] == (0.2 if sys.argv[2] == "mocov2" else 0.07) and hp["key_momentum"] == 0.999, hp
     assert hp["queue"] == 40 and hp["bn_groups"] == 4 and abs(hp["lr"] - 0.03 * 20 / 256) < 1e-9, hp
 rep = json.loads(meta["representation"])
-assert [r["input"] for r in rep] == ["rgb"] and rep[0]["prefix"] == "", rep
+if variant.startswith("cmc"):
+    assert [r["input"] for r in rep] == ["l", "ab"] and [r["prefix"] for r in rep] == ["", "ab."], rep
+else:
+    assert [r["input"] for r in rep] == ["rgb"] and rep[0]["prefix"] == "", rep
 PY
-    "$hue" eval knn --model "$tmp/$method.ckpt" --data "$tmp" --k 60 --json >"$tmp/knn.json"
-    check "$method: hue eval knn equals the monitor's last line" /usr/bin/python3 - "$tmp/$method.jsonl" \
+    "$hue" eval knn --model "$tmp/$variant.ckpt" --data "$tmp" --k 60 --json >"$tmp/knn.json"
+    check "$variant: hue eval knn equals the monitor's last line" /usr/bin/python3 - "$tmp/$variant.jsonl" \
         "$tmp/knn.json" <<'PY'
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1]) if "knn_top1" in l]
@@ -82,8 +97,8 @@ probe = json.load(open(sys.argv[2]))
 assert [l["epoch"] for l in lines] == [1, 2], lines
 assert abs(lines[-1]["knn_top1"] - probe["top1"]) < 1e-6 and probe["test_images"] == 40, (lines[-1], probe)
 PY
-    "$hue" eval linear --model "$tmp/$method.ckpt" --data "$tmp" --epochs 2 --batch 20 --json >"$tmp/linear.json"
-    check "$method: hue eval linear reads it" test $? -eq 0
+    "$hue" eval linear --model "$tmp/$variant.ckpt" --data "$tmp" --epochs 2 --batch 20 --json >"$tmp/linear.json"
+    check "$variant: hue eval linear reads it" test $? -eq 0
 done
 
 # SGD instead of LARS: its own defaults, recorded
@@ -128,5 +143,16 @@ expect "--bn-groups that do not divide the batch" 1 "--bn-groups 3: --batch 20 m
 expect "--queue with simclr" 2 "--queue does not apply to --method simclr" --method simclr --queue 40 "${d[@]}"
 expect "--optimizer with moco" 2 "--optimizer does not apply to --method moco" --method moco --optimizer sgd \
     "${d[@]}"
+expect "--loss with simclr" 2 "--loss does not apply to --method simclr" --method simclr --loss clip "${d[@]}"
+expect "--loss other" 2 "--loss nce: expected infonce or clip" --method cmc --loss nce "${d[@]}"
+expect "--tau with --loss clip" 2 "--tau does not apply to --loss clip" --method cmc --loss clip --tau 0.1 "${d[@]}"
+# cross-view on grayscale images: the ab view is empty
+mkdir -p "$tmp/gray/train/a" "$tmp/gray/train/b"
+for f in "$tmp"/train/cat/000[0-3].jpg "$tmp"/train/dog/000[0-3].jpg; do
+    class=a
+    case $f in */dog/*) class=b ;; esac
+    ffmpeg -loglevel error -i "$f" -vf format=gray "$tmp/gray/train/$class/$(basename "$f")" || exit 1
+done
+expect "cmc on grayscale images" 1 "its images have no colour" --method cmc --data "$tmp/gray" --batch 4 --width 0.125
 expect "--resume with another tau" 1 "tau" --method simclr --tau 0.3 --resume "$tmp/simclr.ckpt" "${d[@]}" --epochs 2
 check_summary
