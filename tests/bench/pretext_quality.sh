@@ -4,7 +4,9 @@
 # trunk measured on the test split by hue eval knn (k=200, T=0.1) and hue
 # eval linear, next to a random-init trunk of the same architecture and the
 # supervised baseline at the same budget. ResNet-18 with the CIFAR stem at
-# WIDTH, batch 128, seed 0, each method's default flags, on the CPU backend.
+# WIDTH, batch BATCH, seed 0, each method's default flags, on the CPU
+# backend. tests/bench/contrastive_quality.sh runs the same for the
+# contrastive methods.
 #
 # Resumable: each run checkpoints every epoch into OUT/<method>.ckpt and a
 # second call continues unfinished runs (--resume) and skips finished ones,
@@ -12,7 +14,7 @@
 # OUT/results.jsonl, and prints the table.
 #
 # usage: tests/bench/pretext_quality.sh [train|eval|all] [METHOD...]
-#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, HUE_BIN, HUE_DATA
+#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, BATCH=128, HUE_BIN, HUE_DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 hue=${HUE_BIN:-$here/build/apps/hue}
@@ -20,6 +22,7 @@ data=${HUE_DATA:-$here/../shared/data}
 out=${OUT:-$here/bench-out/pretext}
 epochs=${EPOCHS:-5}
 width=${WIDTH:-0.25}
+batch=${BATCH:-128}
 phase=${1:-all}
 shift || true
 methods=("$@")
@@ -30,7 +33,7 @@ if [ ! -d "$cifar/train" ]; then
     mkdir -p "$cifar"
     tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$cifar"
 fi
-common=(--data "$cifar" --width "$width" --batch 128 --epochs "$epochs" --seed 0 --threads 2 --backend cpu)
+common=(--data "$cifar" --width "$width" --batch "$batch" --epochs "$epochs" --seed 0 --threads 2 --backend cpu)
 
 # the step a checkpoint holds (0 when there is none)
 step_of() {
@@ -48,7 +51,7 @@ train() {
         [ -f "$ckpt" ] || "$hue" pretrain --method supervised "${common[@]}" --lr 0 --max-steps 1 --out "$ckpt" --quiet
         return
     fi
-    local total=$((50000 / 128 * epochs)) have
+    local total=$((50000 / batch * epochs)) have
     have=$(step_of "$ckpt")
     if [ "$have" -ge "$total" ]; then
         echo "$m: trained ($have steps)"
@@ -97,17 +100,19 @@ for m in "${methods[@]}"; do
     esac
 done
 
-[ -f "$out/results.jsonl" ] && /usr/bin/python3 - "$out/results.jsonl" "$epochs" "$width" >"$out/table.md" <<'PY'
+[ -f "$out/results.jsonl" ] && /usr/bin/python3 - "$out/results.jsonl" "$epochs" "$width" "$batch" >"$out/table.md" <<'PY'
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[r["method"]] = r  # the latest measurement of each method
 random = rows.get("random", {}).get("knn_top1")
-print("CIFAR-10, ResNet-18 (CIFAR stem) width %s, %s epochs of 50,000 images, batch 128, CPU backend\n" % (sys.argv[3], sys.argv[2]))
+print("CIFAR-10, ResNet-18 (CIFAR stem) width %s, %s epochs of 50,000 images, batch %s, CPU backend\n"
+      % (sys.argv[3], sys.argv[2], sys.argv[4]))
 print("| method | steps | kNN top-1 | vs random | linear top-1 | training time |")
 print("|---|---|---|---|---|---|")
-for m in ["random", "supervised", "rotation", "patch", "jigsaw", "inpaint", "colorize", "splitbrain"]:
+for m in ["random", "supervised", "simclr", "moco", "mocov2", "cmc", "rotation", "patch", "jigsaw", "inpaint",
+          "colorize", "splitbrain"]:
     if m not in rows:
         continue
     r = rows[m]
