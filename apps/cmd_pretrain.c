@@ -47,23 +47,30 @@ static void usage(FILE *f)
             "                        through two trunks of half the width; symmetric InfoNCE between their\n"
             "                        linear projections with in-batch negatives; the representation is both\n"
             "                        (Tian et al. 2019). Needs colour images\n"
+            "                      cpc: each image cut into --grid x --grid patches overlapping by half; the\n"
+            "                        trunk encodes each; a causal context network runs down the rows; a\n"
+            "                        linear map per step predicts the patch --cpc-steps rows below at most;\n"
+            "                        InfoNCE against every patch of the batch (Henaff et al. 2019, CPC v2)\n"
             "  --data DIR          the image folder\n"
             "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
             "  --width W           width multiplier of the ResNet's channels (default 1)\n"
             "  --imagenet-stem     7x7 stride-2 conv and max-pool (default: the CIFAR stem, 3x3 stride 1)\n"
-            "  --size S            image side in pixels (default 32; patch and jigsaw 64)\n"
+            "  --size S            image side in pixels (default 32; patch, jigsaw and cpc 64)\n"
             "  --epochs E          (default 1)\n"
             "  --batch B           images per step (default 128; rotation runs 4 B through the trunk)\n"
             "  --lr LR             peak learning rate, warm-up then cosine: SGD with Nesterov momentum 0.9\n"
             "                      (default 0.1); inpaint: Adam, beta1 0.5 (default 2e-4); colorize,\n"
-            "                      splitbrain: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256;\n"
+            "                      splitbrain, cpc: Adam (default 1e-3); simclr: LARS 0.5 x B/256, SGD 0.03 x B/256;\n"
             "                      moco, mocov2, cmc: SGD with momentum 0.9 (no Nesterov), 0.03 x B/256\n"
             "  --weight-decay WD   (default 5e-4; 1e-6 with LARS)\n"
             "  --optimizer NAME    simclr: lars (the default: SimCLR's, momentum 0.9, trust 0.001, no decay or\n"
             "                      adaptation on batch norm and biases) or sgd (momentum 0.9, Nesterov)\n"
             "  --tau T             simclr, moco, mocov2, cmc: the temperature of InfoNCE (defaults 0.5, 0.07,\n"
-            "                      0.2, 0.07)\n"
+            "                      0.2, 0.07); cpc: on L2-normalised vectors (default 0.1)\n"
+            "  --grid G            cpc: patches per side, 2 to 16; the patch side 2 x size / (G + 1) must be\n"
+            "                      whole, even and 8 or more (default 7: 16-pixel patches at --size 64)\n"
+            "  --cpc-steps K       cpc: rows ahead the context predicts, 1 to G - 1 (default 3)\n"
             "  --loss L            cmc: infonce (the default) or clip: CLIP's symmetric cross-entropy, the\n"
             "                      cosine similarities times a learned scale exp(s), s from log(1/0.07)\n"
             "  --queue K           moco, mocov2: keys in the queue of negatives, a multiple of --batch, at most\n"
@@ -158,7 +165,9 @@ static const struct {
     {'C', "--tile-colour", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
     {'K', "--mask", " inpaint "},
-    {'U', "--tau", " simclr moco mocov2 cmc "},
+    {'U', "--tau", " simclr moco mocov2 cmc cpc "},
+    {'R', "--grid", " cpc "},
+    {'Z', "--cpc-steps", " cpc "},
     {'X', "--loss", " cmc "},
     {'Q', "--queue", " moco mocov2 "},
     {'G', "--key-momentum", " moco mocov2 "},
@@ -206,6 +215,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"optimizer", required_argument, 0, 'O'}, {"warmup-epochs", required_argument, 0, 'H'},
         {"queue", required_argument, 0, 'Q'},  {"key-momentum", required_argument, 0, 'G'},
         {"bn-groups", required_argument, 0, 'B'}, {"loss", required_argument, 0, 'X'},
+        {"grid", required_argument, 0, 'R'},   {"cpc-steps", required_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -276,6 +286,8 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             break;
         case 'B': if ((rc = parse_long("bn-groups", optarg, 1, 64, &v))) return rc; o.bn_groups = (int)v; break;
+        case 'R': if ((rc = parse_long("grid", optarg, 2, 16, &v))) return rc; o.cpc_grid = (int)v; break;
+        case 'Z': if ((rc = parse_long("cpc-steps", optarg, 1, 15, &v))) return rc; o.cpc_steps = (int)v; break;
         case 'X':
             if (strcmp(optarg, "infonce") != 0 && strcmp(optarg, "clip") != 0) {
                 fprintf(stderr, "hue pretrain: --loss %s: expected infonce or clip\n", optarg);
@@ -301,7 +313,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
     if (!known) {
-        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr, moco, mocov2, cmc)\n", method);
+        fprintf(stderr, "hue pretrain: --method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, splitbrain, simclr, moco, mocov2, cmc, cpc)\n", method);
         return 2;
     }
     if ((rc = check_flags_apply(given, method)))

@@ -52,12 +52,14 @@ typedef struct {
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
     /* contrastive methods */
-    double tau;                 /* InfoNCE temperature (0: the method's default: simclr 0.5, moco 0.07, mocov2 0.2, cmc 0.07) */
+    double tau;                 /* InfoNCE temperature (0: the method's default: simclr 0.5, moco 0.07, mocov2 0.2, cmc 0.07, cpc 0.1) */
     int optimizer;              /* enum hue_pretrain_optimizer */
     int queue;                  /* moco: keys in the queue, a multiple of batch */
     double key_momentum;        /* moco: the key encoder's moving-average momentum, [0, 1) */
     int bn_groups;              /* moco: batch-norm statistics per group of the batch (shuffled for the keys) */
     int clip_loss;              /* cmc: CLIP's symmetric cross-entropy with a learned temperature */
+    int cpc_grid;               /* cpc: patches per side of the grid (overlapping by half) */
+    int cpc_steps;              /* cpc: rows ahead the context predicts, 1 .. grid - 1 */
     int64_t knn_every;          /* > 0: kNN monitor on data's test split every this many epochs */
     hue_step_fn on_step;
     void *user;

@@ -103,7 +103,7 @@ int hue_trainer_add_head(hue_trainer *t, hue_head *h);
  * before every run, saves its state and loads it on --resume. */
 int hue_trainer_add_optimizer(hue_trainer *t, hue_optim *opt, const hue_schedule *sched);
 /* A persistent tensor of the method's own (MoCo's queue of keys, a learned
- * temperature): saved under name with every checkpoint and loaded on
+ * temperature, CPC's context network): saved under name with every checkpoint and loaded on
  * --resume, with its optimizer state when it is trained. */
 int hue_trainer_add_state(hue_trainer *t, const char *name, hue_tensor tensor);
 /* The loss checked every step and logged as "loss". */

@@ -31,10 +31,11 @@ static const method_entry methods[] = {
     {"moco", hue_pretrain_moco, 32, 0.03, 1, 0, 0.07, 1},
     {"mocov2", hue_pretrain_mocov2, 32, 0.03, 1, 0, 0.2, 1},
     {"cmc", hue_pretrain_cmc, 32, 0.03, 1, 0, 0.07, 1},
+    {"cpc", hue_pretrain_cpc, 64, 1e-3, 0, 0, 0.1, 0},
 };
 
 const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint",
-                                            "colorize", "splitbrain", "simclr", "moco", "mocov2", "cmc", NULL};
+                                            "colorize", "splitbrain", "simclr", "moco", "mocov2", "cmc", "cpc", NULL};
 
 /* The flags left to the method take its defaults. */
 static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_entry *m)
@@ -70,5 +71,5 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
             return methods[i].run(&resolved, r);
         }
     return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, "
-                    "splitbrain, simclr, moco, mocov2, cmc)", name);
+                    "splitbrain, simclr, moco, mocov2, cmc, cpc)", name);
 }

@@ -27,6 +27,8 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.queue = 4096;
     o.key_momentum = 0.999;
     o.bn_groups = 8;
+    o.cpc_grid = 7;
+    o.cpc_steps = 3;
     return o;
 }
 

@@ -14,5 +14,6 @@ int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_moco(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_mocov2(const hue_pretrain_options *o, hue_train_report *r);
 int hue_pretrain_cmc(const hue_pretrain_options *o, hue_train_report *r);
+int hue_pretrain_cpc(const hue_pretrain_options *o, hue_train_report *r);
 
 #endif

@@ -20,12 +20,14 @@ tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0
     exit 1
 common=(--data "$tmp" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet)
 
-for variant in simclr moco mocov2 cmc cmc-clip; do
+for variant in simclr moco mocov2 cmc cmc-clip cpc; do
     method=${variant%-clip}
     extra=()
     # a queue of 2 batches: the ring wraps within the run; 4 batch-norm groups of 5
     [ $method = moco ] || [ $method = mocov2 ] && extra=(--queue 40 --bn-groups 4)
     [ $variant = cmc-clip ] && extra=(--loss clip)
+    # 3 x 3 patches of 16 pixels overlapping by half, predicted 1 and 2 rows ahead
+    [ $variant = cpc ] && extra=(--size 32 --grid 3 --cpc-steps 2)
     "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --knn-every 1 --out "$tmp/$variant.ckpt" \
         --log "$tmp/$variant.jsonl" >"$tmp/$variant.txt"
     check "$variant: trains" test $? -eq 0
@@ -71,6 +73,12 @@ elif variant.startswith("cmc"):
         assert h["logit_scale"]["shape"] == [1] and "optimizer.logit_scale.momentum_buffer" in h and "tau" not in hp
     else:
         assert "logit_scale" not in h and hp["tau"] == 0.07, hp
+elif variant == "cpc":
+    assert h["heads.context.layers.0.weight"]["shape"] == [64, 64, 3, 3] and "heads.context.layers.2.bias" in h
+    assert h["heads.predict.1.weight"]["shape"] == [64, 64, 1, 1] and "heads.predict.2.weight" not in h
+    assert "optimizer.heads.context.layers.0.weight.exp_avg" in h and "optimizer.heads.predict.0.weight.exp_avg_sq" in h
+    assert hp["grid"] == 3 and hp["patch"] == 16 and hp["cpc_steps"] == 2 and hp["tau"] == 0.1, hp
+    assert hp["optimizer"] == "adam" and hp["lr"] == 1e-3, hp
 else:
     # the key encoder and its projection under their own prefixes, the queue of 2 x 20 keys
     assert "momentum.conv1.weight" in h and "momentum.layer4.1.bn2.running_var" in h
@@ -87,6 +95,17 @@ if variant.startswith("cmc"):
     assert [r["input"] for r in rep] == ["l", "ab"] and [r["prefix"] for r in rep] == ["", "ab."], rep
 else:
     assert [r["input"] for r in rep] == ["rgb"] and rep[0]["prefix"] == "", rep
+PY
+    check "$variant: torchvision loads the trunk (strict)" /usr/bin/python3 - "$tmp/$variant.ckpt" "$here" <<'PY'
+import json, sys, torch
+sys.path.insert(0, sys.argv[2])
+from torchvision_check import build, read_safetensors
+tensors, meta = read_safetensors(sys.argv[1])
+arch = dict(json.loads(meta["representation"])[0]["architecture"], num_classes=1)
+model = build(arch)
+model.fc = torch.nn.Identity()
+trunk = {k: v for k, v in tensors.items() if k.split(".")[0] in ("conv1", "bn1", "layer1", "layer2", "layer3", "layer4")}
+model.load_state_dict(trunk, strict=True)
 PY
     "$hue" eval knn --model "$tmp/$variant.ckpt" --data "$tmp" --k 60 --json >"$tmp/knn.json"
     check "$variant: hue eval knn equals the monitor's last line" /usr/bin/python3 - "$tmp/$variant.jsonl" \
@@ -154,5 +173,10 @@ for f in "$tmp"/train/cat/000[0-3].jpg "$tmp"/train/dog/000[0-3].jpg; do
     ffmpeg -loglevel error -i "$f" -vf format=gray "$tmp/gray/train/$class/$(basename "$f")" || exit 1
 done
 expect "cmc on grayscale images" 1 "its images have no colour" --method cmc --data "$tmp/gray" --batch 4 --width 0.125
+expect "--grid that does not fit the image" 1 "--grid 5 does not fit --size 32" --method cpc --size 32 --grid 5 \
+    "${d[@]}"
+expect "--cpc-steps past the grid" 1 "--cpc-steps 3: must be 1 to 2" --method cpc --size 32 --grid 3 --cpc-steps 3 \
+    "${d[@]}"
+expect "--grid with simclr" 2 "--grid does not apply to --method simclr" --method simclr --grid 3 "${d[@]}"
 expect "--resume with another tau" 1 "tau" --method simclr --tau 0.3 --resume "$tmp/simclr.ckpt" "${d[@]}" --epochs 2
 check_summary
