@@ -18,7 +18,7 @@ cmake --build build-asan -j"$(nproc)"
 # runs); the 480p and the long training tests are left to the normal run.
 # So is the op sweep's second pass through staging buffers (6 minutes under
 # ASan): test_graph_plan_staging and test_optim_staging take that path here.
-e2e="test_cli_compute test_track_cli test_train_bad_input test_train_resume test_arch_metadata_cli test_eval_davis"
+e2e="test_cli_compute test_track_cli test_train_bad_input test_train_resume test_arch_metadata_cli test_eval_davis test_contrastive_methods"
 tests=$(ctest --test-dir build-asan -N -L 'unit|ops|video' | sed -n 's/^ *Test *#[0-9]*: *//p' | grep -vx test_op_sweep_staging)
 regex="^($(echo $tests $e2e | tr ' ' '|'))\$"
 
