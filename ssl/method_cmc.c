@@ -148,7 +148,14 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((cmc *)self)->ir.o->data); }
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const hue_pretrain_options *o = ((const cmc *)self)->ir.o;
+    hue_jw_key(w, "loss"), hue_jw_string(w, o->clip_loss ? "clip" : "infonce");
+    if (!o->clip_loss)
+        hue_jw_key(w, "tau"), hue_jw_number(w, o->tau);
+    hue_jw_key(w, "projection_dim"), hue_jw_int(w, PROJECTION_DIM);
+}
 
 static void destroy(void *self)
 {
@@ -178,7 +185,7 @@ int hue_pretrain_cmc(const hue_pretrain_options *o, hue_train_report *r)
     cmc *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"cmc", s, build, init, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {"cmc", s, build, init, image_run_save_data, NULL, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     if (!rc && !(o->tau > 0 && o->tau <= 100))
         rc = hue_fail(HUE_EINVAL, "--tau %g: must be above 0 and at most 100", o->tau);
@@ -198,33 +205,11 @@ int hue_pretrain_cmc(const hue_pretrain_options *o, hue_train_report *r)
     if (!rc && (!(s->Lb = malloc(sizeof *s->Lb * n)) || !(s->abb = malloc(sizeof *s->abb * 2 * n)) ||
                 !(s->positives = malloc(sizeof *s->positives * (size_t)o->batch))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    for (int i = 0; i < o->batch; i++)
+    for (int i = 0; !rc && i < o->batch; i++)
         s->positives[i] = (float)i;
     for (int k = 0; k < 2; k++) {
-        s->arch[k] = o->arch;
-        s->arch[k].in_channels = k ? 2 : 1;
-        s->arch[k].num_classes = 0;
-        s->arch[k].last_layer = 4;
+        s->arch[k] = image_run_trunk(o, k ? 2 : 1);
         s->arch[k].width = o->arch.width / 2;
     }
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "sgd");
-    hue_jw_key(&w, "loss"), hue_jw_string(&w, o->clip_loss ? "clip" : "infonce");
-    if (!o->clip_loss)
-        hue_jw_key(&w, "tau"), hue_jw_number(&w, o->tau);
-    hue_jw_key(&w, "projection_dim"), hue_jw_int(&w, PROJECTION_DIM);
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    return image_run_method(&s->ir, &m, rc, "sgd", hyperparameters, r);
 }

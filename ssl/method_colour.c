@@ -118,12 +118,18 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
 static int save_meta(void *self, hue_trainer *t)
 {
     colour_method *s = self;
-    int rc = hue_trainer_set_meta(t, "data", s->ir.o->data);
+    int rc = image_run_save_data(self, t);
     char *bins = rc ? NULL : colour_bins_json(&s->bins);
     if (!rc)
         rc = bins ? hue_trainer_set_meta(t, "colour_classes", bins) : hue_fail(HUE_ENOMEM, "out of host memory");
     free(bins);
     return rc;
+}
+
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    (void)self;
+    hue_jw_key(w, "rebalance"), hue_jw_number(w, REBALANCE_LAMBDA);
 }
 
 static void destroy(void *self)
@@ -181,30 +187,12 @@ static int run_colour(const hue_pretrain_options *o, hue_train_report *r, int sp
     if (!rc && (!(s->Lb = malloc(sizeof *s->Lb * n)) || !(s->abb = malloc(sizeof *s->abb * 2 * n)) ||
                 !(s->ab_classb = malloc(sizeof *s->ab_classb * n)) || !(s->l_classb = malloc(sizeof *s->l_classb * n))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "adam");
-    hue_jw_key(&w, "rebalance"), hue_jw_number(&w, REBALANCE_LAMBDA);
-    hue_jw_end(&w);
-    if (!rc && !hue_json_writer_text(&w))
-        rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        hue_json_writer_free(&w);
-        destroy(s);
-        return rc;
-    }
     for (int k = 0; k < 2; k++) {
-        s->arch[k] = o->arch;
-        s->arch[k].in_channels = k ? 2 : 1;
-        s->arch[k].num_classes = 0;
-        s->arch[k].last_layer = 4;
+        s->arch[k] = image_run_trunk(o, k ? 2 : 1);
         if (split)
             s->arch[k].width = o->arch.width / 2;
     }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    return image_run_method(&s->ir, &m, rc, "adam", hyperparameters, r);
 }
 
 int hue_pretrain_colorize(const hue_pretrain_options *o, hue_train_report *r) { return run_colour(o, r, 0); }

@@ -187,7 +187,14 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return rc;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((cpc *)self)->ir.o->data); }
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const cpc *s = self;
+    hue_jw_key(w, "tau"), hue_jw_number(w, s->ir.o->tau);
+    hue_jw_key(w, "grid"), hue_jw_int(w, s->sampler.grid);
+    hue_jw_key(w, "patch"), hue_jw_int(w, s->sampler.patch);
+    hue_jw_key(w, "cpc_steps"), hue_jw_int(w, s->ir.o->cpc_steps);
+}
 
 static void destroy(void *self)
 {
@@ -221,7 +228,7 @@ int hue_pretrain_cpc(const hue_pretrain_options *o, hue_train_report *r)
     cpc *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"cpc", s, build, init, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {"cpc", s, build, init, image_run_save_data, NULL, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     if (!rc)
         rc = check_flags(o);
@@ -252,28 +259,6 @@ int hue_pretrain_cpc(const hue_pretrain_options *o, hue_train_report *r)
                 for (int j = 0; j < G; j++)
                     s->positives[k - 1][q++] = (float)(((int64_t)b * G + i + k) * G + j);
     }
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "adam");
-    hue_jw_key(&w, "tau"), hue_jw_number(&w, o->tau);
-    hue_jw_key(&w, "grid"), hue_jw_int(&w, G);
-    hue_jw_key(&w, "patch"), hue_jw_int(&w, s->sampler.patch);
-    hue_jw_key(&w, "cpc_steps"), hue_jw_int(&w, o->cpc_steps);
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    return image_run_method(&s->ir, &m, rc, "adam", hyperparameters, r);
 }

@@ -147,7 +147,10 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((inpaint *)self)->ir.o->data); }
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    hue_jw_key(w, "mask"), hue_jw_string(w, ((const inpaint *)self)->ir.o->inpaint_blocks ? "blocks" : "centre");
+}
 
 static void destroy(void *self)
 {
@@ -165,32 +168,14 @@ int hue_pretrain_inpaint(const hue_pretrain_options *o, hue_train_report *r)
     inpaint *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"inpaint", s, build, NULL, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {"inpaint", s, build, NULL, image_run_save_data, NULL, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     size_t n = (size_t)3 * o->size * o->size * (size_t)o->batch;
     if (!rc && (!(s->xb = malloc(sizeof *s->xb * n)) || !(s->maskb = malloc(sizeof *s->maskb * n)) ||
                 !(s->d_targetb = malloc(sizeof *s->d_targetb * 2 * (size_t)o->batch))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "adam");
-    hue_jw_key(&w, "mask"), hue_jw_string(&w, o->inpaint_blocks ? "blocks" : "centre");
-    hue_jw_end(&w);
-    if (!rc && !hue_json_writer_text(&w))
-        rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        hue_json_writer_free(&w);
-        destroy(s);
-        return rc;
-    }
-    for (int i = 0; i < o->batch; i++)
+    for (int i = 0; !rc && i < o->batch; i++)
         s->d_targetb[i] = 1, s->d_targetb[o->batch + i] = 0;
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    return image_run_method(&s->ir, &m, rc, "adam", hyperparameters, r);
 }

@@ -214,7 +214,18 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((moco *)self)->ir.o->data); }
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const moco *s = self;
+    const hue_pretrain_options *o = s->ir.o;
+    hue_jw_key(w, "tau"), hue_jw_number(w, o->tau);
+    hue_jw_key(w, "queue"), hue_jw_int(w, o->queue);
+    hue_jw_key(w, "key_momentum"), hue_jw_number(w, o->key_momentum);
+    hue_jw_key(w, "bn_groups"), hue_jw_int(w, o->bn_groups);
+    hue_jw_key(w, "projection"), hue_jw_string(w, hue_head_kind_name(s->v2 ? HUE_HEAD_MLP_PLAIN : HUE_HEAD_LINEAR));
+    hue_jw_key(w, "projection_dim"), hue_jw_int(w, PROJECTION_DIM);
+    hue_jw_key(w, "views"), hue_jw_string(w, s->v2 ? "mocov2" : "moco");
+}
 
 static void destroy(void *self)
 {
@@ -251,7 +262,7 @@ static int run(const hue_pretrain_options *o, hue_train_report *r, int v2)
     moco *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {v2 ? "mocov2" : "moco", s, build, init, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {v2 ? "mocov2" : "moco", s, build, init, image_run_save_data, NULL, fill, NULL, destroy};
     s->v2 = v2;
     int rc = image_run_open(&s->ir, o, r);
     if (!rc)
@@ -269,35 +280,10 @@ static int run(const hue_pretrain_options *o, hue_train_report *r, int v2)
     if (!rc && (!(s->xqb = malloc(sizeof *s->xqb * per * B)) || !(s->xkb = malloc(sizeof *s->xkb * per * B)) ||
                 !(s->positives = malloc(sizeof *s->positives * B)) || !(s->order = malloc(sizeof *s->order * B))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    s->slots = o->queue / o->batch;
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
+    s->slots = o->batch > 0 ? o->queue / o->batch : 0;
+    s->arch = image_run_trunk(o, 3);
     s->arch.bn_groups = o->bn_groups;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "sgd");
-    hue_jw_key(&w, "tau"), hue_jw_number(&w, o->tau);
-    hue_jw_key(&w, "queue"), hue_jw_int(&w, o->queue);
-    hue_jw_key(&w, "key_momentum"), hue_jw_number(&w, o->key_momentum);
-    hue_jw_key(&w, "bn_groups"), hue_jw_int(&w, o->bn_groups);
-    hue_jw_key(&w, "projection"), hue_jw_string(&w, hue_head_kind_name(v2 ? HUE_HEAD_MLP_PLAIN : HUE_HEAD_LINEAR));
-    hue_jw_key(&w, "projection_dim"), hue_jw_int(&w, PROJECTION_DIM);
-    hue_jw_key(&w, "views"), hue_jw_string(&w, v2 ? "mocov2" : "moco");
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    return image_run_method(&s->ir, &m, rc, "sgd", hyperparameters, r);
 }
 
 int hue_pretrain_moco(const hue_pretrain_options *o, hue_train_report *r) { return run(o, r, 0); }

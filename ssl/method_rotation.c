@@ -86,8 +86,6 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((rotation *)self)->ir.o->data); }
-
 static void destroy(void *self)
 {
     rotation *s = self;
@@ -104,30 +102,12 @@ int hue_pretrain_rotation(const hue_pretrain_options *o, hue_train_report *r)
     rotation *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"rotation", s, build, NULL, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {"rotation", s, build, NULL, image_run_save_data, NULL, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     size_t per = (size_t)3 * o->size * o->size;
     if (!rc && (!(s->xb = malloc(sizeof *s->xb * per * 4 * (size_t)o->batch)) ||
                 !(s->labels = malloc(sizeof *s->labels * 4 * (size_t)o->batch))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "sgd");
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    return image_run_method(&s->ir, &m, rc, "sgd", NULL, r);
 }

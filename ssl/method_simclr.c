@@ -75,7 +75,13 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((simclr *)self)->ir.o->data); }
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const hue_pretrain_options *o = ((const simclr *)self)->ir.o;
+    hue_jw_key(w, "tau"), hue_jw_number(w, o->tau);
+    hue_jw_key(w, "projection_dim"), hue_jw_int(w, PROJECTION_DIM);
+    hue_jw_key(w, "views"), hue_jw_string(w, "simclr");
+}
 
 static void destroy(void *self)
 {
@@ -92,7 +98,7 @@ int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r)
     simclr *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"simclr", s, build, NULL, save_meta, NULL, fill, NULL, destroy};
+    hue_method m = {"simclr", s, build, NULL, image_run_save_data, NULL, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     if (!rc && !(o->tau > 0 && o->tau <= 100))
         rc = hue_fail(HUE_EINVAL, "--tau %g: must be above 0 and at most 100", o->tau);
@@ -104,29 +110,8 @@ int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r)
     size_t rows = 2 * (size_t)o->batch;
     if (!rc && !(s->partners = malloc(sizeof *s->partners * rows)))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    for (size_t i = 0; i < rows; i++)
+    for (size_t i = 0; !rc && i < rows; i++)
         s->partners[i] = (float)(i ^ 1);
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, o->optimizer == HUE_PRETRAIN_LARS ? "lars" : "sgd");
-    hue_jw_key(&w, "tau"), hue_jw_number(&w, o->tau);
-    hue_jw_key(&w, "projection_dim"), hue_jw_int(&w, PROJECTION_DIM);
-    hue_jw_key(&w, "views"), hue_jw_string(&w, "simclr");
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    return image_run_method(&s->ir, &m, rc, o->optimizer == HUE_PRETRAIN_LARS ? "lars" : "sgd", hyperparameters, r);
 }

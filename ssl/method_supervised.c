@@ -55,8 +55,6 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return 0;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((supervised *)self)->ir.o->data); }
-
 /* The test split's top-1, with the trained weights copied into an
  * evaluation graph (batch norm on running statistics). */
 static int finish(void *self, hue_trainer *t, hue_train_report *r)
@@ -100,31 +98,15 @@ int hue_pretrain_supervised(const hue_pretrain_options *o, hue_train_report *r)
     supervised *s = calloc(1, sizeof *s);
     if (!s)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_method m = {"supervised", s, build, NULL, save_meta, NULL, fill, finish, destroy};
+    hue_method m = {"supervised", s, build, NULL, image_run_save_data, NULL, fill, finish, destroy};
     int rc = image_run_open(&s->ir, o, r);
     if (!rc && hue_dataset_num_classes(s->ir.train) < 2)
         rc = hue_fail(HUE_EINVAL, "%s has one class (%s): supervised training needs two or more",
                       hue_dataset_root(s->ir.train), hue_dataset_class_name(s->ir.train, 0));
     if (!rc && !(s->labels = malloc(sizeof *s->labels * (size_t)o->batch)))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = hue_dataset_num_classes(s->ir.train);
-    s->arch.last_layer = 4;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "sgd");
-    hue_jw_end(&w);
-    if (!hue_json_writer_text(&w)) {
-        destroy(s);
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    }
-    rc = image_run_train(&s->ir, &m, w.text, r);
-    hue_json_writer_free(&w);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    if (!rc)
+        s->arch.num_classes = hue_dataset_num_classes(s->ir.train);
+    return image_run_method(&s->ir, &m, rc, "sgd", NULL, r);
 }

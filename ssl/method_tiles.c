@@ -121,7 +121,7 @@ static char *perms_json(const tiles_method *s)
 static int save_meta(void *self, hue_trainer *t)
 {
     tiles_method *s = self;
-    int rc = hue_trainer_set_meta(t, "data", s->ir.o->data);
+    int rc = image_run_save_data(self, t);
     if (rc || !s->perms)
         return rc;
     char *text = perms_json(s);
@@ -157,22 +157,14 @@ static void destroy(void *self)
     free(s);
 }
 
-static char *hyperparameters(const tiles_method *s)
+static void hyperparameters(hue_json_writer *w, const void *self)
 {
     static const char *const colours[] = {"drop", "jitter", "none"};
-    const hue_pretrain_options *o = s->ir.o;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    image_run_hyperparameters(&w, o, "sgd");
-    hue_jw_key(&w, "tile"), hue_jw_int(&w, s->sampler.tile);
-    hue_jw_key(&w, "tile_colour"), hue_jw_string(&w, colours[s->sampler.colour]);
+    const tiles_method *s = self;
+    hue_jw_key(w, "tile"), hue_jw_int(w, s->sampler.tile);
+    hue_jw_key(w, "tile_colour"), hue_jw_string(w, colours[s->sampler.colour]);
     if (s->perms)
-        hue_jw_key(&w, "permutations"), hue_jw_int(&w, s->classes);
-    hue_jw_end(&w);
-    char *text = hue_json_writer_text(&w) ? strdup(w.text) : NULL;
-    hue_json_writer_free(&w);
-    return text;
+        hue_jw_key(w, "permutations"), hue_jw_int(w, s->classes);
 }
 
 static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jigsaw)
@@ -205,20 +197,8 @@ static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jig
     if (!rc && (!(s->xb = malloc(sizeof *s->xb * tiles * (size_t)o->batch)) ||
                 !(s->labels = malloc(sizeof *s->labels * (size_t)o->batch))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    char *hp = rc ? NULL : hyperparameters(s);
-    if (!rc && !hp)
-        rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(s);
-        return rc;
-    }
-    s->arch = o->arch;
-    s->arch.in_channels = 3;
-    s->arch.num_classes = 0;
-    s->arch.last_layer = 4;
-    rc = image_run_train(&s->ir, &m, hp, r);
-    free(hp);
-    return rc;
+    s->arch = image_run_trunk(o, 3);
+    return image_run_method(&s->ir, &m, rc, "sgd", hyperparameters, r);
 }
 
 int hue_pretrain_patch(const hue_pretrain_options *o, hue_train_report *r) { return run_tiles(o, r, 0); }

@@ -155,7 +155,18 @@ hue_trunk_ref image_run_input(void)
     return input;
 }
 
-int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r)
+hue_resnet_config image_run_trunk(const hue_pretrain_options *o, int in_channels)
+{
+    hue_resnet_config c = o->arch;
+    c.in_channels = in_channels;
+    c.num_classes = 0;
+    c.last_layer = 4;
+    return c;
+}
+
+int image_run_save_data(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((image_run *)self)->o->data); }
+
+static int train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r)
 {
     const hue_pretrain_options *o = ir->o;
     hue_file_use inputs[] = {{"--data", o->data, 0}};
@@ -166,6 +177,32 @@ int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_repo
                               .knn_threads = o->threads,
                               .on_step = o->on_step, .user = o->user};
     return hue_trainer_run(&to, m, r);
+}
+
+int image_run_method(image_run *ir, hue_method *m, int prepared, const char *optimizer, image_run_hp_fn extra,
+                     hue_train_report *r)
+{
+    if (prepared) {
+        m->destroy(m->self);
+        return prepared;
+    }
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    image_run_hyperparameters(&w, ir->o, optimizer);
+    if (extra)
+        extra(&w, m->self);
+    hue_jw_end(&w);
+    const char *hp = hue_json_writer_text(&w);
+    int rc;
+    if (hp) {
+        rc = train(ir, m, hp, r);
+    } else {
+        m->destroy(m->self);
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    }
+    hue_json_writer_free(&w);
+    return rc;
 }
 
 int image_run_lars(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir)

@@ -56,7 +56,21 @@ void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o
 int image_run_views(image_run *ir, hue_augment_views *views);
 /* The trunk's input as probes must give it: RGB with CIFAR's normalisation. */
 hue_trunk_ref image_run_input(void);
-/* Runs the method (destroyed before it returns) with hyper-parameters hp. */
-int image_run_train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r);
+/* The trunk of an image method: o->arch on in_channels channels, all four
+ * layers, no classifier. */
+hue_resnet_config image_run_trunk(const hue_pretrain_options *o, int in_channels);
+/* A save_meta for a method whose state starts with its image_run: the
+ * data folder. */
+int image_run_save_data(void *self, hue_trainer *t);
+/* The hyper-parameters a method adds to the common ones (members of the
+ * object being written). */
+typedef void (*image_run_hp_fn)(hue_json_writer *w, const void *self);
+/* The end of every method's entry. prepared: the result of the method's
+ * own checks and allocations; an error there destroys the method and is
+ * returned. Otherwise the hyper-parameters (the common ones with
+ * `optimizer`, then extra's when not NULL) are written and the method runs
+ * to its end; it is destroyed before this returns. */
+int image_run_method(image_run *ir, hue_method *m, int prepared, const char *optimizer, image_run_hp_fn extra,
+                     hue_train_report *r);
 
 #endif
