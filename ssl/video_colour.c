@@ -1,15 +1,11 @@
 /* hue train-video's colourisation as a trainer method: a target frame's
  * features attend over three reference frames', and its colour clusters
  * are predicted from theirs (see hue_video_train.h). */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "hue_checkpoint.h"
 #include "hue_clock.h"
@@ -27,6 +23,7 @@
 #include "hue_video.h"
 #include "hue_trainer.h"
 #include "hue_video_train.h"
+#include "video_clips.h"
 
 hue_video_train_options hue_video_train_defaults(void)
 {
@@ -49,155 +46,6 @@ hue_video_train_options hue_video_train_defaults(void)
     return o;
 }
 
-/* ---- clips: every frame decoded once, scaled to the crop height ---- */
-
-typedef struct {
-    char path[2304];
-    int width, height;        /* scaled frame size */
-    int64_t frames;
-    uint8_t *rgb;             /* frames * height * width * 3 */
-} clip;
-
-typedef struct {
-    clip *v;
-    int n;
-} clip_set;
-
-static int has_video_ext(const char *name)
-{
-    static const char *const ext[] = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot, ext[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int by_path(const void *a, const void *b) { return strcmp(((const clip *)a)->path, ((const clip *)b)->path); }
-
-static int list_clips(const char *src, clip_set *s)
-{
-    struct stat st;
-    if (stat(src, &st) != 0)
-        return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-    int cap = 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(src);
-        if (!d)
-            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-        for (struct dirent *e; (e = readdir(d));) {
-            if (e->d_name[0] == '.' || !has_video_ext(e->d_name))
-                continue;
-            if (s->n == cap) {
-                cap = cap ? cap * 2 : 64;
-                clip *v = realloc(s->v, sizeof *v * (size_t)cap);
-                if (!v) {
-                    closedir(d);
-                    return hue_fail(HUE_ENOMEM, "out of host memory");
-                }
-                s->v = v;
-            }
-            memset(&s->v[s->n], 0, sizeof *s->v);
-            snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", src, e->d_name);
-        }
-        closedir(d);
-        qsort(s->v, (size_t)s->n, sizeof *s->v, by_path);
-    } else {
-        FILE *f = fopen(src, "r");
-        if (!f)
-            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-        char dir[1024], line[1024];
-        snprintf(dir, sizeof dir, "%s", src);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = 0;
-        else
-            snprintf(dir, sizeof dir, ".");
-        while (fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!line[0] || line[0] == '#')
-                continue;
-            if (s->n == cap) {
-                cap = cap ? cap * 2 : 64;
-                clip *v = realloc(s->v, sizeof *v * (size_t)cap);
-                if (!v) {
-                    fclose(f);
-                    return hue_fail(HUE_ENOMEM, "out of host memory");
-                }
-                s->v = v;
-            }
-            memset(&s->v[s->n], 0, sizeof *s->v);
-            if (line[0] == '/')
-                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s", line);
-            else
-                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", dir, line);
-        }
-        fclose(f);
-    }
-    if (s->n == 0)
-        return hue_fail(HUE_EINVAL, "%s: no video clips (files ending in .mp4, .mkv, .webm, .avi, .mov)", src);
-    return 0;
-}
-
-static int load_clip(clip *c, int height, int min_frames)
-{
-    hue_video *v;
-    int rc = hue_video_open(&v, c->path, NULL);
-    if (rc)
-        return rc;
-    const hue_video_info *info = hue_video_get_info(v);
-    int w = (int)lround((double)info->width * height / info->height);
-    hue_video_close(v);
-    hue_video_options vo = {.width = w, .height = height, .filter = HUE_SCALE_AREA};
-    if ((rc = hue_video_open(&v, c->path, &vo)))
-        return rc;
-    info = hue_video_get_info(v);
-    c->width = info->out_width;
-    c->height = info->out_height;
-    c->frames = info->frames;
-    if (c->frames < min_frames || c->width < height) {
-        hue_video_close(v);
-        return hue_fail(HUE_EINVAL, "%s: %lld frames of %dx%d; training needs %d frames at least %d wide", c->path,
-                        (long long)c->frames, c->width, c->height, min_frames, height);
-    }
-    size_t frame = (size_t)c->width * c->height * 3;
-    c->rgb = malloc(frame * (size_t)c->frames);
-    if (!c->rgb) {
-        hue_video_close(v);
-        return hue_fail(HUE_ENOMEM, "out of host memory for %s", c->path);
-    }
-    int64_t got = 0;
-    while (got < c->frames && (rc = hue_video_read_rgb(v, c->rgb + frame * (size_t)got)) == 1)
-        got++;
-    hue_video_close(v);
-    if (rc < 0)
-        return rc;
-    c->frames = got;
-    return got >= min_frames ? 0 : hue_fail(HUE_EFORMAT, "%s: only %lld frames decoded", c->path, (long long)got);
-}
-
-static void free_clips(clip_set *s)
-{
-    for (int i = 0; i < s->n; i++)
-        free(s->v[i].rgb);
-    free(s->v);
-}
-
-/* No output may be an input (a clip, the list, the checkpoint resumed
- * unless the run goes on in it) or the other output. */
-static int check_files(const hue_video_train_options *o, int into_out, const clip_set *clips)
-{
-    hue_file_use uses[] = {{"--out", o->out, 1}, {"--log", o->log, 1}, {"--clips", o->clips, 0},
-                           {"--resume", into_out ? NULL : o->resume, 0}};
-    int rc = hue_file_check_uses(uses, 4);
-    for (int i = 0; i < clips->n && !rc; i++)
-        for (int k = 0; k < 2 && !rc; k++)
-            if (uses[k].path && hue_file_same(uses[k].path, clips->v[i].path))
-                rc = hue_fail(HUE_EINVAL, "%s: %s names a clip of --clips (an output must not also be an input)",
-                              uses[k].path, uses[k].flag);
-    return rc;
-}
-
 /* ---- samples ---- */
 
 typedef struct {
@@ -206,10 +54,10 @@ typedef struct {
     int x0;                   /* crop's left column */
 } sample;
 
-static void draw_sample(const clip_set *s, const hue_video_train_options *o, hue_rng *r, sample *out)
+static void draw_sample(const video_clip_set *s, const hue_video_train_options *o, hue_rng *r, sample *out)
 {
     out->clip = (int)hue_rng_below(r, (uint64_t)s->n);
-    const clip *c = &s->v[out->clip];
+    const video_clip *c = &s->v[out->clip];
     int64_t max_gap = (c->frames - 1) / 3;
     int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)(max_gap < o->max_gap ? max_gap : o->max_gap));
     int64_t t = 3 * gap + (int64_t)hue_rng_below(r, (uint64_t)(c->frames - 3 * gap));
@@ -219,7 +67,7 @@ static void draw_sample(const clip_set *s, const hue_video_train_options *o, hue
 }
 
 /* Lightness in [-1, 1] of a crop, and its cells' mean ab. */
-static void crop_lab(const clip *c, int64_t f, int x0, int size, float *L, float *cell_a, float *cell_b, float *a,
+static void crop_lab(const video_clip *c, int64_t f, int x0, int size, float *L, float *cell_a, float *cell_b, float *a,
                      float *b, uint8_t *rgb)
 {
     const uint8_t *src = c->rgb + (size_t)f * c->width * c->height * 3;
@@ -243,7 +91,7 @@ static void crop_lab(const clip *c, int64_t f, int x0, int size, float *L, float
 }
 
 /* k-means on ab cell means sampled from every clip. */
-static int colour_clusters(const clip_set *s, const hue_video_train_options *o, float *centres)
+static int colour_clusters(const video_clip_set *s, const hue_video_train_options *o, float *centres)
 {
     int cells = o->size / 8, per_clip = 8;
     int64_t n = (int64_t)s->n * per_clip * cells * cells;
@@ -260,7 +108,7 @@ static int colour_clusters(const clip_set *s, const hue_video_train_options *o, 
     int64_t k = 0;
     for (int i = 0; i < s->n; i++)
         for (int j = 0; j < per_clip; j++) {
-            const clip *c = &s->v[i];
+            const video_clip *c = &s->v[i];
             int64_t f = (int64_t)hue_rng_below(&r, (uint64_t)c->frames);
             int x0 = (int)hue_rng_below(&r, (uint64_t)(c->width - o->size + 1));
             crop_lab(c, f, x0, o->size, L, ca, cb, a, b, rgb);
@@ -276,7 +124,7 @@ static int colour_clusters(const clip_set *s, const hue_video_train_options *o, 
 
 typedef struct {
     const hue_video_train_options *o;
-    clip_set clips;
+    video_clip_set clips;
     float centres[2 * 256];
     hue_resnet m;
     hue_tensor x, onehot, target;
@@ -424,7 +272,7 @@ static void destroy(void *self)
     video_colour *v = self;
     free(v->xb), free(v->onehotb), free(v->targetb), free(v->ab), free(v->ca), free(v->rgb);
     hue_resnet_free(&v->m);
-    free_clips(&v->clips);
+    video_clips_free(&v->clips);
     free(v);
 }
 
@@ -459,14 +307,7 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
     int rc = hue_temperature_check(o->temperature, "temperature");
     if (!rc)
-        rc = list_clips(o->clips, &v->clips);
-    int into_out = o->resume && hue_file_same(o->resume, o->out);
-    if (!rc)
-        rc = check_files(o, into_out, &v->clips);
-    if (!rc && !o->force && !into_out && access(o->out, F_OK) == 0)
-        rc = hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
-    for (int i = 0; i < v->clips.n && !rc; i++)
-        rc = load_clip(&v->clips.v[i], o->size, 4);
+        rc = video_clips_open(o, 4, 0, &v->clips);
     if (rc)
         return rc;
     int B = o->batch, S = o->size, K = o->clusters;

@@ -1,0 +1,190 @@
+/* Listing and loading the training clips (video_clips.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "hue_error.h"
+#include "hue_file.h"
+#include "hue_video.h"
+#include "video_clips.h"
+
+static int has_video_ext(const char *name)
+{
+    static const char *const ext[] = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"};
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
+        if (strcasecmp(dot, ext[i]) == 0)
+            return 1;
+    return 0;
+}
+
+static int by_path(const void *a, const void *b) { return strcmp(((const video_clip *)a)->path, ((const video_clip *)b)->path); }
+
+static int list_clips(const char *src, video_clip_set *s)
+{
+    struct stat st;
+    if (stat(src, &st) != 0)
+        return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+    int cap = 0;
+    if (S_ISDIR(st.st_mode)) {
+        DIR *d = opendir(src);
+        if (!d)
+            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+        for (struct dirent *e; (e = readdir(d));) {
+            if (e->d_name[0] == '.' || !has_video_ext(e->d_name))
+                continue;
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                video_clip *v = realloc(s->v, sizeof *v * (size_t)cap);
+                if (!v) {
+                    closedir(d);
+                    return hue_fail(HUE_ENOMEM, "out of host memory");
+                }
+                s->v = v;
+            }
+            memset(&s->v[s->n], 0, sizeof *s->v);
+            snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", src, e->d_name);
+        }
+        closedir(d);
+        qsort(s->v, (size_t)s->n, sizeof *s->v, by_path);
+    } else {
+        FILE *f = fopen(src, "r");
+        if (!f)
+            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
+        char dir[1024], line[1024];
+        snprintf(dir, sizeof dir, "%s", src);
+        char *slash = strrchr(dir, '/');
+        if (slash)
+            *slash = 0;
+        else
+            snprintf(dir, sizeof dir, ".");
+        while (fgets(line, sizeof line, f)) {
+            line[strcspn(line, "\r\n")] = 0;
+            if (!line[0] || line[0] == '#')
+                continue;
+            if (s->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                video_clip *v = realloc(s->v, sizeof *v * (size_t)cap);
+                if (!v) {
+                    fclose(f);
+                    return hue_fail(HUE_ENOMEM, "out of host memory");
+                }
+                s->v = v;
+            }
+            memset(&s->v[s->n], 0, sizeof *s->v);
+            if (line[0] == '/')
+                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s", line);
+            else
+                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", dir, line);
+        }
+        fclose(f);
+    }
+    if (s->n == 0)
+        return hue_fail(HUE_EINVAL, "%s: no video clips (files ending in .mp4, .mkv, .webm, .avi, .mov)", src);
+    return 0;
+}
+
+/* *too_short is set when the clip has fewer than min_frames frames (a
+ * short clip, not a bad file). */
+static int load_clip(video_clip *c, int height, int min_frames, int *too_short)
+{
+    *too_short = 0;
+    hue_video *v;
+    int rc = hue_video_open(&v, c->path, NULL);
+    if (rc)
+        return rc;
+    const hue_video_info *info = hue_video_get_info(v);
+    int w = (int)lround((double)info->width * height / info->height);
+    hue_video_close(v);
+    hue_video_options vo = {.width = w, .height = height, .filter = HUE_SCALE_AREA};
+    if ((rc = hue_video_open(&v, c->path, &vo)))
+        return rc;
+    info = hue_video_get_info(v);
+    c->width = info->out_width;
+    c->height = info->out_height;
+    c->frames = info->frames;
+    if (c->frames < min_frames || c->width < height) {
+        *too_short = c->frames < min_frames && c->width >= height;
+        hue_video_close(v);
+        return hue_fail(HUE_EINVAL, "%s: %lld frames of %dx%d; training needs %d frames at least %d wide", c->path,
+                        (long long)c->frames, c->width, c->height, min_frames, height);
+    }
+    size_t frame = (size_t)c->width * c->height * 3;
+    c->rgb = malloc(frame * (size_t)c->frames);
+    if (!c->rgb) {
+        hue_video_close(v);
+        return hue_fail(HUE_ENOMEM, "out of host memory for %s", c->path);
+    }
+    int64_t got = 0;
+    while (got < c->frames && (rc = hue_video_read_rgb(v, c->rgb + frame * (size_t)got)) == 1)
+        got++;
+    hue_video_close(v);
+    if (rc < 0)
+        return rc;
+    c->frames = got;
+    return got >= min_frames ? 0 : hue_fail(HUE_EFORMAT, "%s: only %lld frames decoded", c->path, (long long)got);
+}
+
+void video_clips_free(video_clip_set *s)
+{
+    for (int i = 0; i < s->n; i++)
+        free(s->v[i].rgb);
+    free(s->v);
+}
+
+/* No output may be an input (a clip, the list, the checkpoint resumed
+ * unless the run goes on in it) or the other output. */
+static int check_files(const hue_video_train_options *o, int into_out, const video_clip_set *clips)
+{
+    hue_file_use uses[] = {{"--out", o->out, 1}, {"--log", o->log, 1}, {"--clips", o->clips, 0},
+                           {"--resume", into_out ? NULL : o->resume, 0}};
+    int rc = hue_file_check_uses(uses, 4);
+    for (int i = 0; i < clips->n && !rc; i++)
+        for (int k = 0; k < 2 && !rc; k++)
+            if (uses[k].path && hue_file_same(uses[k].path, clips->v[i].path))
+                rc = hue_fail(HUE_EINVAL, "%s: %s names a clip of --clips (an output must not also be an input)",
+                              uses[k].path, uses[k].flag);
+    return rc;
+}
+
+
+int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_short, video_clip_set *s)
+{
+    memset(s, 0, sizeof *s);
+    int rc = list_clips(o->clips, s);
+    int into_out = o->resume && hue_file_same(o->resume, o->out);
+    if (!rc)
+        rc = check_files(o, into_out, s);
+    if (!rc && !o->force && !into_out && access(o->out, F_OK) == 0)
+        rc = hue_fail(HUE_EEXIST, "%s exists: pass --force to replace it", o->out);
+    int kept = 0;
+    for (int i = 0; i < s->n && !rc; i++) {
+        int too_short;
+        rc = load_clip(&s->v[i], o->size, min_frames, &too_short);
+        if (rc && too_short && skip_short) {
+            free(s->v[i].rgb);
+            s->v[i].rgb = NULL;
+            s->skipped++;
+            rc = 0;
+            continue;
+        }
+        if (kept != i) {  /* each frame buffer has one owner */
+            s->v[kept] = s->v[i];
+            s->v[i].rgb = NULL;
+        }
+        kept++;
+    }
+    if (!rc) {
+        s->n = kept;
+        if (kept == 0)
+            rc = hue_fail(HUE_EINVAL, "%s: every clip has fewer than the %d frames a sample needs (%d skipped)",
+                          o->clips, min_frames, s->skipped);
+    }
+    return rc;
+}

@@ -1,0 +1,30 @@
+/* The clips a video method trains on: listed from a folder or a list
+ * file, every frame decoded once and scaled to the crop height, held in
+ * memory as RGB8. Shared by hue train-video's methods. */
+#ifndef HUE_VIDEO_CLIPS_H
+#define HUE_VIDEO_CLIPS_H
+#include <stdint.h>
+
+#include "hue_video_train.h"
+
+typedef struct {
+    char path[2304];
+    int width, height;        /* scaled frame size */
+    int64_t frames;
+    uint8_t *rgb;             /* frames * height * width * 3 */
+} video_clip;
+
+typedef struct {
+    video_clip *v;
+    int n;
+    int skipped;              /* clips left out for having fewer than the frames a sample needs */
+} video_clip_set;
+
+/* Lists o->clips, checks that no output is an input and that o->out may
+ * be written, then loads every clip at o->size high. A clip with fewer
+ * than min_frames frames is an error, or when skip_short is set, left out
+ * and counted (an error when none is left). Nothing is written. */
+int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_short, video_clip_set *s);
+void video_clips_free(video_clip_set *s);
+
+#endif
