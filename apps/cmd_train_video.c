@@ -1,5 +1,5 @@
-/* hue train-video: learn a video encoder by colourising frames from
- * reference frames (no labels). */
+/* hue train-video: learn a video encoder without labels, by colourising
+ * frames from reference frames or by a contrastive random walk. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,10 +15,18 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n\n"
-            "Trains a video encoder without labels: each sample is 3 reference frames and a later target\n"
-            "frame of a clip (gaps of 1 to --max-gap frames), cropped --size x --size; the encoder sees\n"
-            "only lightness; the target's colours (k-means clusters of ab) are predicted by attention\n"
-            "over all reference positions, softmax(f_t . f_r / T), and the loss is the cross-entropy.\n\n"
+            "Trains a video encoder without labels, on lightness only (as hue track and hue colorize feed\n"
+            "it), its stride-8 features the nodes those commands propagate labels and colours between.\n\n"
+            "  --method colorize    (the default) each sample is 3 reference frames and a later target frame\n"
+            "                       of a clip (gaps of 1 to --max-gap frames), cropped --size x --size; the\n"
+            "                       target's colours (k-means clusters of ab) are predicted by attention over\n"
+            "                       all reference positions, softmax(f_t . f_r / T); cross-entropy\n"
+            "  --method crw         contrastive random walk (Jabri et al. 2020): each sample is --walk frames\n"
+            "                       (gaps of 1 to --max-gap); transitions between neighbouring frames are the\n"
+            "                       row softmax of the nodes' affinities / T after edge dropout; every walk\n"
+            "                       out k frames and back (k = 1 .. walk - 1) must return each node to\n"
+            "                       itself (cross-entropy against the identity). Clips shorter than a walk\n"
+            "                       are skipped and counted\n"
             "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
             "                       (relative paths are relative to the file's folder)\n"
             "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it)\n"
@@ -27,13 +35,16 @@ static void usage(FILE *f)
             "  --arch NAME          resnet18 (default) or resnet34, dense (stride 8) up to layer3\n"
             "  --width W            channel width multiplier (default 0.5)\n"
             "  --embed D            projection size (default 64)\n"
-            "  --clusters K         colour clusters (default 16)\n"
+            "  --clusters K         colorize: colour clusters (default 16)\n"
+            "  --walk N             crw: frames per sample, 2 to 32 (default 6)\n"
+            "  --edge-dropout P     crw: share of affinities cut before each softmax, [0, 1) (default 0.1)\n"
             "  --size S             crop side, a multiple of 8 (default 256)\n"
             "  --batch B            samples per step (default 4)\n"
             "  --max-gap G          largest gap between frames (default 4)\n"
             "  --steps N            training steps (default 1000)\n"
             "  --lr LR              Adam learning rate (default 1e-3)\n"
-            "  --temperature T      attention temperature (default 0.05)\n"
+            "  --temperature T      colorize: attention temperature (default 0.05); crw: transitions'\n"
+            "                       (default 0.07)\n"
             "  --seed N             initialisation and sampling (default 0)\n"
             "  --save-every N       steps between checkpoints (default 100)\n"
             "  --force              replace an existing --out or --log\n"
@@ -75,12 +86,15 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"lr", required_argument, 0, 'l'},      {"temperature", required_argument, 0, 'T'},
         {"seed", required_argument, 0, 'S'},    {"save-every", required_argument, 0, 'E'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
+        {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
+        {"edge-dropout", required_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
-    int c;
+    int c, given_walk = 0, given_crw = 0, given_clusters = 0;
     a->quiet = 0;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    int at = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, &at)) != -1) {
         char *end = NULL;
         double d = optarg ? strtod(optarg, &end) : 0;
         int bad = optarg && (!*optarg || *end);
@@ -98,7 +112,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             break;
         case 'w': bad |= !(d > 0); if (in_range(d, 0, 16, &bad)) o.arch.width = (float)d; break;
         case 'e': if (in_range(d, 1, 4096, &bad)) o.arch.embed = (int)d; break;
-        case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; break;
+        case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; given_clusters = 1; break;
         case 's': if (in_range(d, 32, 1024, &bad) && (int)d % 8 == 0) o.size = (int)d; else bad = 1; break;
         case 'b': if (in_range(d, 1, 1024, &bad)) o.batch = (int)d; break;
         case 'g': if (in_range(d, 1, 100, &bad)) o.max_gap = (int)d; break;
@@ -115,18 +129,37 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         /* up to 2^53: integers a double holds exactly */
         case 'S': if (in_range(d, 0, 9007199254740992.0, &bad)) o.seed = (uint64_t)d; break;
         case 'E': if (in_range(d, 1, 9007199254740992.0, &bad)) o.save_every = (int64_t)d; break;
+        case 'M':
+            bad = 0;
+            if (strcmp(optarg, "colorize") != 0 && strcmp(optarg, "crw") != 0) {
+                fprintf(stderr, "hue train-video: --method %s: unknown (colorize, crw)\n", optarg);
+                return 2;
+            }
+            o.method = strcmp(optarg, "crw") == 0 ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
+            break;
+        case 'W': if (in_range(d, 2, 32, &bad)) o.walk = (int)d; given_walk = 1; break;
+        case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
         if (bad) {
-            fprintf(stderr, "hue train-video: %s: value out of range (see --help)\n", argv[optind - 1]);
+            fprintf(stderr, "hue train-video: --%s %s: value out of range (see --help)\n", opts[at].name, optarg);
             return 2;
         }
     }
     if (optind < argc || !o.clips || !o.out) {
         fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+        return 2;
+    }
+    int crw = o.method == HUE_VIDEO_CRW;
+    if ((given_walk || given_crw) && !crw) {
+        fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
+        return 2;
+    }
+    if (given_clusters && crw) {
+        fprintf(stderr, "hue train-video: --clusters applies to --method colorize only\n");
         return 2;
     }
     a->o = o;
@@ -158,6 +191,9 @@ int cmd_train_video(int argc, char **argv)
         fprintf(stderr, "hue train-video: %s\n", hue_error_message());
         return 1;
     }
+    if (r.skipped_clips)
+        fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
+                (long long)r.skipped_clips, o.walk);
     printf("trained %lld steps in %.1f s, last loss %.4f; checkpoint %s\n", (long long)r.steps, r.seconds,
            r.last_loss, o.out);
     return 0;

@@ -95,6 +95,7 @@ typedef struct {
     int64_t test_images;
     double seconds;
     int64_t skipped_images;
+    int64_t skipped_clips;      /* hue train-video: clips shorter than a sample */
     double knn_top1;            /* the last kNN monitor's top-1, < 0 when none ran */
 } hue_train_report;
 

@@ -1,4 +1,7 @@
-/* Tracking emerges by colourising (Vondrick et al. 2018): a video encoder
+/* hue train-video's methods: colourisation (below) and the contrastive
+ * random walk (ssl/video_crw.c: Jabri et al. 2020), on the same encoder.
+ *
+ * Tracking emerges by colourising (Vondrick et al. 2018): a video encoder
  * learns to colour a grayscale target frame by pointing into three earlier
  * reference frames. Attention = softmax(f_t . f_r / T) over all reference
  * positions; the predicted colour distribution is the attention-weighted sum
@@ -12,7 +15,10 @@
 #include "hue_resnet.h"
 #include "hue_train.h"
 
+enum hue_video_method { HUE_VIDEO_COLORIZATION, HUE_VIDEO_CRW };
+
 typedef struct {
+    int method;               /* enum hue_video_method */
     const char *clips;        /* a folder of videos, or a text file listing one video path per line */
     const char *out, *resume, *log;
     int force;
@@ -23,7 +29,9 @@ typedef struct {
     int max_gap;              /* frames between the references and the target: 1..max_gap */
     int64_t steps;
     double lr;                /* Adam */
-    float temperature;
+    float temperature;        /* 0: the method's (colourisation's attention 0.05, crw's transitions 0.07) */
+    int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
+    float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     uint64_t seed;
     int64_t save_every;       /* steps between checkpoints */
     hue_step_fn on_step;
@@ -33,5 +41,8 @@ typedef struct {
 hue_video_train_options hue_video_train_defaults(void);
 
 int hue_train_video(const hue_video_train_options *o, hue_train_report *report);
+/* The methods behind it (o resolved: temperature set). */
+int hue_train_video_colorization(const hue_video_train_options *o, hue_train_report *report);
+int hue_train_video_crw(const hue_video_train_options *o, hue_train_report *report);
 
 #endif

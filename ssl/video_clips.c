@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hue_error.h"
+#include "hue_optim.h"
 #include "hue_file.h"
 #include "hue_video.h"
 #include "video_clips.h"
@@ -187,4 +188,26 @@ int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_
                           o->clips, min_frames, s->skipped);
     }
     return rc;
+}
+
+int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr)
+{
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
+    oc.weight_decay = 0;
+    hue_optim *opt;
+    int rc = hue_optim_create(g, &oc, loss, &opt);
+    if (rc)
+        return rc;
+    hue_schedule sched = {.kind = HUE_SCHEDULE_CONSTANT, .base_lr = lr};
+    if ((rc = hue_trainer_add_optimizer(t, opt, &sched)))
+        hue_optim_destroy(opt);
+    return rc;
+}
+
+int video_train_run(const hue_video_train_options *o, hue_method *m, const char *hp, hue_train_report *r)
+{
+    hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
+                              .steps = o->steps, .save_every = o->save_every, .hyperparameters = hp,
+                              .rate_name = "samples_per_s", .on_step = o->on_step, .user = o->user};
+    return hue_trainer_run(&to, m, r);
 }

@@ -1,10 +1,11 @@
-/* The clips a video method trains on: listed from a folder or a list
- * file, every frame decoded once and scaled to the crop height, held in
- * memory as RGB8. Shared by hue train-video's methods. */
+/* What hue train-video's methods share: the clips they train on (listed
+ * from a folder or a list file, every frame decoded once and scaled to the
+ * crop height, held in memory as RGB8), their optimizer and their run. */
 #ifndef HUE_VIDEO_CLIPS_H
 #define HUE_VIDEO_CLIPS_H
 #include <stdint.h>
 
+#include "hue_trainer.h"
 #include "hue_video_train.h"
 
 typedef struct {
@@ -26,5 +27,10 @@ typedef struct {
  * and counted (an error when none is left). Nothing is written. */
 int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_short, video_clip_set *s);
 void video_clips_free(video_clip_set *s);
+
+/* AdamW without weight decay at a constant rate lr, registered with t. */
+int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr);
+/* Runs the method with hyper-parameters hp (see hue_trainer_run). */
+int video_train_run(const hue_video_train_options *o, hue_method *m, const char *hp, hue_train_report *r);
 
 #endif

@@ -41,7 +41,8 @@ hue_video_train_options hue_video_train_defaults(void)
     o.max_gap = 4;
     o.steps = 1000;
     o.lr = 1e-3;
-    o.temperature = 0.05f;
+    o.walk = 6;
+    o.edge_dropout = 0.1f;
     o.save_every = 100;
     return o;
 }
@@ -164,18 +165,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     int64_t one[1] = {1}, flat[2] = {B * P, K};
     hue_tensor logp = hue_log(g, hue_add(g, hue_reshape(g, pred, 2, flat), hue_graph_constant(g, "eps", 1, one, &eps)));
     hue_tensor loss = hue_cross_entropy(g, logp, v->target, -1, -100);
-    if ((rc = hue_graph_backward(g, loss)))
+    if ((rc = hue_graph_backward(g, loss)) || (rc = video_train_adam(t, g, loss, o->lr)))
         return rc;
-    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
-    oc.weight_decay = 0;
-    hue_optim *opt;
-    if ((rc = hue_optim_create(g, &oc, loss, &opt)))
-        return rc;
-    hue_schedule sched = {.kind = HUE_SCHEDULE_CONSTANT, .base_lr = o->lr};
-    if ((rc = hue_trainer_add_optimizer(t, opt, &sched))) {
-        hue_optim_destroy(opt);
-        return rc;
-    }
     hue_trainer_set_loss(t, loss);
     return 0;
 }
@@ -327,6 +318,15 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
 {
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
+    hue_video_train_options resolved = *o;
+    int crw = o->method == HUE_VIDEO_CRW;
+    if (resolved.temperature == 0)
+        resolved.temperature = crw ? 0.07f : 0.05f;
+    return crw ? hue_train_video_crw(&resolved, r) : hue_train_video_colorization(&resolved, r);
+}
+
+int hue_train_video_colorization(const hue_video_train_options *o, hue_train_report *r)
+{
     video_colour *v = calloc(1, sizeof *v);
     if (!v)
         return hue_fail(HUE_ENOMEM, "out of host memory");
@@ -340,10 +340,7 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
         destroy(v);
         return rc;
     }
-    hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
-                              .steps = o->steps, .save_every = o->save_every, .hyperparameters = hp,
-                              .rate_name = "samples_per_s", .on_step = o->on_step, .user = o->user};
-    rc = hue_trainer_run(&to, &m, r);
+    rc = video_train_run(o, &m, hp, r);
     free(hp);
     return rc;
 }

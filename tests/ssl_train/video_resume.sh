@@ -3,8 +3,10 @@
 # and continued with --resume gives the same per-step losses as the run left
 # alone, logs each step once, and ends with the same checkpoint byte for
 # byte (the samples of a step depend only on the seed and the step, and the
-# colour clusters come back from the checkpoint).
-# usage: video_resume.sh (HUE_BIN, HUE_SOURCE from ctest)
+# colour clusters come back from the checkpoint). METHOD colorize (the
+# default) or crw (walks of 4 frames, edge dropout on: its mask comes from
+# the step too).
+# usage: video_resume.sh [METHOD] (HUE_BIN, HUE_SOURCE from ctest)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../check.sh"
@@ -13,8 +15,11 @@ src=${HUE_SOURCE:-$here/../..}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-videoresume-XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
-args=(train-video --clips "$src/samples/davis/videos" --size 64 --batch 4 --width 0.125 --steps 30 --save-every 5
-      --seed 4 --quiet)
+method=${1:-colorize}
+extra=()
+[ "$method" = crw ] && extra=(--walk 4)
+args=(train-video --method "$method" "${extra[@]}" --clips "$src/samples/davis/videos" --size 64 --batch 4
+      --width 0.125 --steps 30 --save-every 5 --seed 4 --quiet)
 
 "$hue" "${args[@]}" --out "$tmp/whole.ckpt" --log "$tmp/whole.jsonl"
 check "uninterrupted run: exit 0" test $? -eq 0

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# train-video --method crw (issue 13): the contrastive random walk lowers
+# its loss on the bundled clip, writes a checkpoint that hue track and hue
+# colorize use as they are, skips clips shorter than a walk with a count
+# (an error when none is left), and refuses bad flags with one line and
+# nothing written.
+# usage: video_crw.sh (HUE_BIN, HUE_SOURCE from ctest)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../check.sh"
+hue=${HUE_BIN:?HUE_BIN is not set}
+src=${HUE_SOURCE:-$here/../..}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-crw-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+clip=$src/samples/davis/videos/car-shadow.mp4
+common=(--size 64 --batch 2 --width 0.125 --walk 4 --seed 1 --quiet)
+
+"$hue" train-video --method crw --clips "$src/samples/davis/videos" "${common[@]}" --steps 40 --out "$tmp/crw.ckpt" \
+    --log "$tmp/crw.jsonl" >/dev/null
+check "crw: exit 0" test $? -eq 0
+check "crw: the loss falls and each walk length is logged" /usr/bin/python3 - "$tmp/crw.jsonl" "$tmp/crw.ckpt" <<'PY'
+import json, math, struct, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+loss = [l["loss"] for l in lines]
+assert len(loss) == 40 and all(math.isfinite(x) for x in loss), loss
+# 64 nodes a frame: chance is log(64) = 4.16 for every walk
+assert loss[0] > 2.5 and sum(loss[-5:]) / 5 < loss[0] - 0.5, loss
+assert all(k in lines[0] for k in ("walk_1", "walk_2", "walk_3")) and "walk_4" not in lines[0], lines[0]
+f = open(sys.argv[2], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
+hp = json.loads(meta["hyperparameters"])
+assert meta["method"] == "crw" and hp["walk"] == 4 and hp["temperature"] == 0.07 and hp["edge_dropout"] == 0.1, hp
+PY
+
+"$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$tmp/crw.ckpt" \
+    -o "$tmp/masks/car-shadow" --quiet
+check "hue track with the crw checkpoint: exit 0" test $? -eq 0
+check "hue track: a mask per frame" test "$(ls "$tmp/masks/car-shadow" | wc -l)" -ge 40
+"$hue" colorize "$clip" --ref-frame 0 --model "$tmp/crw.ckpt" -o "$tmp/colour.mp4" --eval >"$tmp/colour.txt"
+check "hue colorize with the crw checkpoint: exit 0" test $? -eq 0
+check "hue colorize: says its ab error" grep -q "mean ab error" "$tmp/colour.txt"
+
+# a clip of 3 frames is shorter than a walk of 4
+mkdir -p "$tmp/clips" "$tmp/short"
+ffmpeg -loglevel error -i "$clip" -frames:v 3 "$tmp/short/short.mp4" || exit 1
+cp "$tmp/short/short.mp4" "$clip" "$tmp/clips/"
+"$hue" train-video --method crw --clips "$tmp/clips" "${common[@]}" --steps 2 --out "$tmp/mixed.ckpt" \
+    2>"$tmp/err.txt" >/dev/null
+check "a short clip among others: exit 0" test $? -eq 0
+check "a short clip among others: counted" grep -q "1 clips shorter than a walk of 4 frames were skipped" "$tmp/err.txt"
+
+expect() {
+    local name=$1 want=$2 pattern=$3
+    shift 3
+    rm -f "$tmp/bad.ckpt"
+    "$hue" train-video "$@" --out "$tmp/bad.ckpt" --quiet 2>"$tmp/err.txt" >/dev/null
+    local rc=$?
+    check "$name: exit $want (got $rc: $(cat "$tmp/err.txt"))" test $rc -eq "$want"
+    check "$name: says '$pattern'" grep -qE -- "$pattern" "$tmp/err.txt"
+    check "$name: one line" test "$(wc -l <"$tmp/err.txt")" -eq 1
+    check "$name: writes nothing" test ! -e "$tmp/bad.ckpt"
+}
+v=(--clips "$src/samples/davis/videos" --size 64 --batch 2 --width 0.125 --steps 2)
+expect "a walk longer than every clip" 1 "every clip has fewer than the 4 frames a sample needs \(1 skipped\)" \
+    --method crw --walk 4 --clips "$tmp/short" --size 64 --batch 2 --width 0.125 --steps 2
+expect "unknown method" 2 "--method walk: unknown \(colorize, crw\)" --method walk "${v[@]}"
+expect "--temperature 0" 2 "--temperature" --method crw --temperature 0 "${v[@]}"
+expect "--walk 1" 2 "--walk 1: value out of range" --method crw --walk 1 "${v[@]}"
+expect "--walk with colorize" 2 "--walk applies to --method crw only" --walk 4 "${v[@]}"
+expect "--edge-dropout 1" 2 "--edge-dropout 1: value out of range" --method crw --edge-dropout 1 "${v[@]}"
+expect "--clusters with crw" 2 "--clusters applies to --method colorize only" --method crw --clusters 8 "${v[@]}"
+check_summary
