@@ -36,6 +36,9 @@ static void usage(FILE *f)
             "  --width W            channel width multiplier (default 0.5)\n"
             "  --embed D            projection size (default 64)\n"
             "  --clusters K         colorize: colour clusters (default 16)\n"
+            "  --crop-jitter J      colorize: each frame's crop moves up to J pixels each way from the\n"
+            "                       sample's window (frames are scaled to S + 2J high), so the encoder cannot\n"
+            "                       match positions through the padding; 0: one window (default 8)\n"
             "  --walk N             crw: frames per sample, 2 to 32 (default 6)\n"
             "  --edge-dropout P     crw: share of affinities cut before each softmax, [0, 1) (default 0.1)\n"
             "  --size S             crop side, a multiple of 8 (default 256)\n"
@@ -87,10 +90,10 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"seed", required_argument, 0, 'S'},    {"save-every", required_argument, 0, 'E'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
-        {"edge-dropout", required_argument, 0, 'D'},
+        {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
-    int c, given_walk = 0, given_crw = 0, given_clusters = 0;
+    int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
     a->quiet = 0;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     int at = 0;
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'w': bad |= !(d > 0); if (in_range(d, 0, 16, &bad)) o.arch.width = (float)d; break;
         case 'e': if (in_range(d, 1, 4096, &bad)) o.arch.embed = (int)d; break;
         case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; given_clusters = 1; break;
+        case 'J': if (in_range(d, 0, 64, &bad)) o.crop_jitter = (int)d; given_jitter = 1; break;
         case 's': if (in_range(d, 32, 1024, &bad) && (int)d % 8 == 0) o.size = (int)d; else bad = 1; break;
         case 'b': if (in_range(d, 1, 1024, &bad)) o.batch = (int)d; break;
         case 'g': if (in_range(d, 1, 100, &bad)) o.max_gap = (int)d; break;
@@ -158,8 +162,9 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
         return 2;
     }
-    if (given_clusters && crw) {
-        fprintf(stderr, "hue train-video: --clusters applies to --method colorize only\n");
+    if ((given_clusters || given_jitter) && crw) {
+        fprintf(stderr, "hue train-video: --%s applies to --method colorize only\n",
+                given_clusters ? "clusters" : "crop-jitter");
         return 2;
     }
     a->o = o;

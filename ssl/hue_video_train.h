@@ -30,6 +30,8 @@ typedef struct {
     int64_t steps;
     double lr;                /* Adam */
     float temperature;        /* 0: the method's (colourisation's attention 0.05, crw's transitions 0.07) */
+    int crop_jitter;          /* colorization: each frame's crop moves up to this many pixels each way
+                               * from the sample's window (0: one window for all four frames) */
     int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     uint64_t seed;

@@ -155,7 +155,7 @@ static int check_files(const hue_video_train_options *o, int into_out, const vid
 }
 
 
-int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_short, video_clip_set *s)
+int video_clips_open(const hue_video_train_options *o, int height, int min_frames, int skip_short, video_clip_set *s)
 {
     memset(s, 0, sizeof *s);
     int rc = list_clips(o->clips, s);
@@ -167,7 +167,7 @@ int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_
     int kept = 0;
     for (int i = 0; i < s->n && !rc; i++) {
         int too_short;
-        rc = load_clip(&s->v[i], o->size, min_frames, &too_short);
+        rc = load_clip(&s->v[i], height, min_frames, &too_short);
         if (rc && too_short && skip_short) {
             free(s->v[i].rgb);
             s->v[i].rgb = NULL;

@@ -22,10 +22,10 @@ typedef struct {
 } video_clip_set;
 
 /* Lists o->clips, checks that no output is an input and that o->out may
- * be written, then loads every clip at o->size high. A clip with fewer
+ * be written, then loads every clip scaled to height pixels high. A clip with fewer
  * than min_frames frames is an error, or when skip_short is set, left out
  * and counted (an error when none is left). Nothing is written. */
-int video_clips_open(const hue_video_train_options *o, int min_frames, int skip_short, video_clip_set *s);
+int video_clips_open(const hue_video_train_options *o, int height, int min_frames, int skip_short, video_clip_set *s);
 void video_clips_free(video_clip_set *s);
 
 /* AdamW without weight decay at a constant rate lr, registered with t. */

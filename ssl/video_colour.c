@@ -41,6 +41,7 @@ hue_video_train_options hue_video_train_defaults(void)
     o.max_gap = 4;
     o.steps = 1000;
     o.lr = 1e-3;
+    o.crop_jitter = 8;
     o.walk = 6;
     o.edge_dropout = 0.1f;
     o.save_every = 100;
@@ -52,7 +53,7 @@ hue_video_train_options hue_video_train_defaults(void)
 typedef struct {
     int clip;
     int64_t frame[4];         /* three references, then the target */
-    int x0;                   /* crop's left column */
+    int x0[4], y0[4];         /* each frame's crop: top-left corner */
 } sample;
 
 static void draw_sample(const video_clip_set *s, const hue_video_train_options *o, hue_rng *r, sample *out)
@@ -64,16 +65,22 @@ static void draw_sample(const video_clip_set *s, const hue_video_train_options *
     int64_t t = 3 * gap + (int64_t)hue_rng_below(r, (uint64_t)(c->frames - 3 * gap));
     for (int k = 0; k < 4; k++)
         out->frame[k] = t - (3 - k) * gap;
-    out->x0 = (int)hue_rng_below(r, (uint64_t)(c->width - o->size + 1));
+    /* one window for the sample, each frame's crop moved by up to J pixels: a
+     * shared window would let the encoder match positions through the padding */
+    int J = o->crop_jitter, x = J + (int)hue_rng_below(r, (uint64_t)(c->width - o->size - 2 * J + 1));
+    for (int k = 0; k < 4; k++) {
+        out->x0[k] = x + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
+        out->y0[k] = (int)hue_rng_below(r, (uint64_t)(2 * J + 1));
+    }
 }
 
 /* Lightness in [-1, 1] of a crop, and its cells' mean ab. */
-static void crop_lab(const video_clip *c, int64_t f, int x0, int size, float *L, float *cell_a, float *cell_b, float *a,
+static void crop_lab(const video_clip *c, int64_t f, int x0, int y0, int size, float *L, float *cell_a, float *cell_b, float *a,
                      float *b, uint8_t *rgb)
 {
     const uint8_t *src = c->rgb + (size_t)f * c->width * c->height * 3;
     for (int y = 0; y < size; y++)
-        memcpy(rgb + (size_t)y * size * 3, src + ((size_t)y * c->width + x0) * 3, (size_t)size * 3);
+        memcpy(rgb + (size_t)y * size * 3, src + ((size_t)(y0 + y) * c->width + x0) * 3, (size_t)size * 3);
     hue_lab_from_rgb8(rgb, (size_t)size * size, L, a, b);
     for (int i = 0; i < size * size; i++)
         L[i] = L[i] / 50.0f - 1.0f;
@@ -112,7 +119,7 @@ static int colour_clusters(const video_clip_set *s, const hue_video_train_option
             const video_clip *c = &s->v[i];
             int64_t f = (int64_t)hue_rng_below(&r, (uint64_t)c->frames);
             int x0 = (int)hue_rng_below(&r, (uint64_t)(c->width - o->size + 1));
-            crop_lab(c, f, x0, o->size, L, ca, cb, a, b, rgb);
+            crop_lab(c, f, x0, o->crop_jitter, o->size, L, ca, cb, a, b, rgb);
             for (int q = 0; q < cells * cells; q++, k++)
                 pts[2 * k] = ca[q], pts[2 * k + 1] = cb[q];
         }
@@ -237,7 +244,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
         sample s;
         draw_sample(&v->clips, o, &rng, &s);
         for (int k = 0; k < 4; k++) {
-            crop_lab(&v->clips.v[s.clip], s.frame[k], s.x0, S, v->xb + ((size_t)b * 4 + k) * S * S, v->ca, cb, v->ab,
+            crop_lab(&v->clips.v[s.clip], s.frame[k], s.x0[k], s.y0[k], S, v->xb + ((size_t)b * 4 + k) * S * S, v->ca, cb, v->ab,
                      v->ab + (size_t)S * S, v->rgb);
             for (int64_t q = 0; q < P; q++) {
                 int c = hue_kmeans_nearest(v->centres, K, v->ca[q], cb[q]);
@@ -279,6 +286,7 @@ static char *hyperparameters(const hue_video_train_options *o)
     hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);
     hue_jw_key(&w, "temperature"), hue_jw_number(&w, o->temperature);
     hue_jw_key(&w, "clusters"), hue_jw_int(&w, o->clusters);
+    hue_jw_key(&w, "crop_jitter"), hue_jw_int(&w, o->crop_jitter);
     hue_jw_key(&w, "optimizer"), hue_jw_string(&w, "adam");
     hue_jw_end(&w);
     char *text = hue_json_writer_text(&w) ? strdup(w.text) : NULL;
@@ -296,9 +304,11 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
                                     "of 8 from 32, gap >= 1");
     if (!o->out)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
+    if (o->crop_jitter < 0 || o->crop_jitter > 64)
+        return hue_fail(HUE_EINVAL, "--crop-jitter %d: must be 0 to 64 pixels", o->crop_jitter);
     int rc = hue_temperature_check(o->temperature, "temperature");
     if (!rc)
-        rc = video_clips_open(o, 4, 0, &v->clips);
+        rc = video_clips_open(o, o->size + 2 * o->crop_jitter, 4, 0, &v->clips);
     if (rc)
         return rc;
     int B = o->batch, S = o->size, K = o->clusters;

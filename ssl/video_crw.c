@@ -197,7 +197,7 @@ static int prepare(const hue_video_train_options *o, crw *c)
         return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
     int rc = hue_temperature_check(o->temperature, "temperature");
     if (!rc)
-        rc = video_clips_open(o, o->walk, 1, &c->clips);
+        rc = video_clips_open(o, o->size, o->walk, 1, &c->clips);
     if (rc)
         return rc;
     int B = o->batch, T = o->walk, S = o->size;

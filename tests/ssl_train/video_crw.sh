@@ -67,5 +67,8 @@ expect "--temperature 0" 2 "--temperature" --method crw --temperature 0 "${v[@]}
 expect "--walk 1" 2 "--walk 1: value out of range" --method crw --walk 1 "${v[@]}"
 expect "--walk with colorize" 2 "--walk applies to --method crw only" --walk 4 "${v[@]}"
 expect "--edge-dropout 1" 2 "--edge-dropout 1: value out of range" --method crw --edge-dropout 1 "${v[@]}"
+expect "--crop-jitter with crw" 2 "--crop-jitter applies to --method colorize only" --method crw --crop-jitter 4 \
+    "${v[@]}"
+expect "--crop-jitter 65" 2 "--crop-jitter 65: value out of range" --crop-jitter 65 "${v[@]}"
 expect "--clusters with crw" 2 "--clusters applies to --method colorize only" --method crw --clusters 8 "${v[@]}"
 check_summary
