@@ -8,8 +8,11 @@
  *
  * --loss clip: CLIP's form of the same symmetric loss (Radford et al.
  * 2021): the logits are the cosine similarities times a learned scale
- * exp(s), s a parameter trained with the rest (from log(1 / 0.07)), and the
- * loss is the mean of the two directions' cross-entropies. */
+ * exp(s), s a parameter trained with the rest (from log(1 / 0.07), without
+ * weight decay), and the loss is the mean of the two directions'
+ * cross-entropies. CLIP also clamps exp(s) at 100; hue does not (it has no
+ * clamp op yet): a run whose scale grows that far would be the place to
+ * add one. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,6 +65,12 @@ typedef struct {
     float *Lb, *abb, *positives;
 } cmc;
 
+static int is_logit_scale(const hue_graph *g, hue_tensor param, void *user)
+{
+    (void)g;
+    return param == *(const hue_tensor *)user;
+}
+
 static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     cmc *s = self;
@@ -108,8 +117,12 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         loss = hue_add(g, l_to_ab, ab_to_l);
     }
     int rc = hue_graph_backward(g, loss);
-    if (!rc)
+    if (!rc) {
+        /* as CLIP: no weight decay pulling the temperature towards 1 */
+        s->ir.no_decay = o->clip_loss ? is_logit_scale : NULL;
+        s->ir.no_decay_user = &s->logit_scale;
         rc = image_run_sgd(t, g, loss, &s->ir);
+    }
     if (!rc)
         hue_trainer_set_loss(t, loss);
     return rc;
@@ -128,7 +141,6 @@ static int init(void *self, hue_trainer *t)
 static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
 {
     cmc *s = self;
-    (void)step;
     hue_batch b;
     int rc = image_run_next(&s->ir, step, &b);
     if (rc)

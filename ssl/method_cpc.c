@@ -15,7 +15,12 @@
  * The context network and the predictions are the method's own tensors,
  * saved under "heads.context." and "heads.predict." (a 3x3 convolution
  * with bias, Conv2d's layout, per context layer; a 1x1 convolution without
- * bias per step). Probes measure the trunk on whole images. */
+ * bias per step). Probes measure the trunk on whole images.
+ *
+ * Batch norm: the trunk's statistics are over all the batch's patches, so
+ * the patches below row i have some influence on z at row i. CPC v2 moved
+ * to layer norm for that reason; hue's ResNet has batch norm only, and hue
+ * keeps it (a per-patch normalisation would be the fix). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -70,12 +75,13 @@ typedef struct {
     float *positives[MAX_STEPS];
 } cpc;
 
+/* A parameter of the method's own, saved with the checkpoints; its id, or
+ * a negative error. */
 static hue_tensor method_param(hue_trainer *t, hue_graph *g, const char *name, int ndim, const int64_t *shape)
 {
     hue_tensor p = hue_graph_param(g, name, ndim, shape);
-    if (p >= 0 && hue_trainer_add_state(t, name, p))
-        return -1;
-    return p;
+    int rc = p >= 0 ? hue_trainer_add_state(t, name, p) : p;
+    return rc < 0 ? rc : p;
 }
 
 static int build(void *self, hue_trainer *t, hue_graph *g)
@@ -107,9 +113,11 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     char name[64];
     for (int l = 0; l < CONTEXT_LAYERS; l++) {
         snprintf(name, sizeof name, "heads.context.layers.%d.weight", 2 * l);
-        s->context_w[l] = method_param(t, g, name, 4, ws);
+        if ((s->context_w[l] = method_param(t, g, name, 4, ws)) < 0)
+            return s->context_w[l];
         snprintf(name, sizeof name, "heads.context.layers.%d.bias", 2 * l);
-        s->context_b[l] = method_param(t, g, name, 1, bs);
+        if ((s->context_b[l] = method_param(t, g, name, 1, bs)) < 0)
+            return s->context_b[l];
         hue_tensor parts[2] = {top, h};
         h = hue_relu(g, hue_conv2d_ex(g, hue_concat(g, 2, parts, 2), s->context_w[l], s->context_b[l], stride, pad,
                                       dilation));
@@ -118,7 +126,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     hue_tensor loss = -1;
     for (int k = 1; k <= o->cpc_steps; k++) {
         snprintf(name, sizeof name, "heads.predict.%d.weight", k - 1);
-        s->predict[k - 1] = method_param(t, g, name, 4, ps);
+        if ((s->predict[k - 1] = method_param(t, g, name, 4, ps)) < 0)
+            return s->predict[k - 1];
         int64_t rows = B * (G - k) * G, qs[2] = {rows, C};
         snprintf(name, sizeof name, "positives_%d", k);
         s->positive[k - 1] = hue_graph_input(g, name, 1, &rows);

@@ -2,8 +2,8 @@
  * trained by SGD and a key encoder that follows it by a moving average
  * (momentum m, hue_ema_update after the optimizer's step); each image gives
  * a query view and a key view; the loss is InfoNCE of each query against
- * its own key and a queue of the last K keys (hue_info_nce, the queue read
- * in place), and the batch's keys then replace the oldest in the queue
+ * its own key and a queue of the last K keys (hue_info_nce over the batch's
+ * keys and the queue, concatenated), and the batch's keys then replace the oldest in the queue
  * (hue_ring_write: the queue is K / B slots of B keys, the slot of step s is
  * s mod K / B, so the ring pointer needs no state of its own). moco: linear
  * projection to 128, tau 0.07; mocov2: a 2-layer MLP projection without
@@ -268,11 +268,14 @@ static int run(const hue_pretrain_options *o, hue_train_report *r, int v2)
     if (!rc)
         rc = check_flags(o);
     if (!rc) {
-        /* v1's views are v2's without the blur */
+        /* v2's views; v1's: no blur, and its jitter (0.4 on hue too) on every image */
         s->views.count = 2;
         s->views.view[0] = hue_augment_mocov2(o->size);
-        if (!v2)
+        if (!v2) {
             s->views.view[0].blur_p = 0;
+            s->views.view[0].jitter.hue = 0.4f;
+            s->views.view[0].jitter_p = 1;
+        }
         s->views.view[1] = s->views.view[0];
         rc = image_run_views(&s->ir, &s->views);
     }

@@ -129,6 +129,8 @@ int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run
     oc.momentum = (float)o->momentum;
     oc.nesterov = o->nesterov;
     oc.weight_decay = (float)o->weight_decay;
+    oc.exclude = ir->no_decay;
+    oc.filter_user = ir->no_decay_user;
     return add_optimizer(t, g, loss, ir, &oc);
 }
 

@@ -22,6 +22,9 @@ typedef struct {
     void *sample_user;
     int64_t sample_floats;
     int sample_native;          /* the hook gets each image at its own size, not resized to --size */
+    /* SGD: parameters left out of the weight decay (NULL: none) */
+    hue_optim_filter no_decay;
+    void *no_decay_user;
 } image_run;
 
 /* Checks the common flags and opens the splits: nothing is written yet. */
@@ -31,8 +34,9 @@ void image_run_close(image_run *ir);
  * and flip when o->augment; or the sample hook's floats. The loader starts
  * at the first step asked. */
 int image_run_next(image_run *ir, int64_t step, hue_batch *b);
-/* SGD (Nesterov momentum, weight decay) on every parameter with a
- * gradient of loss, warm-up then cosine, registered with the trainer. */
+/* SGD (momentum, Nesterov as o->nesterov, weight decay but on
+ * ir->no_decay's parameters) on every parameter with a gradient of loss,
+ * warm-up then cosine, registered with the trainer. */
 int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run *ir);
 /* LARS (SimCLR's: momentum, no Nesterov, trust coefficient 0.001, batch
  * norm and biases left out of the weight decay and the adaptation),

@@ -9,9 +9,9 @@
 
 #define TRAINER_MAX_PARTS 16
 #define TRAINER_MAX_OPTIMIZERS 4
-#define TRAINER_MAX_METRICS 8
+#define TRAINER_MAX_METRICS 40  /* crw logs each walk length (up to 31) */
 #define TRAINER_MAX_META 16
-#define TRAINER_MAX_STATES 8
+#define TRAINER_MAX_STATES 32  /* cpc: 4 context tensors and a prediction per step (up to 15) */
 
 /* One network of the model: a trunk (its names get the prefix) or a head
  * (its names carry their prefix already). */

@@ -7,7 +7,7 @@
  * CRW's own choice, would train on other features than they see). The
  * transition from frame t to t+1 is the row softmax of the nodes'
  * affinities over the temperature, after edge dropout (each affinity cut,
- * set to -10^4, with probability --edge-dropout); the walk back uses the
+ * 10^4 taken off its logit, with probability --edge-dropout); the walk back uses the
  * affinities the other way. For every length k from 1 to walk - 1, the
  * palindrome t0 -> t0+1 -> ... -> t0+k -> ... -> t0 must return each node
  * to itself: the loss is the cross-entropy of the return probabilities
@@ -45,8 +45,8 @@ typedef struct {
 static hue_tensor transition(hue_graph *g, hue_tensor affinity, hue_tensor keep, float tau, hue_tensor minus_cut)
 {
     hue_tensor logits = hue_scale(g, affinity, 1.0f / tau, -1);
-    if (keep >= 0)
-        logits = hue_add(g, hue_add(g, logits, hue_scale(g, keep, CUT_LOGIT, -1)), minus_cut);
+    if (keep >= 0)  /* the penalty first: kept edges get exactly 0, cut ones -10^4 */
+        logits = hue_add(g, logits, hue_add(g, hue_scale(g, keep, CUT_LOGIT, -1), minus_cut));
     return hue_softmax(g, logits, 2);
 }
 

@@ -131,6 +131,11 @@ assert hp["optimizer"] == "sgd" and hp["tau"] == 0.2 and hp["weight_decay"] == 5
 assert abs(hp["lr"] - 0.03 * 20 / 256) < 1e-9, hp
 PY
 
+# the most steps a grid of 7 allows (6 predictions, 10 tensors of the method's own, 6 logged steps)
+"$hue" pretrain --method cpc --data "$tmp" --width 0.125 --batch 4 --cpc-steps 6 --max-steps 1 --out "$tmp/cpc6.ckpt" \
+    --quiet >/dev/null
+check "cpc --cpc-steps 6: exit 0" test $? -eq 0
+
 # expect NAME STATUS PATTERN ARGS...: exit status, one line matching PATTERN, no checkpoint
 expect() {
     local name=$1 want=$2 pattern=$3

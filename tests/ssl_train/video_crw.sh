@@ -39,6 +39,12 @@ check "hue track: a mask per frame" test "$(ls "$tmp/masks/car-shadow" | wc -l)"
 check "hue colorize with the crw checkpoint: exit 0" test $? -eq 0
 check "hue colorize: says its ab error" grep -q "mean ab error" "$tmp/colour.txt"
 
+# long walks: a loss logged for each of 11 lengths
+"$hue" train-video --method crw --clips "$src/samples/davis/videos" --size 32 --batch 1 --width 0.125 --walk 12 \
+    --max-gap 3 --steps 1 --out "$tmp/long.ckpt" --log "$tmp/long.jsonl" --quiet >/dev/null
+check "crw --walk 12: exit 0" test $? -eq 0
+check "crw --walk 12: walk_11 logged" grep -q '"walk_11"' "$tmp/long.jsonl"
+
 # a clip of 3 frames is shorter than a walk of 4
 mkdir -p "$tmp/clips" "$tmp/short"
 ffmpeg -loglevel error -i "$clip" -frames:v 3 "$tmp/short/short.mp4" || exit 1
