@@ -17,10 +17,10 @@ static const command commands[] = {
     {"devices", cmd_devices, "list the backends and Vulkan devices, and the one hue uses", 1},
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder", 0},
     {"overlay", cmd_overlay, "draw segmentation masks over a video's frames", 0},
-    {"train-video", cmd_train_video, "learn a video encoder by colourising frames from reference frames", 1},
+    {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1},
     {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1},
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1},
-    {"pretrain", cmd_pretrain, "train an image encoder on an image folder (supervised baseline)", 1},
+    {"pretrain", cmd_pretrain, "train an image encoder on an image folder: supervised, pretext or contrastive", 1},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1},
     {"eval", cmd_eval, "evaluate: DAVIS J&F of predicted masks; kNN and linear probes of a checkpoint", 0},
 };
