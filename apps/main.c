@@ -5,6 +5,7 @@
 #include "commands.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
+#include "hue_version.h"
 
 typedef struct {
     const char *name;
@@ -30,7 +31,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: hue <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n'hue <command> --help' describes each command.\n"
+    fprintf(f, "\n'hue <command> --help' (or 'hue help <command>') describes each command; 'hue --version'\n"
+               "says which hue this is.\n"
                "Commands that compute take --backend auto|vulkan|cpu (default auto, or HUE_BACKEND): Vulkan on a\n"
                "device, or the CPU backend (oneDNN and threaded C, HUE_THREADS threads).\n"
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
@@ -76,7 +78,16 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("hue %s (commit %s)\n", hue_version(), hue_commit());
+        return 0;
+    }
+    /* hue help CMD = hue CMD --help */
+    char *help_argv[] = {argv[0], argc > 2 ? argv[2] : NULL, "--help", NULL};
+    if (!strcmp(argv[1], "help") && argc == 3) {
+        argv = help_argv;
+        argc = 3;
+    } else if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
         return 0;
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "hue_error.h"
+#include "hue_version.h"
 #include "hue_json.h"
 #include "hue_json_writer.h"
 #include "hue_model_io.h"
@@ -95,6 +96,10 @@ static int add_run_meta(hue_trainer *t, hue_checkpoint *ck, int64_t step, int64_
     const hue_trainer_options *o = t->o;
     char num[32], text[8192];
     int rc = hue_checkpoint_set_meta(ck, "format", "hue-checkpoint-1");
+    if (!rc) {  /* what wrote the file: "hue 0.1.0 (a1b2c3d4e5f6)" */
+        snprintf(text, sizeof text, "hue %s (%s)", hue_version(), hue_commit());
+        rc = hue_checkpoint_set_meta(ck, "hue_version", text);
+    }
     if (!rc)
         rc = hue_checkpoint_set_meta(ck, "method", t->method->name);
     for (int p = 0; p < t->n_parts && !rc; p++)

@@ -84,4 +84,19 @@ if [ -n "$cache" ]; then
     check "corrupt cache: rewritten" contains "$cache" 'HUEPC001'
 fi
 
+
+# which hue this is; hue help CMD is hue CMD --help
+"$hue" --version >"$tmp/version.txt"
+check "--version: exit 0" test $? -eq 0
+check "--version: the version and the commit" grep -qE '^hue [0-9]+\.[0-9]+\.[0-9]+ \(commit ([0-9a-f]+(\+dirty)?|unknown)\)$' \
+    "$tmp/version.txt"
+"$hue" version >"$tmp/version2.txt"
+check "version: as --version" cmp -s "$tmp/version.txt" "$tmp/version2.txt"
+"$hue" help track >"$tmp/help1.txt"
+check "help track: exit 0" test $? -eq 0
+"$hue" track --help >"$tmp/help2.txt"
+check "help track: is track --help" cmp -s "$tmp/help1.txt" "$tmp/help2.txt"
+"$hue" help nothing 2>"$tmp/err.txt" >/dev/null
+check "help of an unknown command: exit 2" test $? -eq 2
+
 check_summary

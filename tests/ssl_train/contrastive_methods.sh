@@ -55,6 +55,7 @@ f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loa
 meta = h.pop("__metadata__")
 variant = sys.argv[2]
 assert meta["method"] == variant.replace("-clip", "")
+assert meta["hue_version"].startswith("hue 0.") and "(" in meta["hue_version"], meta["hue_version"]
 assert "conv1.weight" in h and "layer4.1.bn2.running_var" in h and "fc.weight" not in h
 hp = json.loads(meta["hyperparameters"])
 if variant == "simclr":
