@@ -204,10 +204,38 @@ int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr)
     return rc;
 }
 
-int video_train_run(const hue_video_train_options *o, hue_method *m, const char *hp, hue_train_report *r)
+int video_train_run(const hue_video_train_options *o, hue_method *m, int prepared, video_train_hp_fn extra,
+                    hue_train_report *r)
 {
-    hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
-                              .steps = o->steps, .save_every = o->save_every, .hyperparameters = hp,
-                              .rate_name = "samples_per_s", .on_step = o->on_step, .user = o->user};
-    return hue_trainer_run(&to, m, r);
+    if (prepared) {
+        m->destroy(m->self);
+        return prepared;
+    }
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
+    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->batch);
+    hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
+    hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
+    hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);
+    hue_jw_key(&w, "temperature"), hue_jw_number(&w, o->temperature);
+    if (extra)
+        extra(&w, m->self);
+    hue_jw_key(&w, "optimizer"), hue_jw_string(&w, "adam");
+    hue_jw_end(&w);
+    const char *hp = hue_json_writer_text(&w);
+    int rc;
+    if (hp) {
+        hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force,
+                                  .seed = o->seed, .steps = o->steps, .save_every = o->save_every,
+                                  .hyperparameters = hp, .rate_name = "samples_per_s", .on_step = o->on_step,
+                                  .user = o->user};
+        rc = hue_trainer_run(&to, m, r);
+    } else {
+        m->destroy(m->self);
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    }
+    hue_json_writer_free(&w);
+    return rc;
 }

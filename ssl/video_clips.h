@@ -5,6 +5,7 @@
 #define HUE_VIDEO_CLIPS_H
 #include <stdint.h>
 
+#include "hue_json_writer.h"
 #include "hue_trainer.h"
 #include "hue_video_train.h"
 
@@ -30,7 +31,16 @@ void video_clips_free(video_clip_set *s);
 
 /* AdamW without weight decay at a constant rate lr, registered with t. */
 int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr);
-/* Runs the method with hyper-parameters hp (see hue_trainer_run). */
-int video_train_run(const hue_video_train_options *o, hue_method *m, const char *hp, hue_train_report *r);
+/* The hyper-parameters a method adds to the common ones (members of the
+ * object being written). */
+typedef void (*video_train_hp_fn)(hue_json_writer *w, const void *self);
+/* The end of every video method's entry. prepared: the result of its own
+ * checks, clips and allocations; an error there destroys the method and is
+ * returned. Otherwise the hyper-parameters (steps, batch, size, max_gap,
+ * lr, temperature, then extra's, then the optimizer) are written and the
+ * method runs to its end (see hue_trainer_run); it is destroyed before
+ * this returns. */
+int video_train_run(const hue_video_train_options *o, hue_method *m, int prepared, video_train_hp_fn extra,
+                    hue_train_report *r);
 
 #endif

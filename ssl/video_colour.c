@@ -265,6 +265,13 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return rc;
 }
 
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const hue_video_train_options *o = ((const video_colour *)self)->o;
+    hue_jw_key(w, "clusters"), hue_jw_int(w, o->clusters);
+    hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
+}
+
 static void destroy(void *self)
 {
     video_colour *v = self;
@@ -272,26 +279,6 @@ static void destroy(void *self)
     hue_resnet_free(&v->m);
     video_clips_free(&v->clips);
     free(v);
-}
-
-static char *hyperparameters(const hue_video_train_options *o)
-{
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
-    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->batch);
-    hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
-    hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
-    hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);
-    hue_jw_key(&w, "temperature"), hue_jw_number(&w, o->temperature);
-    hue_jw_key(&w, "clusters"), hue_jw_int(&w, o->clusters);
-    hue_jw_key(&w, "crop_jitter"), hue_jw_int(&w, o->crop_jitter);
-    hue_jw_key(&w, "optimizer"), hue_jw_string(&w, "adam");
-    hue_jw_end(&w);
-    char *text = hue_json_writer_text(&w) ? strdup(w.text) : NULL;
-    hue_json_writer_free(&w);
-    return text;
 }
 
 /* Flags first, then the clips (each decoded once): nothing is written
@@ -342,15 +329,5 @@ int hue_train_video_colorization(const hue_video_train_options *o, hue_train_rep
         return hue_fail(HUE_ENOMEM, "out of host memory");
     v->o = o;
     hue_method m = {"colorization", v, build, init, save_meta, load_meta, fill, NULL, destroy};
-    char *hp = NULL;
-    int rc = prepare(o, v);
-    if (!rc && !(hp = hyperparameters(o)))
-        rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    if (rc) {
-        destroy(v);
-        return rc;
-    }
-    rc = video_train_run(o, &m, hp, r);
-    free(hp);
-    return rc;
+    return video_train_run(o, &m, prepare(o, v), hyperparameters, r);
 }

@@ -156,6 +156,13 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
 
 static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "clips", ((crw *)self)->o->clips); }
 
+static void hyperparameters(hue_json_writer *w, const void *self)
+{
+    const hue_video_train_options *o = ((const crw *)self)->o;
+    hue_jw_key(w, "walk"), hue_jw_int(w, o->walk);
+    hue_jw_key(w, "edge_dropout"), hue_jw_number_digits(w, o->edge_dropout, 7);
+}
+
 static void destroy(void *self)
 {
     crw *c = self;
@@ -163,26 +170,6 @@ static void destroy(void *self)
     hue_resnet_free(&c->m);
     video_clips_free(&c->clips);
     free(c);
-}
-
-static char *hyperparameters(const hue_video_train_options *o)
-{
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_object(&w);
-    hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
-    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->batch);
-    hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
-    hue_jw_key(&w, "walk"), hue_jw_int(&w, o->walk);
-    hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
-    hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);
-    hue_jw_key(&w, "temperature"), hue_jw_number_digits(&w, o->temperature, 7);
-    hue_jw_key(&w, "edge_dropout"), hue_jw_number_digits(&w, o->edge_dropout, 7);
-    hue_jw_key(&w, "optimizer"), hue_jw_string(&w, "adam");
-    hue_jw_end(&w);
-    char *text = hue_json_writer_text(&w) ? strdup(w.text) : NULL;
-    hue_json_writer_free(&w);
-    return text;
 }
 
 static int prepare(const hue_video_train_options *o, crw *c)
@@ -221,17 +208,8 @@ int hue_train_video_crw(const hue_video_train_options *o, hue_train_report *r)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     c->o = o;
     hue_method m = {"crw", c, build, NULL, save_meta, NULL, fill, NULL, destroy};
-    char *hp = NULL;
-    int rc = prepare(o, c);
-    if (!rc && !(hp = hyperparameters(o)))
-        rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    int skipped = c->clips.skipped;
-    if (rc) {
-        destroy(c);
-        return rc;
-    }
-    rc = video_train_run(o, &m, hp, r);
+    int rc = prepare(o, c), skipped = c->clips.skipped;
+    rc = video_train_run(o, &m, rc, hyperparameters, r);
     r->skipped_clips = skipped;
-    free(hp);
     return rc;
 }
