@@ -8,7 +8,7 @@
 # Resumable as pretext_quality.sh; one OUT folder per budget.
 #
 # usage: tests/bench/contrastive_quality.sh [train|eval|all] [METHOD...]
-#   OUT=bench-out/contrastive-EPOCHS (default), EPOCHS=10, WIDTH=0.25, BATCH=512, HUE_BIN, HUE_DATA
+#   OUT=bench-out/contrastive-EPOCHS (default), EPOCHS=10, WIDTH=0.25, BATCH=512, THREADS=2, HUE_BIN, HUE_DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export EPOCHS=${EPOCHS:-10}

@@ -14,7 +14,7 @@
 # OUT/results.jsonl, and prints the table.
 #
 # usage: tests/bench/pretext_quality.sh [train|eval|all] [METHOD...]
-#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, BATCH=128, HUE_BIN, HUE_DATA
+#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, BATCH=128, THREADS=2, HUE_BIN, HUE_DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 hue=${HUE_BIN:-$here/build/apps/hue}
@@ -23,6 +23,7 @@ out=${OUT:-$here/bench-out/pretext}
 epochs=${EPOCHS:-5}
 width=${WIDTH:-0.25}
 batch=${BATCH:-128}
+threads=${THREADS:-2}
 phase=${1:-all}
 shift || true
 methods=("$@")
@@ -33,7 +34,7 @@ if [ ! -d "$cifar/train" ]; then
     mkdir -p "$cifar"
     tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$cifar"
 fi
-common=(--data "$cifar" --width "$width" --batch "$batch" --epochs "$epochs" --seed 0 --threads 2 --backend cpu)
+common=(--data "$cifar" --width "$width" --batch "$batch" --epochs "$epochs" --seed 0 --threads "$threads" --backend cpu)
 
 # the step a checkpoint holds (0 when there is none)
 step_of() {
