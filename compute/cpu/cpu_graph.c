@@ -41,6 +41,9 @@ static hue_cpu_tensor view_of(const hue_graph *g, char *arena, hue_tensor t)
     return v;
 }
 
+/* A host step (hue_collective.h) has no kernel: the run calls its function. */
+static const hue_cpu_kernel host_step = {"host step", NULL, NULL, NULL};
+
 int hue_cpu_graph_compile(hue_graph *g)
 {
     int rc = hue_graph_plan(g);
@@ -61,7 +64,7 @@ int hue_cpu_graph_compile(hue_graph *g)
     g->host_arena = c->arena;
     for (int i = 0; i < g->n_nodes; i++) {
         const hue_node *n = &g->nodes[i];
-        const hue_cpu_kernel *k = hue_cpu_kernel_find(n->impl->name);
+        const hue_cpu_kernel *k = n->host ? &host_step : hue_cpu_kernel_find(n->impl->name);
         if (!k)
             return hue_graph_fail(g, HUE_ENOTSUP, "op %s has no CPU kernel: use --backend vulkan", n->impl->name);
         hue_cpu_node *cn = &c->nodes[i];
@@ -98,7 +101,8 @@ int hue_cpu_graph_run(hue_graph *g)
     double t0 = (hue_now_s() * 1e3);
     for (int i = 0; i < g->n_nodes; i++) {
         double n0 = g->profile ? (hue_now_s() * 1e3) : 0;
-        int rc = c->kernels[i]->run(&c->nodes[i]);
+        const hue_node *n = &g->nodes[i];
+        int rc = n->host ? n->host(g, n) : c->kernels[i]->run(&c->nodes[i]);
         if (rc)
             return hue_fail(rc, "%s (node %d): %s", c->nodes[i].op, i, hue_error_message());
         if (g->profile)

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "ctx_internal.h"
+#include "hue_collective.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
 
@@ -57,6 +58,10 @@ struct hue_node {
     hue_tensor in[6];
     hue_tensor out;
     hue_tensor scratch;           /* -1 or a tensor that lives only in this node */
+    /* A host step (hue_collective.h): not a kernel but this function, which
+     * every backend calls when a run reaches the node, with every earlier
+     * node finished and no later one started. NULL for kernels. */
+    int (*host)(hue_graph *g, const hue_node *n);
     hue_op_params p;
 };
 
@@ -88,6 +93,12 @@ struct hue_graph {
     hue_node *nodes;
     int n_nodes, cap_nodes;
 
+    /* the group collectives sum over (hue_collective.h); ranks 0: none set */
+    hue_collective collective;
+    /* what host steps own, freed with the graph */
+    void **host_owned;
+    int n_host_owned;
+
     /* compiled state */
     int compiled;
     uint64_t arena_bytes, unshared_bytes;
@@ -114,6 +125,9 @@ int hue_grad_accumulate(hue_graph *g, hue_tensor t, hue_tensor contribution);
  * reshapes the result to `like`'s shape: the gradient of a broadcast. */
 hue_tensor hue_reduce_to_shape(hue_graph *g, hue_tensor x, hue_tensor like);
 int hue_tensor_needs_grad(const hue_graph *g, hue_tensor t);
+/* Inside a host step: copies a contiguous tensor between the arena and
+ * host memory (to_device 1: host to arena). */
+int hue_graph_host_copy(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device);
 /* Uploads constants and zeroes state; called by compile. */
 int hue_graph_init_persistent(hue_graph *g);
 /* The memory plan: every owner's arena_offset, and g->arena_bytes. */

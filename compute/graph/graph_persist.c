@@ -49,15 +49,10 @@ int hue_graph_freeze(hue_graph *g, hue_tensor param)
 }
 
 /* Copies between host memory and a persistent tensor's bytes. */
-int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device)
+/* Copies a contiguous tensor's values between the arena and host memory. */
+static int transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device)
 {
-    if (!g->compiled)
-        return hue_fail(HUE_EINVAL, "graph is not compiled");
-    if (t < 0 || t >= g->n_t)
-        return hue_fail(HUE_EINVAL, "tensor %d is not in this graph", t);
     const hue_tensor_desc *d = &g->t[t], *base = &g->t[d->base];
-    if (!hue_role_persistent(base->role))
-        return hue_fail(HUE_EINVAL, "tensor %s is not persistent (a parameter, state or constant)", d->name);
     if ((int64_t)count != hue_tensor_numel(g, t))
         return hue_fail(HUE_EINVAL, "tensor %s holds %lld values, not %zu", d->name,
                         (long long)hue_tensor_numel(g, t), count);
@@ -71,6 +66,26 @@ int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, in
     else
         memcpy(host, p, bytes);
     return 0;
+}
+
+int hue_graph_transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device)
+{
+    if (!g->compiled)
+        return hue_fail(HUE_EINVAL, "graph is not compiled");
+    if (t < 0 || t >= g->n_t)
+        return hue_fail(HUE_EINVAL, "tensor %d is not in this graph", t);
+    if (!hue_role_persistent(g->t[g->t[t].base].role))
+        return hue_fail(HUE_EINVAL, "tensor %s is not persistent (a parameter, state or constant)", g->t[t].name);
+    return transfer(g, t, host, count, to_device);
+}
+
+int hue_graph_host_copy(hue_graph *g, hue_tensor t, float *host, size_t count, int to_device)
+{
+    if (!g->compiled || t < 0 || t >= g->n_t)
+        return hue_fail(HUE_EINVAL, "host copy of tensor %d outside a compiled graph", t);
+    if (!hue_tensor_is_contiguous(g, t) || g->t[t].dtype != HUE_F32)
+        return hue_fail(HUE_EINVAL, "tensor %s: a host step copies contiguous float tensors only", g->t[t].name);
+    return transfer(g, t, host, count, to_device);
 }
 
 int hue_graph_write(hue_graph *g, hue_tensor t, const float *data, size_t count)

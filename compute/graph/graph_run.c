@@ -166,5 +166,8 @@ void hue_graph_destroy(hue_graph *g)
         free(g->t[i].constant);
     free(g->t);
     free(g->nodes);
+    for (int i = 0; i < g->n_host_owned; i++)
+        free(g->host_owned[i]);
+    free(g->host_owned);
     free(g);
 }

@@ -223,6 +223,22 @@ static int build(hue_graph *g, hue_optim *o)
     return 0;
 }
 
+/* In a data-parallel group every rank's gradients become their mean over
+ * the group before any update reads them: one buffer, one host step. */
+static int average_over_group(hue_graph *g, const hue_optim *o)
+{
+    if (hue_graph_ranks(g) == 1)
+        return 0;
+    hue_tensor *grads = malloc(sizeof *grads * (size_t)o->n);
+    if (!grads)
+        return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
+    for (int i = 0; i < o->n; i++)
+        grads[i] = o->p[i].grad;
+    int rc = hue_all_reduce_mean_in_place(g, o->n, grads);
+    free(grads);
+    return rc;
+}
+
 int hue_optim_create(hue_graph *g, const hue_optim_config *cfg, hue_tensor loss, hue_optim **out)
 {
     *out = NULL;
@@ -251,7 +267,7 @@ int hue_optim_create(hue_graph *g, const hue_optim_config *cfg, hue_tensor loss,
     o->g = g;
     o->cfg = *cfg;
     o->loss = loss;
-    if ((rc = collect(g, o)) || (rc = build(g, o))) {
+    if ((rc = collect(g, o)) || (rc = average_over_group(g, o)) || (rc = build(g, o))) {
         hue_optim_destroy(o);
         return rc < 0 ? rc : g->error;
     }

@@ -32,7 +32,12 @@ struct hue_vk_graph {
     hue_vk_tensor *t;             /* one per graph tensor */
     const hue_vk_op **ops;        /* one per node: its record function */
     hue_region arena, staging;
-    VkCommandBuffer cmd;
+    VkCommandBuffer cmd;          /* the one being recorded */
+    /* The recorded run: one command buffer per segment, the segments split
+     * at host steps (hue_collective.h): host_nodes[k] runs after segment k. */
+    VkCommandBuffer *segments;
+    int *host_nodes;
+    int n_segments;
     VkFence fence;
     VkDescriptorPool *pools;
     int n_pools, sets_left;

@@ -243,13 +243,23 @@ static int record(hue_graph *g)
 {
     hue_vk_ctx *vc = g->ctx->vk;
     hue_vk_graph *vk = g->vk;
+    int hosts = 0;
+    for (int i = 0; i < g->n_nodes; i++)
+        hosts += g->nodes[i].host != NULL;
+    vk->segments = calloc((size_t)hosts + 1, sizeof *vk->segments);
+    vk->host_nodes = calloc((size_t)hosts + 1, sizeof *vk->host_nodes);
+    if (!vk->segments || !vk->host_nodes)
+        return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
     VkCommandBufferAllocateInfo ai = {
         .sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO,
         .commandPool = vc->cmd_pool,
         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY,
-        .commandBufferCount = 1,
+        .commandBufferCount = (uint32_t)hosts + 1,
     };
-    VkResult r = vkAllocateCommandBuffers(vc->device, &ai, &vk->cmd);
+    VkResult r = vkAllocateCommandBuffers(vc->device, &ai, vk->segments);
+    if (r == VK_SUCCESS)
+        vk->n_segments = hosts + 1;
+    vk->cmd = vk->segments[0];
     if (r != VK_SUCCESS)
         return hue_graph_fail(g, hue_vk_fail(r, "vkAllocateCommandBuffers"), "%s", hue_error_message());
     VkFenceCreateInfo fci = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
@@ -277,8 +287,21 @@ static int record(hue_graph *g)
         staging_copies(g, 1);
         barrier(g);
     }
+    int segment = 0;
     for (int i = 0; i < g->n_nodes && !g->error; i++) {
         hue_node *n = &g->nodes[i];
+        if (n->host) {
+            /* a host step: this segment ends here, the next begins after it */
+            barrier(g);
+            vk->host_nodes[segment] = i;
+            if ((r = vkEndCommandBuffer(vk->cmd)) != VK_SUCCESS) {
+                hue_graph_fail(g, hue_vk_fail(r, "vkEndCommandBuffer"), "%s", hue_error_message());
+                break;
+            }
+            vk->cmd = vk->segments[++segment];
+            vkBeginCommandBuffer(vk->cmd, &bi);
+            continue;
+        }
         if (g->profile)
             vkCmdWriteTimestamp(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, vk->queries, (uint32_t)(2 * i));
         int first = vk->n_dispatches;
@@ -328,7 +351,7 @@ int hue_vk_graph_compile(hue_graph *g)
     if (!vk->t || !vk->ops)
         return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
     for (int i = 0; i < g->n_nodes; i++)
-        if (!(vk->ops[i] = hue_vk_op_find(g->nodes[i].impl->name)))
+        if (!g->nodes[i].host && !(vk->ops[i] = hue_vk_op_find(g->nodes[i].impl->name)))
             return hue_graph_fail(g, HUE_ENOTSUP, "op %s has no Vulkan kernel", g->nodes[i].impl->name);
     int rc = hue_graph_plan(g);
     if (rc)

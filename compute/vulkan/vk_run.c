@@ -28,20 +28,29 @@ int hue_vk_graph_run(hue_graph *g)
 {
     hue_vk_ctx *vc = g->ctx->vk;
     hue_vk_graph *vk = g->vk;
-    VkSubmitInfo si = {
-        .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
-        .commandBufferCount = 1,
-        .pCommandBuffers = &vk->cmd,
-    };
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    VkResult r = vkQueueSubmit(vc->queue, 1, &si, vk->fence);
-    if (r != VK_SUCCESS)
-        return hue_vk_fail(r, "vkQueueSubmit");
-    r = vkWaitForFences(vc->device, 1, &vk->fence, VK_TRUE, UINT64_MAX);
-    vkResetFences(vc->device, 1, &vk->fence);
-    if (r != VK_SUCCESS)
-        return hue_vk_fail(r, "vkWaitForFences");
+    for (int k = 0; k < vk->n_segments; k++) {
+        VkSubmitInfo si = {
+            .sType = VK_STRUCTURE_TYPE_SUBMIT_INFO,
+            .commandBufferCount = 1,
+            .pCommandBuffers = &vk->segments[k],
+        };
+        VkResult r = vkQueueSubmit(vc->queue, 1, &si, vk->fence);
+        if (r != VK_SUCCESS)
+            return hue_vk_fail(r, "vkQueueSubmit");
+        r = vkWaitForFences(vc->device, 1, &vk->fence, VK_TRUE, UINT64_MAX);
+        vkResetFences(vc->device, 1, &vk->fence);
+        if (r != VK_SUCCESS)
+            return hue_vk_fail(r, "vkWaitForFences");
+        if (k + 1 < vk->n_segments) {
+            /* the host step between this segment and the next */
+            const hue_node *n = &g->nodes[vk->host_nodes[k]];
+            int rc = n->host(g, n);
+            if (rc)
+                return hue_fail(rc, "%s (node %d): %s", n->impl->name, vk->host_nodes[k], hue_error_message());
+        }
+    }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-6;
     if (g->runs == 0)
@@ -61,8 +70,10 @@ void hue_vk_graph_release(hue_graph *g)
         return;
     hue_vk_ctx *vc = g->ctx->vk;
     VkDevice dev = vc->device;
-    if (vk->cmd)
-        vkFreeCommandBuffers(dev, vc->cmd_pool, 1, &vk->cmd);
+    if (vk->n_segments)
+        vkFreeCommandBuffers(dev, vc->cmd_pool, (uint32_t)vk->n_segments, vk->segments);
+    free(vk->segments);
+    free(vk->host_nodes);
     if (vk->fence)
         vkDestroyFence(dev, vk->fence, NULL);
     if (vk->queries)

@@ -1,0 +1,132 @@
+/* Collectives inside a graph (hue_collective.h) on the context's backend,
+ * with a stand-in group: its "sum" adds what RANKS - 1 other ranks would
+ * hold (the same values `other` on each), so every result has a reference
+ * without starting processes (tests/dist runs real ones under mpirun):
+ * - hue_all_reduce_sum forward, and a node after it reading its result
+ *   (the host step sits between two recorded segments on Vulkan);
+ * - its backward: the gradient of x is the group's sum of the gradient;
+ * - an optimizer in a group averages its gradients before the update;
+ * - a group of one: the sum is a copy, and optimizers add no host step. */
+#include <math.h>
+#include <string.h>
+
+#include "hue_collective.h"
+#include "hue_ctx.h"
+#include "hue_error.h"
+#include "hue_graph.h"
+#include "hue_ops.h"
+#include "hue_optim.h"
+#include "test_util.h"
+
+enum { N = 1531, RANKS = 3 };
+
+static float value(int i) { return sinf(0.37f * (float)i + 0.5f); }
+static float other(int i) { return cosf(0.11f * (float)i) - 0.25f; }
+static float weight(int i) { return 0.5f + 0.001f * (float)(i % 97); }
+
+static int calls;
+
+static int stand_in_sum(void *user, float *v, size_t n)
+{
+    (void)user;
+    calls++;
+    for (size_t i = 0; i < n; i++)
+        v[i] += (float)(RANKS - 1) * other((int)i);
+    return 0;
+}
+
+static hue_collective group(int ranks) { return (hue_collective){ranks, stand_in_sum, NULL}; }
+
+/* forward, a node after the host step, and the gradient through it */
+static void sum_and_gradient(hue_ctx *ctx, int ranks)
+{
+    hue_graph *g;
+    CHECK(hue_graph_create(ctx, &g) == 0);
+    hue_collective c = group(ranks);
+    hue_graph_set_collective(g, &c);
+    int64_t n = N;
+    static float w[N], x[N], y[N], after[N], dx[N];
+    for (int i = 0; i < N; i++)
+        w[i] = weight(i), x[i] = value(i);
+    hue_tensor xt = hue_graph_param(g, "x", 1, &n);
+    hue_tensor yt = hue_all_reduce_sum(g, hue_scale(g, xt, 1.0f, -1));
+    hue_tensor twice = hue_scale(g, yt, 2.0f, -1);
+    hue_tensor loss = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, yt, hue_graph_constant(g, "w", 1, &n, w)), 1);
+    CHECKF(hue_graph_backward(g, loss) == 0, "backward: %s", hue_graph_error_message(g));
+    hue_tensor gx = hue_tensor_grad(g, xt);
+    hue_graph_output(g, yt), hue_graph_output(g, twice), hue_graph_output(g, gx), hue_graph_output(g, loss);
+    CHECKF(hue_graph_compile(g) == 0, "compile: %s", hue_graph_error_message(g));
+    CHECK(hue_graph_write(g, xt, x, N) == 0);
+    calls = 0;
+    CHECKF(hue_graph_run(g) == 0, "run: %s", hue_error_message());
+    CHECK(hue_graph_read(g, yt, y, N) == 0 && hue_graph_read(g, twice, after, N) == 0 &&
+          hue_graph_read(g, gx, dx, N) == 0);
+    int extra = ranks > 1 ? ranks - 1 : 0;
+    double worst_y = 0, worst_after = 0, worst_dx = 0;
+    for (int i = 0; i < N; i++) {
+        double want_y = (double)value(i) + extra * (double)other(i);
+        double want_dx = (double)weight(i) + extra * (double)other(i);
+        worst_y = fmax(worst_y, fabs(y[i] - want_y));
+        worst_after = fmax(worst_after, fabs(after[i] - 2 * want_y));
+        worst_dx = fmax(worst_dx, fabs(dx[i] - want_dx));
+    }
+    CHECKF(worst_y < 1e-5, "%d ranks: the sum differs from its reference by %g", ranks, worst_y);
+    CHECKF(worst_after < 1e-5, "%d ranks: the node after the host step read %g off", ranks, worst_after);
+    CHECKF(worst_dx < 1e-5, "%d ranks: the gradient through the sum is %g off", ranks, worst_dx);
+    CHECKF(calls == (ranks > 1 ? 2 : 0), "%d ranks: %d group sums in a run (want %d)", ranks, calls,
+           ranks > 1 ? 2 : 0);
+    hue_graph_destroy(g);
+}
+
+/* SGD (lr 0.5, no momentum) in a group: the update uses the mean gradient */
+static void averaged_update(hue_ctx *ctx, int ranks)
+{
+    hue_graph *g;
+    CHECK(hue_graph_create(ctx, &g) == 0);
+    hue_collective c = group(ranks);
+    hue_graph_set_collective(g, &c);
+    int64_t n = N;
+    static float w[N], p[N], after[N];
+    for (int i = 0; i < N; i++)
+        w[i] = weight(i), p[i] = value(i);
+    hue_tensor pt = hue_graph_param(g, "p", 1, &n);
+    hue_tensor loss = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, pt, hue_graph_constant(g, "w", 1, &n, w)), 1);
+    CHECK(hue_graph_backward(g, loss) == 0);
+    hue_optim *opt;
+    hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_SGD);
+    CHECKF(hue_optim_create(g, &oc, loss, &opt) == 0, "optimizer: %s", hue_graph_error_message(g));
+    hue_graph_output(g, loss);
+    CHECKF(hue_graph_compile(g) == 0, "compile: %s", hue_graph_error_message(g));
+    CHECK(hue_graph_write(g, pt, p, N) == 0);
+    CHECK(hue_optim_set_step(opt, 0, 0.5f) == 0);
+    calls = 0;
+    CHECKF(hue_graph_run(g) == 0, "run: %s", hue_error_message());
+    CHECK(hue_graph_read(g, pt, after, N) == 0);
+    int R = ranks > 1 ? ranks : 1;
+    double worst = 0;
+    for (int i = 0; i < N; i++) {
+        double mean_grad = ((double)weight(i) + (R - 1) * (double)other(i)) / R;
+        worst = fmax(worst, fabs(after[i] - ((double)value(i) - 0.5 * mean_grad)));
+    }
+    CHECKF(worst < 1e-5, "%d ranks: the update differs from one with the mean gradient by %g", ranks, worst);
+    CHECKF(calls == (R > 1 ? 1 : 0), "%d ranks: %d group sums per step (want %d: one buffer)", ranks, calls,
+           R > 1 ? 1 : 0);
+    hue_optim_destroy(opt);
+    hue_graph_destroy(g);
+}
+
+int main(void)
+{
+    hue_ctx *ctx;
+    if (hue_ctx_create(&ctx, -1)) {
+        fprintf(stderr, "%s\n", hue_error_message());
+        return 1;
+    }
+    for (int ranks = 0; ranks <= RANKS; ranks += RANKS) {
+        sum_and_gradient(ctx, ranks);
+        averaged_update(ctx, ranks);
+    }
+    CHECKF(hue_ctx_validation_errors(ctx) == 0, "%d validation errors", hue_ctx_validation_errors(ctx));
+    hue_ctx_destroy(ctx);
+    return test_finish();
+}
