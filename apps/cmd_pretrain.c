@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_train.h"
 #include "progress.h"
@@ -102,7 +103,15 @@ static void usage(FILE *f)
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
             "  --quiet             no progress bar\n"
-            "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+            "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
+            "                      computes it (default: each rank's part; slower, exact)\n"
+            "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "\n"
+            "Under mpirun -np N (hue built with Open MPI): one process per rank, each on its own backend;\n"
+            "--batch is split into N equal parts (the images and augmentations the whole batch has in one\n"
+            "process), gradients are averaged over the ranks every step, and rank 0 alone writes the\n"
+            "checkpoint and log, which --resume continues with any number of ranks. The contrastive\n"
+            "methods run in one process only for now.\n");
 }
 
 typedef struct {
@@ -216,6 +225,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"queue", required_argument, 0, 'Q'},  {"key-momentum", required_argument, 0, 'G'},
         {"bn-groups", required_argument, 0, 'B'}, {"loss", required_argument, 0, 'X'},
         {"grid", required_argument, 0, 'R'},   {"cpc-steps", required_argument, 0, 'Z'},
+        {"sync-bn", no_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
@@ -296,6 +306,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             o.clip_loss = strcmp(optarg, "clip") == 0;
             break;
         case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
+        case 'Y': o.sync_bn = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -340,7 +351,9 @@ int cmd_pretrain(int argc, char **argv)
     if (rc >= 0)
         return rc;
     hue_pretrain_options o = args.o;
-    int quiet = args.quiet;
+    /* in a group, rank 0 speaks for it */
+    int speaks = hue_dist_rank() == 0;
+    int quiet = args.quiet || !speaks;
     progress_state p;
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;
@@ -352,6 +365,8 @@ int cmd_pretrain(int argc, char **argv)
         fprintf(stderr, "hue pretrain: %s\n", hue_error_message());
         return 1;
     }
+    if (!speaks)
+        return 0;
     if (r.skipped_images)
         fprintf(stderr, "hue pretrain: %lld images could not be decoded and were skipped\n",
                 (long long)r.skipped_images);

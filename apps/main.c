@@ -4,6 +4,7 @@
 
 #include "commands.h"
 #include "hue_ctx.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_version.h"
 
@@ -95,6 +96,11 @@ int main(int argc, char **argv)
         if (!strcmp(argv[1], commands[i].name)) {
             if (commands[i].computes && take_backend_flag(argv[1], &argc, argv))
                 return 2;
+            /* under mpirun: one rank of a data-parallel group (compute/dist) */
+            if (hue_dist_init(&argc, &argv)) {
+                fprintf(stderr, "hue %s: %s\n", argv[1], hue_error_message());
+                return 1;
+            }
             int rc = commands[i].run(argc - 1, argv + 1);
             /* with HUE_VALIDATE=1, any validation error fails the command */
             int errors = hue_validation_error_total();
@@ -104,6 +110,11 @@ int main(int argc, char **argv)
                 if (rc == 0)
                     rc = 1;
             }
+            /* a rank that failed (its message is out) stops the whole group
+             * rather than leave the others waiting in a collective */
+            if (rc && hue_dist_size() > 1)
+                hue_dist_abort(rc);
+            hue_dist_finish();
             return rc;
         }
     fprintf(stderr, "hue: unknown command '%s'\n", argv[1]);

@@ -89,6 +89,10 @@ static int check_options(const hue_dataset *ds, const hue_loader_options *o)
     if (o->batch > n)
         return hue_fail(HUE_EINVAL, "%s: batch size %d is larger than the dataset (%lld images)", root, o->batch,
                         (long long)n);
+    if (o->part_count < 0 || o->part_first < 0 || (int64_t)o->part_first + o->part_count > o->batch ||
+        (o->part_count > 0 && o->keep_last))
+        return hue_fail(HUE_EINVAL, "%s: batch part %d + %d does not fit a batch of %d (or keep_last is set)", root,
+                        o->part_first, o->part_count, o->batch);
     if (o->sample) {
         if (o->size < 0 || o->size > 4096)
             return hue_fail(HUE_EINVAL, "%s: image size %d: must be 1 to 4096, or 0 for each image's own size",
@@ -157,8 +161,9 @@ static void set_up(hue_loader *l, int64_t t)
     s->t = t;
     s->epoch = t / l->per_epoch;
     s->index = t % l->per_epoch;
-    int64_t first = s->index * l->o.batch;
-    s->count = (int)(l->n - first < l->o.batch ? l->n - first : l->o.batch);
+    int64_t first = s->index * l->o.batch + l->o.part_first;
+    int take = l->o.part_count ? l->o.part_count : l->o.batch;
+    s->count = (int)(l->n - first < take ? l->n - first : take);
     s->done = 0;
     const int64_t *order = l->o.shuffle ? epoch_order(l, s->epoch) : NULL;
     for (int j = 0; j < s->count; j++)
@@ -222,7 +227,7 @@ static int load_one(hue_loader *l, slot *s, int j, uint8_t **rgb, size_t *capaci
     }
     s->items[j] = item;
     s->labels[j] = hue_dataset_label(l->ds, item);
-    int64_t position = s->index * l->o.batch + j;
+    int64_t position = s->index * l->o.batch + l->o.part_first + j;
     if (l->o.sample) {
         uint64_t seed = hue_loader_sample_seed(l->o.seed, s->epoch, position);
         r = l->o.sample(l->o.sample_user, *rgb, width, height, seed, s->images + (size_t)l->o.sample_floats * j);

@@ -100,6 +100,12 @@ typedef struct hue_loader_options {
     /* With a sample hook the batch holds its floats instead of the layout
      * above: layout must be HUE_BATCH_F32_NCHW, and pad_crop and flip 0
      * (the hook does its own augmentation); mean and std are not used. */
+    /* A data-parallel rank's part of every batch: its places part_first to
+     * part_first + part_count - 1 of the whole batch, with the images,
+     * seeds and augmentations they have in the whole batch (so a group
+     * splits one process's batches exactly). part_count 0: the whole
+     * batch. Needs keep_last 0. */
+    int part_first, part_count;
     hue_sample_fn sample;   /* NULL: no hook */
     void *sample_user;      /* the hook's first argument */
     int64_t sample_floats;  /* floats the hook writes per image: 1 .. 2^30 (0 without a hook) */

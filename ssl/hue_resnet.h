@@ -22,6 +22,10 @@ typedef struct {
      * momentum 0.1 / groups: MoCo's shuffled batch norm on one device. A
      * way of training, not of the architecture (not in its metadata). */
     int bn_groups;
+    /* In training, batch norm over the data-parallel group's whole batch
+     * (hue_batch_norm_group; --sync-bn). Also a way of training, not in
+     * the metadata. */
+    int sync_bn;
 } hue_resnet_config;
 
 /* The most batch-norm groups (hue_resnet_config.bn_groups). */

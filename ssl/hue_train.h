@@ -61,6 +61,14 @@ typedef struct {
     int cpc_grid;               /* cpc: patches per side of the grid (overlapping by half) */
     int cpc_steps;              /* cpc: rows ahead the context predicts, 1 .. grid - 1 */
     int64_t knn_every;          /* > 0: kNN monitor on data's test split every this many epochs */
+    /* Under mpirun (compute/dist): batch norm over the whole group's batch
+     * instead of each rank's part (--sync-bn). */
+    int sync_bn;
+    /* Set by hue_pretrain, not by callers: the whole batch of the group
+     * (the --batch given); `batch` is then this rank's part of it, at
+     * places batch_first .. batch_first + batch - 1. One process: the same
+     * as batch, and 0. */
+    int global_batch, batch_first;
     hue_step_fn on_step;
     void *user;
 } hue_pretrain_options;

@@ -93,7 +93,8 @@ int hue_resnet_arch_from_json(const hue_json *root, const char *path, const char
     c->num_classes = cfg.num_classes;
     c->last_layer = cfg.last_layer;
     c->embed = cfg.embed;
-    c->bn_groups = 0;  /* a way of training, not of the architecture: whole-batch statistics */
+    c->bn_groups = 0;  /* ways of training, not of the architecture: whole-batch statistics */
+    c->sync_bn = 0;
     return 0;
 }
 

@@ -55,12 +55,13 @@ int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_repor
     int rc = check_options(o);
     if (!rc)
         rc = hue_image_splits_open(o->data, &ir->train, &ir->test);
-    if (!rc && o->batch > hue_dataset_size(ir->train))
-        rc = hue_fail(HUE_EINVAL, "--batch %d is larger than the %lld images of %s", o->batch,
+    int whole = o->global_batch > 0 ? o->global_batch : o->batch;
+    if (!rc && whole > hue_dataset_size(ir->train))
+        rc = hue_fail(HUE_EINVAL, "--batch %d is larger than the %lld images of %s", whole,
                       (long long)hue_dataset_size(ir->train), hue_dataset_root(ir->train));
     if (rc)
         return rc;
-    ir->bpe = hue_dataset_size(ir->train) / o->batch;
+    ir->bpe = hue_dataset_size(ir->train) / whole;
     return 0;
 }
 
@@ -80,7 +81,12 @@ static int start_loader(image_run *ir, int64_t step)
 {
     const hue_pretrain_options *o = ir->o;
     hue_loader_options lo = hue_loader_defaults();
-    lo.batch = o->batch;
+    /* the whole batch's images and seeds; this rank takes its part */
+    lo.batch = o->global_batch > 0 ? o->global_batch : o->batch;
+    if (lo.batch != o->batch) {
+        lo.part_first = o->batch_first;
+        lo.part_count = o->batch;
+    }
     lo.size = ir->sample && ir->sample_native ? 0 : o->size;
     lo.seed = o->seed;
     lo.threads = o->threads;
@@ -137,7 +143,7 @@ int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run
 void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer)
 {
     hue_jw_key(w, "epochs"), hue_jw_int(w, o->epochs);
-    hue_jw_key(w, "batch"), hue_jw_int(w, o->batch);
+    hue_jw_key(w, "batch"), hue_jw_int(w, o->global_batch > 0 ? o->global_batch : o->batch);
     hue_jw_key(w, "size"), hue_jw_int(w, o->size);
     hue_jw_key(w, "lr"), hue_jw_number(w, o->lr);
     hue_jw_key(w, "momentum"), hue_jw_number(w, o->momentum);

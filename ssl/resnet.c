@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hue_collective.h"
 #include "hue_error.h"
 #include "hue_ops.h"
 #include "hue_ops_nn.h"
@@ -78,6 +79,8 @@ static hue_tensor batch_norm(hue_graph *g, hue_resnet *m, const char *name, hue_
     hue_tensor mean = param(g, m, name, "running_mean", 1, c, 1), var = param(g, m, name, "running_var", 1, c, 1);
     if (gamma < 0 || beta < 0 || mean < 0 || var < 0)
         return hue_graph_status(g);
+    if (training && m->cfg.sync_bn)
+        return hue_batch_norm_group(g, x, gamma, beta, mean, var, 0.1f, 1e-5f, relu);
     int groups = training && m->cfg.bn_groups > 1 ? m->cfg.bn_groups : 1;
     if (groups == 1)
         return relu ? hue_batch_norm_relu(g, x, gamma, beta, mean, var, training, 0.1f, 1e-5f)

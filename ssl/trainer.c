@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include "hue_clock.h"
+#include "hue_collective.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_json_writer.h"
@@ -94,6 +96,31 @@ int hue_trainer_log_line(hue_trainer *t, const char *json)
 }
 
 /* ---- the run ---- */
+
+static int group_sum(void *user, float *values, size_t count)
+{
+    (void)user;
+    return hue_dist_sum(values, count);
+}
+
+/* In a group: the loss and metrics every rank logs are their means over
+ * the group (each rank's loss is the mean over its part of the batch, so
+ * this is the whole batch's), the same numbers on every rank. */
+static int group_mean(float *loss, float *metrics, int n_metrics)
+{
+    int ranks = hue_dist_size();
+    if (ranks == 1)
+        return 0;
+    float v[TRAINER_MAX_METRICS + 1];
+    v[0] = *loss;
+    memcpy(v + 1, metrics, sizeof *metrics * (size_t)n_metrics);
+    int rc = hue_dist_sum(v, (size_t)n_metrics + 1);
+    for (int i = 0; i <= n_metrics; i++)
+        v[i] /= (float)ranks;
+    *loss = v[0];
+    memcpy(metrics, v + 1, sizeof *metrics * (size_t)n_metrics);
+    return rc;
+}
 
 /* 1 when the run continues in the checkpoint it resumes. */
 static int resuming_into_out(const hue_trainer_options *o) { return o->resume && hue_file_same(o->resume, o->out); }
@@ -195,13 +222,13 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
             break;
         for (int i = 0; i < t->n_metrics && !rc; i++)
             rc = hue_graph_read(t->g, t->metric[i], &metrics[i], 1);
-        if (rc)
+        if (rc || (rc = group_mean(&loss, metrics, t->n_metrics)))
             break;
         if ((rc = hue_check_finite(loss, step + 1))) {
             rc = hue_train_stopped(rc, o->out, saved);
             break;
         }
-        window_images += info.images;
+        window_images += info.images * hue_dist_size();
         double now = hue_now_s();
         hue_step_info s = {step + 1,
                            end,
@@ -222,14 +249,15 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
         r->steps = step + 1;
         r->last_loss = loss;
         int epoch_end = o->steps_per_epoch > 0 && info.batch == o->steps_per_epoch - 1;
-        if (epoch_end || (o->save_every > 0 && (step + 1) % o->save_every == 0) || step + 1 == end) {
+        if (hue_dist_rank() == 0 &&
+            (epoch_end || (o->save_every > 0 && (step + 1) % o->save_every == 0) || step + 1 == end)) {
             if ((rc = trainer_save(t, step + 1, epoch_end ? info.epoch + 1 : info.epoch))) {
                 rc = hue_train_stopped(rc, o->out, saved);
                 break;
             }
             saved = step + 1;
         }
-        if (epoch_end && o->knn_every > 0 && (info.epoch + 1) % o->knn_every == 0 &&
+        if (epoch_end && o->knn_every > 0 && hue_dist_rank() == 0 && (info.epoch + 1) % o->knn_every == 0 &&
             (rc = trainer_knn_run(t, step + 1, info.epoch + 1))) {
             rc = hue_train_stopped(rc, o->out, saved);
             break;
@@ -244,11 +272,17 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
     r->test_accuracy = -1;
     double t0 = hue_now_s();
     hue_trainer t = {.o = o, .method = m, .loss = -1};
-    int rc = check_outputs(o);
+    /* in a data-parallel group rank 0 alone writes (checkpoints, log) */
+    int writer = hue_dist_rank() == 0;
+    int rc = writer ? check_outputs(o) : 0;
     if (!rc)
         rc = hue_ctx_create(&t.ctx, -1);
     if (!rc)
         rc = hue_graph_create(t.ctx, &t.g);
+    if (!rc && hue_dist_size() > 1) {
+        hue_collective group = {hue_dist_size(), group_sum, NULL};
+        hue_graph_set_collective(t.g, &group);
+    }
     if (!rc)
         rc = m->build(m->self, &t, t.g);
     if (!rc && t.loss < 0)
@@ -264,9 +298,9 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
         if (!rc && m->init)
             rc = m->init(m->self, &t);
     }
-    if (!rc)
+    if (!rc && writer)
         rc = trainer_knn_open(&t);
-    if (!rc)
+    if (!rc && writer)
         rc = hue_train_log_open(o->log, t.first_step, o->force, &t.log);
     if (!rc)
         rc = run_steps(&t, r, t0);

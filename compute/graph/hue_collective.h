@@ -33,6 +33,13 @@ int hue_graph_ranks(const hue_graph *g);
 /* x summed over the group (x itself, copied, in a group of one). */
 hue_tensor hue_all_reduce_sum(hue_graph *g, hue_tensor x);
 
+/* Training-mode batch norm over axis 1 of x with the statistics of the
+ * group's whole batch (PyTorch's SyncBatchNorm; in a group of one, plain
+ * batch norm), fused with a ReLU when relu is set; moves the running
+ * statistics (momentum as PyTorch's, unbiased variance). */
+hue_tensor hue_batch_norm_group(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta,
+                                hue_tensor running_mean, hue_tensor running_var, float momentum, float eps, int relu);
+
 /* One host step that replaces each tensor's values by their mean over the
  * group, in one buffer (what hue_optim_create adds for gradients; a group
  * of one adds nothing). 0 or an error. */

@@ -15,6 +15,7 @@
 #include "hue_error.h"
 #include "hue_graph.h"
 #include "hue_ops.h"
+#include "hue_ops_nn.h"
 #include "hue_optim.h"
 #include "test_util.h"
 
@@ -115,6 +116,55 @@ static void averaged_update(hue_ctx *ctx, int ranks)
     hue_graph_destroy(g);
 }
 
+/* hue_batch_norm_group in a group of one against the fused batch norm:
+ * output, the gradients of x, gamma and beta, and the running statistics */
+static void group_batch_norm(hue_ctx *ctx, int relu)
+{
+    enum { B = 40, C = 16, S = 16, X = B * C * S * S };
+    static float x[X], w[X], out[2][X], dx[2][X];
+    float gamma[C], beta[C], dg[2][C], db[2][C], rm[2][C], rv[2][C];
+    for (int i = 0; i < X; i++)
+        x[i] = 1.5f * value(i) + 0.3f * (float)(i % 5), w[i] = other(i);
+    for (int c = 0; c < C; c++)
+        gamma[c] = 0.8f + 0.1f * (float)c, beta[c] = 0.05f * (float)c - 0.1f;
+    for (int grouped = 0; grouped < 2; grouped++) {
+        hue_graph *g;
+        CHECK(hue_graph_create(ctx, &g) == 0);
+        int64_t xs[4] = {B, C, S, S}, cs[1] = {C};
+        hue_tensor xt = hue_graph_param(g, "x", 4, xs);
+        hue_tensor gt = hue_graph_param(g, "gamma", 1, cs), bt = hue_graph_param(g, "beta", 1, cs);
+        hue_tensor mt = hue_graph_state(g, "mean", 1, cs), vt = hue_graph_state(g, "var", 1, cs);
+        hue_tensor y = grouped ? hue_batch_norm_group(g, xt, gt, bt, mt, vt, 0.1f, 1e-5f, relu)
+                     : relu   ? hue_batch_norm_relu(g, xt, gt, bt, mt, vt, 1, 0.1f, 1e-5f)
+                              : hue_batch_norm(g, xt, gt, bt, mt, vt, 1, 0.1f, 1e-5f);
+        hue_tensor loss = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, y, hue_graph_constant(g, "w", 4, xs, w)), 15);
+        CHECKF(hue_graph_backward(g, loss) == 0, "backward: %s", hue_graph_error_message(g));
+        hue_tensor gx = hue_tensor_grad(g, xt), gg = hue_tensor_grad(g, gt), gb = hue_tensor_grad(g, bt);
+        hue_graph_output(g, y), hue_graph_output(g, gx), hue_graph_output(g, gg), hue_graph_output(g, gb);
+        CHECKF(hue_graph_compile(g) == 0, "compile: %s", hue_graph_error_message(g));
+        float ones[C];
+        for (int c = 0; c < C; c++)
+            ones[c] = 1;
+        CHECK(hue_graph_write(g, xt, x, X) == 0 && hue_graph_write(g, gt, gamma, C) == 0 &&
+              hue_graph_write(g, bt, beta, C) == 0 && hue_graph_write(g, vt, ones, C) == 0);
+        CHECKF(hue_graph_run(g) == 0, "run: %s", hue_error_message());
+        CHECK(hue_graph_read(g, y, out[grouped], X) == 0 && hue_graph_read(g, gx, dx[grouped], X) == 0 &&
+              hue_graph_read(g, gg, dg[grouped], C) == 0 && hue_graph_read(g, gb, db[grouped], C) == 0 &&
+              hue_graph_read(g, mt, rm[grouped], C) == 0 && hue_graph_read(g, vt, rv[grouped], C) == 0);
+        hue_graph_destroy(g);
+    }
+    double wy = 0, wdx = 0, wp = 0, ws = 0;
+    for (int i = 0; i < X; i++)
+        wy = fmax(wy, fabs(out[0][i] - out[1][i])), wdx = fmax(wdx, fabs(dx[0][i] - dx[1][i]));
+    for (int c = 0; c < C; c++) {
+        wp = fmax(wp, fmax(fabs(dg[0][c] - dg[1][c]), fabs(db[0][c] - db[1][c])));
+        ws = fmax(ws, fmax(fabs(rm[0][c] - rm[1][c]), fabs(rv[0][c] - rv[1][c])));
+    }
+    CHECKF(wy < 1e-4 && wdx < 1e-4 && wp < 1e-3 && ws < 1e-5,
+           "relu %d: group batch norm vs fused: output %g, dx %g, dgamma/dbeta %g, running statistics %g", relu, wy,
+           wdx, wp, ws);
+}
+
 int main(void)
 {
     hue_ctx *ctx;
@@ -126,6 +176,8 @@ int main(void)
         sum_and_gradient(ctx, ranks);
         averaged_update(ctx, ranks);
     }
+    group_batch_norm(ctx, 0);
+    group_batch_norm(ctx, 1);
     CHECKF(hue_ctx_validation_errors(ctx) == 0, "%d validation errors", hue_ctx_validation_errors(ctx));
     hue_ctx_destroy(ctx);
     return test_finish();
