@@ -13,6 +13,7 @@ packages=(
   python3-torch python3-torchvision  # /usr/bin/python3: the tests compare with PyTorch and torchvision
   libopenblas0-pthread  # torch.mm at OpenBLAS speed for tests/bench/track_vs_pytorch.sh
   clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and clang's sanitizers
+  libopenmpi-dev openmpi-bin  # data-parallel training under mpirun (optional: without them hue is one process)
 )
 missing=()
 for p in "${packages[@]}"; do

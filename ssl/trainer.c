@@ -186,6 +186,12 @@ static int log_step(hue_trainer *t, const hue_step_info *s, const float *metrics
     hue_jw_number_digits(&w, s->lr, 7);
     hue_jw_key(&w, o->rate_name ? o->rate_name : "images_per_s");
     hue_jw_number_digits(&w, round(s->images_per_s * 1000) / 1000, 9);
+    if (hue_dist_size() > 1) {
+        hue_jw_key(&w, "allreduce_s");
+        hue_jw_number_digits(&w, round(t->group_s * 1e6) / 1e6, 9);
+        hue_jw_key(&w, "allreduce_mb");
+        hue_jw_number_digits(&w, round(t->group_mb * 1e3) / 1e3, 9);
+    }
     hue_jw_key(&w, "elapsed_s");
     hue_jw_number_digits(&w, round(s->elapsed_s * 1000) / 1000, 12);
     hue_jw_end(&w);
@@ -209,6 +215,7 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
     int rc = 0;
     for (int64_t step = t->first_step; step < end; step++) {
         hue_fill_info info = {0};
+        double group_s0 = hue_dist_seconds(), group_b0 = hue_dist_bytes();
         if ((rc = t->method->fill(t->method->self, t, step, &info)))
             break;
         float lr = 0, loss = 0;
@@ -224,6 +231,8 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
             rc = hue_graph_read(t->g, t->metric[i], &metrics[i], 1);
         if (rc || (rc = group_mean(&loss, metrics, t->n_metrics)))
             break;
+        t->group_s = hue_dist_seconds() - group_s0;
+        t->group_mb = (hue_dist_bytes() - group_b0) / 1e6;
         if ((rc = hue_check_finite(loss, step + 1))) {
             rc = hue_train_stopped(rc, o->out, saved);
             break;

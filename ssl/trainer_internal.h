@@ -41,6 +41,8 @@ struct hue_trainer {
     hue_tensor state[TRAINER_MAX_STATES];
     int n_states;
     int64_t first_step;
+    /* in a data-parallel group: the step's seconds and megabytes in sums over the group */
+    double group_s, group_mb;
     FILE *log;
     /* metadata the method adds while a checkpoint is written */
     hue_checkpoint *saving;
