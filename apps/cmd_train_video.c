@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_track.h"
 #include "hue_video_train.h"
@@ -52,7 +53,13 @@ static void usage(FILE *f)
             "  --save-every N       steps between checkpoints (default 100)\n"
             "  --force              replace an existing --out or --log\n"
             "  --quiet              no progress bar\n"
-            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+            "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
+            "                       rank's part)\n"
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "\n"
+            "Under mpirun -np N (hue built with Open MPI), colorization trains data-parallel: --batch is\n"
+            "split into N equal parts (the samples one process draws), gradients are averaged every step,\n"
+            "rank 0 alone writes; crw runs in one process only for now.\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)
@@ -91,6 +98,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
+        {"sync-bn", no_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
     int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
@@ -145,6 +153,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
+        case 'Y': o.sync_bn = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -184,7 +193,8 @@ int cmd_train_video(int argc, char **argv)
     if (status >= 0)
         return status;
     hue_video_train_options o = args.o;
-    int quiet = args.quiet;
+    int speaks = hue_dist_rank() == 0;  /* in a group, rank 0 speaks for it */
+    int quiet = args.quiet || !speaks;
     hue_progress bar;
     hue_progress_start(&bar, quiet);
     o.on_step = on_step;
@@ -196,6 +206,8 @@ int cmd_train_video(int argc, char **argv)
         fprintf(stderr, "hue train-video: %s\n", hue_error_message());
         return 1;
     }
+    if (!speaks)
+        return 0;
     if (r.skipped_clips)
         fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
                 (long long)r.skipped_clips, o.walk);

@@ -20,7 +20,7 @@ static const command commands[] = {
     {"devices", cmd_devices, "list the backends and Vulkan devices, and the one hue uses", 1, 0},
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder", 0, 0},
     {"overlay", cmd_overlay, "draw segmentation masks over a video's frames", 0, 0},
-    {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1, 0},
+    {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1, 1},
     {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1, 0},
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1, 0},
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder: supervised, pretext or contrastive", 1, 1},
@@ -39,8 +39,8 @@ static void usage(FILE *f)
                "device, or the CPU backend (oneDNN and threaded C, HUE_THREADS threads).\n"
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
                "HUE_PROFILE=1 prints per-op time; HUE_PROFILE=nodes adds every node.\n"
-               "Under mpirun -np N (hue built with Open MPI), pretrain trains data-parallel, one rank per\n"
-               "process (see 'hue pretrain --help').\n");
+               "Under mpirun -np N (hue built with Open MPI), pretrain and train-video train data-parallel,\n"
+               "one rank per process (see their --help).\n");
 }
 
 /* Takes `--backend NAME` (or --backend=NAME) out of argv and makes it the
@@ -107,8 +107,8 @@ int main(int argc, char **argv)
             /* every rank would do the same work and write the same files */
             if (hue_dist_size() > 1 && !commands[i].groups) {
                 if (hue_dist_rank() == 0)
-                    fprintf(stderr, "hue %s: runs in one process: under mpirun only pretrain runs as a group "
-                            "for now\n", argv[1]);
+                    fprintf(stderr, "hue %s: runs in one process: under mpirun only pretrain and train-video "
+                            "run as a group for now\n", argv[1]);
                 hue_dist_finish();
                 return 2;
             }

@@ -36,6 +36,11 @@ typedef struct {
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     uint64_t seed;
     int64_t save_every;       /* steps between checkpoints */
+    int sync_bn;              /* under mpirun: batch norm over the whole group's batch (--sync-bn) */
+    /* Set by hue_train_video, not by callers: the group's whole batch (the
+     * --batch given); `batch` is then this rank's part, at places
+     * batch_first .. batch_first + batch - 1. One process: batch, and 0. */
+    int global_batch, batch_first;
     hue_step_fn on_step;
     void *user;
 } hue_video_train_options;

@@ -215,7 +215,7 @@ int video_train_run(const hue_video_train_options *o, hue_method *m, int prepare
     hue_json_writer_init(&w);
     hue_jw_object(&w);
     hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
-    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->batch);
+    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->global_batch > 0 ? o->global_batch : o->batch);
     hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
     hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
     hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);

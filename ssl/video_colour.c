@@ -9,6 +9,7 @@
 
 #include "hue_checkpoint.h"
 #include "hue_clock.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_json.h"
@@ -240,9 +241,14 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     hue_rng rng;
     hue_rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
     memset(v->onehotb, 0, sizeof *v->onehotb * (size_t)B * 3 * P * K);
-    for (int b = 0; b < B; b++) {
+    /* every sample of the group's batch is drawn, this rank's part kept */
+    int whole = o->global_batch > 0 ? o->global_batch : B;
+    for (int place = 0; place < whole; place++) {
         sample s;
         draw_sample(&v->clips, o, &rng, &s);
+        int b = place - o->batch_first;
+        if (b < 0 || b >= B)
+            continue;
         for (int k = 0; k < 4; k++) {
             crop_lab(&v->clips.v[s.clip], s.frame[k], s.x0[k], s.y0[k], S, v->xb + ((size_t)b * 4 + k) * S * S, v->ca, cb, v->ab,
                      v->ab + (size_t)S * S, v->rgb);
@@ -319,6 +325,21 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
     int crw = o->method == HUE_VIDEO_CRW;
     if (resolved.temperature == 0)
         resolved.temperature = crw ? 0.07f : 0.05f;
+    /* under mpirun each rank takes an equal part of every step's samples */
+    int ranks = hue_dist_size();
+    resolved.global_batch = o->batch;
+    resolved.batch_first = 0;
+    if (ranks > 1) {
+        if (crw)
+            return hue_fail(HUE_ENOTSUP, "--method crw: runs in one process only for now (its edge dropout "
+                            "draws one mask per process); run it without mpirun");
+        if (o->batch % ranks != 0)
+            return hue_fail(HUE_EINVAL, "--batch %d: does not split into %d equal parts, one per rank", o->batch,
+                            ranks);
+        resolved.batch = o->batch / ranks;
+        resolved.batch_first = hue_dist_rank() * resolved.batch;
+        resolved.arch.sync_bn = o->sync_bn;
+    }
     return crw ? hue_train_video_crw(&resolved, r) : hue_train_video_colorization(&resolved, r);
 }
 

@@ -12,7 +12,9 @@
 #   single process resumes under mpirun, each to the uninterrupted losses;
 # - rank 0 alone writes the log (one line per step);
 # - a rank that fails stops the group with its message; a batch that does
-#   not split and a contrastive method are refused with one line.
+#   not split and a contrastive method are refused with one line;
+# - train-video (colourisation) splits its samples the same way; crw and
+#   the commands that do not run as a group refuse mpirun.
 # usage: equivalence.sh (HUE_BIN, HUE_DATA, HUE_MPIRUN from ctest)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -106,4 +108,28 @@ group "$hue" pretrain --method simclr --data "$tmp" --width 0.125 --batch 40 --o
 check "a contrastive method is refused under mpirun" test $? -ne 0
 check "... saying why" contains "$tmp/e.txt" "runs in one process only for now"
 check "nothing was written by refused runs" test ! -e "$tmp/d.ckpt" -a ! -e "$tmp/e.ckpt"
+
+# train-video (colourisation) the same way: 8 steps of 4 samples on the
+# bundled clip; the first loss equal, the next two within 1e-3 (Adam's early
+# steps amplify float noise faster than SGD's), and not without --sync-bn
+video=(train-video --clips "$HUE_SOURCE/samples/davis/videos" --size 64 --batch 4 --steps 8 --seed 2
+       --backend cpu --quiet)
+"$hue" "${video[@]}" --out "$tmp/v1.ckpt" --log "$tmp/v1.jsonl" >/dev/null
+group "$hue" "${video[@]}" --sync-bn --out "$tmp/v2.ckpt" --log "$tmp/v2.jsonl" >/dev/null 2>&1
+check "train-video under mpirun trains" test $? -eq 0
+group "$hue" "${video[@]}" --out "$tmp/v3.ckpt" --log "$tmp/v3.jsonl" >/dev/null 2>&1
+check "train-video: 2 ranks with --sync-bn give the one-process losses" /usr/bin/python3 - "$tmp/v1.jsonl" \
+    "$tmp/v2.jsonl" "$tmp/v3.jsonl" <<'PY'
+import json, sys
+one, two, local = ([json.loads(l)["loss"] for l in open(p) if '"loss"' in l] for p in sys.argv[1:4])
+assert len(one) == len(two) == 8, (one, two)
+assert abs(one[0] - two[0]) <= 1e-5 and max(abs(a - b) for a, b in zip(one[:3], two[:3])) <= 1e-3, (one, two)
+assert abs(one[0] - local[0]) > 1e-3, (one[0], local[0])
+PY
+group "$hue" train-video --method crw --clips "$HUE_SOURCE/samples/davis/videos" --out "$tmp/w.ckpt" \
+    >"$tmp/w.txt" 2>&1
+check "train-video --method crw is refused under mpirun" contains "$tmp/w.txt" "runs in one process only for now"
+group "$hue" track --help >"$tmp/t.txt" 2>&1
+check "track refuses to run as a group" test $? -ne 0
+check "... saying so" contains "$tmp/t.txt" "hue track: runs in one process"
 check_summary
