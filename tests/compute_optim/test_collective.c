@@ -153,16 +153,18 @@ static void group_batch_norm(hue_ctx *ctx, int relu)
               hue_graph_read(g, mt, rm[grouped], C) == 0 && hue_graph_read(g, vt, rv[grouped], C) == 0);
         hue_graph_destroy(g);
     }
-    double wy = 0, wdx = 0, wp = 0, ws = 0;
+    double wy = 0, wdx = 0, wp = 0, ws = 0, pscale = 0;
     for (int i = 0; i < X; i++)
         wy = fmax(wy, fabs(out[0][i] - out[1][i])), wdx = fmax(wdx, fabs(dx[0][i] - dx[1][i]));
     for (int c = 0; c < C; c++) {
         wp = fmax(wp, fmax(fabs(dg[0][c] - dg[1][c]), fabs(db[0][c] - db[1][c])));
+        pscale = fmax(pscale, fmax(fabs(dg[0][c]), fabs(db[0][c])));
         ws = fmax(ws, fmax(fabs(rm[0][c] - rm[1][c]), fabs(rv[0][c] - rv[1][c])));
     }
-    CHECKF(wy < 1e-4 && wdx < 1e-4 && wp < 1e-3 && ws < 1e-5,
-           "relu %d: group batch norm vs fused: output %g, dx %g, dgamma/dbeta %g, running statistics %g", relu, wy,
-           wdx, wp, ws);
+    /* dgamma and dbeta sum B*S*S products: float sums in another order differ by ~1e-4 of them on Vulkan */
+    CHECKF(wy < 1e-4 && wdx < 1e-4 && wp < 1e-3 * pscale && ws < 1e-5,
+           "relu %d: group batch norm vs fused: output %g, dx %g, dgamma/dbeta %g (of %g), running statistics %g", relu,
+           wy, wdx, wp, pscale, ws);
 }
 
 int main(void)
