@@ -291,7 +291,12 @@ static int record(hue_graph *g)
     for (int i = 0; i < g->n_nodes && !g->error; i++) {
         hue_node *n = &g->nodes[i];
         if (n->host) {
-            /* a host step: this segment ends here, the next begins after it */
+            /* a host step: this segment ends here, the next begins after it
+             * (its profile slots get timestamps so the query results are complete) */
+            if (g->profile) {
+                vkCmdWriteTimestamp(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, vk->queries, (uint32_t)(2 * i));
+                vkCmdWriteTimestamp(vk->cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, vk->queries, (uint32_t)(2 * i + 1));
+            }
             barrier(g);
             vk->host_nodes[segment] = i;
             if ((r = vkEndCommandBuffer(vk->cmd)) != VK_SUCCESS) {
