@@ -104,7 +104,7 @@ static void usage(FILE *f)
             "  --force             replace an existing --out or --log\n"
             "  --quiet             no progress bar\n"
             "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
-            "                      computes it (default: each rank's part; slower, exact)\n"
+            "                      computes it, up to float rounding (default: each rank's part; slower)\n"
             "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "\n"
             "Under mpirun -np N (hue built with Open MPI): one process per rank, each on its own backend;\n"
