@@ -110,8 +110,10 @@ static void usage(FILE *f)
             "Under mpirun -np N (hue built with Open MPI): one process per rank, each on its own backend;\n"
             "--batch is split into N equal parts (the images and augmentations the whole batch has in one\n"
             "process), gradients are averaged over the ranks every step, and rank 0 alone writes the\n"
-            "checkpoint and log, which --resume continues with any number of ranks. The contrastive\n"
-            "methods run in one process only for now.\n");
+            "checkpoint and log, which --resume continues with any number of ranks. Contrastive methods\n"
+            "gather their embeddings from every rank, so the negatives are the whole batch's; moco's\n"
+            "--bn-groups are shared out among the ranks (each the size it has in one process), and moco\n"
+            "refuses --sync-bn (whole-batch statistics are the leak its groups avoid).\n");
 }
 
 typedef struct {

@@ -57,9 +57,9 @@ static void usage(FILE *f)
             "                       rank's part)\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "\n"
-            "Under mpirun -np N (hue built with Open MPI), colorization trains data-parallel: --batch is\n"
-            "split into N equal parts (the samples one process draws), gradients are averaged every step,\n"
-            "rank 0 alone writes; crw runs in one process only for now.\n");
+            "Under mpirun -np N (hue built with Open MPI), both methods train data-parallel: --batch is\n"
+            "split into N equal parts (the samples one process draws, and for crw their part of its edge\n"
+            "dropout), gradients are averaged every step, rank 0 alone writes.\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)

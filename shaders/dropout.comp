@@ -1,6 +1,6 @@
 #version 450
 // Inverted dropout: element i is kept when hash(seed, i) >= threshold
-// (= p * 2^32) and scaled by 1 / (1 - p), else zeroed. The backward runs the
+// (= p * 2^32) and scaled by 1 / (1 - p), else zeroed; i counts from p.first. The backward runs the
 // same kernel on the gradient, so the same elements are kept. The hash is
 // mirrored by the plain-C reference in compute/ops/dropout.c.
 layout(local_size_x_id = 0) in;
@@ -14,6 +14,7 @@ layout(push_constant) uniform Push {
     uint n, threshold;
     float scale;
     uint chunk;             // elements per workgroup
+    uint first;             // the index of element 0 in the tensor the mask is drawn for
 } p;
 
 uint mix32(uint h)
@@ -33,7 +34,7 @@ void main()
     uint end = min(first + p.chunk, p.n);
     uint key = mix32(floatBitsToUint(seed[p.off_s]));
     for (uint i = first + gl_LocalInvocationID.x; i < end; i += gl_WorkGroupSize.x) {
-        bool keep = mix32(i * 0x9e3779b9u + key) >= p.threshold;
+        bool keep = mix32((p.first + i) * 0x9e3779b9u + key) >= p.threshold;
         y[p.off_y + int(i)] = keep ? texelFetch(X, p.off_x + int(i)).x * p.scale : 0.0;
     }
 }

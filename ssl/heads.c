@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hue_collective.h"
 #include "hue_error.h"
 #include "hue_ops.h"
 #include "hue_rng.h"
@@ -110,8 +111,11 @@ static hue_tensor norm(pass *p, int layer, hue_tensor x, int relu)
     hue_tensor mean = tensor(p, layer, "running_mean", 1, c, 1), var = tensor(p, layer, "running_var", 1, c, 1);
     if (p->err || gamma < 0 || beta < 0)
         return p->err ? p->err : gamma < 0 ? gamma : beta;
-    return relu ? hue_batch_norm_relu(p->g, x, gamma, beta, mean, var, p->training, BN_MOMENTUM, BN_EPS)
-                : hue_batch_norm(p->g, x, gamma, beta, mean, var, p->training, BN_MOMENTUM, BN_EPS);
+    if (p->training == HUE_HEAD_TRAIN_SYNC_BN)
+        return hue_batch_norm_group(p->g, x, gamma, beta, mean, var, BN_MOMENTUM, BN_EPS, relu);
+    int training = p->training != HUE_HEAD_EVAL;
+    return relu ? hue_batch_norm_relu(p->g, x, gamma, beta, mean, var, training, BN_MOMENTUM, BN_EPS)
+                : hue_batch_norm(p->g, x, gamma, beta, mean, var, training, BN_MOMENTUM, BN_EPS);
 }
 
 /* The layers of hue_heads.h's table; `layer` counts Sequential places. */

@@ -78,6 +78,11 @@ int hue_head_kind_parse(const char *name);
  * field as the JSON names it ('in', 'hidden', 'out', 'layers', 'kind'). */
 int hue_head_config_check(const hue_head_config *cfg);
 
+/* The `training` argument of the builders below: running statistics
+ * (eval), batch statistics, or under mpirun --sync-bn the statistics of
+ * the group's whole batch (hue_batch_norm_group). */
+enum { HUE_HEAD_EVAL = 0, HUE_HEAD_TRAIN = 1, HUE_HEAD_TRAIN_SYNC_BN = 2 };
+
 /* Checks cfg (each bad field an error naming it), the prefix (at most 47
  * bytes, empty or ending in '.') and x's shape ([N, in] for linear and
  * MLP, [N, in, H, W] for the convolutional kinds; the discriminator needs

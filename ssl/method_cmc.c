@@ -12,7 +12,11 @@
  * weight decay), and the loss is the mean of the two directions'
  * cross-entropies. CLIP also clamps exp(s) at 100; hue does not (it has no
  * clamp op yet): a run whose scale grows that far would be the place to
- * add one. */
+ * add one.
+ *
+ * Under mpirun each direction's keys are gathered from every rank, so a
+ * rank's queries meet the whole batch's negatives (its own image's key sits
+ * at batch_first + i); batch norm is per rank unless --sync-bn. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,14 +101,15 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
             return rc;
         z[k] = hue_l2_normalize(g, s->projection[k].out, 1, 1e-12f);
     }
+    hue_tensor keys[2] = {image_run_gather(g, z[0]), image_run_gather(g, z[1])};
     hue_tensor loss;
     int flags = HUE_INFO_NCE_NORMALIZED;
     if (o->clip_loss) {
         /* logits = exp(s) cos: both sides scaled, each direction's keys left unscaled */
         s->logit_scale = hue_graph_param(g, "logit_scale", 1, &one);
         hue_tensor scale = hue_exp(g, s->logit_scale);
-        hue_tensor l_to_ab = hue_info_nce(g, hue_mul(g, z[0], scale), z[1], s->positive, 1.0f, flags);
-        hue_tensor ab_to_l = hue_info_nce(g, hue_mul(g, z[1], scale), z[0], s->positive, 1.0f, flags);
+        hue_tensor l_to_ab = hue_info_nce(g, hue_mul(g, z[0], scale), keys[1], s->positive, 1.0f, flags);
+        hue_tensor ab_to_l = hue_info_nce(g, hue_mul(g, z[1], scale), keys[0], s->positive, 1.0f, flags);
         loss = hue_scale(g, hue_add(g, l_to_ab, ab_to_l), 0.5f, -1);
         int rc = hue_trainer_add_state(t, "logit_scale", s->logit_scale);
         if (!rc)
@@ -112,8 +117,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         if (rc)
             return rc;
     } else {
-        hue_tensor l_to_ab = hue_info_nce(g, z[0], z[1], s->positive, (float)o->tau, flags);
-        hue_tensor ab_to_l = hue_info_nce(g, z[1], z[0], s->positive, (float)o->tau, flags);
+        hue_tensor l_to_ab = hue_info_nce(g, z[0], keys[1], s->positive, (float)o->tau, flags);
+        hue_tensor ab_to_l = hue_info_nce(g, z[1], keys[0], s->positive, (float)o->tau, flags);
         loss = hue_add(g, l_to_ab, ab_to_l);
     }
     int rc = hue_graph_backward(g, loss);
@@ -218,7 +223,7 @@ int hue_pretrain_cmc(const hue_pretrain_options *o, hue_train_report *r)
                 !(s->positives = malloc(sizeof *s->positives * (size_t)o->batch))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
     for (int i = 0; !rc && i < o->batch; i++)
-        s->positives[i] = (float)i;
+        s->positives[i] = (float)(o->batch_first + i);
     for (int k = 0; k < 2; k++) {
         s->arch[k] = image_run_trunk(o, k ? 2 : 1);
         s->arch[k].width = o->arch.width / 2;

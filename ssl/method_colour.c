@@ -8,12 +8,17 @@
  *   from L to ab classes (rebalanced), one from ab to L classes (50 of 2
  *   units), trained together; the representation is both trunks' features
  *   concatenated, and the checkpoint holds both (the second under
- *   "ab_to_l."). Both use Adam, warm-up then cosine. */
+ *   "ab_to_l."). Both use Adam, warm-up then cosine.
+ * Under mpirun the rebalanced loss, a mean weighted by the pixels' class
+ * weights, is scaled by this rank's share of the group's weight sum, so
+ * that the group's mean loss is the one-process loss (an unweighted mean
+ * over equal parts needs nothing). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "colour_data.h"
 #include "hue_checkpoint.h"
+#include "hue_collective.h"
 #include "hue_error.h"
 #include "hue_heads.h"
 #include "hue_ops.h"
@@ -31,6 +36,7 @@ typedef struct {
     hue_resnet trunk[2];
     hue_head decoder[2];
     hue_tensor L, ab, ab_class, l_class, weight;
+    hue_tensor weight_sum;      /* under mpirun: this rank's sum of its pixels' class weights */
     float *Lb, *abb, *ab_classb, *l_classb;
 } colour_method;
 
@@ -46,7 +52,8 @@ static int branch(colour_method *s, hue_trainer *t, hue_graph *g, int k, hue_ten
     if (!rc)
         rc = image_run_decoder(g, &s->trunk[k], s->ir.o->size, classes, &dc);
     if (!rc)
-        rc = hue_head_build(g, &dc, head_prefix, s->trunk[k].features, 1, &s->decoder[k]);
+        rc = hue_head_build(g, &dc, head_prefix, s->trunk[k].features, image_run_head_training(s->ir.o),
+                            &s->decoder[k]);
     if (!rc)
         rc = hue_trainer_add_head(t, &s->decoder[k]);
     *logits = s->decoder[k].out;
@@ -68,6 +75,13 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     if (rc)
         return rc;
     loss = hue_cross_entropy(g, to_ab, s->ab_class, s->weight, -100);
+    s->weight_sum = -1;
+    if (hue_graph_ranks(g) > 1) {
+        int64_t one = 1;
+        s->weight_sum = hue_graph_input(g, "class_weight_sum", 1, &one);
+        hue_tensor mean_sum = hue_scale(g, hue_all_reduce_sum(g, s->weight_sum), 1.0f / (float)hue_graph_ranks(g), -1);
+        loss = hue_mul(g, loss, hue_div(g, s->weight_sum, mean_sum));
+    }
     if (s->split) {
         hue_tensor to_l;
         s->ab = hue_graph_input(g, "ab", 4, abs_);
@@ -107,6 +121,14 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
         rc = hue_graph_set_input(g, s->ab_class, s->ab_classb, n * count);
     if (!rc)
         rc = hue_graph_set_input(g, s->weight, s->weights, (size_t)s->bins.count);
+    if (!rc && s->weight_sum >= 0) {
+        double sum = 0;
+        for (size_t i = 0; i < n * count; i++)
+            if (s->ab_classb[i] >= 0)
+                sum += s->weights[(int)s->ab_classb[i]];
+        float v = (float)sum;
+        rc = hue_graph_set_input(g, s->weight_sum, &v, 1);
+    }
     if (!rc && s->split)
         rc = hue_graph_set_input(g, s->ab, s->abb, 2 * n * count);
     if (!rc && s->split)

@@ -20,7 +20,11 @@
  * Batch norm: the trunk's statistics are over all the batch's patches, so
  * the patches below row i have some influence on z at row i. CPC v2 moved
  * to layer norm for that reason; hue's ResNet has batch norm only, and hue
- * keeps it (a per-patch normalisation would be the fix). */
+ * keeps it (a per-patch normalisation would be the fix).
+ *
+ * Under mpirun the patch vectors z are gathered from every rank, so the
+ * negatives are every patch of the whole batch, as in one process (image b
+ * of this rank is image batch_first + b of the batch). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +127,7 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
                                       dilation));
     }
     int64_t ps[4] = {C, C, 1, 1};
-    hue_tensor loss = -1;
+    hue_tensor loss = -1, keys = image_run_gather(g, z);
     for (int k = 1; k <= o->cpc_steps; k++) {
         snprintf(name, sizeof name, "heads.predict.%d.weight", k - 1);
         if ((s->predict[k - 1] = method_param(t, g, name, 4, ps)) < 0)
@@ -133,7 +137,7 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         s->positive[k - 1] = hue_graph_input(g, name, 1, &rows);
         hue_tensor pred = hue_conv2d(g, h, s->predict[k - 1], -1, 1, 0, 1);
         hue_tensor q = hue_reshape(g, hue_permute(g, hue_slice(g, pred, 2, 0, G - k), to_rows), 2, qs);
-        hue_tensor step = hue_info_nce(g, q, z, s->positive[k - 1], (float)o->tau, 0);
+        hue_tensor step = hue_info_nce(g, q, keys, s->positive[k - 1], (float)o->tau, 0);
         char metric[32];
         snprintf(metric, sizeof metric, "step_%d", k);
         if ((rc = hue_trainer_add_metric(t, metric, step)))
@@ -266,7 +270,7 @@ int hue_pretrain_cpc(const hue_pretrain_options *o, hue_train_report *r)
         for (int b = 0; b < o->batch; b++)
             for (int i = 0; i < G - k; i++)
                 for (int j = 0; j < G; j++)
-                    s->positives[k - 1][q++] = (float)(((int64_t)b * G + i + k) * G + j);
+                    s->positives[k - 1][q++] = (float)(((int64_t)(o->batch_first + b) * G + i + k) * G + j);
     }
     s->arch = image_run_trunk(o, 3);
     return image_run_method(&s->ir, &m, rc, "adam", hyperparameters, r);

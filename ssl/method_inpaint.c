@@ -60,7 +60,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     if ((rc = image_run_decoder(g, &s->m, (int)S, 3, &dc)))
         return rc;
     hue_head_config qc = {.kind = HUE_HEAD_DISCRIMINATOR, .in = 3, .hidden = 32, .out = 1, .layers = 3};
-    if ((rc = hue_head_build(g, &dc, "heads.decoder.", s->m.features, 1, &s->decoder)) ||
+    int training = image_run_head_training(s->ir.o);
+    if ((rc = hue_head_build(g, &dc, "heads.decoder.", s->m.features, training, &s->decoder)) ||
         (rc = hue_trainer_add_head(t, &s->decoder)))
         return rc;
     hue_tensor pred = s->decoder.out;
@@ -69,11 +70,11 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     /* the painted image: the real context, the decoder's region */
     hue_tensor painted = hue_add(g, s->real, hue_mul(g, s->mask, hue_sub(g, pred, s->real)));
     hue_tensor both[2] = {s->real, hue_stop_gradient(g, painted)};
-    if ((rc = hue_head_build(g, &qc, D_PREFIX, hue_concat(g, 2, both, 0), 1, &s->disc)) ||
+    if ((rc = hue_head_build(g, &qc, D_PREFIX, hue_concat(g, 2, both, 0), training, &s->disc)) ||
         (rc = hue_trainer_add_head(t, &s->disc)))
         return rc;
     hue_tensor d_loss = hue_bce_with_logits(g, s->disc.out, s->d_target), fooled;
-    if ((rc = hue_head_apply_frozen(g, &s->disc, painted, 1, &fooled)))
+    if ((rc = hue_head_apply_frozen(g, &s->disc, painted, training, &fooled)))
         return rc;
     float ones[1] = {1};
     hue_tensor adv = hue_bce_with_logits(

@@ -18,7 +18,16 @@
  * encoders take batch-norm statistics over --bn-groups equal groups of the
  * batch (hue_resnet_config.bn_groups), and the keys are put in a random
  * order (seeded by the step) before they are grouped, so key i is
- * normalised among other images than query i. */
+ * normalised among other images than query i.
+ *
+ * Under mpirun each rank encodes its part of the batch; the keys are
+ * gathered (as the MoCo repository's concat_all_gather), so every query is
+ * scored against the whole batch's keys and the queue, and every rank puts
+ * the same keys in its queue. The --bn-groups groups are split among the
+ * ranks (each the same size as in one process), a rank shuffling its own
+ * keys: the statistics come from the same number of images, not from the
+ * same images as in one process. --sync-bn is refused: statistics over the
+ * whole batch are the leak the groups are there to avoid. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +80,7 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     moco *s = self;
     const hue_pretrain_options *o = s->ir.o;
-    int64_t B = o->batch, xs[4] = {B, 3, o->size, o->size}, one = 1;
+    int64_t B = o->batch, all = image_run_group_batch(o), xs[4] = {B, 3, o->size, o->size}, one = 1;
     s->xq = hue_graph_input(g, "queries", 4, xs);
     s->xk = hue_graph_input(g, "keys", 4, xs);
     s->positive = hue_graph_input(g, "positives", 1, &B);
@@ -99,14 +108,15 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         (rc = freeze(g, s->key.tensors, s->key.n_tensors)) ||
         (rc = freeze(g, s->key_head.tensors, s->key_head.n_tensors)))
         return rc;
-    /* the queue: slots of B keys, [slots, 1, B, D] as the ring write takes it, [K, D] as InfoNCE reads it */
-    int64_t qs[4] = {s->slots, 1, B, PROJECTION_DIM}, flat[2] = {s->slots * B, PROJECTION_DIM};
-    int64_t row[3] = {1, B, PROJECTION_DIM};
+    /* the queue: slots of the group's batch of keys, [slots, 1, all, D] as the ring write takes it, [K, D] as
+     * InfoNCE reads it */
+    int64_t qs[4] = {s->slots, 1, all, PROJECTION_DIM}, flat[2] = {s->slots * all, PROJECTION_DIM};
+    int64_t row[3] = {1, all, PROJECTION_DIM};
     s->queue = hue_graph_state(g, "queue", 4, qs);
     if ((rc = hue_trainer_add_state(t, "queue", s->queue)))
         return rc;
     hue_tensor q = hue_l2_normalize(g, s->query_head.out, 1, 1e-12f);
-    hue_tensor k = hue_l2_normalize(g, s->key_head.out, 1, 1e-12f);
+    hue_tensor k = image_run_gather(g, hue_l2_normalize(g, s->key_head.out, 1, 1e-12f));
     hue_tensor keys[2] = {k, hue_reshape(g, s->queue, 2, flat)};
     hue_tensor loss = hue_info_nce(g, q, hue_concat(g, 2, keys, 0), s->positive, (float)o->tau,
                                    HUE_INFO_NCE_NORMALIZED);
@@ -156,7 +166,7 @@ static int init(void *self, hue_trainer *t)
         rc = copy_tensors(g, s->query_head.tensors, s->key_head.tensors, s->query_head.n_tensors);
     if (rc)
         return rc;
-    int64_t K = s->slots * s->ir.o->batch;
+    int64_t K = s->slots * image_run_group_batch(s->ir.o);
     float *queue = malloc(sizeof *queue * (size_t)K * PROJECTION_DIM);
     if (!queue)
         return hue_fail(HUE_ENOMEM, "out of host memory");
@@ -201,7 +211,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     for (int j = 0; j < b.count; j++) {
         int i = s->order[j];   /* key slot j holds image i's key view */
         memcpy(s->xkb + per * j, b.images + (size_t)b.sample_floats * i + per, sizeof *s->xkb * per);
-        s->positives[i] = (float)j;
+        s->positives[i] = (float)(s->ir.o->batch_first + j);
     }
     float slot = (float)(step % s->slots);
     hue_graph *g = hue_trainer_graph(t);
@@ -244,16 +254,23 @@ static void destroy(void *self)
 
 static int check_flags(const hue_pretrain_options *o)
 {
+    int all = image_run_group_batch(o), ranks = all / o->batch;
     if (!(o->tau > 0 && o->tau <= 100))
         return hue_fail(HUE_EINVAL, "--tau %g: must be above 0 and at most 100", o->tau);
     if (!(o->key_momentum >= 0 && o->key_momentum < 1))
         return hue_fail(HUE_EINVAL, "--key-momentum %g: must be in [0, 1)", o->key_momentum);
-    if (o->queue < o->batch || o->queue > 65536 || o->queue % o->batch != 0)
+    if (o->queue < all || o->queue > 65536 || o->queue % all != 0)
         return hue_fail(HUE_EINVAL, "--queue %d: must be a multiple of --batch %d, up to 65536 keys (the batch's "
-                        "keys replace the oldest %d at each step)", o->queue, o->batch, o->batch);
-    if (o->bn_groups < 1 || o->bn_groups > HUE_RESNET_MAX_BN_GROUPS || o->batch % o->bn_groups != 0)
+                        "keys replace the oldest %d at each step)", o->queue, all, all);
+    if (o->bn_groups < 1 || o->bn_groups > HUE_RESNET_MAX_BN_GROUPS || all % o->bn_groups != 0)
         return hue_fail(HUE_EINVAL, "--bn-groups %d: --batch %d must split into that many equal groups (1 to %d)",
-                        o->bn_groups, o->batch, HUE_RESNET_MAX_BN_GROUPS);
+                        o->bn_groups, all, HUE_RESNET_MAX_BN_GROUPS);
+    if (o->bn_groups % ranks != 0)
+        return hue_fail(HUE_EINVAL, "--bn-groups %d: must split evenly over the %d ranks (each rank takes its "
+                        "share of the groups)", o->bn_groups, ranks);
+    if (o->sync_bn && ranks > 1)
+        return hue_fail(HUE_EINVAL, "--sync-bn: moco takes batch-norm statistics per group of the batch "
+                        "(--bn-groups); statistics over the whole batch would let a query find its key by them");
     return 0;
 }
 
@@ -283,9 +300,9 @@ static int run(const hue_pretrain_options *o, hue_train_report *r, int v2)
     if (!rc && (!(s->xqb = malloc(sizeof *s->xqb * per * B)) || !(s->xkb = malloc(sizeof *s->xkb * per * B)) ||
                 !(s->positives = malloc(sizeof *s->positives * B)) || !(s->order = malloc(sizeof *s->order * B))))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
-    s->slots = o->batch > 0 ? o->queue / o->batch : 0;
+    s->slots = o->batch > 0 ? o->queue / image_run_group_batch(o) : 0;
     s->arch = image_run_trunk(o, 3);
-    s->arch.bn_groups = o->bn_groups;
+    s->arch.bn_groups = o->batch > 0 ? o->bn_groups / (image_run_group_batch(o) / o->batch) : 1;
     return image_run_method(&s->ir, &m, rc, "sgd", hyperparameters, r);
 }
 

@@ -9,10 +9,18 @@
  * The loader writes each image's two views one after the other, so the
  * batch is [2N, 3, S, S] with view 0 of image i at 2i and view 1 at 2i + 1:
  * the partner of row r is r ^ 1, and batch norm sees both views of every
- * image at once, as SimCLR's global batch norm does. */
+ * image at once, as SimCLR's global batch norm does.
+ *
+ * Under mpirun each rank projects its part of the batch; the projections
+ * are gathered (rank order is the batch's order, so partners stay r ^ 1),
+ * every rank scores all 2N views against all (cheap beside the trunk) and
+ * keeps its own rows' losses: the group's mean is one process's loss, and
+ * the gradient reaching each rank's projections is the one process's.
+ * Batch norm is per rank unless --sync-bn. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "hue_collective.h"
 #include "hue_error.h"
 #include "hue_heads.h"
 #include "hue_ops.h"
@@ -35,9 +43,10 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     simclr *s = self;
     const hue_pretrain_options *o = s->ir.o;
-    int64_t rows = 2 * (int64_t)o->batch, xs[4] = {rows, 3, o->size, o->size};
+    int64_t rows = 2 * (int64_t)o->batch, all_rows = 2 * (int64_t)image_run_group_batch(o);
+    int64_t xs[4] = {rows, 3, o->size, o->size};
     s->x = hue_graph_input(g, "views", 4, xs);
-    s->partner = hue_graph_input(g, "partners", 1, &rows);
+    s->partner = hue_graph_input(g, "partners", 1, &all_rows);
     int rc = hue_resnet_build(g, &s->arch, s->x, 1, &s->m);
     hue_trunk_ref input = image_run_input();
     if (!rc)
@@ -48,11 +57,18 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     int C = s->m.feature_channels;
     hue_head_config hc = {.kind = HUE_HEAD_MLP, .in = C, .hidden = C, .out = PROJECTION_DIM, .layers = 2};
     hue_tensor pooled = hue_global_avg_pool(g, s->m.features);
-    if ((rc = hue_head_build(g, &hc, "heads.projection.", pooled, 1, &s->projection)) ||
+    if ((rc = hue_head_build(g, &hc, "heads.projection.", pooled, image_run_head_training(o), &s->projection)) ||
         (rc = hue_trainer_add_head(t, &s->projection)))
         return rc;
     hue_tensor z = s->projection.out;
-    hue_tensor loss = hue_info_nce(g, z, z, s->partner, (float)o->tau, HUE_INFO_NCE_EXCLUDE_SELF);
+    hue_tensor loss;
+    if (hue_graph_ranks(g) == 1) {
+        loss = hue_info_nce(g, z, z, s->partner, (float)o->tau, HUE_INFO_NCE_EXCLUDE_SELF);
+    } else {
+        hue_tensor all = image_run_gather(g, hue_l2_normalize(g, z, 1, 1e-12f));
+        hue_tensor each = hue_info_nce_rows(g, all, all, s->partner, (float)o->tau, HUE_INFO_NCE_EXCLUDE_SELF);
+        loss = hue_reduce(g, HUE_REDUCE_MEAN, hue_slice(g, each, 0, 2 * (int64_t)o->batch_first, rows), 1);
+    }
     if ((rc = hue_graph_backward(g, loss)) || (rc = image_run_optimizer(t, g, loss, &s->ir)))
         return rc;
     hue_trainer_set_loss(t, loss);
@@ -67,7 +83,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     if (rc)
         return rc;
     hue_graph *g = hue_trainer_graph(t);
-    size_t rows = 2 * (size_t)b.count;
+    size_t rows = 2 * (size_t)image_run_group_batch(s->ir.o);
     if ((rc = hue_graph_set_input(g, s->x, b.images, (size_t)b.sample_floats * b.count)) ||
         (rc = hue_graph_set_input(g, s->partner, s->partners, rows)))
         return rc;
@@ -107,7 +123,7 @@ int hue_pretrain_simclr(const hue_pretrain_options *o, hue_train_report *r)
         s->views.view[0] = s->views.view[1] = hue_augment_simclr(o->size);
         rc = image_run_views(&s->ir, &s->views);
     }
-    size_t rows = 2 * (size_t)o->batch;
+    size_t rows = 2 * (size_t)image_run_group_batch(o);
     if (!rc && !(s->partners = malloc(sizeof *s->partners * rows)))
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
     for (size_t i = 0; !rc && i < rows; i++)

@@ -70,7 +70,7 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     hue_head_config hc = {.kind = HUE_HEAD_MLP, .in = (int)(n * C), .hidden = 2 * C, .out = s->classes, .layers = 2};
     char prefix[48];
     snprintf(prefix, sizeof prefix, "heads.%s.", s->name);
-    if ((rc = hue_head_build(g, &hc, prefix, features, 1, &s->head)) || (rc = hue_trainer_add_head(t, &s->head)))
+    if ((rc = hue_head_build(g, &hc, prefix, features, image_run_head_training(o), &s->head)) || (rc = hue_trainer_add_head(t, &s->head)))
         return rc;
     hue_tensor loss = hue_cross_entropy(g, s->head.out, s->y, -1, -100);
     if ((rc = hue_graph_backward(g, loss)) || (rc = image_run_sgd(t, g, loss, &s->ir)))

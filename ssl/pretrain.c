@@ -61,20 +61,16 @@ static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_
     return r;
 }
 
-/* Under mpirun each rank takes an equal part of the batch; the methods
- * whose loss compares samples with each other (the contrastive ones) would
- * see only their rank's part as negatives, so they run in one process
- * until they gather keys across ranks. */
-static int split_over_group(hue_pretrain_options *o, const method_entry *m)
+/* Under mpirun each rank takes an equal part of the batch (the methods
+ * whose loss compares samples with each other gather them across ranks,
+ * image_run_gather). */
+static int split_over_group(hue_pretrain_options *o)
 {
     int ranks = hue_dist_size();
     o->global_batch = o->batch;
     o->batch_first = 0;
     if (ranks == 1)
         return 0;
-    if (m->tau > 0)
-        return hue_fail(HUE_ENOTSUP, "--method %s: runs in one process only for now (its negatives would be "
-                        "each rank's own part of the batch, not the whole batch); run it without mpirun", m->name);
     if (o->batch % ranks != 0)
         return hue_fail(HUE_EINVAL, "--batch %d: does not split into %d equal parts, one per rank", o->batch, ranks);
     o->batch /= ranks;
@@ -92,7 +88,7 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(name, methods[i].name) == 0) {
             hue_pretrain_options resolved = resolve(o, &methods[i]);
-            int rc = split_over_group(&resolved, &methods[i]);
+            int rc = split_over_group(&resolved);
             return rc ? rc : methods[i].run(&resolved, r);
         }
     return hue_fail(HUE_EINVAL, "--method %s: unknown (supervised, rotation, patch, jigsaw, inpaint, colorize, "

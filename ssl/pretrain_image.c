@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hue_collective.h"
 #include "hue_error.h"
 #include "hue_image_splits.h"
 #include "pretrain_image.h"
@@ -47,6 +48,15 @@ static int check_options(const hue_pretrain_options *o)
     return 0;
 }
 
+int image_run_group_batch(const hue_pretrain_options *o) { return o->global_batch > 0 ? o->global_batch : o->batch; }
+
+hue_tensor image_run_gather(hue_graph *g, hue_tensor x) { return hue_graph_ranks(g) > 1 ? hue_all_gather(g, x) : x; }
+
+int image_run_head_training(const hue_pretrain_options *o)
+{
+    return o->arch.sync_bn ? HUE_HEAD_TRAIN_SYNC_BN : HUE_HEAD_TRAIN;
+}
+
 int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_report *r)
 {
     memset(ir, 0, sizeof *ir);
@@ -55,7 +65,7 @@ int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_repor
     int rc = check_options(o);
     if (!rc)
         rc = hue_image_splits_open(o->data, &ir->train, &ir->test);
-    int whole = o->global_batch > 0 ? o->global_batch : o->batch;
+    int whole = image_run_group_batch(o);
     if (!rc && whole > hue_dataset_size(ir->train))
         rc = hue_fail(HUE_EINVAL, "--batch %d is larger than the %lld images of %s", whole,
                       (long long)hue_dataset_size(ir->train), hue_dataset_root(ir->train));
@@ -82,7 +92,7 @@ static int start_loader(image_run *ir, int64_t step)
     const hue_pretrain_options *o = ir->o;
     hue_loader_options lo = hue_loader_defaults();
     /* the whole batch's images and seeds; this rank takes its part */
-    lo.batch = o->global_batch > 0 ? o->global_batch : o->batch;
+    lo.batch = image_run_group_batch(o);
     if (lo.batch != o->batch) {
         lo.part_first = o->batch_first;
         lo.part_count = o->batch;
@@ -143,7 +153,7 @@ int image_run_sgd(hue_trainer *t, hue_graph *g, hue_tensor loss, const image_run
 void image_run_hyperparameters(hue_json_writer *w, const hue_pretrain_options *o, const char *optimizer)
 {
     hue_jw_key(w, "epochs"), hue_jw_int(w, o->epochs);
-    hue_jw_key(w, "batch"), hue_jw_int(w, o->global_batch > 0 ? o->global_batch : o->batch);
+    hue_jw_key(w, "batch"), hue_jw_int(w, image_run_group_batch(o));
     hue_jw_key(w, "size"), hue_jw_int(w, o->size);
     hue_jw_key(w, "lr"), hue_jw_number(w, o->lr);
     hue_jw_key(w, "momentum"), hue_jw_number(w, o->momentum);

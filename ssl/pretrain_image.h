@@ -27,6 +27,19 @@ typedef struct {
     void *no_decay_user;
 } image_run;
 
+/* The whole group's batch under mpirun (o->batch is this rank's part of
+ * it); o->batch in one process. */
+int image_run_group_batch(const hue_pretrain_options *o);
+/* For contrastive losses under mpirun: the rows of x from every rank,
+ * stacked in rank order, so that the negatives come from the whole group's
+ * batch; x itself in one process. As rank r holds places o->batch_first ..
+ * of the batch, its rows sit where one process has them. */
+hue_tensor image_run_gather(hue_graph *g, hue_tensor x);
+
+/* hue_head_build's `training` for a method's heads: batch statistics,
+ * over the group's whole batch under --sync-bn. */
+int image_run_head_training(const hue_pretrain_options *o);
+
 /* Checks the common flags and opens the splits: nothing is written yet. */
 int image_run_open(image_run *ir, const hue_pretrain_options *o, hue_train_report *r);
 void image_run_close(image_run *ir);

@@ -289,7 +289,7 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
     if (!rc)
         rc = hue_graph_create(t.ctx, &t.g);
     if (!rc && hue_dist_size() > 1) {
-        hue_collective group = {hue_dist_size(), group_sum, NULL};
+        hue_collective group = {hue_dist_size(), group_sum, NULL, hue_dist_rank()};
         hue_graph_set_collective(t.g, &group);
     }
     if (!rc)

@@ -330,9 +330,6 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
     resolved.global_batch = o->batch;
     resolved.batch_first = 0;
     if (ranks > 1) {
-        if (crw)
-            return hue_fail(HUE_ENOTSUP, "--method crw: runs in one process only for now (its edge dropout "
-                            "draws one mask per process); run it without mpirun");
         if (o->batch % ranks != 0)
             return hue_fail(HUE_EINVAL, "--batch %d: does not split into %d equal parts, one per rank", o->batch,
                             ranks);

@@ -12,7 +12,13 @@
  * palindrome t0 -> t0+1 -> ... -> t0+k -> ... -> t0 must return each node
  * to itself: the loss is the cross-entropy of the return probabilities
  * against the identity, averaged over k. The encoder sees lightness only,
- * as hue track feeds it. Adam at a constant rate. */
+ * as hue track feeds it. Adam at a constant rate.
+ *
+ * Under mpirun each rank walks its part of the step's samples (every
+ * sample is drawn, this rank's kept) and draws its part of the one
+ * edge-dropout mask one process would draw (the mask is [sample,
+ * transition, N, N], a rank's part one block of it): each sample's loss is
+ * its own, so the group's mean is the one-process loss. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,24 +72,25 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         return hue_fail(HUE_EINVAL, "the encoder has stride %d; the walk's nodes are stride-8 cells (--dense)",
                         c->m.feature_stride);
     int64_t D = c->m.feature_channels, N = (S / 8) * (S / 8), one = 1;
-    int64_t s4[4] = {B, T, D, N}, s3[3] = {B, D, N}, rows = B * N, flat[2] = {B * N, N};
+    int64_t s4[4] = {B, T, D, N}, s3[3] = {B, D, N}, s3n[3] = {B, N, N}, rows = B * N, flat[2] = {B * N, N};
     hue_tensor f = hue_reshape(g, hue_l2_normalize(g, c->m.features, 1, 1e-12f), 4, s4);
     c->targets = hue_graph_input(g, "targets", 1, &rows);
-    /* edge dropout: one mask for every transition of the step, from a seed the host sets */
+    /* edge dropout: one mask for every transition of the step, from a seed the host sets; this rank's
+     * samples are the mask's block from sample batch_first */
     hue_tensor keep = -1, minus_cut = -1;
     int64_t transitions = 2 * (T - 1);
     if (o->edge_dropout > 0) {
-        int64_t ms[3] = {transitions * B, N, N};
+        int64_t ms[4] = {B, transitions, N, N};
         float *ones = malloc(sizeof *ones * (size_t)(transitions * B * N * N));
         if (!ones)
             return hue_fail(HUE_ENOMEM, "out of host memory");
         for (int64_t i = 0; i < transitions * B * N * N; i++)
             ones[i] = 1.0f - o->edge_dropout;  /* dropout's kept values come back as 1 */
-        hue_tensor base = hue_graph_constant(g, "edges", 3, ms, ones);
+        hue_tensor base = hue_graph_constant(g, "edges", 4, ms, ones);
         free(ones);
         float cut = -CUT_LOGIT;
         c->seed = hue_graph_input(g, "edge_seed", 1, &one);
-        keep = hue_dropout(g, base, o->edge_dropout, c->seed);
+        keep = hue_dropout_part(g, base, o->edge_dropout, c->seed, (int64_t)o->batch_first * transitions * N * N);
         minus_cut = hue_graph_constant(g, "minus_cut", 1, &one, &cut);
     }
     hue_tensor forward[64], back[64];
@@ -91,8 +98,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         hue_tensor a = hue_reshape(g, hue_slice(g, f, 1, k, 1), 3, s3);
         hue_tensor b = hue_reshape(g, hue_slice(g, f, 1, k + 1, 1), 3, s3);
         hue_tensor affinity = hue_matmul(g, a, b, 1, 0);  /* [B, N at k, N at k+1] */
-        hue_tensor kf = keep >= 0 ? hue_slice(g, keep, 0, 2 * k * B, B) : -1;
-        hue_tensor kb = keep >= 0 ? hue_slice(g, keep, 0, (2 * k + 1) * B, B) : -1;
+        hue_tensor kf = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k, 1), 3, s3n) : -1;
+        hue_tensor kb = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k + 1, 1), 3, s3n) : -1;
         forward[k] = transition(g, affinity, kf, o->temperature, minus_cut);
         back[k] = transition(g, hue_transpose(g, affinity, 1, 2), kb, o->temperature, minus_cut);
     }
@@ -117,7 +124,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
     return 0;
 }
 
-/* The samples of a step depend only on (seed, step). */
+/* The samples of a step depend only on (seed, step): every sample of the
+ * group's batch is drawn, this rank's part kept. */
 static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
 {
     crw *c = self;
@@ -125,12 +133,16 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     int B = o->batch, T = o->walk, S = o->size;
     hue_rng r;
     hue_rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
-    for (int s = 0; s < B; s++) {
+    int whole = o->global_batch > 0 ? o->global_batch : B;
+    for (int place = 0; place < whole; place++) {
         const video_clip *v = &c->clips.v[hue_rng_below(&r, (uint64_t)c->clips.n)];
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
         int64_t gap = 1 + (int64_t)hue_rng_below(&r, (uint64_t)gap_max);
         int64_t first = (int64_t)hue_rng_below(&r, (uint64_t)(v->frames - (T - 1) * gap));
         int x0 = (int)hue_rng_below(&r, (uint64_t)(v->width - S + 1));
+        int s = place - o->batch_first;
+        if (s < 0 || s >= B)
+            continue;
         for (int k = 0; k < T; k++) {
             const uint8_t *src = v->rgb + (size_t)(first + k * gap) * v->width * v->height * 3;
             for (int y = 0; y < S; y++)

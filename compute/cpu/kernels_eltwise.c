@@ -231,10 +231,10 @@ static int dropout_run(hue_cpu_node *n)
     float scale = hue_dropout_scale(p);
     const float *restrict x = n->in[0].data;
     float *restrict y = n->out.data;
-    int64_t count = n->out.numel;
+    int64_t count = n->out.numel, first = n->p->start;
 #pragma omp parallel for simd schedule(static) if (count >= PARALLEL_MIN)
     for (int64_t i = 0; i < count; i++)
-        y[i] = hue_dropout_hash(i, key) >= threshold ? x[i] * scale : 0.0f;
+        y[i] = hue_dropout_hash(first + i, key) >= threshold ? x[i] * scale : 0.0f;
     return 0;
 }
 

@@ -34,7 +34,7 @@ typedef struct {
     float temperature;
     float eps, momentum;      /* batch norm; eps also l2 normalisation */
     int ignore_index;         /* cross-entropy */
-    int64_t start, length;    /* slice */
+    int64_t start, length;    /* slice; dropout_part: start = the first index */
 } hue_op_params;
 
 /* The same bytes seen with another shape (x must be contiguous). */

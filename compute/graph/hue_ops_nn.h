@@ -64,6 +64,10 @@ hue_tensor hue_info_nce_rows(hue_graph *g, hue_tensor q, hue_tensor k, hue_tenso
  * seed a one-value input the host changes every step (the same seed gives
  * the same mask; the backward uses it too). p = 0 returns x itself. */
 hue_tensor hue_dropout(hue_graph *g, hue_tensor x, float p, hue_tensor seed);
+/* The same for a part of a larger tensor: x's elements are that tensor's
+ * first .. first + numel(x) - 1 and get their mask (a data-parallel rank's
+ * share of a batch gets the mask one process gives it). */
+hue_tensor hue_dropout_part(hue_graph *g, hue_tensor x, float p, hue_tensor seed, int64_t first);
 /* Joins n >= 1 tensors along an axis; all other dimensions must agree. */
 hue_tensor hue_concat(hue_graph *g, int n, const hue_tensor *xs, int axis);
 /* length entries from start along axis, as a new contiguous tensor. */

@@ -71,6 +71,7 @@ typedef struct {
     uint32_t n, threshold;
     float scale;
     uint32_t chunk;
+    uint32_t first;         /* the part's first index, mod 2^32 (the hash takes 32 bits) */
 } dropout_push;
 
 #define UNITS_PER_LANE 32  /* each workgroup walks a contiguous chunk of this many elements a lane */
@@ -79,7 +80,8 @@ static int record_dropout(hue_graph *g, const hue_node *n)
 {
     dropout_push push = {(int32_t)hue_tensor_bind_offset(g, n->in[0]), (int32_t)hue_tensor_bind_offset(g, n->in[1]),
                          (int32_t)hue_tensor_bind_offset(g, n->out), (uint32_t)hue_tensor_numel(g, n->out),
-                         hue_dropout_threshold(n->p.alpha), hue_dropout_scale(n->p.alpha), 0};
+                         hue_dropout_threshold(n->p.alpha), hue_dropout_scale(n->p.alpha), 0,
+                         (uint32_t)n->p.start};
     uint32_t ls = hue_graph_local_size(g), gx, gy;
     push.chunk = ls * UNITS_PER_LANE;
     hue_grid_1d(g, (push.n + (uint64_t)push.chunk - 1) / push.chunk, 1, &gx, &gy);

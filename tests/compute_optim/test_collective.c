@@ -5,6 +5,8 @@
  * - hue_all_reduce_sum forward, and a node after it reading its result
  *   (the host step sits between two recorded segments on Vulkan);
  * - its backward: the gradient of x is the group's sum of the gradient;
+ * - hue_all_gather: this rank's rows at its place, and its rows' gradient
+ *   summed over the group;
  * - an optimizer in a group averages its gradients before the update;
  * - a group of one: the sum is a copy, and optimizers add no host step. */
 #include <math.h>
@@ -36,7 +38,7 @@ static int stand_in_sum(void *user, float *v, size_t n)
     return 0;
 }
 
-static hue_collective group(int ranks) { return (hue_collective){ranks, stand_in_sum, NULL}; }
+static hue_collective group(int ranks) { return (hue_collective){ranks, stand_in_sum, NULL, ranks > 1 ? 1 : 0}; }
 
 /* forward, a node after the host step, and the gradient through it */
 static void sum_and_gradient(hue_ctx *ctx, int ranks)
@@ -76,6 +78,47 @@ static void sum_and_gradient(hue_ctx *ctx, int ranks)
     CHECKF(worst_dx < 1e-5, "%d ranks: the gradient through the sum is %g off", ranks, worst_dx);
     CHECKF(calls == (ranks > 1 ? 2 : 0), "%d ranks: %d group sums in a run (want %d)", ranks, calls,
            ranks > 1 ? 2 : 0);
+    hue_graph_destroy(g);
+}
+
+/* gather rows of x [ROWS, COLS] as rank 1 of RANKS (or alone); the stand-in
+ * sum fills every other place with its `other` values (and adds them to
+ * this rank's too, as a sum where the others hold them would) */
+static void gather_and_gradient(hue_ctx *ctx, int ranks)
+{
+    enum { ROWS = 7, COLS = 5, PART = ROWS * COLS, ALL = RANKS * PART };
+    hue_graph *g;
+    CHECK(hue_graph_create(ctx, &g) == 0);
+    hue_collective c = group(ranks);
+    hue_graph_set_collective(g, &c);
+    int R = ranks > 1 ? ranks : 1, rank = c.rank;
+    int64_t xs[2] = {ROWS, COLS}, ys[2] = {(int64_t)R * ROWS, COLS};
+    static float w[ALL], x[PART], y[ALL], dx[PART];
+    for (int i = 0; i < ALL; i++)
+        w[i] = weight(i);
+    for (int i = 0; i < PART; i++)
+        x[i] = value(i);
+    hue_tensor xt = hue_graph_param(g, "x", 2, xs);
+    hue_tensor yt = hue_all_gather(g, xt);
+    hue_tensor loss = hue_reduce(g, HUE_REDUCE_SUM, hue_mul(g, yt, hue_graph_constant(g, "w", 2, ys, w)), 3);
+    CHECKF(hue_graph_backward(g, loss) == 0, "backward: %s", hue_graph_error_message(g));
+    hue_tensor gx = hue_tensor_grad(g, xt);
+    hue_graph_output(g, yt), hue_graph_output(g, gx);
+    CHECKF(hue_graph_compile(g) == 0, "compile: %s", hue_graph_error_message(g));
+    CHECK(hue_tensor_dim(g, yt, 0) == (int64_t)R * ROWS && hue_tensor_dim(g, yt, 1) == COLS);
+    CHECK(hue_graph_write(g, xt, x, PART) == 0);
+    CHECKF(hue_graph_run(g) == 0, "run: %s", hue_error_message());
+    CHECK(hue_graph_read(g, yt, y, (size_t)R * PART) == 0 && hue_graph_read(g, gx, dx, PART) == 0);
+    int extra = R - 1, own = rank * PART;
+    double worst_y = 0, worst_dx = 0;
+    for (int i = 0; i < R * PART; i++) {
+        int mine = i >= own && i < own + PART;
+        worst_y = fmax(worst_y, fabs(y[i] - ((mine ? (double)value(i - own) : 0) + extra * (double)other(i))));
+    }
+    for (int i = 0; i < PART; i++)
+        worst_dx = fmax(worst_dx, fabs(dx[i] - ((double)weight(own + i) + extra * (double)other(own + i))));
+    CHECKF(worst_y < 1e-5, "%d ranks: the gathered rows differ from their reference by %g", ranks, worst_y);
+    CHECKF(worst_dx < 1e-5, "%d ranks: the gradient through the gather is %g off", ranks, worst_dx);
     hue_graph_destroy(g);
 }
 
@@ -176,6 +219,7 @@ int main(void)
     }
     for (int ranks = 0; ranks <= RANKS; ranks += RANKS) {
         sum_and_gradient(ctx, ranks);
+        gather_and_gradient(ctx, ranks);
         averaged_update(ctx, ranks);
     }
     group_batch_norm(ctx, 0);

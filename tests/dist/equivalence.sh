@@ -12,8 +12,11 @@
 #   single process resumes under mpirun, each to the uninterrupted losses;
 # - rank 0 alone writes the log (one line per step);
 # - a rank that fails stops the group with its message; a batch that does
-#   not split and a contrastive method are refused with one line;
-# - train-video (colourisation) splits its samples the same way; crw and
+#   not split is refused with one line;
+# - methods that compare samples: SimCLR (negatives gathered from both
+#   ranks) and split-brain (a loss weighted per pixel) give the one-process
+#   losses with --sync-bn; MoCo v2 trains as a group, and refuses --sync-bn;
+# - train-video (colourisation and crw) splits its samples the same way;
 #   the commands that do not run as a group refuse mpirun.
 # usage: equivalence.sh (HUE_BIN, HUE_DATA, HUE_MPIRUN from ctest)
 set -uo pipefail
@@ -104,10 +107,35 @@ check "... with its message" contains "$tmp/c.txt" "HUE_THREADS='zero'"
 group "$hue" "${common[@]}" --batch 41 --out "$tmp/d.ckpt" >"$tmp/d.txt" 2>&1
 check "a batch that does not split is refused" test $? -ne 0
 check "... naming the flag" contains "$tmp/d.txt" "--batch 41: does not split into 2 equal parts"
-group "$hue" pretrain --method simclr --data "$tmp" --width 0.125 --batch 40 --out "$tmp/e.ckpt" >"$tmp/e.txt" 2>&1
-check "a contrastive method is refused under mpirun" test $? -ne 0
-check "... saying why" contains "$tmp/e.txt" "runs in one process only for now"
-check "nothing was written by refused runs" test ! -e "$tmp/d.ckpt" -a ! -e "$tmp/e.ckpt"
+check "nothing was written by the refused run" test ! -e "$tmp/d.ckpt"
+
+# first five losses: A B FIRST_BOUND REST_BOUND
+early_losses() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, sys
+one, two = ([json.loads(l)["loss"] for l in open(p) if '"loss"' in l] for p in sys.argv[1:3])
+assert len(one) == len(two) >= 3, (one, two)
+d = [abs(a - b) for a, b in zip(one, two)][:5]
+print("losses differ by %s" % " ".join("%.1e" % x for x in d))
+assert d[0] <= float(sys.argv[3]) and max(d) <= float(sys.argv[4]), (one, two)
+PY
+}
+short=(--data "$tmp" --width 0.125 --batch 40 --epochs 1 --seed 3 --backend cpu --threads 1 --quiet)
+for m in simclr splitbrain; do
+    "$hue" pretrain --method $m "${short[@]}" --out "$tmp/$m-1.ckpt" --log "$tmp/$m-1.jsonl" >/dev/null
+    group "$hue" pretrain --method $m "${short[@]}" --sync-bn --out "$tmp/$m-2.ckpt" --log "$tmp/$m-2.jsonl" \
+        >/dev/null 2>&1
+    check "$m: 2 ranks with --sync-bn give the one-process losses" early_losses "$tmp/$m-1.jsonl" \
+        "$tmp/$m-2.jsonl" 1e-5 1e-3
+done
+group "$hue" pretrain --method mocov2 "${short[@]}" --queue 80 --bn-groups 2 --out "$tmp/m.ckpt" \
+    --log "$tmp/m.jsonl" >/dev/null 2>&1
+check "mocov2 trains under mpirun" test "$(grep -c '"loss"' "$tmp/m.jsonl")" -eq 5
+group "$hue" pretrain --method mocov2 "${short[@]}" --queue 80 --bn-groups 2 --sync-bn --out "$tmp/e.ckpt" \
+    >"$tmp/e.txt" 2>&1
+check "mocov2 refuses --sync-bn" test $? -ne 0
+check "... saying why" contains "$tmp/e.txt" "--sync-bn: moco takes batch-norm statistics per group"
+check "... and writes nothing" test ! -e "$tmp/e.ckpt"
 
 # train-video (colourisation) the same way: 8 steps of 4 samples on the
 # bundled clip; the first loss equal, the next two within 1e-3 (Adam's early
@@ -126,9 +154,12 @@ assert len(one) == len(two) == 8, (one, two)
 assert abs(one[0] - two[0]) <= 1e-5 and max(abs(a - b) for a, b in zip(one[:3], two[:3])) <= 1e-3, (one, two)
 assert abs(one[0] - local[0]) > 1e-3, (one[0], local[0])
 PY
-group "$hue" train-video --method crw --clips "$HUE_SOURCE/samples/davis/videos" --out "$tmp/w.ckpt" \
-    >"$tmp/w.txt" 2>&1
-check "train-video --method crw is refused under mpirun" contains "$tmp/w.txt" "runs in one process only for now"
+crw=(train-video --method crw --clips "$HUE_SOURCE/samples/davis/videos" --size 64 --batch 4 --steps 5 --seed 2
+     --backend cpu --quiet)
+"$hue" "${crw[@]}" --out "$tmp/w1.ckpt" --log "$tmp/w1.jsonl" >/dev/null
+group "$hue" "${crw[@]}" --sync-bn --out "$tmp/w2.ckpt" --log "$tmp/w2.jsonl" >/dev/null 2>&1
+check "train-video --method crw: 2 ranks with --sync-bn give the one-process losses (edge dropout included)" \
+    early_losses "$tmp/w1.jsonl" "$tmp/w2.jsonl" 1e-5 1e-2
 group "$hue" track --help >"$tmp/t.txt" 2>&1
 check "track refuses to run as a group" test $? -ne 0
 check "... saying so" contains "$tmp/t.txt" "hue track: runs in one process"

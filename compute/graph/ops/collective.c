@@ -10,6 +10,8 @@ void hue_graph_set_collective(hue_graph *g, const hue_collective *c) { g->collec
 
 int hue_graph_ranks(const hue_graph *g) { return g->collective.ranks > 1 ? g->collective.ranks : 1; }
 
+int hue_graph_rank(const hue_graph *g) { return hue_graph_ranks(g) > 1 ? g->collective.rank : 0; }
+
 /* Memory a host step keeps for the graph's life. */
 static void *host_alloc(hue_graph *g, size_t bytes)
 {
@@ -68,6 +70,50 @@ hue_tensor hue_all_reduce_sum(hue_graph *g, hue_tensor x)
     if (y < 0 || hue_graph_add_node(g, &all_reduce_impl, 1, &x, y, NULL) < 0)
         return g->error;
     g->nodes[g->n_nodes - 1].host = all_reduce_run;
+    return y;
+}
+
+/* ---- hue_all_gather: every rank's rows of in[0], in rank order ---- */
+
+static int all_gather_run(hue_graph *g, const hue_node *n)
+{
+    size_t part = (size_t)hue_tensor_numel(g, n->in[0]), count = part * (size_t)hue_graph_ranks(g);
+    float *values = calloc(count, sizeof *values);
+    if (!values)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    int rc = hue_graph_host_copy(g, n->in[0], values + part * (size_t)hue_graph_rank(g), part, 0);
+    if (!rc)
+        rc = group_sum(g, values, count);
+    if (!rc)
+        rc = hue_graph_host_copy(g, n->out, values, count, 1);
+    free(values);
+    return rc;
+}
+
+static int all_gather_backward(hue_graph *g, const hue_node *n, hue_tensor grad_out)
+{
+    if (!hue_tensor_needs_grad(g, n->in[0]))
+        return 0;
+    int64_t rows = hue_tensor_dim(g, n->in[0], 0);
+    hue_tensor own = hue_slice(g, hue_all_reduce_sum(g, grad_out), 0, rows * hue_graph_rank(g), rows);
+    return own < 0 ? own : hue_grad_accumulate(g, n->in[0], own);
+}
+
+static const hue_op_impl all_gather_impl = {"all_gather", all_gather_backward};
+
+hue_tensor hue_all_gather(hue_graph *g, hue_tensor x)
+{
+    if (hue_graph_check_inputs(g, "all_gather", 1, &x))
+        return g->error;
+    if (!hue_tensor_is_contiguous(g, x))
+        return hue_graph_fail(g, HUE_EINVAL, "all_gather: %s is a strided view", g->t[x].name);
+    int64_t shape[HUE_MAX_DIMS];
+    memcpy(shape, g->t[x].shape, sizeof shape);
+    shape[HUE_MAX_DIMS - g->t[x].ndim] *= hue_graph_ranks(g);  /* axis 0 as the user sees it */
+    hue_tensor y = new_like(g, x, shape, "all_gather");
+    if (y < 0 || hue_graph_add_node(g, &all_gather_impl, 1, &x, y, NULL) < 0)
+        return g->error;
+    g->nodes[g->n_nodes - 1].host = all_gather_run;
     return y;
 }
 

@@ -27,8 +27,10 @@ static hue_tensor channel_sums(hue_graph *g, hue_tensor x)
 hue_tensor hue_batch_norm_group(hue_graph *g, hue_tensor x, hue_tensor gamma, hue_tensor beta,
                                 hue_tensor running_mean, hue_tensor running_var, float momentum, float eps, int relu)
 {
+    /* running statistics are optional (a second use of shared layers moves none) */
+    int moves = running_mean >= 0 || running_var >= 0;
     hue_tensor in[5] = {x, gamma, beta, running_mean, running_var};
-    if (hue_graph_check_inputs(g, "batch_norm_group", 5, in))
+    if (hue_graph_check_inputs(g, "batch_norm_group", moves ? 5 : 3, in))
         return g->error;
     if (hue_tensor_ndim(g, x) < 2)
         return hue_graph_fail(g, HUE_EINVAL, "batch_norm_group: %s needs a channel axis", g->t[x].name);
@@ -46,8 +48,8 @@ hue_tensor hue_batch_norm_group(hue_graph *g, hue_tensor x, hue_tensor gamma, hu
     hue_tensor y = hue_scale_bias(g, hue_mul(g, d, inv_std), gamma, beta);
     if (relu)
         y = hue_relu(g, y);
-    if (g->error)
-        return g->error;
+    if (g->error || !moves)
+        return g->error ? g->error : y;
     int rc = hue_ema_update(g, running_mean, hue_stop_gradient(g, mean), 1.0f - momentum);
     if (!rc)
         rc = hue_ema_update(g, running_var, hue_stop_gradient(g, hue_scale(g, var, (float)(M / (M - 1)), -1)),
