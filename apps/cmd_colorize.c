@@ -2,7 +2,9 @@
  * frame keeps its own lightness; its ab comes from the reference through the
  * same propagation hue track uses. The propagation sees only lightness (each
  * frame is turned gray first), so the clip's own colours never leak in; when
- * the clip has colours, --eval compares the result with them. */
+ * the clip has colours, --eval compares the result with them. --clips
+ * colours every clip of a list (under mpirun, each rank its share) and
+ * ends with one table of them all. */
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -11,7 +13,9 @@
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clip_list.h"
 #include "hue_clock.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_lab.h"
@@ -27,6 +31,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: hue colorize VIDEO (--ref-frame I | --ref IMAGE) (--model CKPT | --features lab|random)\n"
             "                    -o OUT.mp4 [options]\n"
+            "       hue colorize --clips LIST --ref-frame I (--model CKPT | --features lab|random) -o OUTDIR\n"
             "       hue colorize --image IN --model CKPT -o OUT   (a still image: see hue colorize --image --help)\n\n"
             "Colours VIDEO from a reference: frame I of the video itself (the output then covers frames I\n"
             "to the end) or a colour IMAGE (resized to the video's frames; the output covers every frame).\n"
@@ -36,11 +41,17 @@ static void usage(FILE *f)
             "  --model CKPT         features from a video encoder trained by 'hue train-video'\n"
             "  --features lab       baseline: pooled LAB of the gray frames (lightness only)\n"
             "  --features random    baseline: the encoder's architecture, untrained\n"
-            "  -o, --out FILE       output video (.mp4: H.264, .mkv: H.264 or FFV1)\n"
+            "  -o, --out FILE       output video (.mp4: H.264, .mkv: H.264 or FFV1); with --clips a folder\n"
+            "  --clips LIST         every clip of LIST instead of one VIDEO (a folder of videos, a text file\n"
+            "                       with one video per line, or one video), each from its frame I, into\n"
+            "                       OUTDIR/NAME.mp4 (NAME: the clip's file name without extension); with\n"
+            "                       --eval, one table of every clip's figures and their mean at the end.\n"
+            "                       Under mpirun -np N, rank r colours clips r, r + N, ..., and rank 0\n"
+            "                       prints the table one process prints\n"
             TRACK_OPTIONS_HELP
             "  --eval               compare with the clip's own colours: mean ab error and PSNR, next to\n"
             "                       copying the reference's ab unchanged\n"
-            "  --json               print the --eval figures as JSON\n"
+            "  --json               print the --eval figures as JSON (--clips: one object for all clips)\n"
             "  --force              replace an existing output\n"
             "  --quiet              no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
@@ -75,7 +86,7 @@ static double psnr(const score *s) { return 10 * log10(255.0 * 255.0 / fmax(s->s
 
 typedef struct {
     hue_tracker_options to;
-    const char *ref_image, *out, *video_path;
+    const char *ref_image, *out, *video_path, *clips;
     long ref_frame;
     int eval, json, force, quiet;
 } colorize_args;
@@ -89,7 +100,7 @@ static int parse_args(int argc, char **argv, colorize_args *a)
         {"out", required_argument, 0, 'o'},       {"eval", no_argument, 0, 'e'},
         {"json", no_argument, 0, 'j'},            {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
-        TRACK_OPTIONS_LONG, {0}};
+        {"clips", required_argument, 0, 'C'},     TRACK_OPTIONS_LONG, {0}};
     *a = (colorize_args){.to = hue_tracker_defaults(), .ref_frame = -1};
     const char *features = NULL, *model = NULL;
     int c, rc;
@@ -106,6 +117,7 @@ static int parse_args(int argc, char **argv, colorize_args *a)
             break;
         }
         case 'R': a->ref_image = optarg; break;
+        case 'C': a->clips = optarg; break;
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
         case 'o': a->out = optarg; break;
@@ -122,13 +134,19 @@ static int parse_args(int argc, char **argv, colorize_args *a)
             }
         }
     }
-    if (optind + 1 != argc || !a->out || (a->ref_frame < 0) == !a->ref_image) {
+    if (a->clips) {
+        if (optind != argc || !a->out || a->ref_frame < 0 || a->ref_image) {
+            fprintf(stderr, "hue colorize: --clips takes --ref-frame I and -o OUTDIR, and no VIDEO or --ref "
+                    "(see --help)\n");
+            return 2;
+        }
+    } else if (optind + 1 != argc || !a->out || (a->ref_frame < 0) == !a->ref_image) {
         fprintf(stderr, "hue colorize: give one VIDEO, -o, and one of --ref-frame or --ref (see --help)\n");
         return 2;
     }
     if ((rc = hue_track_features(features, model, "colorize", &a->to)))
         return rc;
-    a->video_path = argv[optind];
+    a->video_path = a->clips ? NULL : argv[optind];
     return -1;
 }
 
@@ -149,18 +167,20 @@ int cmd_colorize_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_colorize(int argc, char **argv)
+/* What --eval measures of one clip. */
+typedef struct {
+    int64_t frames;
+    double ab_error, psnr, copy_ab_error, copy_psnr;
+} clip_figures;
+
+/* One clip into `out`: 0 (figures filled when --eval), or 1 with the
+ * message printed. */
+static int colorize_one(const colorize_args *args, const char *video_path, const char *out, clip_figures *fig)
 {
-    if (wants_image(argc, argv))
-        return cmd_colorize_image(argc, argv);
-    colorize_args args;
-    int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    hue_tracker_options to = args.to;
-    const char *ref_image = args.ref_image, *out = args.out, *video_path = args.video_path;
-    long ref_frame = args.ref_frame;
-    int eval = args.eval, json = args.json, force = args.force, quiet = args.quiet;
+    hue_tracker_options to = args->to;
+    const char *ref_image = args->ref_image;
+    long ref_frame = args->ref_frame;
+    int eval = args->eval, force = args->force, quiet = args->quiet, rc;
     char source[4096];
     hue_file_use uses[] = {{"-o", out, 1},
                            {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
@@ -273,19 +293,12 @@ int cmd_colorize(int argc, char **argv)
     w = NULL;
     if (rc)
         goto fail;
-    if (eval && hue_score.pixels) {
-        if (json)
-            printf("{\"frames\": %lld, \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, "
-                   "\"copy_psnr\": %.3f}\n",
-                   (long long)done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
-                   copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score));
-        else
-            printf("%lld frames: mean ab error %.3f, PSNR %.2f dB (copying the reference's ab: %.3f, %.2f dB)\n",
-                   (long long)done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
-                   copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score));
-    } else if (!quiet) {
+    *fig = (clip_figures){done, -1, -1, -1, -1};
+    if (eval && hue_score.pixels)
+        *fig = (clip_figures){done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
+                              copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score)};
+    else if (!quiet)
         printf("coloured %lld frames of %s into %s\n", (long long)done, video_path, out);
-    }
     hue_tracker_destroy(t);
     hue_video_close(v);
     hue_video_close(ref);
@@ -300,4 +313,122 @@ fail:
     hue_video_close(ref);
     free(rgb), free(buf);
     return 1;
+}
+
+static void print_figures(const clip_figures *f, int json)
+{
+    if (json)
+        printf("{\"frames\": %lld, \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, "
+               "\"copy_psnr\": %.3f}\n",
+               (long long)f->frames, f->ab_error, f->psnr, f->copy_ab_error, f->copy_psnr);
+    else
+        printf("%lld frames: mean ab error %.3f, PSNR %.2f dB (copying the reference's ab: %.3f, %.2f dB)\n",
+               (long long)f->frames, f->ab_error, f->psnr, f->copy_ab_error, f->copy_psnr);
+}
+
+enum { FIGURES = 5 };
+
+/* The table of every clip (list order) and the mean over clips. */
+static void print_table(const hue_clip_list *l, const float *all, int json)
+{
+    double mean[FIGURES] = {0};
+    for (int i = 0; i < l->n; i++)
+        for (int k = 0; k < FIGURES; k++)
+            mean[k] += all[(size_t)i * FIGURES + k] / l->n;
+    char name[256];
+    if (json) {
+        printf("{\"clips\": [");
+        for (int i = 0; i < l->n; i++) {
+            const float *f = all + (size_t)i * FIGURES;
+            hue_clip_name(l->paths[i], name, sizeof name);
+            printf("%s{\"clip\": \"%s\", \"frames\": %.0f, \"ab_error\": %.4f, \"psnr\": %.3f, "
+                   "\"copy_ab_error\": %.4f, \"copy_psnr\": %.3f}",
+                   i ? ", " : "", name, f[0], f[1], f[2], f[3], f[4]);
+        }
+        printf("], \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, \"copy_psnr\": %.3f}\n", mean[1],
+               mean[2], mean[3], mean[4]);
+        return;
+    }
+    printf("%-24s %7s %9s %9s %10s %10s\n", "clip", "frames", "ab error", "PSNR dB", "copy ab", "copy PSNR");
+    for (int i = 0; i < l->n; i++) {
+        const float *f = all + (size_t)i * FIGURES;
+        hue_clip_name(l->paths[i], name, sizeof name);
+        printf("%-24s %7.0f %9.3f %9.2f %10.3f %10.2f\n", name, f[0], f[1], f[2], f[3], f[4]);
+    }
+    printf("%-24s %7s %9.3f %9.2f %10.3f %10.2f\n", "mean over clips", "", mean[1], mean[2], mean[3], mean[4]);
+}
+
+/* --clips: clip i on rank i mod N; with --eval the figures meet on rank 0
+ * (a sum over ranks of rows that only their own rank fills). */
+static int colorize_clips(const colorize_args *a)
+{
+    int rank = hue_dist_rank(), ranks = hue_dist_size(), rc;
+    hue_clip_list l;
+    float *all = NULL;
+    if ((rc = hue_clip_list_read(a->clips, &l)) || (rc = hue_clip_list_check_names(&l)) ||
+        !(all = calloc((size_t)l.n * FIGURES, sizeof *all))) {
+        if (!rc)
+            hue_fail(HUE_ENOMEM, "out of host memory");
+        fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+        hue_clip_list_free(&l);
+        return 1;
+    }
+    for (int i = rank; i < l.n && !rc; i += ranks) {
+        char name[256], out[4608];
+        hue_clip_name(l.paths[i], name, sizeof name);
+        snprintf(out, sizeof out, "%s/%s.mp4", a->out, name);
+        if (hue_outdir_make(a->out)) {
+            fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+            rc = 1;
+            break;
+        }
+        clip_figures f;
+        if ((rc = colorize_one(a, l.paths[i], out, &f)))
+            break;
+        float row[FIGURES] = {(float)f.frames, (float)f.ab_error, (float)f.psnr, (float)f.copy_ab_error,
+                              (float)f.copy_psnr};
+        memcpy(all + (size_t)i * FIGURES, row, sizeof row);
+        if (a->eval && !a->json) {
+            printf("%s: ", name);
+            print_figures(&f, 0);
+        }
+    }
+    if (!rc && ranks > 1 && hue_dist_sum(all, (size_t)l.n * FIGURES)) {
+        fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+        rc = 1;
+    }
+    if (!rc && rank == 0) {
+        if (a->eval)
+            print_table(&l, all, a->json);
+        else if (!a->quiet)
+            printf("coloured %d clip%s of %s into %s%s\n", l.n, l.n == 1 ? "" : "s", a->clips, a->out,
+                   ranks > 1 ? " (shared among the ranks)" : "");
+    }
+    free(all);
+    hue_clip_list_free(&l);
+    return rc ? 1 : 0;
+}
+
+int cmd_colorize(int argc, char **argv)
+{
+    if (wants_image(argc, argv))
+        return cmd_colorize_image(argc, argv);
+    colorize_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (args.clips)
+        return colorize_clips(&args);
+    if (hue_dist_size() > 1) {
+        if (hue_dist_rank() == 0)
+            fprintf(stderr, "hue colorize: under mpirun, give --clips (each rank colours its share of the clips); "
+                    "every rank would write the same OUT of one VIDEO\n");
+        return 2;
+    }
+    clip_figures f;
+    if ((rc = colorize_one(&args, args.video_path, args.out, &f)))
+        return rc;
+    if (args.eval && f.ab_error >= 0)
+        print_figures(&f, args.json);
+    return 0;
 }

@@ -1,12 +1,16 @@
-/* hue track: carries a first-frame segmentation mask through a clip. */
+/* hue track: carries a first-frame segmentation mask through a clip, or
+ * through every clip of a list (under mpirun, each rank its share). */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "commands.h"
+#include "hue_clip_list.h"
 #include "hue_clock.h"
+#include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_mask.h"
@@ -21,11 +25,19 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue track VIDEO --mask FIRST.png (--model CKPT | --features lab|random) -o OUTDIR [options]\n\n"
+            "usage: hue track VIDEO --mask FIRST.png (--model CKPT | --features lab|random) -o OUTDIR [options]\n"
+            "       hue track --clips LIST --masks DIR (--model CKPT | --features lab|random) -o OUTDIR [options]\n\n"
             "Propagates the objects of FIRST.png (a DAVIS palette PNG, or a 0/255 grayscale mask) through\n"
             "VIDEO (any file FFmpeg reads, or a frame folder) and writes OUTDIR/%%05d.png for every frame\n"
             "(frame 0 is the given mask) as indexed PNGs with the mask's palette.\n\n"
             "  --mask FILE          first-frame mask, the size of the video's frames\n"
+            "  --clips LIST         every clip of LIST instead of one VIDEO: a folder of videos, a text file\n"
+            "                       with one video per line, or one video; clip NAME (its file name without\n"
+            "                       the extension) gets its masks in OUTDIR/NAME/, the layout 'hue eval\n"
+            "                       davis --results OUTDIR' reads. Under mpirun -np N, rank r tracks clips\n"
+            "                       r, r + N, ...: the masks are those one process writes\n"
+            "  --masks DIR          with --clips: clip NAME's first-frame mask is DIR/NAME/00000.png (DAVIS's\n"
+            "                       Annotations/480p layout) or DIR/NAME.png\n"
             "  --model CKPT         features from a video encoder trained by 'hue train-video'\n"
             "  --features lab       baseline: raw LAB pixels average-pooled to stride 8\n"
             "  --features random    baseline: the encoder's architecture at its seeded initialisation\n"
@@ -33,7 +45,7 @@ static void usage(FILE *f)
             "  -o, --out DIR        output folder (created; refused if it holds PNGs, unless --force or\n"
             "                       they are the masks of a run that did not finish: a marker file,\n"
             "                       " HUE_OUTDIR_MARKER ", stays in DIR until every mask is written)\n"
-            "  --overlay FILE       also write the masks drawn over the frames as a video\n"
+            "  --overlay FILE       also write the masks drawn over the frames as a video (one VIDEO only)\n"
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
             "  --force              replace masks already in OUTDIR and an existing --overlay\n"
@@ -77,6 +89,7 @@ static int resize_mask(hue_mask *m, int width, int height)
 typedef struct {
     hue_tracker_options to;
     const char *mask_path, *outdir, *overlay, *video_path;
+    const char *clips, *masks;  /* --clips LIST --masks DIR instead of VIDEO --mask FILE */
     int resize, force, quiet;
 } track_args;
 
@@ -88,6 +101,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         {"features", required_argument, 0, 'F'}, {"out", required_argument, 0, 'o'},
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
+        {"clips", required_argument, 0, 'C'},   {"masks", required_argument, 0, 'D'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
@@ -96,6 +110,8 @@ static int parse_args(int argc, char **argv, track_args *a)
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': a->mask_path = optarg; break;
+        case 'C': a->clips = optarg; break;
+        case 'D': a->masks = optarg; break;
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
         case 'o': a->outdir = optarg; break;
@@ -112,13 +128,19 @@ static int parse_args(int argc, char **argv, track_args *a)
             }
         }
     }
-    if (optind + 1 != argc || !a->mask_path || !a->outdir) {
-        fprintf(stderr, "hue track: give one VIDEO, --mask and -o (see --help)\n");
+    if (a->clips) {
+        if (optind != argc || !a->masks || a->mask_path || a->overlay || !a->outdir) {
+            fprintf(stderr, "hue track: --clips takes --masks DIR and -o, and no VIDEO, --mask or --overlay "
+                    "(see --help)\n");
+            return 2;
+        }
+    } else if (optind + 1 != argc || !a->mask_path || !a->outdir || a->masks) {
+        fprintf(stderr, "hue track: give one VIDEO, --mask and -o, or --clips and --masks (see --help)\n");
         return 2;
     }
     if ((rc = hue_track_features(features, model, "track", &a->to)))
         return rc;
-    a->video_path = argv[optind];
+    a->video_path = a->clips ? NULL : argv[optind];
     return -1;
 }
 
@@ -128,15 +150,12 @@ int cmd_track_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_track(int argc, char **argv)
+/* One clip: 0, or 1 with the message printed. */
+static int track_one(const track_args *args, const char *video_path, const char *mask_path, const char *outdir,
+                     const char *overlay)
 {
-    track_args args;
-    int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    hue_tracker_options to = args.to;
-    const char *mask_path = args.mask_path, *outdir = args.outdir, *overlay = args.overlay, *video_path = args.video_path;
-    int resize = args.resize, force = args.force, quiet = args.quiet;
+    hue_tracker_options to = args->to;
+    int resize = args->resize, force = args->force, quiet = args->quiet, rc;
     char source[4096];
     hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", overlay, 1},
                            {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
@@ -270,4 +289,68 @@ fail:
     hue_video_close(v);
     free(rgb), free(ids);
     return 1;
+}
+
+/* Clip NAME's first-frame mask: DIR/NAME/00000.png, else DIR/NAME.png. */
+static int find_mask(const char *dir, const char *name, char *path, size_t size)
+{
+    snprintf(path, size, "%s/%s/00000.png", dir, name);
+    if (access(path, F_OK) == 0)
+        return 0;
+    snprintf(path, size, "%s/%s.png", dir, name);
+    if (access(path, F_OK) == 0)
+        return 0;
+    return hue_fail(HUE_EIO, "clip %s: no first-frame mask in --masks %s (%s/%s/00000.png or %s/%s.png)", name, dir,
+                    dir, name, dir, name);
+}
+
+/* --clips: this rank's share of the list, clip i on rank i mod N. */
+static int track_clips(const track_args *a)
+{
+    int rank = hue_dist_rank(), ranks = hue_dist_size(), rc;
+    hue_clip_list l;
+    if ((rc = hue_clip_list_read(a->clips, &l)) || (rc = hue_clip_list_check_names(&l))) {
+        fprintf(stderr, "hue track: %s\n", hue_error_message());
+        hue_clip_list_free(&l);
+        return 1;
+    }
+    for (int i = rank; i < l.n && !rc; i += ranks) {
+        char name[256], mask[4608], outdir[4608];
+        hue_clip_name(l.paths[i], name, sizeof name);
+        snprintf(outdir, sizeof outdir, "%s/%s", a->outdir, name);
+        if (find_mask(a->masks, name, mask, sizeof mask)) {
+            fprintf(stderr, "hue track: %s\n", hue_error_message());
+            rc = 1;
+        } else {
+            rc = track_one(a, l.paths[i], mask, outdir, NULL);
+        }
+    }
+    /* every rank done (a failed one has stopped the group from main) */
+    int worst = rc;
+    if (!rc && ranks > 1 && hue_dist_max_int(rc, &worst)) {
+        fprintf(stderr, "hue track: %s\n", hue_error_message());
+        worst = 1;
+    }
+    if (!worst && rank == 0 && !a->quiet)
+        printf("tracked %d clip%s of %s into %s%s\n", l.n, l.n == 1 ? "" : "s", a->clips, a->outdir,
+               ranks > 1 ? " (shared among the ranks)" : "");
+    hue_clip_list_free(&l);
+    return worst ? 1 : 0;
+}
+
+int cmd_track(int argc, char **argv)
+{
+    track_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (args.clips)
+        return track_clips(&args);
+    if (hue_dist_size() > 1) {
+        if (hue_dist_rank() == 0)
+            fprintf(stderr, "hue track: under mpirun, give --clips (each rank tracks its share of the clips); "
+                    "every rank would write the same masks of one VIDEO\n");
+        return 2;
+    }
+    return track_one(&args, args.video_path, args.mask_path, args.outdir, args.overlay);
 }

@@ -21,8 +21,8 @@ static const command commands[] = {
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder", 0, 0},
     {"overlay", cmd_overlay, "draw segmentation masks over a video's frames", 0, 0},
     {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1, 1},
-    {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1, 0},
-    {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1, 0},
+    {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1, 1},
+    {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1, 1},
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder: supervised, pretext or contrastive", 1, 1},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1, 0},
     {"eval", cmd_eval, "evaluate: DAVIS J&F of predicted masks; kNN and linear probes of a checkpoint", 0, 0},
@@ -40,7 +40,7 @@ static void usage(FILE *f)
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
                "HUE_PROFILE=1 prints per-op time; HUE_PROFILE=nodes adds every node.\n"
                "Under mpirun -np N (hue built with Open MPI), pretrain and train-video train data-parallel,\n"
-               "one rank per process (see their --help).\n");
+               "one rank per process, and track and colorize share out the clips of --clips (see their --help).\n");
 }
 
 /* Takes `--backend NAME` (or --backend=NAME) out of argv and makes it the
@@ -107,8 +107,8 @@ int main(int argc, char **argv)
             /* every rank would do the same work and write the same files */
             if (hue_dist_size() > 1 && !commands[i].groups) {
                 if (hue_dist_rank() == 0)
-                    fprintf(stderr, "hue %s: runs in one process: under mpirun only pretrain and train-video "
-                            "run as a group for now\n", argv[1]);
+                    fprintf(stderr, "hue %s: runs in one process: under mpirun only pretrain, train-video, "
+                            "and track and colorize with --clips run as a group\n", argv[1]);
                 hue_dist_finish();
                 return 2;
             }
@@ -122,8 +122,9 @@ int main(int argc, char **argv)
                     rc = 1;
             }
             /* a rank that failed (its message is out) stops the whole group
-             * rather than leave the others waiting in a collective */
-            if (rc && hue_dist_size() > 1)
+             * rather than leave the others waiting in a collective; a usage
+             * error (2) is every rank's, from the same command line */
+            if (rc && rc != 2 && hue_dist_size() > 1)
                 hue_dist_abort(rc);
             hue_dist_finish();
             return rc;

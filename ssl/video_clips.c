@@ -1,94 +1,32 @@
 /* Listing and loading the training clips (video_clips.h). */
-#include <dirent.h>
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "hue_clip_list.h"
 #include "hue_error.h"
 #include "hue_optim.h"
 #include "hue_file.h"
 #include "hue_video.h"
 #include "video_clips.h"
 
-static int has_video_ext(const char *name)
-{
-    static const char *const ext[] = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"};
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot, ext[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static int by_path(const void *a, const void *b) { return strcmp(((const video_clip *)a)->path, ((const video_clip *)b)->path); }
-
+/* The clips of --clips, each a video_clip to load. */
 static int list_clips(const char *src, video_clip_set *s)
 {
-    struct stat st;
-    if (stat(src, &st) != 0)
-        return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-    int cap = 0;
-    if (S_ISDIR(st.st_mode)) {
-        DIR *d = opendir(src);
-        if (!d)
-            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-        for (struct dirent *e; (e = readdir(d));) {
-            if (e->d_name[0] == '.' || !has_video_ext(e->d_name))
-                continue;
-            if (s->n == cap) {
-                cap = cap ? cap * 2 : 64;
-                video_clip *v = realloc(s->v, sizeof *v * (size_t)cap);
-                if (!v) {
-                    closedir(d);
-                    return hue_fail(HUE_ENOMEM, "out of host memory");
-                }
-                s->v = v;
-            }
-            memset(&s->v[s->n], 0, sizeof *s->v);
-            snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", src, e->d_name);
-        }
-        closedir(d);
-        qsort(s->v, (size_t)s->n, sizeof *s->v, by_path);
-    } else {
-        FILE *f = fopen(src, "r");
-        if (!f)
-            return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
-        char dir[1024], line[1024];
-        snprintf(dir, sizeof dir, "%s", src);
-        char *slash = strrchr(dir, '/');
-        if (slash)
-            *slash = 0;
+    hue_clip_list l;
+    int rc = hue_clip_list_read(src, &l);
+    if (!rc && !(s->v = calloc((size_t)l.n, sizeof *s->v)))
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    for (int i = 0; !rc && i < l.n; i++) {
+        if (strlen(l.paths[i]) >= sizeof s->v->path)
+            rc = hue_fail(HUE_EINVAL, "%s: a clip path longer than %zu bytes", l.paths[i], sizeof s->v->path - 1);
         else
-            snprintf(dir, sizeof dir, ".");
-        while (fgets(line, sizeof line, f)) {
-            line[strcspn(line, "\r\n")] = 0;
-            if (!line[0] || line[0] == '#')
-                continue;
-            if (s->n == cap) {
-                cap = cap ? cap * 2 : 64;
-                video_clip *v = realloc(s->v, sizeof *v * (size_t)cap);
-                if (!v) {
-                    fclose(f);
-                    return hue_fail(HUE_ENOMEM, "out of host memory");
-                }
-                s->v = v;
-            }
-            memset(&s->v[s->n], 0, sizeof *s->v);
-            if (line[0] == '/')
-                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s", line);
-            else
-                snprintf(s->v[s->n++].path, sizeof s->v->path, "%s/%s", dir, line);
-        }
-        fclose(f);
+            snprintf(s->v[s->n++].path, sizeof s->v->path, "%s", l.paths[i]);
     }
-    if (s->n == 0)
-        return hue_fail(HUE_EINVAL, "%s: no video clips (files ending in .mp4, .mkv, .webm, .avi, .mov)", src);
-    return 0;
+    hue_clip_list_free(&l);
+    return rc;
 }
 
 /* *too_short is set when the clip has fewer than min_frames frames (a

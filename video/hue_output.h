@@ -37,6 +37,9 @@ int hue_output_commit(const char *tmp, const char *path, int force);
  * live process is writing is refused. Removes stale temporaries of dead
  * processes, then puts this run's marker in place. */
 int hue_outdir_begin(const char *dir, const char *ext, int force, int *replacing);
+/* Creates dir and its missing parents (a folder of per-clip outputs); 0 or
+ * an error naming dir. */
+int hue_outdir_make(const char *dir);
 /* Removes the marker: everything is written. */
 int hue_outdir_finish(const char *dir);
 /* The PID in dir's marker: 0 when there is none (a finished folder), -1

@@ -30,6 +30,11 @@ static int make_dirs(const char *dir)
     return mkdir(path, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+int hue_outdir_make(const char *dir)
+{
+    return make_dirs(dir) ? hue_fail(HUE_EIO, "%s: cannot create the folder: %s", dir, strerror(errno)) : 0;
+}
+
 static void marker_path(const char *dir, char *out, size_t size)
 {
     snprintf(out, size, "%s/%s", dir, HUE_OUTDIR_MARKER);

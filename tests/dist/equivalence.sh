@@ -160,7 +160,7 @@ crw=(train-video --method crw --clips "$HUE_SOURCE/samples/davis/videos" --size 
 group "$hue" "${crw[@]}" --sync-bn --out "$tmp/w2.ckpt" --log "$tmp/w2.jsonl" >/dev/null 2>&1
 check "train-video --method crw: 2 ranks with --sync-bn give the one-process losses (edge dropout included)" \
     early_losses "$tmp/w1.jsonl" "$tmp/w2.jsonl" 1e-5 1e-2
-group "$hue" track --help >"$tmp/t.txt" 2>&1
-check "track refuses to run as a group" test $? -ne 0
-check "... saying so" contains "$tmp/t.txt" "hue track: runs in one process"
+group "$hue" probe "$tmp" >"$tmp/t.txt" 2>&1
+check "probe refuses to run as a group" test $? -ne 0
+check "... saying so" contains "$tmp/t.txt" "hue probe: runs in one process"
 check_summary
