@@ -128,6 +128,11 @@ int video_clips_open(const hue_video_train_options *o, int height, int min_frame
     return rc;
 }
 
+int video_train_group_batch(const hue_video_train_options *o)
+{
+    return o->global_batch > 0 ? o->global_batch : o->batch;
+}
+
 int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr)
 {
     hue_optim_config oc = hue_optim_defaults(HUE_OPTIM_ADAMW);
@@ -153,7 +158,7 @@ int video_train_run(const hue_video_train_options *o, hue_method *m, int prepare
     hue_json_writer_init(&w);
     hue_jw_object(&w);
     hue_jw_key(&w, "steps"), hue_jw_int(&w, o->steps);
-    hue_jw_key(&w, "batch"), hue_jw_int(&w, o->global_batch > 0 ? o->global_batch : o->batch);
+    hue_jw_key(&w, "batch"), hue_jw_int(&w, video_train_group_batch(o));
     hue_jw_key(&w, "size"), hue_jw_int(&w, o->size);
     hue_jw_key(&w, "max_gap"), hue_jw_int(&w, o->max_gap);
     hue_jw_key(&w, "lr"), hue_jw_number(&w, o->lr);

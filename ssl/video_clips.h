@@ -29,6 +29,10 @@ typedef struct {
 int video_clips_open(const hue_video_train_options *o, int height, int min_frames, int skip_short, video_clip_set *s);
 void video_clips_free(video_clip_set *s);
 
+/* The whole group's batch under mpirun (o->batch is this rank's part of
+ * it); o->batch in one process. */
+int video_train_group_batch(const hue_video_train_options *o);
+
 /* AdamW without weight decay at a constant rate lr, registered with t. */
 int video_train_adam(hue_trainer *t, hue_graph *g, hue_tensor loss, double lr);
 /* The hyper-parameters a method adds to the common ones (members of the

@@ -242,7 +242,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     hue_rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
     memset(v->onehotb, 0, sizeof *v->onehotb * (size_t)B * 3 * P * K);
     /* every sample of the group's batch is drawn, this rank's part kept */
-    int whole = o->global_batch > 0 ? o->global_batch : B;
+    int whole = video_train_group_batch(o);
     for (int place = 0; place < whole; place++) {
         sample s;
         draw_sample(&v->clips, o, &rng, &s);

@@ -133,7 +133,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     int B = o->batch, T = o->walk, S = o->size;
     hue_rng r;
     hue_rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
-    int whole = o->global_batch > 0 ? o->global_batch : B;
+    int whole = video_train_group_batch(o);
     for (int place = 0; place < whole; place++) {
         const video_clip *v = &c->clips.v[hue_rng_below(&r, (uint64_t)c->clips.n)];
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
