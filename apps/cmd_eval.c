@@ -32,8 +32,9 @@ static void eval_usage(FILE *f)
             "and last frames excluded; mean, recall (share of frames > 0.5) and decay.\n"
             "J&F-Mean = mean of J-Mean and F-Mean over all objects of all sequences.\n"
             "\n"
-            "  --results DIR   predicted masks, DIR/<seq>/<frame>.png (DAVIS palette PNGs, or 0/255\n"
-            "                  grayscale for one object); only the frames that are scored are read.\n"
+            "  --results DIR   predicted masks, DIR/<seq>/<frame>.png (DAVIS palette PNGs, grayscale\n"
+            "                  0/255 for one object or object ids, or RGB in the DAVIS palette's colours);\n"
+            "                  only the frames that are scored are read.\n"
             "                  A folder that an interrupted 'hue track' left unfinished is refused\n"
             "  --davis ROOT    DAVIS root: ground truth in ROOT/Annotations/480p/<seq>/*.png; the\n"
             "                  number of objects is the largest id in the first frame\n"
@@ -137,7 +138,8 @@ static void free_names(char **names, int n)
     free(names);
 }
 
-/* Reads a mask (palette PNG ids, or 0/255 gray as id 1) into m, replacing
+/* Reads a mask (palette PNG ids, gray 0/255 as id 1 or gray ids, DAVIS
+ * palette colours) into m, replacing
  * what it held, and checks its size against the sequence's (want_w > 0). */
 static int read_labels(const char *path, int want_w, int want_h, hue_mask *m)
 {
@@ -145,6 +147,10 @@ static int read_labels(const char *path, int want_w, int want_h, hue_mask *m)
     int rc = hue_mask_read(m, path);
     if (rc)
         return rc;
+    /* ids by colour order would differ between frames as objects come and go */
+    if (m->from_colours == HUE_MASK_COLOURS_ORDERED)
+        return hue_fail(HUE_EINVAL, "%s: a colour mask whose colours are not the DAVIS palette's: its object ids "
+                        "would depend on the colours each frame holds; give palette PNGs or grayscale id masks", path);
     if (want_w && (m->width != want_w || m->height != want_h))
         return hue_fail(HUE_EINVAL, "%s: mask is %dx%d but the sequence's ground truth is %dx%d", path,
                         m->width, m->height, want_w, want_h);

@@ -27,9 +27,12 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: hue track VIDEO --mask FIRST.png (--model CKPT | --features lab|random) -o OUTDIR [options]\n"
             "       hue track --clips LIST --masks DIR (--model CKPT | --features lab|random) -o OUTDIR [options]\n\n"
-            "Propagates the objects of FIRST.png (a DAVIS palette PNG, or a 0/255 grayscale mask) through\n"
-            "VIDEO (any file FFmpeg reads, or a frame folder) and writes OUTDIR/%%05d.png for every frame\n"
-            "(frame 0 is the given mask) as indexed PNGs with the mask's palette.\n\n"
+            "Propagates the objects of FIRST.png through VIDEO (any file FFmpeg reads, or a frame folder)\n"
+            "and writes OUTDIR/%%05d.png for every frame (frame 0 is the given mask) as indexed PNGs with\n"
+            "the mask's palette. FIRST.png is a DAVIS palette PNG (index = object), a grayscale PNG (0/255:\n"
+            "one object; else the values are the objects' ids, 0/1, 0/1/2, ...), or a colour PNG whose\n"
+            "flat colours are the objects on black (their ids are printed; the masks written keep the\n"
+            "colours).\n\n"
             "  --mask FILE          first-frame mask, the size of the video's frames\n"
             "  --clips LIST         every clip of LIST instead of one VIDEO: a folder of videos, a text file\n"
             "                       with one video per line, or one video; clip NAME (its file name without\n"
@@ -182,6 +185,9 @@ static int track_one(const track_args *args, const char *video_path, const char 
     }
     if ((rc = hue_mask_read(&mask, mask_path)))
         goto fail;
+    for (int id = 1; mask.from_colours && !quiet && id <= mask.max_id; id++)
+        fprintf(stderr, "%s object %d: colour #%02x%02x%02x in %s\n", id == 1 ? "hue track:" : "          ", id,
+                mask.palette[id][0], mask.palette[id][1], mask.palette[id][2], mask_path);
     if (mask.width != W || mask.height != H) {
         if (!resize) {
             rc = hue_fail(HUE_EINVAL, "%s is %dx%d but the frames of %s are %dx%d (pass --resize-mask to resize it)",

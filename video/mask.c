@@ -1,8 +1,10 @@
-/* Mask PNGs through libpng: indexed (object ids + palette) and 0/255 gray. */
+/* Mask PNGs through libpng: indexed (object ids + palette), grayscale and
+ * colour (mask_values.c turns their pixels into ids). */
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_mask.h"
 #include "hue_output.h"
+#include "mask_internal.h"
 
 #include <errno.h>
 #include <png.h>
@@ -46,16 +48,6 @@ static void on_png_warning(png_structp png, png_const_charp msg)
     (void)png, (void)msg; /* benign (e.g. a known but odd chunk): not an error */
 }
 
-static const char *color_type_name(int t)
-{
-    switch (t) {
-    case PNG_COLOR_TYPE_RGB: return "RGB";
-    case PNG_COLOR_TYPE_RGB_ALPHA: return "RGBA";
-    case PNG_COLOR_TYPE_GRAY_ALPHA: return "gray+alpha";
-    default: return "unknown colour type";
-    }
-}
-
 int hue_mask_create(hue_mask *m, int width, int height)
 {
     memset(m, 0, sizeof *m);
@@ -74,23 +66,6 @@ void hue_mask_free(hue_mask *m)
         free(m->ids);
         m->ids = NULL;
     }
-}
-
-/* Gray masks: 0 is background and the top value (255 at 8 bits) the object. */
-static int gray_to_ids(hue_mask *m, const char *path, int depth)
-{
-    int top = (1 << depth) - 1;
-    size_t n = (size_t)m->width * m->height;
-    for (size_t i = 0; i < n; i++) {
-        if (m->ids[i] == top)
-            m->ids[i] = 1;
-        else if (m->ids[i])
-            return hue_fail(HUE_EFORMAT,
-                            "%s: grayscale mask has value %d at x=%zu y=%zu; a grayscale mask must hold only 0 and %d "
-                            "(use an indexed PNG for several objects)",
-                            path, m->ids[i], i % (size_t)m->width, i / (size_t)m->width, top);
-    }
-    return 0;
 }
 
 int hue_mask_read(hue_mask *m, const char *path)
@@ -136,15 +111,12 @@ int hue_mask_read(hue_mask *m, const char *path)
     int depth, ctype, interlace;
     png_get_IHDR(png, info, &w, &h, &depth, &ctype, &interlace, NULL, NULL);
     if (depth == 16) {
-        code = hue_fail(HUE_EFORMAT, "%s: 16-bit PNG; a mask must be 8-bit indexed (object ids) or 8-bit grayscale (0/255)",
-                        path);
+        code = hue_fail(HUE_EFORMAT, "%s: 16-bit PNG; a mask must be 8-bit (indexed, grayscale or colour)", path);
         png_longjmp(png, 1);
     }
-    if (ctype != PNG_COLOR_TYPE_PALETTE && ctype != PNG_COLOR_TYPE_GRAY) {
-        code = hue_fail(HUE_EFORMAT, "%s: %s PNG; a mask must be 8-bit indexed (object ids) or 8-bit grayscale (0/255)",
-                        path, color_type_name(ctype));
-        png_longjmp(png, 1);
-    }
+    int colour = ctype == PNG_COLOR_TYPE_RGB || ctype == PNG_COLOR_TYPE_RGB_ALPHA;
+    if (ctype & PNG_COLOR_MASK_ALPHA)
+        png_set_strip_alpha(png);  /* gray+alpha reads as gray, RGBA as RGB */
     if ((long long)w * h > MASK_MAX_PIXELS) {
         code = hue_fail(HUE_ELIMIT, "%s: mask of %ux%u pixels is larger than hue accepts", path, (unsigned)w,
                         (unsigned)h);
@@ -167,26 +139,26 @@ int hue_mask_read(hue_mask *m, const char *path)
         png_set_packing(png);
     png_set_interlace_handling(png);
     png_read_update_info(png, info);
-    ids = malloc((size_t)w * h);
+    ids = malloc((size_t)w * h * (colour ? 4 : 1));  /* colour: the ids, then the RGB pixels */
     rows = malloc(h * sizeof *rows);
     if (!ids || !rows) {
         code = hue_fail(HUE_ENOMEM, "%s: out of memory for a %ux%u mask", path, (unsigned)w, (unsigned)h);
         png_longjmp(png, 1);
     }
+    uint8_t *pixels = colour ? ids + (size_t)w * h : ids;
     for (png_uint_32 y = 0; y < h; y++)
-        rows[y] = ids + (size_t)y * w;
+        rows[y] = pixels + (size_t)y * w * (colour ? 3 : 1);
     png_read_image(png, rows);
     png_read_end(png, NULL);
     free(rows);
     png_destroy_read_struct(&png, &info, NULL);
     fclose(f);
     m->ids = ids;
-    if (ctype == PNG_COLOR_TYPE_GRAY) {
-        int r = gray_to_ids(m, path, depth);
-        if (r < 0) {
-            hue_mask_free(m);
-            return r;
-        }
+    int r = colour ? mask_ids_from_rgb(m, path, pixels)
+                   : ctype == PNG_COLOR_TYPE_PALETTE ? 0 : mask_ids_from_gray(m, path, depth);
+    if (r < 0) {
+        hue_mask_free(m);
+        return r;
     }
     size_t n = (size_t)w * h;
     for (size_t i = 0; i < n; i++)
