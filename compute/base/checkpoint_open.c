@@ -306,18 +306,19 @@ int hue_checkpoint_open(const char *path, hue_checkpoint **out)
     unsigned char len8[8];
     if (size < 8 || fread(len8, 1, 8, f) != 8) {
         fclose(f);
-        return hue_fail(HUE_EFORMAT, "%s: %" PRIu64 " bytes, too short for a safetensors header", path, size);
+        return hue_fail(HUE_EFORMAT, "%s: not a checkpoint: %" PRIu64 " bytes, too short for a safetensors header", path,
+                        size);
     }
     hue_ckpt_copy_le(&hlen, len8, 8, 1);
     if (hlen > HUE_CKPT_MAX_HEADER) {
         fclose(f);
-        return hue_fail(HUE_EFORMAT, "%s: header length %" PRIu64 " exceeds the %u-byte limit", path, hlen,
-                        HUE_CKPT_MAX_HEADER);
+        return hue_fail(HUE_EFORMAT, "%s: not a checkpoint (hue reads safetensors files): the header length its "
+                        "first 8 bytes give, %" PRIu64 ", exceeds the %u-byte limit", path, hlen, HUE_CKPT_MAX_HEADER);
     }
     if (hlen > size - 8) {
         fclose(f);
-        return hue_fail(HUE_EFORMAT, "%s: header length %" PRIu64 " is larger than the file (%" PRIu64 " bytes)",
-                        path, hlen, size);
+        return hue_fail(HUE_EFORMAT, "%s: not a checkpoint, or a cut-short one: header length %" PRIu64
+                        " is larger than the file (%" PRIu64 " bytes)", path, hlen, size);
     }
     char *text = malloc(hlen ? hlen : 1);
     hue_checkpoint *ck = calloc(1, sizeof *ck);
@@ -330,12 +331,18 @@ int hue_checkpoint_open(const char *path, hue_checkpoint **out)
         return hue_fail(HUE_ENOMEM, "%s: out of memory reading header", path);
     }
     hue_json *root = NULL;
-    if (fread(text, 1, hlen, f) != hlen) {
+    size_t got = fread(text, 1, hlen, f), lead = 0;
+    while (lead < got && strchr(" \t\r\n", text[lead]) && text[lead])
+        lead++;
+    if (got != hlen) {
         rc = hue_fail(HUE_EIO, "%s: file ended or failed while reading the header", path);
     } else if ((rc = hue_json_parse_limited(text, hlen, HUE_CKPT_MAX_VALUES, &root))) {
         char why[512];
         snprintf(why, sizeof why, "%s", hue_error_message());
-        if (rc == HUE_ELIMIT)
+        if (lead < hlen && text[lead] != '{')  /* not even the start of a header: some other file */
+            rc = hue_fail(HUE_EFORMAT, "%s: not a checkpoint (hue reads safetensors files: an 8-byte header "
+                          "length, then a JSON object)", path);
+        else if (rc == HUE_ELIMIT)
             rc = hue_fail(HUE_EFORMAT, "%s: header has too many entries: %s", path, why);
         else if (rc == HUE_ENOMEM)
             rc = hue_fail(rc, "%s: %s", path, why);

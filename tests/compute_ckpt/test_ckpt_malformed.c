@@ -59,6 +59,10 @@ static void test_length_field(void)
     expect_bytes("\xff\xff\xff\xff\xff\xff\xff\xff{}", 10, HUE_EFORMAT, "exceeds", __LINE__);
     expect_bytes("\0\xe2\xf5\x05\0\0\0\0{}", 10, HUE_EFORMAT, "exceeds", __LINE__); /* 100000000 + 256 */
     expect_bytes("\0\0\0\0\0\0\0\0", 8, HUE_EFORMAT, "not valid JSON: unexpected end of input", __LINE__);
+    /* other files say that they are not checkpoints */
+    expect_bytes("\0\0\0\x20" "ftypisom", 12, HUE_EFORMAT, "not a checkpoint", __LINE__);  /* an MP4 */
+    expect_bytes("hello\n", 6, HUE_EFORMAT, "not a checkpoint", __LINE__);
+    expect_bytes("\x05\0\0\0\0\0\0\0hello", 13, HUE_EFORMAT, "not a checkpoint", __LINE__);
 }
 
 static void test_json_level(void)

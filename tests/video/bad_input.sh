@@ -100,8 +100,9 @@ ffmpeg -v error -i "$masks/00003.png" -pix_fmt gray16be -y "$tmp/m16/00003.png"
 expect_fail "16-bit mask" "$tmp/m16/00003.png" "16-bit" -- "$hue" overlay "$swan" "$tmp/m16" -o "$tmp/o2.mp4"
 cp "$masks"/*.png "$tmp/rgba/"
 chmod u+w "$tmp/rgba"/*.png
-ffmpeg -v error -i "$masks/00000.png" -pix_fmt rgba -y "$tmp/rgba/00000.png"
-expect_fail "RGBA mask" "$tmp/rgba/00000.png" "RGBA" -- "$hue" overlay "$swan" "$tmp/rgba" -o "$tmp/o3.mp4"
+ffmpeg -v error -i "$data/JPEGImages/480p/blackswan/00000.jpg" -pix_fmt rgba -y "$tmp/rgba/00000.png"
+expect_fail "a photo as a colour mask" "$tmp/rgba/00000.png" "more than 64 colours" -- \
+    "$hue" overlay "$swan" "$tmp/rgba" -o "$tmp/o3.mp4"
 [ ! -e "$tmp/o1.mp4" ] && [ ! -e "$tmp/o2.mp4" ] && [ ! -e "$tmp/o3.mp4" ] && [ -z "$(ls -A "$tmp" | grep '^\.')" ] ||
     { echo "FAIL a refused overlay left a file behind"; ls -la "$tmp"; fails=$((fails + 1)); }
 
