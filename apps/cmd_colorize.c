@@ -204,10 +204,17 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
                       (long long)info->frames, (long long)info->frames - 1);
         goto fail;
     }
-    if (info->frames - (ref_frame > 0 ? ref_frame : 0) <= to.context) {
-        rc = hue_fail(HUE_EINVAL, "%s has too few frames after the reference for a context of %d: lower --context",
-                      video_path, to.context);
+    int64_t from_ref = info->frames - (ref_frame > 0 ? ref_frame : 0);
+    if (from_ref < 2) {
+        rc = hue_fail(HUE_EINVAL, "%s has no frame after the reference to colour", video_path);
         goto fail;
+    }
+    if (from_ref <= to.context) {
+        /* a frame never has more earlier frames than this; the output is what --context would give */
+        if (!quiet)
+            fprintf(stderr, "hue colorize: %s has %lld frames from the reference: context %d instead of %d\n",
+                    video_path, (long long)from_ref, (int)from_ref - 1, to.context);
+        to.context = (int)from_ref - 1;
     }
     if ((rc = hue_output_check(out, force)))
         goto fail;

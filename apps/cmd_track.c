@@ -178,10 +178,17 @@ static int track_one(const track_args *args, const char *video_path, const char 
         goto fail;
     const hue_video_info *info = hue_video_get_info(v);
     int W = info->out_width, H = info->out_height;
-    if (info->frames <= to.context) {
-        rc = hue_fail(HUE_EINVAL, "%s has %lld frames, not more than the context of %d: lower --context", video_path,
-                      (long long)info->frames, to.context);
+    if (info->frames < 2) {
+        rc = hue_fail(HUE_EINVAL, "%s has %lld frame%s: tracking needs 2 or more", video_path,
+                      (long long)info->frames, info->frames == 1 ? "" : "s");
         goto fail;
+    }
+    if (info->frames <= to.context) {
+        /* a frame never has more earlier frames than this; the masks are what --context would give */
+        if (!quiet)
+            fprintf(stderr, "hue track: %s has %lld frames: context %d instead of %d\n", video_path,
+                    (long long)info->frames, (int)info->frames - 1, to.context);
+        to.context = (int)info->frames - 1;
     }
     if ((rc = hue_mask_read(&mask, mask_path)))
         goto fail;

@@ -4,7 +4,8 @@
 #include "hue_track.h"
 
 #define TRACK_OPTIONS_HELP                                                                     \
-    "  --context N          context frames besides frame 0 (default 20)\n"                      \
+    "  --context N          context frames besides frame 0 (default 20; a shorter clip uses the\n"  \
+    "                       frames it has, and says so)\n"                                          \
     "  --topk K             affinities kept per position (default 10)\n"                        \
     "  --radius R           window radius in feature cells for the context frames (default 12)\n" \
     "  --temperature T      softmax temperature (default 0.05)\n"
