@@ -99,6 +99,8 @@ static void usage(FILE *f)
             "  --threads N         decoding threads (default 2)\n"
             "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
             "  --save-every N      also checkpoint every N steps\n"
+            "  --keep-checkpoints  keep every checkpoint, not only the last: OUT's name + .stepN (r18.ckpt ->\n"
+            "                      r18.step000975.ckpt; a file of the same step is replaced)\n"
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
@@ -218,6 +220,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"weight-decay", required_argument, 0, 'W'}, {"no-augment", no_argument, 0, 'A'},
         {"seed", required_argument, 0, 'S'},   {"threads", required_argument, 0, 't'},
         {"resume", required_argument, 0, 'r'}, {"save-every", required_argument, 0, 'E'},
+        {"keep-checkpoints", no_argument, 0, 'k'},
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
@@ -261,6 +264,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         case 'r': o.resume = optarg; break;
         case 'E': if ((rc = parse_long("save-every", optarg, 1, (long long)1 << 40, &v))) return rc; o.save_every = v; break;
         case 'm': if ((rc = parse_long("max-steps", optarg, 1, (long long)1 << 40, &v))) return rc; o.max_steps = v; break;
+        case 'k': o.keep_checkpoints = 1; break;
         case 'L': o.log = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;

@@ -51,6 +51,8 @@ static void usage(FILE *f)
             "                       (default 0.07)\n"
             "  --seed N             initialisation and sampling (default 0)\n"
             "  --save-every N       steps between checkpoints (default 100)\n"
+            "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
+            "                       (hue-video.ckpt -> hue-video.step000100.ckpt; the same step is replaced)\n"
             "  --force              replace an existing --out or --log\n"
             "  --quiet              no progress bar\n"
             "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
@@ -95,6 +97,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"max-gap", required_argument, 0, 'g'}, {"steps", required_argument, 0, 'n'},
         {"lr", required_argument, 0, 'l'},      {"temperature", required_argument, 0, 'T'},
         {"seed", required_argument, 0, 'S'},    {"save-every", required_argument, 0, 'E'},
+        {"keep-checkpoints", no_argument, 0, 'K'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
@@ -151,6 +154,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             break;
         case 'W': if (in_range(d, 2, 32, &bad)) o.walk = (int)d; given_walk = 1; break;
         case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
+        case 'K': o.keep_checkpoints = 1; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'Y': o.sync_bn = 1; break;

@@ -41,6 +41,7 @@ typedef struct {
     uint64_t seed;
     int threads;                /* decoding threads */
     int64_t save_every;         /* also save every this many steps (0: epochs only) */
+    int keep_checkpoints;       /* keep every checkpoint as OUT.step<N> (hue_trainer_kept_path) */
     int64_t max_steps;          /* stop after this many steps in total (0: no limit) */
     int augment;                /* pad-4 random crop and flip (supervised, rotation) */
     /* patch and jigsaw: the image (size x size) is cut into a 3 x 3 grid of

@@ -73,6 +73,7 @@ typedef struct {
     int64_t steps;               /* the run's steps (all epochs) */
     int64_t steps_per_epoch;     /* 0: the method counts steps, not epochs */
     int64_t save_every;          /* also checkpoint every this many steps (0: epochs and the end only) */
+    int keep_checkpoints;        /* each checkpoint also stays as OUT's name + ".step<N>" (hue_trainer_kept_path) */
     int64_t max_steps;           /* stop after this many steps in total (0: no limit) */
     const char *hyperparameters; /* JSON object a resumed run must match */
     const char *rate_name;       /* the log's throughput key: "images_per_s" (default) or "samples_per_s" */
@@ -84,6 +85,11 @@ typedef struct {
     hue_step_fn on_step;
     void *user;
 } hue_trainer_options;
+
+/* Where --keep-checkpoints keeps the checkpoint of step `step` (the steps
+ * done): out with ".step<N>" before its extension ("r18.ckpt" ->
+ * "r18.step000975.ckpt"). */
+void hue_trainer_kept_path(const char *out, int64_t step, char *path, size_t size);
 
 /* Runs the method from prepare's result to the end (see above). The
  * method is destroyed before returning. */

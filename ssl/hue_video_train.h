@@ -36,6 +36,7 @@ typedef struct {
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     uint64_t seed;
     int64_t save_every;       /* steps between checkpoints */
+    int keep_checkpoints;     /* keep every checkpoint as OUT.step<N> (hue_trainer_kept_path) */
     int sync_bn;              /* under mpirun: batch norm over the whole group's batch (--sync-bn) */
     /* Set by hue_train_video, not by callers: the group's whole batch (the
      * --batch given); `batch` is then this rank's part, at places

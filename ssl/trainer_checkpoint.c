@@ -4,9 +4,11 @@
  * written as JSON: format, method, architecture (the first trunk's),
  * representation (what probes measure), networks, hyperparameters, step,
  * epoch, seed, and the method's own entries. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hue_error.h"
 #include "hue_version.h"
@@ -167,8 +169,25 @@ int trainer_save(hue_trainer *t, int64_t step, int64_t epoch)
     }
     if (!rc)
         rc = hue_checkpoint_save(ck, path, 1);
+    if (!rc && t->o->keep_checkpoints) {
+        /* a second name for the file just written: --out is replaced by a rename, never in place */
+        char kept[4096];
+        hue_trainer_kept_path(path, step, kept, sizeof kept);
+        if (unlink(kept) != 0 && errno != ENOENT)
+            rc = hue_fail(HUE_EIO, "%s: %s", kept, strerror(errno));
+        else if (link(path, kept) != 0)
+            rc = hue_checkpoint_save(ck, kept, 1);  /* no hard links there: a copy */
+    }
     hue_checkpoint_destroy(ck);
     return rc;
+}
+
+void hue_trainer_kept_path(const char *out, int64_t step, char *path, size_t size)
+{
+    const char *slash = strrchr(out, '/'), *dot = strrchr(out, '.');
+    if (!dot || (slash && dot < slash) || dot == (slash ? slash + 1 : out))
+        dot = out + strlen(out);  /* no extension */
+    snprintf(path, size, "%.*s.step%06lld%s", (int)(dot - out), out, (long long)step, dot);
 }
 
 /* ---- resuming ---- */

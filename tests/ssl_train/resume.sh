@@ -81,3 +81,14 @@ else
     echo "FAIL: the final checkpoints differ"
     exit 1
 fi
+
+# --keep-checkpoints: every checkpoint stays under its step; the last is the run's
+"$hue" "${args[@]}" --save-every 5 --keep-checkpoints --out "$tmp/kept.safetensors"
+kept=$(cd "$tmp" && ls kept.step*.safetensors | tr '\n' ' ')
+if [ "$kept" != "kept.step000005.safetensors kept.step000010.safetensors kept.step000015.safetensors kept.step000020.safetensors " ]; then
+    echo "FAIL: --keep-checkpoints kept '$kept'"
+    exit 1
+fi
+cmp "$tmp/kept.step000020.safetensors" "$tmp/whole.safetensors" ||
+    { echo "FAIL: the step-20 checkpoint kept is not the run's"; exit 1; }
+echo "--keep-checkpoints: $kept"
