@@ -104,7 +104,7 @@ static void usage(FILE *f)
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
-            "  --quiet             no progress bar\n"
+            "  --quiet             no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
             "                      computes it, up to float rounding (default: each rank's part; slower)\n"
             "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n"
@@ -115,7 +115,10 @@ static void usage(FILE *f)
             "checkpoint and log, which --resume continues with any number of ranks. Contrastive methods\n"
             "gather their embeddings from every rank, so the negatives are the whole batch's; moco's\n"
             "--bn-groups are shared out among the ranks (each the size it has in one process), and moco\n"
-            "refuses --sync-bn (whole-batch statistics are the leak its groups avoid).\n");
+            "refuses --sync-bn (whole-batch statistics are the leak its groups avoid).\n"
+            "\n"
+            "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
+            "continues it), and hue exits 1; a second one stops at once.\n");
 }
 
 typedef struct {

@@ -54,14 +54,16 @@ static void usage(FILE *f)
             "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
             "                       (hue-video.ckpt -> hue-video.step000100.ckpt; the same step is replaced)\n"
             "  --force              replace an existing --out or --log\n"
-            "  --quiet              no progress bar\n"
+            "  --quiet              no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
             "                       rank's part)\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "\n"
             "Under mpirun -np N (hue built with Open MPI), both methods train data-parallel: --batch is\n"
             "split into N equal parts (the samples one process draws, and for crw their part of its edge\n"
-            "dropout), gradients are averaged every step, rank 0 alone writes.\n");
+            "dropout), gradients are averaged every step, rank 0 alone writes.\n"
+            "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
+            "continues it), and hue exits 1; a second one stops at once.\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)

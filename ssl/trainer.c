@@ -201,6 +201,29 @@ static int log_step(hue_trainer *t, const hue_step_info *s, const float *metrics
     return rc;
 }
 
+/* After step `done`: when Ctrl-C or SIGTERM came (on any rank of a group,
+ * so that all stop at the same step), a checkpoint of this step unless one
+ * was just written, and an error that says how to go on. */
+static int stop_if_interrupted(hue_trainer *t, int64_t done, hue_fill_info info, int64_t *saved)
+{
+    int sig = trainer_interrupted();
+    int rc = hue_dist_size() > 1 ? hue_dist_max_int(sig, &sig) : 0;
+    if (rc)
+        return hue_train_stopped(rc, t->o->out, *saved);
+    if (!sig)
+        return 0;
+    int epoch_end = t->o->steps_per_epoch > 0 && info.batch == t->o->steps_per_epoch - 1;
+    if (hue_dist_rank() == 0 && *saved != done) {
+        rc = trainer_save(t, done, epoch_end ? info.epoch + 1 : info.epoch);
+        if (rc)
+            return hue_train_stopped(rc, t->o->out, *saved);
+        *saved = done;
+    }
+    return hue_fail(HUE_EINTR, "%s after step %lld: %s keeps the model of that step; --resume %s continues the run",
+                    sig == SIGINT ? "interrupted (Ctrl-C)" : "stopped by SIGTERM", (long long)done, t->o->out,
+                    t->o->out);
+}
+
 static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
 {
     const hue_trainer_options *o = t->o;
@@ -271,6 +294,8 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
             rc = hue_train_stopped(rc, o->out, saved);
             break;
         }
+        if (step + 1 < end && (rc = stop_if_interrupted(t, step + 1, info, &saved)))
+            break;
     }
     return rc;
 }
@@ -311,8 +336,12 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
         rc = trainer_knn_open(&t);
     if (!rc && writer)
         rc = hue_train_log_open(o->log, t.first_step, o->force, &t.log);
-    if (!rc)
+    if (!rc) {
+        trainer_signals signals;
+        trainer_interrupt_catch(&signals);
         rc = run_steps(&t, r, t0);
+        trainer_interrupt_release(&signals);
+    }
     if (!rc && r->steps >= o->steps && m->finish)
         rc = m->finish(m->self, &t, r);
     r->seconds = hue_now_s() - t0;

@@ -2,6 +2,7 @@
  * (trainer_checkpoint.c). */
 #ifndef HUE_TRAINER_INTERNAL_H
 #define HUE_TRAINER_INTERNAL_H
+#include <signal.h>
 #include <stdio.h>
 
 #include "hue_dataset.h"
@@ -65,5 +66,15 @@ int trainer_knn_run(hue_trainer *t, int64_t step, int64_t epoch);
 void trainer_knn_close(hue_trainer *t);
 /* The "networks" metadata: every part's prefix and configuration. */
 int trainer_networks_json(const hue_trainer *t, hue_json_writer *w);
+
+/* SIGINT and SIGTERM while steps run (train_interrupt.c): caught from
+ * catch to release, so the loop can save and stop after the step. */
+typedef struct {
+    struct sigaction sigint, sigterm;
+} trainer_signals;
+void trainer_interrupt_catch(trainer_signals *saved);
+void trainer_interrupt_release(const trainer_signals *saved);
+/* The signal that arrived since catch, or 0. */
+int trainer_interrupted(void);
 
 #endif

@@ -39,6 +39,7 @@ const char *hue_error_name(int code)
     case HUE_EFORMAT: return "HUE_EFORMAT";
     case HUE_EEXIST: return "HUE_EEXIST";
     case HUE_ENOTSUP: return "HUE_ENOTSUP";
+    case HUE_EINTR: return "HUE_EINTR";
     default: return "HUE_E?";
     }
 }

@@ -16,6 +16,7 @@ enum {
     HUE_EFORMAT = -7,  /* malformed file contents */
     HUE_EEXIST = -8,   /* output exists and --force was not given */
     HUE_ENOTSUP = -9,  /* valid but not supported */
+    HUE_EINTR = -10,   /* stopped by the user (Ctrl-C) or the system (SIGTERM) */
 };
 
 /* Records the message (printf-style) for this thread and returns code. */

@@ -7,6 +7,9 @@
 # drops the lines the killed run wrote after its last checkpoint. The run spans two
 # epochs (shuffle, crop and flip of the second depend on the epoch) and uses
 # augmentation, Nesterov momentum, weight decay, warm-up and cosine decay.
+# A run sent SIGTERM (what Ctrl-C does too) finishes its step, writes a
+# checkpoint of it and says so; --resume then ends on the uninterrupted
+# run's checkpoint; --keep-checkpoints keeps one file per checkpoint.
 # usage: resume.sh (HUE_BIN, HUE_DATA from ctest)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -92,3 +95,26 @@ fi
 cmp "$tmp/kept.step000020.safetensors" "$tmp/whole.safetensors" ||
     { echo "FAIL: the step-20 checkpoint kept is not the run's"; exit 1; }
 echo "--keep-checkpoints: $kept"
+
+# SIGTERM (as Ctrl-C) mid-run: the step finishes, a checkpoint of it is
+# written, the run says how to go on, and --resume ends where the
+# uninterrupted run ends
+long=("${args[@]}" --epochs 4)  # the last --epochs counts
+"$hue" "${long[@]}" --out "$tmp/long.safetensors"
+"$hue" "${long[@]}" --out "$tmp/int.safetensors" --log "$tmp/int.jsonl" 2>"$tmp/int.txt" &
+pid=$!
+until [ "$(last_step "$tmp/int.jsonl")" -ge 5 ] 2>/dev/null || ! kill -0 $pid 2>/dev/null; do sleep 0.05; done
+kill -TERM $pid 2>/dev/null
+rc=0
+wait $pid || rc=$?
+pid=
+stopped=$(last_step "$tmp/int.jsonl")
+if [ $rc -ne 1 ] || ! grep -q "stopped by SIGTERM after step $stopped: .*int.safetensors keeps the model of that step" \
+    "$tmp/int.txt"; then
+    echo "FAIL: SIGTERM: exit $rc after step $stopped, said: $(cat "$tmp/int.txt")"
+    exit 1
+fi
+"$hue" "${long[@]}" --out "$tmp/int.safetensors" --resume "$tmp/int.safetensors"
+cmp "$tmp/int.safetensors" "$tmp/long.safetensors" ||
+    { echo "FAIL: resumed after SIGTERM at step $stopped, the final checkpoint differs"; exit 1; }
+echo "SIGTERM after step $stopped: checkpoint written, --resume ends where the uninterrupted run does"
