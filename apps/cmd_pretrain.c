@@ -10,6 +10,7 @@
 #include "hue_error.h"
 #include "hue_train.h"
 #include "progress.h"
+#include "train_summary.h"
 
 static void usage(FILE *f)
 {
@@ -104,6 +105,8 @@ static void usage(FILE *f)
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
+            "  --json              print the summary as one JSON object (steps, seconds, last_loss,\n"
+            "                      checkpoint, knn_top1 and test_accuracy when measured)\n"
             "  --quiet             no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
             "                      computes it, up to float rounding (default: each rank's part; slower)\n"
@@ -162,7 +165,7 @@ static int parse_double(const char *flag, const char *s, double lo, double hi, d
 
 typedef struct {
     hue_pretrain_options o;
-    int quiet;
+    int quiet, json;
 } pretrain_args;
 
 static int parse_tile_colour(const char *s)
@@ -223,7 +226,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"weight-decay", required_argument, 0, 'W'}, {"no-augment", no_argument, 0, 'A'},
         {"seed", required_argument, 0, 'S'},   {"threads", required_argument, 0, 't'},
         {"resume", required_argument, 0, 'r'}, {"save-every", required_argument, 0, 'E'},
-        {"keep-checkpoints", no_argument, 0, 'k'},
+        {"keep-checkpoints", no_argument, 0, 'k'}, {"json", no_argument, 0, 'j'},
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
@@ -239,7 +242,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     const char *method = NULL;
     unsigned char given[256] = {0};
     int c, rc;
-    a->quiet = 0;
+    a->quiet = 0, a->json = 0;
     long long v;
     double d;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
@@ -268,6 +271,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         case 'E': if ((rc = parse_long("save-every", optarg, 1, (long long)1 << 40, &v))) return rc; o.save_every = v; break;
         case 'm': if ((rc = parse_long("max-steps", optarg, 1, (long long)1 << 40, &v))) return rc; o.max_steps = v; break;
         case 'k': o.keep_checkpoints = 1; break;
+        case 'j': a->json = 1; break;
         case 'L': o.log = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
@@ -379,11 +383,6 @@ int cmd_pretrain(int argc, char **argv)
     if (r.skipped_images)
         fprintf(stderr, "hue pretrain: %lld images could not be decoded and were skipped\n",
                 (long long)r.skipped_images);
-    printf("trained %lld steps in %.1f s, last loss %.4f; checkpoint %s\n", (long long)r.steps, r.seconds,
-           r.last_loss, o.out);
-    if (r.knn_top1 >= 0)
-        printf("kNN monitor: top-1 %.2f%% on the test split\n", 100 * r.knn_top1);
-    if (r.test_accuracy >= 0)
-        printf("test accuracy: %.2f%% on %lld images\n", 100 * r.test_accuracy, (long long)r.test_images);
+    hue_train_summary_print(&r, o.out, args.json);
     return 0;
 }

@@ -19,6 +19,7 @@
 #include "hue_track.h"
 #include "hue_video.h"
 #include "hue_writer.h"
+#include "json_out.h"
 #include "progress.h"
 #include "track_options.h"
 
@@ -52,6 +53,8 @@ static void usage(FILE *f)
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
             "  --force              replace masks already in OUTDIR and an existing --overlay\n"
+            "  --json               print what was tracked as a JSON object (with --clips, one line per\n"
+            "                       clip): video, masks, objects, frames, frames_per_s, channels\n"
             "  --quiet              no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
@@ -93,7 +96,7 @@ typedef struct {
     hue_tracker_options to;
     const char *mask_path, *outdir, *overlay, *video_path;
     const char *clips, *masks;  /* --clips LIST --masks DIR instead of VIDEO --mask FILE */
-    int resize, force, quiet;
+    int resize, force, quiet, json;
 } track_args;
 
 /* -1 to go on, else the exit status (see commands.h). */
@@ -105,6 +108,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"clips", required_argument, 0, 'C'},   {"masks", required_argument, 0, 'D'},
+        {"json", no_argument, 0, 'j'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
@@ -114,6 +118,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         switch (c) {
         case 'M': a->mask_path = optarg; break;
         case 'C': a->clips = optarg; break;
+        case 'j': a->json = 1; break;
         case 'D': a->masks = optarg; break;
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
@@ -284,10 +289,18 @@ static int track_one(const track_args *args, const char *video_path, const char 
     }
     if ((rc = hue_outdir_finish(outdir)))
         goto fail;
-    if (!quiet)
+    double rate = (frames - 1) / (hue_now_s() - t0);
+    if (args->json) {
+        printf("{\"video\": ");
+        hue_json_print_string(video_path);
+        printf(", \"masks\": ");
+        hue_json_print_string(outdir);
+        printf(", \"objects\": %d, \"frames\": %lld, \"frames_per_s\": %.3f, \"channels\": %d}\n", L - 1,
+               (long long)frames, rate, hue_tracker_channels(t));
+    } else if (!quiet) {
         printf("tracked %d object%s through %lld frames of %s (%.2f frames/s, %d-channel features); masks in %s\n",
-               L - 1, L == 2 ? "" : "s", (long long)frames, video_path, (frames - 1) / (hue_now_s() - t0),
-               hue_tracker_channels(t), outdir);
+               L - 1, L == 2 ? "" : "s", (long long)frames, video_path, rate, hue_tracker_channels(t), outdir);
+    }
     hue_tracker_destroy(t);
     hue_mask_free(&mask);
     hue_video_close(v);
@@ -344,7 +357,7 @@ static int track_clips(const track_args *a)
         fprintf(stderr, "hue track: %s\n", hue_error_message());
         worst = 1;
     }
-    if (!worst && rank == 0 && !a->quiet)
+    if (!worst && rank == 0 && !a->quiet && !a->json)
         printf("tracked %d clip%s of %s into %s%s\n", l.n, l.n == 1 ? "" : "s", a->clips, a->outdir,
                ranks > 1 ? " (shared among the ranks)" : "");
     hue_clip_list_free(&l);

@@ -11,6 +11,7 @@
 #include "hue_track.h"
 #include "hue_video_train.h"
 #include "progress.h"
+#include "train_summary.h"
 
 static void usage(FILE *f)
 {
@@ -54,6 +55,8 @@ static void usage(FILE *f)
             "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
             "                       (hue-video.ckpt -> hue-video.step000100.ckpt; the same step is replaced)\n"
             "  --force              replace an existing --out or --log\n"
+            "  --json               print the summary as one JSON object (steps, seconds, last_loss,\n"
+            "                       checkpoint)\n"
             "  --quiet              no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
             "                       rank's part)\n"
@@ -84,7 +87,7 @@ static int in_range(double d, double lo, double hi, int *bad)
 
 typedef struct {
     hue_video_train_options o;
-    int quiet;
+    int quiet, json;
 } train_video_args;
 
 /* -1 to go on, else the exit status (see commands.h). */
@@ -99,7 +102,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"max-gap", required_argument, 0, 'g'}, {"steps", required_argument, 0, 'n'},
         {"lr", required_argument, 0, 'l'},      {"temperature", required_argument, 0, 'T'},
         {"seed", required_argument, 0, 'S'},    {"save-every", required_argument, 0, 'E'},
-        {"keep-checkpoints", no_argument, 0, 'K'},
+        {"keep-checkpoints", no_argument, 0, 'K'}, {"json", no_argument, 0, 'j'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
@@ -107,7 +110,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
     int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
-    a->quiet = 0;
+    a->quiet = 0, a->json = 0;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     int at = 0;
     while ((c = getopt_long(argc, argv, "h", opts, &at)) != -1) {
@@ -157,6 +160,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'W': if (in_range(d, 2, 32, &bad)) o.walk = (int)d; given_walk = 1; break;
         case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
         case 'K': o.keep_checkpoints = 1; break;
+        case 'j': a->json = 1; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'Y': o.sync_bn = 1; break;
@@ -217,7 +221,6 @@ int cmd_train_video(int argc, char **argv)
     if (r.skipped_clips)
         fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
                 (long long)r.skipped_clips, o.walk);
-    printf("trained %lld steps in %.1f s, last loss %.4f; checkpoint %s\n", (long long)r.steps, r.seconds,
-           r.last_loss, o.out);
+    hue_train_summary_print(&r, o.out, args.json);
     return 0;
 }

@@ -86,7 +86,12 @@ else
 fi
 
 # --keep-checkpoints: every checkpoint stays under its step; the last is the run's
-"$hue" "${args[@]}" --save-every 5 --keep-checkpoints --out "$tmp/kept.safetensors"
+"$hue" "${args[@]}" --save-every 5 --keep-checkpoints --json --out "$tmp/kept.safetensors" >"$tmp/kept.json"
+/usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['steps'] == 20 and d['checkpoint'].endswith('kept.safetensors') and d['last_loss'] > 0, d" "$tmp/kept.json" ||
+    { echo "FAIL: pretrain --json: $(cat "$tmp/kept.json")"; exit 1; }
 kept=$(cd "$tmp" && ls kept.step*.safetensors | tr '\n' ' ')
 if [ "$kept" != "kept.step000005.safetensors kept.step000010.safetensors kept.step000015.safetensors kept.step000020.safetensors " ]; then
     echo "FAIL: --keep-checkpoints kept '$kept'"

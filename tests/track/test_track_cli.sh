@@ -60,9 +60,13 @@ expect_fail "checkpoint that is not a video encoder" "not_a_model.safetensors" \
     "$hue" track "$tmp/clip.mp4" --mask "$mask" --model "$tmp/not_a_model.safetensors" --context 4 -o "$tmp/x4"
 expect_fail "reference frame past the end" "ref-frame 99" \
     "$hue" colorize "$tmp/clip.mp4" --ref-frame 99 --features lab --context 4 -o "$tmp/x5.mp4"
-"$hue" track "$tmp/clip.mp4" --mask "$mask" --features lab -o "$tmp/x6" >/dev/null 2>"$tmp/x6.txt"
+"$hue" track "$tmp/clip.mp4" --mask "$mask" --features lab -o "$tmp/x6" --json >"$tmp/x6.json" 2>"$tmp/x6.txt"
 check "a clip shorter than the context is tracked with what it has" test $? -eq 0
 check "... saying so" contains "$tmp/x6.txt" "context 15 instead of 20"
+check "track --json: one object" /usr/bin/python3 -c "
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d['frames'] == 16 and d['objects'] >= 1 and d['channels'] == 3 and d['masks'].endswith('x6'), d" "$tmp/x6.json"
 check "... to the masks a context of 15 gives" bash -c "'$hue' track '$tmp/clip.mp4' --mask '$mask' --features lab \
     --context 15 -o '$tmp/x6b' --quiet && diff -r '$tmp/x6' '$tmp/x6b'"
 expect_fail "output folder that holds masks" "pass --force" \
