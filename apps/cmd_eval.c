@@ -43,6 +43,9 @@ static void eval_usage(FILE *f)
             "  --csv FILE      also write the per-sequence results as CSV ('-' for stdout, instead\n"
             "                  of the table); an existing FILE is refused unless --force\n"
             "  --force         replace an existing --csv FILE (never one of the masks read)\n"
+            "  --partial       results that stop early (a run cut short, a clip tracked in part): each\n"
+            "                  sequence is scored on its frames up to the first result missing (said on\n"
+            "                  stderr); a result after a missing one is an error\n"
             "  -q, --quiet     no progress line\n"
             "  -h, --help      this text\n"
             "\n"
@@ -53,7 +56,8 @@ static void eval_usage(FILE *f)
 /* One evaluated sequence. */
 typedef struct {
     char *name;
-    int n_frames;   /* ground-truth frames; n_frames - 2 are scored */
+    int n_frames;   /* ground-truth frames; n_frames - 2 are scored (--partial: scored + 2) */
+    int to_score;   /* the ground truth's frames to score (n_frames - 2 but under --partial) */
     int n_objects;
     hue_davis_object *objects;
 } seq_result;
@@ -169,8 +173,10 @@ static int csv_not_a_mask(const char *csv, const char *gt_dir, const char *res_d
     return 0;
 }
 
+/* One sequence's J and F. partial: the results may stop early; the frames
+ * up to the first missing one are scored (a later one there is a gap). */
 static int eval_seq(const char *results, const char *root, const char *seq, const char *csv, int progress,
-                    seq_result *out)
+                    int partial, seq_result *out)
 {
     char gt_dir[4096], res_dir[4096], path[4096];
     memset(out, 0, sizeof *out);
@@ -208,7 +214,21 @@ static int eval_seq(const char *results, const char *root, const char *seq, cons
         out->n_objects = hue_davis_count_objects(gt.ids, w, h);
         rc = hue_davis_seq_create(w, h, out->n_objects, &s);
     }
+    int scored = 0;
     for (int i = 1; i < n - 1 && !rc; i++) {
+        if ((rc = join_path(path, sizeof path, res_dir, frames[i])))
+            break;
+        if (partial && access(path, F_OK) != 0) {
+            /* the results end here: nothing may follow */
+            for (int k = i + 1; k < n && !rc; k++)
+                if (!(rc = join_path(path, sizeof path, res_dir, frames[k])) && access(path, F_OK) == 0)
+                    rc = hue_fail(HUE_EIO, "%s: a result after the missing %s/%s (--partial scores results that "
+                                  "stop early, not ones with gaps)", path, res_dir, frames[i]);
+            if (!rc && scored == 0)
+                rc = hue_fail(HUE_EIO, "%s/%s: missing: --partial needs the results of the first scored frame",
+                              res_dir, frames[i]);
+            break;
+        }
         rc = join_path(path, sizeof path, gt_dir, frames[i]);
         if (!rc)
             rc = read_labels(path, w, h, &gt);
@@ -225,6 +245,7 @@ static int eval_seq(const char *results, const char *root, const char *seq, cons
         if (rc)
             break;
         rc = hue_davis_seq_add(s, gt.ids, pred.ids);
+        scored++;
         if (rc) {
             /* Name the file: the metric only knows the labels. */
             char msg[1024];
@@ -244,7 +265,8 @@ static int eval_seq(const char *results, const char *root, const char *seq, cons
         else
             rc = hue_davis_seq_result(s, out->objects);
     }
-    out->n_frames = n;
+    out->n_frames = scored + 2;
+    out->to_score = n - 2;
     hue_davis_seq_destroy(s);
     hue_mask_free(&gt);
     hue_mask_free(&pred);
@@ -376,7 +398,7 @@ static int split_seqs(char *list, char ***out, int *n_out)
 typedef struct {
     const char *results, *root, *csv;
     char *seqs_arg;
-    int json, quiet, force;
+    int json, quiet, force, partial;
 } davis_args;
 
 /* -1 to go on, else the exit status (see commands.h). */
@@ -387,6 +409,7 @@ static int parse_davis(int argc, char **argv, davis_args *a)
         {"seqs", required_argument, NULL, 's'},    {"json", no_argument, NULL, 'j'},
         {"csv", required_argument, NULL, 'c'},     {"quiet", no_argument, NULL, 'q'},
         {"force", no_argument, NULL, 'f'},         {"help", no_argument, NULL, 'h'},
+        {"partial", no_argument, NULL, 'p'},
         {NULL, 0, NULL, 0},
     };
     *a = (davis_args){0};
@@ -402,6 +425,7 @@ static int parse_davis(int argc, char **argv, davis_args *a)
         case 'c': a->csv = optarg; break;
         case 'q': a->quiet = 1; break;
         case 'f': a->force = 1; break;
+        case 'p': a->partial = 1; break;
         case 'h': eval_usage(stdout); return 0;
         case ':':
             fprintf(stderr, "hue eval davis: %s needs a value\n", argv[optind - 1]);
@@ -475,9 +499,12 @@ static int eval_davis(int argc, char **argv, int parse_only)
         rc = hue_fail(HUE_ENOMEM, "out of memory");
     int progress = !quiet && isatty(2);
     int done = 0;
-    for (; !rc && done < n_seqs; done++)
-        rc = eval_seq(results, root, seqs[done], csv, progress, &res[done]);
-
+    for (; !rc && done < n_seqs; done++) {
+        rc = eval_seq(results, root, seqs[done], csv, progress, args.partial, &res[done]);
+        if (!rc && !quiet && res[done].n_frames - 2 < res[done].to_score)
+            fprintf(stderr, "hue eval davis: %s: frames 1 to %d of %d scored (--partial)\n", seqs[done],
+                    res[done].n_frames - 2, res[done].to_score);
+    }
     if (!rc) {
         int total = 0;
         for (int i = 0; i < n_seqs; i++)

@@ -117,6 +117,21 @@ fi
 # More objects in a result than in the ground truth (OSVOS finds 2 in bmx-trees).
 expect_fail 1 "$D/osvos2017/bmx-trees/" --results "$D/osvos2017" --davis "$D" --seqs bmx-trees
 
+# --partial: results of the first 20 frames only (the ground truth itself): scored on those, said on
+# stderr; without it they are refused; a result after the first missing one is a gap, refused.
+mkdir -p "$tmp/part/blackswan"
+cp "$D/Annotations/480p/blackswan/000"[01]*.png "$tmp/part/blackswan/"
+if "$HUE_BIN" eval davis --results "$tmp/part" --davis "$D" --partial --json >"$tmp/part.json" 2>"$tmp/err" &&
+    near "$(jget jf_mean "$tmp/part.json")" 1 1e-9 && grep -q "blackswan: frames 1 to 19 of 48 scored" "$tmp/err"; then
+    ok "--partial scores the first 19 frames"
+else
+    bad "--partial: $(cat "$tmp/err")"
+fi
+"$HUE_BIN" eval davis --results "$tmp/part" --davis "$D" >/dev/null 2>&1; [ $? -eq 1 ] && ok "part without --partial: 1" ||
+    bad "part without --partial"
+cp "$D/Annotations/480p/blackswan/00030.png" "$tmp/part/blackswan/"
+expect_fail 1 "a result after the missing" --results "$tmp/part" --davis "$D" --partial
+
 # 4. Usage errors exit 2; --help exits 0 and describes the flags.
 "$HUE_BIN" eval davis --davis "$D" >/dev/null 2>&1; [ $? -eq 2 ] && ok "no --results: 2" || bad "no --results"
 "$HUE_BIN" eval davis --results "$tmp/self" --davis "$D" --bogus >/dev/null 2>&1; [ $? -eq 2 ] && ok "bad flag: 2" || bad "bad flag"
