@@ -29,15 +29,11 @@ regex="^($(echo $tests $e2e | tr ' ' '|'))\$"
 # memory is then reused sooner, so a use after free is caught only while
 # the chunk waits in that smaller quarantine (typically the next thousands
 # of frees). Reports go to files: a test that expects a command to fail
-# would otherwise take a sanitizer's exit for the expected failure. Leaks
-# under a Vulkan loader call are the drivers' (scripts/lsan-suppressions.txt
-# says why); matching them needs whole allocation stacks, hence the slow
-# unwinder and 30 frames (the op sweep takes about as long either way).
+# would otherwise take a sanitizer's exit for the expected failure.
 reports=$PWD/build-asan/sanitizer-reports
 rm -rf "$reports"
 mkdir -p "$reports"
-export ASAN_OPTIONS="quarantine_size_mb=1:thread_local_quarantine_size_kb=64:malloc_context_size=30:fast_unwind_on_malloc=0:detect_leaks=1:halt_on_error=1:exitcode=66:log_path=$reports/asan"
-export LSAN_OPTIONS="suppressions=$PWD/scripts/lsan-suppressions.txt"
+export ASAN_OPTIONS="quarantine_size_mb=1:thread_local_quarantine_size_kb=64:malloc_context_size=10:detect_leaks=1:halt_on_error=1:exitcode=66:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66:log_path=$reports/ubsan"
 
 status=0
