@@ -35,12 +35,39 @@ rm -rf "$reports"
 mkdir -p "$reports"
 export ASAN_OPTIONS="quarantine_size_mb=1:thread_local_quarantine_size_kb=64:malloc_context_size=10:detect_leaks=1:halt_on_error=1:exitcode=66:log_path=$reports/asan"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66:log_path=$reports/ubsan"
+# A leak does not change a process's exit status: the reports below judge
+# it (a test that expects a failure would take one for it, as above).
+export LSAN_OPTIONS="exitcode=0"
+
+# A report whose every leak was allocated directly by code that is no longer
+# mapped (frame #1 "<unknown module>"): the Vulkan loader dlopens a driver
+# per instance and dlcloses it at vkDestroyInstance, so what the driver keeps
+# from a one-time initialisation (128 bytes under vkEnumeratePhysicalDevices
+# with Debian's Mesa 22.3.6-1+deb12u2) becomes unreachable and is reported.
+# hue's own code and libraries stay mapped to the end, so none of its leaks
+# looks like this. (A suppression cannot name an unloaded module, and the
+# slow unwinder that would reach the loader's frames deadlocks in dlopen.)
+unloaded_driver_leaks_only() {
+  awk '/ERROR: / && !/ERROR: LeakSanitizer/ { bad = 1 }
+       /^(Direct|Indirect) leak/ { pending = 1; next }
+       pending && /^ *#1 / { if ($0 !~ /<unknown module>/) bad = 1; pending = 0 }
+       /^ *#/ { next }
+       pending && /^$/ { bad = 1 }
+       END { exit bad }' "$1"
+}
 
 status=0
 ctest --test-dir build-asan --output-on-failure -j2 -R "$regex" || status=1
-if [ -n "$(ls -A "$reports")" ]; then
-  echo "hue test (sanitizers): reports:" >&2
-  cat "$reports"/* >&2
+benign=0
+for f in "$reports"/*; do
+  [ -e "$f" ] || continue
+  case $(basename "$f") in
+    asan.*) if unloaded_driver_leaks_only "$f"; then benign=$((benign + 1)); continue; fi ;;
+  esac
+  echo "hue test (sanitizers): $f:" >&2
+  cat "$f" >&2
   status=1
-fi
+done
+[ $benign -eq 0 ] ||
+  echo "hue test (sanitizers): $benign processes reported only leaks of unloaded Vulkan driver code (not hue's)"
 exit $status
