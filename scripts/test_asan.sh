@@ -40,20 +40,27 @@ export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=66:log_path=$r
 export LSAN_OPTIONS="exitcode=0"
 
 # A report whose every leak was allocated directly by code that is no longer
-# mapped (frame #1 "<unknown module>"): the Vulkan loader dlopens a driver
-# per instance and dlcloses it at vkDestroyInstance, so what the driver keeps
-# from a one-time initialisation (128 bytes under vkEnumeratePhysicalDevices
-# with Debian's Mesa 22.3.6-1+deb12u2) becomes unreachable and is reported.
-# hue's own code and libraries stay mapped to the end, so none of its leaks
-# looks like this. (A suppression cannot name an unloaded module, and the
-# slow unwinder that would reach the loader's frames deadlocks in dlopen.)
+# mapped: the Vulkan loader dlopens a driver per instance and dlcloses it at
+# vkDestroyInstance, so what the driver keeps from a one-time initialisation
+# (128 bytes under vkEnumeratePhysicalDevices with Debian's Mesa
+# 22.3.6-1+deb12u2) becomes unreachable and is reported. Such a stack stops
+# at its first frame past the allocator (the driver has no frame pointers)
+# and that frame has no symbol: "<unknown module>", or whatever library was
+# mapped at the freed addresses later. hue is built with frame pointers and
+# symbols and stays mapped, so its leaks show its functions. (A suppression
+# cannot name an unloaded module, and the slow unwinder that would reach the
+# loader's frames deadlocks in dlopen.)
 unloaded_driver_leaks_only() {
   awk '/ERROR: / && !/ERROR: LeakSanitizer/ { bad = 1 }
-       /^(Direct|Indirect) leak/ { pending = 1; next }
-       pending && /^ *#1 / { if ($0 !~ /<unknown module>/) bad = 1; pending = 0 }
-       /^ *#/ { next }
-       pending && /^$/ { bad = 1 }
-       END { exit bad }' "$1"
+       /^(Direct|Indirect) leak/ { inleak = 1; frames = 0; next }
+       inleak && /^ *#[0-9]+ / {
+         frames++
+         if (frames == 2 && ($0 ~ / in / || $0 !~ /\((<unknown module>|[^ ]*\+0x[0-9a-f]+)\)$/)) bad = 1
+         if (frames > 2) bad = 1
+         next
+       }
+       inleak && /^$/ { if (frames != 2) bad = 1; inleak = 0 }
+       END { if (inleak && frames != 2) bad = 1; exit bad }' "$1"
 }
 
 status=0
