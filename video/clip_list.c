@@ -10,7 +10,8 @@
 #include "hue_clip_list.h"
 #include "hue_error.h"
 
-int hue_clip_is_video_name(const char *name)
+/* The video extensions hue lists: .mp4, .mkv, .webm, .avi, .mov, .m4v. */
+static int is_video_name(const char *name)
 {
     static const char *const ext[] = {".mp4", ".mkv", ".webm", ".avi", ".mov", ".m4v"};
     const char *dot = strrchr(name, '.');
@@ -50,7 +51,7 @@ static int read_folder(const char *src, hue_clip_list *l, int *cap)
         return hue_fail(HUE_EIO, "%s: %s", src, strerror(errno));
     int rc = 0;
     for (struct dirent *e; !rc && (e = readdir(d));)
-        if (e->d_name[0] != '.' && hue_clip_is_video_name(e->d_name))
+        if (e->d_name[0] != '.' && is_video_name(e->d_name))
             rc = add(l, cap, src, e->d_name);
     closedir(d);
     if (!rc)
@@ -92,7 +93,7 @@ int hue_clip_list_read(const char *src, hue_clip_list *out)
     int cap = 0, rc;
     if (S_ISDIR(st.st_mode))
         rc = read_folder(src, out, &cap);
-    else if (hue_clip_is_video_name(src))
+    else if (is_video_name(src))
         rc = add(out, &cap, NULL, src);
     else
         rc = read_list(src, out, &cap);

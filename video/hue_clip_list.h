@@ -14,9 +14,6 @@ typedef struct {
 /* 0 or an error naming src (missing, unreadable, no clip in it). */
 int hue_clip_list_read(const char *src, hue_clip_list *out);
 void hue_clip_list_free(hue_clip_list *l);
-/* 1 when the name ends in a video extension hue lists (.mp4, .mkv, .webm,
- * .avi, .mov, .m4v). */
-int hue_clip_is_video_name(const char *name);
 /* A clip's name: its file name without folder and extension
  * ("videos/bear.mp4" -> "bear"), what per-clip outputs are named by. */
 void hue_clip_name(const char *path, char *name, size_t size);

@@ -33,21 +33,29 @@ static int group_sum(hue_graph *g, float *values, size_t count)
     return rc ? hue_fail(rc, "a sum over %d ranks: %s", g->collective.ranks, hue_error_message()) : 0;
 }
 
-/* ---- hue_all_reduce_sum: out = sum over ranks of in[0] ---- */
-
-static int all_reduce_run(hue_graph *g, const hue_node *n)
+/* out = the group's sum of a buffer of `count` values zero but for in[0]
+ * at `at`: at 0 and count its size, the sum of in[0]; at rank x size and
+ * count ranks x size, every rank's in[0] in rank order. */
+static int sum_placed(hue_graph *g, const hue_node *n, size_t at, size_t count)
 {
-    size_t count = (size_t)hue_tensor_numel(g, n->in[0]);
-    float *values = malloc(count * sizeof *values);
+    size_t part = (size_t)hue_tensor_numel(g, n->in[0]);
+    float *values = calloc(count, sizeof *values);
     if (!values)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    int rc = hue_graph_host_copy(g, n->in[0], values, count, 0);
+    int rc = hue_graph_host_copy(g, n->in[0], values + at, part, 0);
     if (!rc)
         rc = group_sum(g, values, count);
     if (!rc)
         rc = hue_graph_host_copy(g, n->out, values, count, 1);
     free(values);
     return rc;
+}
+
+/* ---- hue_all_reduce_sum: out = sum over ranks of in[0] ---- */
+
+static int all_reduce_run(hue_graph *g, const hue_node *n)
+{
+    return sum_placed(g, n, 0, (size_t)hue_tensor_numel(g, n->in[0]));
 }
 
 static int all_reduce_backward(hue_graph *g, const hue_node *n, hue_tensor grad_out)
@@ -77,17 +85,8 @@ hue_tensor hue_all_reduce_sum(hue_graph *g, hue_tensor x)
 
 static int all_gather_run(hue_graph *g, const hue_node *n)
 {
-    size_t part = (size_t)hue_tensor_numel(g, n->in[0]), count = part * (size_t)hue_graph_ranks(g);
-    float *values = calloc(count, sizeof *values);
-    if (!values)
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    int rc = hue_graph_host_copy(g, n->in[0], values + part * (size_t)hue_graph_rank(g), part, 0);
-    if (!rc)
-        rc = group_sum(g, values, count);
-    if (!rc)
-        rc = hue_graph_host_copy(g, n->out, values, count, 1);
-    free(values);
-    return rc;
+    size_t part = (size_t)hue_tensor_numel(g, n->in[0]);
+    return sum_placed(g, n, part * (size_t)hue_graph_rank(g), part * (size_t)hue_graph_ranks(g));
 }
 
 static int all_gather_backward(hue_graph *g, const hue_node *n, hue_tensor grad_out)
