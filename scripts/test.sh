@@ -4,6 +4,6 @@
 # ops and video tests and a small end-to-end set (scripts/test_asan.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --tests
 ctest --test-dir build --output-on-failure -j2 "$@"
 bash scripts/test_asan.sh
