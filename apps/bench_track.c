@@ -250,10 +250,13 @@ int hue_bench_track(int argc, char **argv)
         return 1;
     }
     int rc = 0;
-    if (json)
+    if (json) {
         printf("{\"bench\": \"track\", \"height\": 60, \"width\": 107, \"context\": %d, \"topk\": %d, \"radius\": %d, "
-               "\"device\": \"%s\", \"propagation\": [",
-               S, K, R, hue_ctx_device(ctx)->name);
+               "\"device\": ",
+               S, K, R);
+        hue_json_print_string(hue_ctx_device(ctx)->name);
+        printf(", \"propagation\": [");
+    }
     for (int i = 0; i < n_channels && !rc; i++) {
         double cpu = 0, s = time_propagation(ctx, channels[i], 60, 107, S, K, R, frames, &cpu);
         if (s < 0) {

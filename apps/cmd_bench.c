@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
@@ -81,10 +82,12 @@ static int report(const char *cmd, hue_ctx *ctx, double seconds, double flops, i
         return 1;
     }
     double gflops = flops / seconds * 1e-9;
-    if (json)
-        printf("{\"bench\": \"%s\", %s, \"runs\": %d, \"median_ms\": %.4g, \"gflops\": %.4g, \"device\": \"%s\"}\n",
-               cmd, shape_json, runs, seconds * 1e3, gflops, hue_ctx_device(ctx)->name);
-    else
+    if (json) {
+        printf("{\"bench\": \"%s\", %s, \"runs\": %d, \"median_ms\": %.4g, \"gflops\": %.4g, \"device\": ",
+               cmd, shape_json, runs, seconds * 1e3, gflops);
+        hue_json_print_string(hue_ctx_device(ctx)->name);
+        printf("}\n");
+    } else
         printf("%s %s: %.2f GFLOP/s (median of %d runs, %.2f ms each) on %s\n", cmd, shape_text, gflops, runs,
                seconds * 1e3, hue_ctx_device(ctx)->name);
     return 0;

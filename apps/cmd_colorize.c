@@ -6,23 +6,23 @@
  * colours every clip of a list (under mpirun, each rank its share) and
  * ends with one table of them all. */
 #include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "commands.h"
+#include "hue_clip_colorize.h"
 #include "hue_clip_list.h"
 #include "hue_clock.h"
 #include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_file.h"
-#include "hue_lab.h"
 #include "hue_output.h"
 #include "hue_track.h"
 #include "hue_video.h"
 #include "hue_writer.h"
+#include "json_out.h"
 #include "progress.h"
 #include "track_options.h"
 
@@ -56,33 +56,6 @@ static void usage(FILE *f)
             "  --quiet              no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
 }
-
-/* LAB planes of packed RGB8, and the same frame turned gray (a = b = 0). */
-static void lab_and_gray(const uint8_t *rgb, size_t n, float *L, float *a, float *b, float *zero, uint8_t *gray)
-{
-    hue_lab_from_rgb8(rgb, n, L, a, b);
-    hue_lab_to_rgb8(L, zero, zero, n, gray);
-}
-
-typedef struct {
-    double ab_err, sq_err;   /* sums over pixels */
-    int64_t pixels;
-} score;
-
-static void add_score(score *s, const uint8_t *truth, const uint8_t *out, const float *ta, const float *tb,
-                      const float *oa, const float *ob, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        s->ab_err += (fabs(ta[i] - oa[i]) + fabs(tb[i] - ob[i])) / 2;
-        for (int c = 0; c < 3; c++) {
-            double d = (double)truth[3 * i + c] - out[3 * i + c];
-            s->sq_err += d * d / 3;
-        }
-    }
-    s->pixels += (int64_t)n;
-}
-
-static double psnr(const score *s) { return 10 * log10(255.0 * 255.0 / fmax(s->sq_err / (double)s->pixels, 1e-12)); }
 
 typedef struct {
     hue_tracker_options to;
@@ -190,10 +163,9 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
         return 1;
     }
     hue_video *v = NULL, *ref = NULL;
-    hue_tracker *t = NULL;
+    hue_clip_colorizer *c = NULL;
     hue_writer *w = NULL;
     uint8_t *rgb = NULL;
-    float *buf = NULL;
     if ((rc = hue_video_open(&v, video_path, NULL)))
         goto fail;
     const hue_video_info *info = hue_video_get_info(v);
@@ -218,21 +190,12 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
     }
     if ((rc = hue_output_check(out, force)))
         goto fail;
-    int gh, gw;
-    hue_tracker_grid(W, H, &gh, &gw);
-    /* rgb: frame, gray, output (+ reference); buf: L a b for truth and output, zeros, cells, ab */
-    rgb = malloc(n * 3 * 4 + 64);
-    buf = malloc(sizeof *buf * (n * 8 + (size_t)2 * gh * gw + n * 2));
-    if (!rgb || !buf) {
+    /* packed RGB8: the frame read, its colouring, the reference */
+    if (!(rgb = malloc(n * 3 * 3))) {
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
         goto fail;
     }
-    uint8_t *frame = rgb, *gray = rgb + 3 * n, *colour = rgb + 6 * n, *refrgb = rgb + 9 * n;
-    float *L = buf, *a = buf + n, *b = buf + 2 * n, *zero = buf + 3 * n, *ra = buf + 4 * n, *rb = buf + 5 * n;
-    float *cells = buf + 8 * n, *soft = cells + 2 * gh * gw;
-    memset(zero, 0, sizeof *zero * n);
-
-    /* the reference: its colours (ab) at the cells, and its gray frame */
+    uint8_t *frame = rgb, *colour = rgb + 3 * n, *refrgb = rgb + 6 * n;
     if (ref_image) {
         hue_video_options ro = {.width = W, .height = H};
         if ((rc = hue_video_open(&ref, ref_image, &ro)) || (rc = hue_video_read_rgb(ref, refrgb)) != 1) {
@@ -248,19 +211,7 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
                 goto fail;
             }
     }
-    lab_and_gray(refrgb, n, L, ra, rb, zero, gray);
-    for (int ch = 0; ch < 2; ch++)
-        for (int cy = 0; cy < gh; cy++)
-            for (int cx = 0; cx < gw; cx++) {
-                double s = 0;
-                int cnt = 0;
-                for (int y = cy * H / gh; y < (cy + 1) * H / gh; y++)
-                    for (int x = cx * W / gw; x < (cx + 1) * W / gw; x++, cnt++)
-                        s += (ch ? rb : ra)[(size_t)y * W + x];
-                cells[(size_t)ch * gh * gw + cy * gw + cx] = (float)(cnt ? s / cnt : 0);
-            }
-    to.width = W, to.height = H, to.labels = 2, to.argmax = 0;
-    if ((rc = hue_tracker_create(&t, &to)) || (rc = hue_tracker_start(t, gray, cells)))
+    if ((rc = hue_clip_colorizer_create(&c, &to, W, H, refrgb)))
         goto fail;
     hue_writer_options wo = {.fps = info->fps, .force = force};
     if ((rc = hue_writer_open(&w, out, W, H, &wo)))
@@ -270,27 +221,18 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
         if ((rc = hue_writer_write_rgb(w, refrgb)))
             goto fail;
     }
-    score hue_score = {0}, copy_score = {0};
+    hue_colour_score hue_score = {0}, copy_score = {0};
     hue_progress bar;
     hue_progress_start(&bar, quiet);
     double t0 = hue_now_s();
     int64_t done = 0, total = info->frames - (ref_image ? 0 : ref_frame + 1);
     while ((rc = hue_video_read_rgb(v, frame)) == 1) {
-        lab_and_gray(frame, n, L, a, b, zero, gray);
-        if ((rc = hue_tracker_step(t, gray, soft)))
+        if ((rc = hue_clip_colorizer_step(c, frame, colour, eval ? &hue_score : NULL, eval ? &copy_score : NULL)) ||
+            (rc = hue_writer_write_rgb(w, colour)))
             break;
-        hue_lab_to_rgb8(L, soft, soft + n, n, colour);
-        if ((rc = hue_writer_write_rgb(w, colour)))
-            break;
-        if (eval) {
-            add_score(&hue_score, frame, colour, a, b, soft, soft + n, n);
-            hue_lab_to_rgb8(L, ra, rb, n, gray);  /* the baseline: the reference's ab unchanged */
-            add_score(&copy_score, frame, gray, a, b, ra, rb, n);
-        }
         done++;
         char fields[64];
-        snprintf(fields, sizeof fields, "%.2f frames/s",
-                 done / (hue_now_s() - t0));
+        snprintf(fields, sizeof fields, "%.2f frames/s", done / (hue_now_s() - t0));
         hue_progress_update(&bar, "colorize", done, total, fields);
     }
     hue_progress_finish(&bar);
@@ -302,23 +244,23 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
         goto fail;
     *fig = (clip_figures){done, -1, -1, -1, -1};
     if (eval && hue_score.pixels)
-        *fig = (clip_figures){done, hue_score.ab_err / (double)hue_score.pixels, psnr(&hue_score),
-                              copy_score.ab_err / (double)copy_score.pixels, psnr(&copy_score)};
+        *fig = (clip_figures){done, hue_colour_score_ab_error(&hue_score), hue_colour_score_psnr(&hue_score),
+                              hue_colour_score_ab_error(&copy_score), hue_colour_score_psnr(&copy_score)};
     else if (!quiet)
         printf("coloured %lld frames of %s into %s\n", (long long)done, video_path, out);
-    hue_tracker_destroy(t);
+    hue_clip_colorizer_destroy(c);
     hue_video_close(v);
     hue_video_close(ref);
-    free(rgb), free(buf);
+    free(rgb);
     return 0;
 fail:
     fprintf(stderr, "hue colorize: %s\n", hue_error_message());
     if (w)
         hue_writer_abort(w);
-    hue_tracker_destroy(t);
+    hue_clip_colorizer_destroy(c);
     hue_video_close(v);
     hue_video_close(ref);
-    free(rgb), free(buf);
+    free(rgb);
     return 1;
 }
 
@@ -348,9 +290,11 @@ static void print_table(const hue_clip_list *l, const float *all, int json)
         for (int i = 0; i < l->n; i++) {
             const float *f = all + (size_t)i * FIGURES;
             hue_clip_name(l->paths[i], name, sizeof name);
-            printf("%s{\"clip\": \"%s\", \"frames\": %.0f, \"ab_error\": %.4f, \"psnr\": %.3f, "
-                   "\"copy_ab_error\": %.4f, \"copy_psnr\": %.3f}",
-                   i ? ", " : "", name, f[0], f[1], f[2], f[3], f[4]);
+            printf("%s{\"clip\": ", i ? ", " : "");
+            hue_json_print_string(name);
+            printf(", \"frames\": %.0f, \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, "
+                   "\"copy_psnr\": %.3f}",
+                   f[0], f[1], f[2], f[3], f[4]);
         }
         printf("], \"ab_error\": %.4f, \"psnr\": %.3f, \"copy_ab_error\": %.4f, \"copy_psnr\": %.3f}\n", mean[1],
                mean[2], mean[3], mean[4]);

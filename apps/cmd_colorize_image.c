@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_colorize_image.h"
 #include "hue_error.h"
 #include "hue_file.h"
@@ -93,11 +94,13 @@ int cmd_colorize_image(int argc, char **argv)
         fprintf(stderr, "hue colorize: %s\n", hue_error_message());
         return 1;
     }
-    if (a.json)
-        printf("{\"out\": \"%s\", \"width\": %d, \"height\": %d, \"net_width\": %d, \"net_height\": %d, "
+    if (a.json) {
+        printf("{\"out\": ");
+        hue_json_print_string(a.out);
+        printf(", \"width\": %d, \"height\": %d, \"net_width\": %d, \"net_height\": %d, "
                "\"ab_error\": %.4f, \"gray_ab_error\": %.4f, \"anneal\": %g}\n",
-               a.out, r.width, r.height, r.net_width, r.net_height, r.ab_error, r.gray_ab_error, a.anneal);
-    else
+               r.width, r.height, r.net_width, r.net_height, r.ab_error, r.gray_ab_error, a.anneal);
+    } else
         printf("coloured %s (%dx%d, the network at %dx%d): mean ab error %.2f against its own colours, %.2f for "
                "gray\n",
                a.out, r.width, r.height, r.net_width, r.net_height, r.ab_error, r.gray_ab_error);

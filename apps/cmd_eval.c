@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "json_out.h"
 #include "hue_davis_eval.h"
 #include "hue_error.h"
 #include "hue_file.h"
@@ -280,21 +281,6 @@ static int eval_seq(const char *results, const char *root, const char *seq, cons
     return rc;
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fputc(c, f);
-    }
-    fputc('"', f);
-}
-
 static void json_stats(FILE *f, const hue_davis_summary *s)
 {
     fprintf(f,
@@ -312,7 +298,7 @@ static void print_json(FILE *f, const seq_result *r, int n, const hue_davis_summ
     for (int i = 0; i < n; i++) {
         hue_davis_summary s = hue_davis_summarize(r[i].objects, r[i].n_objects);
         fprintf(f, "%s\n  ", i ? "," : "");
-        json_string(f, r[i].name);
+        hue_json_fprint_string(f, r[i].name);
         fprintf(f, ": {");
         json_stats(f, &s);
         fprintf(f, ", \"frames\": %d, \"objects\": [", r[i].n_frames);
