@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
@@ -17,18 +18,6 @@ static int by_value(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-static int parse_int(const char *cmd, const char *flag, const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        fprintf(stderr, "hue bench %s: --%s %s: expected an integer from %ld to %ld\n", cmd, flag, s, lo, hi);
-        return 2;
-    }
-    *out = v;
-    return 0;
 }
 
 static void fill_random(float *v, size_t n)
@@ -106,15 +95,15 @@ static int parse_gemm(int argc, char **argv, gemm_args *a)
                                          {"trans-a", no_argument, 0, 'a'}, {"trans-b", no_argument, 0, 'b'},
                                          {"json", no_argument, 0, 'j'},     {"help", no_argument, 0, 'h'},
                                          {0}};
-    long m = 1024, n = 1024, k = 1024, runs = 10;
+    int64_t m = 1024, n = 1024, k = 1024, runs = 10;
     int ta = 0, tb = 0, json = 0, c, rc;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "m:n:k:r:abjh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("bench gemm", argc, argv, "m:n:k:r:abjh", opts, NULL)) != -1) {
         switch (c) {
-        case 'm': if ((rc = parse_int("gemm", "m", optarg, 1, 1 << 20, &m))) return rc; break;
-        case 'n': if ((rc = parse_int("gemm", "n", optarg, 1, 1 << 20, &n))) return rc; break;
-        case 'k': if ((rc = parse_int("gemm", "k", optarg, 1, 1 << 20, &k))) return rc; break;
-        case 'r': if ((rc = parse_int("gemm", "runs", optarg, 1, 10000, &runs))) return rc; break;
+        case 'm': if ((rc = hue_flag_int64("bench gemm", "m", optarg, 1, 1 << 20, &m))) return rc; break;
+        case 'n': if ((rc = hue_flag_int64("bench gemm", "n", optarg, 1, 1 << 20, &n))) return rc; break;
+        case 'k': if ((rc = hue_flag_int64("bench gemm", "k", optarg, 1, 1 << 20, &k))) return rc; break;
+        case 'r': if ((rc = hue_flag_int64("bench gemm", "runs", optarg, 1, 10000, &runs))) return rc; break;
         case 'a': ta = 1; break;
         case 'b': tb = 1; break;
         case 'j': json = 1; break;
@@ -174,19 +163,19 @@ static int parse_conv(int argc, char **argv, conv_args *a)
         {"pad", required_argument, 0, 'p'},    {"runs", required_argument, 0, 'r'},
         {"json", no_argument, 0, 'j'},         {"help", no_argument, 0, 'h'},
         {0}};
-    long batch = 32, cin = 64, cout = 64, size = 56, kernel = 3, stride = 1, pad = -1, runs = 5;
+    int64_t batch = 32, cin = 64, cout = 64, size = 56, kernel = 3, stride = 1, pad = -1, runs = 5;
     int json = 0, c, rc;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "b:i:o:s:k:t:p:r:jh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("bench conv", argc, argv, "b:i:o:s:k:t:p:r:jh", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': if ((rc = parse_int("conv", "batch", optarg, 1, 4096, &batch))) return rc; break;
-        case 'i': if ((rc = parse_int("conv", "in", optarg, 1, 65536, &cin))) return rc; break;
-        case 'o': if ((rc = parse_int("conv", "out", optarg, 1, 65536, &cout))) return rc; break;
-        case 's': if ((rc = parse_int("conv", "size", optarg, 1, 16384, &size))) return rc; break;
-        case 'k': if ((rc = parse_int("conv", "kernel", optarg, 1, 15, &kernel))) return rc; break;
-        case 't': if ((rc = parse_int("conv", "stride", optarg, 1, 16, &stride))) return rc; break;
-        case 'p': if ((rc = parse_int("conv", "pad", optarg, 0, 16, &pad))) return rc; break;
-        case 'r': if ((rc = parse_int("conv", "runs", optarg, 1, 10000, &runs))) return rc; break;
+        case 'b': if ((rc = hue_flag_int64("bench conv", "batch", optarg, 1, 4096, &batch))) return rc; break;
+        case 'i': if ((rc = hue_flag_int64("bench conv", "in", optarg, 1, 65536, &cin))) return rc; break;
+        case 'o': if ((rc = hue_flag_int64("bench conv", "out", optarg, 1, 65536, &cout))) return rc; break;
+        case 's': if ((rc = hue_flag_int64("bench conv", "size", optarg, 1, 16384, &size))) return rc; break;
+        case 'k': if ((rc = hue_flag_int64("bench conv", "kernel", optarg, 1, 15, &kernel))) return rc; break;
+        case 't': if ((rc = hue_flag_int64("bench conv", "stride", optarg, 1, 16, &stride))) return rc; break;
+        case 'p': if ((rc = hue_flag_int64("bench conv", "pad", optarg, 0, 16, &pad))) return rc; break;
+        case 'r': if ((rc = hue_flag_int64("bench conv", "runs", optarg, 1, 10000, &runs))) return rc; break;
         case 'j': json = 1; break;
         case 'h':
             printf("usage: hue bench conv [--batch B] [--in C] [--out O] [--size S] [--kernel K] [--stride T]\n"
