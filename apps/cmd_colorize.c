@@ -25,6 +25,7 @@
 #include "json_out.h"
 #include "progress.h"
 #include "track_options.h"
+#include "video_out.h"
 
 static void usage(FILE *f)
 {
@@ -33,6 +34,8 @@ static void usage(FILE *f)
             "                    -o OUT.mp4 [options]\n"
             "       hue colorize --clips LIST --ref-frame I (--model CKPT | --features lab|random) -o OUTDIR\n"
             "       hue colorize --image IN --model CKPT -o OUT   (a still image: see hue colorize --image --help)\n\n"
+            "VIDEO is any file FFmpeg reads, a frame folder, a pattern (dir/%%05d.png, or a quoted glob\n"
+            "such as 'dir/*.jpg', in natural order) or - for standard input.\n"
             "Colours VIDEO from a reference: frame I of the video itself (the output then covers frames I\n"
             "to the end) or a colour IMAGE (resized to the video's frames; the output covers every frame).\n"
             "Each output frame keeps its own lightness (L) and gets ab carried from the reference.\n\n"
@@ -41,7 +44,10 @@ static void usage(FILE *f)
             "  --model CKPT         features from a video encoder trained by 'hue train-video'\n"
             "  --features lab       baseline: pooled LAB of the gray frames (lightness only)\n"
             "  --features random    baseline: the encoder's architecture, untrained\n"
-            "  -o, --out FILE       output video (.mp4: H.264, .mkv: H.264 or FFV1); with --clips a folder\n"
+            "  -o, --out FILE       output video, the size of VIDEO's frames: .mp4 (H.264), .mkv (H.264 or\n"
+            "                       FFV1), .webm (VP9, else VP8), .gif (8-bit colour), .y4m (raw), .avi\n"
+            "                       (FFV1), or - for standard output with --format; with --clips a folder\n"
+            VIDEO_OUT_FORMAT_HELP
             "  --clips LIST         every clip of LIST instead of one VIDEO (a folder of videos, a text file\n"
             "                       with one video per line, or one video), each from its frame I, into\n"
             "                       OUTDIR/NAME.mp4 (NAME: the clip's file name without extension); with\n"
@@ -60,6 +66,8 @@ static void usage(FILE *f)
 typedef struct {
     hue_tracker_options to;
     const char *ref_image, *out, *video_path, *clips;
+    const char *format;  /* --format of an output on standard output */
+    int out_fd;          /* where standard output went, for -o - */
     long ref_frame;
     int eval, json, force, quiet;
 } colorize_args;
@@ -73,7 +81,8 @@ static int parse_args(int argc, char **argv, colorize_args *a)
         {"out", required_argument, 0, 'o'},       {"eval", no_argument, 0, 'e'},
         {"json", no_argument, 0, 'j'},            {"force", no_argument, 0, 'f'},
         {"quiet", no_argument, 0, 'q'},           {"help", no_argument, 0, 'h'},
-        {"clips", required_argument, 0, 'C'},     TRACK_OPTIONS_LONG, {0}};
+        {"clips", required_argument, 0, 'C'},     {"format", required_argument, 0, 'T'},
+        TRACK_OPTIONS_LONG, {0}};
     *a = (colorize_args){.to = hue_tracker_defaults(), .ref_frame = -1};
     const char *features = NULL, *model = NULL;
     int c, rc;
@@ -94,6 +103,7 @@ static int parse_args(int argc, char **argv, colorize_args *a)
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
         case 'o': a->out = optarg; break;
+        case 'T': a->format = optarg; break;
         case 'e': a->eval = 1; break;
         case 'j': a->json = 1; break;
         case 'f': a->force = 1; break;
@@ -118,6 +128,12 @@ static int parse_args(int argc, char **argv, colorize_args *a)
         return 2;
     }
     if ((rc = hue_track_features(features, model, "colorize", &a->to)))
+        return rc;
+    if (a->clips && !video_out_file(a->out)) {
+        fprintf(stderr, "hue colorize: --clips writes a folder of videos: -o - is for one VIDEO\n");
+        return 2;
+    }
+    if ((rc = video_out_check("colorize", "-o", a->out, a->format)) >= 0)
         return rc;
     a->video_path = a->clips ? NULL : argv[optind];
     return -1;
@@ -155,8 +171,8 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
     long ref_frame = args->ref_frame;
     int eval = args->eval, force = args->force, quiet = args->quiet, rc;
     char source[4096];
-    hue_file_use uses[] = {{"-o", out, 1},
-                           {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+    hue_file_use uses[] = {{"-o", video_out_file(out), 1},
+                           {"VIDEO", video_out_file(hue_video_source(video_path, source, sizeof source)), 0},
                            {"--ref", ref_image, 0}, {"--model", to.model, 0}};
     if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
         fprintf(stderr, "hue colorize: %s\n", hue_error_message());
@@ -188,7 +204,7 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
                     video_path, (long long)from_ref, (int)from_ref - 1, to.context);
         to.context = (int)from_ref - 1;
     }
-    if ((rc = hue_output_check(out, force)))
+    if (video_out_file(out) && (rc = hue_output_check(out, force)))
         goto fail;
     /* packed RGB8: the frame read, its colouring, the reference */
     if (!(rgb = malloc(n * 3 * 3))) {
@@ -213,9 +229,11 @@ static int colorize_one(const colorize_args *args, const char *video_path, const
     }
     if ((rc = hue_clip_colorizer_create(&c, &to, W, H, refrgb)))
         goto fail;
-    hue_writer_options wo = {.fps = info->fps, .force = force};
+    hue_writer_options wo = {.fps = info->fps, .force = force, .format = args->format, .stdout_fd = args->out_fd};
     if ((rc = hue_writer_open(&w, out, W, H, &wo)))
         goto fail;
+    if (hue_writer_note(w) && !quiet)
+        fprintf(stderr, "hue colorize: %s\n", hue_writer_note(w));
     if (!ref_image) {
         /* the reference frame is output as it was */
         if ((rc = hue_writer_write_rgb(w, refrgb)))
@@ -375,6 +393,14 @@ int cmd_colorize(int argc, char **argv)
             fprintf(stderr, "hue colorize: under mpirun, give --clips (each rank colours its share of the clips); "
                     "every rank would write the same OUT of one VIDEO\n");
         return 2;
+    }
+    if (!video_out_file(args.out)) {
+        hue_writer_options wo = {0};
+        if (video_out_claim_stdout(&wo)) {
+            fprintf(stderr, "hue colorize: %s\n", hue_error_message());
+            return 1;
+        }
+        args.out_fd = wo.stdout_fd;
     }
     clip_figures f;
     if ((rc = colorize_one(&args, args.video_path, args.out, &f)))

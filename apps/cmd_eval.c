@@ -40,9 +40,11 @@ static void eval_usage(FILE *f)
             "  --davis ROOT    DAVIS root: ground truth in ROOT/Annotations/480p/<seq>/*.png; the\n"
             "                  number of objects is the largest id in the first frame\n"
             "  --seqs LIST     comma-separated sequences, each counted once (default: every folder in DIR)\n"
-            "  --json          print the results as JSON (jf_mean, j_mean, f_mean, ..., sequences)\n"
-            "  --csv FILE      also write the per-sequence results as CSV ('-' for stdout, instead\n"
-            "                  of the table); an existing FILE is refused unless --force\n"
+            "  --json          print the results as JSON (jf_mean, j_mean, f_mean, ..., sequences),\n"
+            "                  as fractions from 0 to 1\n"
+            "  --csv FILE      also write the per-sequence results as CSV, as fractions from 0 to 1\n"
+            "                  ('-' for stdout, instead of the table); an existing FILE is refused\n"
+            "                  unless --force\n"
             "  --force         replace an existing --csv FILE (never one of the masks read)\n"
             "  --partial       results that stop early (a run cut short, a clip tracked in part): each\n"
             "                  sequence is scored on its frames up to the first result missing (said on\n"
@@ -51,7 +53,7 @@ static void eval_usage(FILE *f)
             "  -h, --help      this text\n"
             "\n"
             "The table has one row per sequence (its objects averaged) and a last row over all\n"
-            "objects. Exit status: 0 ok, 1 bad or missing masks, 2 usage error.\n");
+            "objects, in percent (decay in percentage points). Exit status: 0 ok, 1 bad or missing masks, 2 usage error.\n");
 }
 
 /* One evaluated sequence. */
@@ -317,13 +319,14 @@ static void print_json(FILE *f, const seq_result *r, int n, const hue_davis_summ
 
 static void print_table(FILE *f, const seq_result *r, int n, const hue_davis_summary *all)
 {
-    fprintf(f, "%-20s %7s %8s %7s %8s %7s %7s %8s %7s\n", "sequence", "objects", "J&F-Mean",
+    /* percentages for people (README: one convention); JSON and CSV keep fractions */
+    fprintf(f, "%-20s %7s %8s %7s %8s %7s %7s %8s %7s   (in %%)\n", "sequence", "objects", "J&F-Mean",
             "J-Mean", "J-Recall", "J-Decay", "F-Mean", "F-Recall", "F-Decay");
     for (int i = 0; i <= n; i++) {
         hue_davis_summary s = i < n ? hue_davis_summarize(r[i].objects, r[i].n_objects) : *all;
-        fprintf(f, "%-20s %7d %8.3f %7.3f %8.3f %7.3f %7.3f %8.3f %7.3f\n", i < n ? r[i].name : "all",
-                s.n_objects, s.jf_mean, s.j.mean, s.j.recall, s.j.decay, s.f.mean, s.f.recall,
-                s.f.decay);
+        fprintf(f, "%-20s %7d %8.1f %7.1f %8.1f %7.1f %7.1f %8.1f %7.1f\n", i < n ? r[i].name : "all",
+                s.n_objects, 100 * s.jf_mean, 100 * s.j.mean, 100 * s.j.recall, 100 * s.j.decay, 100 * s.f.mean,
+                100 * s.f.recall, 100 * s.f.decay);
     }
 }
 

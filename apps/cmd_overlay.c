@@ -15,22 +15,26 @@
 #include "hue_output.h"
 #include "hue_video.h"
 #include "hue_writer.h"
+#include "video_out.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue overlay VIDEO MASKS -o OUTPUT [--alpha A] [--fps F] [--force] [--quiet]\n"
+            "usage: hue overlay VIDEO MASKS -o OUTPUT [--format F] [--alpha A] [--fps F] [--force] [--quiet]\n"
             "\n"
-            "Draws mask i over frame i of VIDEO (a file, a frame folder or a pattern such\n"
-            "as dir/%%05d.jpg): each object's palette colour blended in, its outline in\n"
+            "Draws mask i over frame i of VIDEO (a file, a frame folder, a pattern such\n"
+            "as dir/%%05d.jpg or a quoted glob such as 'dir/*.jpg' in natural order, or -\n"
+            "for standard input): each object's palette colour blended in, its outline in\n"
             "full colour. MASKS is a folder of numbered PNG masks (DAVIS palette PNGs,\n"
             "grayscale 0/255 or object ids, or colour PNGs whose colours are the objects,\n"
             "e.g. Annotations/480p/<seq>/) or a pattern, with exactly\n"
             "one mask per frame, each the size of the frames.\n"
             "\n"
             "  -o, --output OUTPUT  a video (.mp4: H.264; .mkv: H.264, or FFV1 without\n"
-            "                       libx264; .avi: FFV1) or numbered images (dir/%%05d.png\n"
-            "                       or dir/%%05d.jpg)\n"
+            "                       libx264; .webm: VP9, else VP8; .gif: 8-bit colour; .y4m:\n"
+            "                       raw; .avi: FFV1; - for standard output with --format) or\n"
+            "                       numbered images (dir/%%05d.png or dir/%%05d.jpg)\n"
+            VIDEO_OUT_FORMAT_HELP
             "  --alpha A            weight of the mask colour inside objects (default 0.5)\n"
             "  --fps F              frame rate of an output video (default: the input's)\n"
             "  --force              overwrite existing output files\n"
@@ -60,6 +64,7 @@ static int fail(overlay_state *s)
 
 typedef struct {
     const char *output, *video_path, *masks;
+    const char *format;  /* --format of an output on standard output */
     double alpha, fps;
     int force, quiet;
 } overlay_args;
@@ -71,7 +76,7 @@ static int parse_args(int argc, char **argv, overlay_args *a)
         {"output", required_argument, NULL, 'o'}, {"alpha", required_argument, NULL, 'a'},
         {"fps", required_argument, NULL, 'f'},    {"force", no_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"format", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},
     };
     *a = (overlay_args){.alpha = 0.5};
     int c;
@@ -80,6 +85,7 @@ static int parse_args(int argc, char **argv, overlay_args *a)
     while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->output = optarg; break;
+        case 'T': a->format = optarg; break;
         case 'a':
             a->alpha = strtod(optarg, &end);
             if (*end || !(a->alpha >= 0 && a->alpha <= 1)) {
@@ -106,7 +112,7 @@ static int parse_args(int argc, char **argv, overlay_args *a)
         return 2;
     }
     a->video_path = argv[optind], a->masks = argv[optind + 1];
-    return -1;
+    return video_out_check("overlay", "-o", a->output, a->format);
 }
 
 int cmd_overlay_parse(int argc, char **argv)
@@ -125,9 +131,15 @@ int cmd_overlay(int argc, char **argv)
     double alpha = args.alpha, fps = args.fps;
     int force = args.force, quiet = args.quiet;
     char source[4096];
-    hue_file_use uses[] = {{"-o", output, 1}, {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+    hue_file_use uses[] = {{"-o", video_out_file(output), 1},
+                           {"VIDEO", video_out_file(hue_video_source(video_path, source, sizeof source)), 0},
                            {"MASKS", masks, 0}};
     if (hue_file_check_uses(uses, 3)) {
+        fprintf(stderr, "hue overlay: %s\n", hue_error_message());
+        return 1;
+    }
+    hue_writer_options wo = {.force = force, .format = args.format};
+    if (!video_out_file(output) && video_out_claim_stdout(&wo)) {
         fprintf(stderr, "hue overlay: %s\n", hue_error_message());
         return 1;
     }
@@ -159,9 +171,11 @@ int cmd_overlay(int argc, char **argv)
             }
         }
     } else {
-        hue_writer_options wo = {.fps = fps > 0 ? fps : in->fps, .force = force};
+        wo.fps = fps > 0 ? fps : in->fps;
         if (hue_writer_open(&s.writer, output, in->out_width, in->out_height, &wo) < 0)
             return fail(&s);
+        if (hue_writer_note(s.writer) && !quiet)
+            fprintf(stderr, "hue overlay: %s\n", hue_writer_note(s.writer));
     }
     s.rgb = malloc((size_t)in->out_width * in->out_height * 3);
     if (!s.rgb) {

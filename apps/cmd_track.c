@@ -22,18 +22,20 @@
 #include "json_out.h"
 #include "progress.h"
 #include "track_options.h"
+#include "video_out.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "usage: hue track VIDEO --mask FIRST.png (--model CKPT | --features lab|random) -o OUTDIR [options]\n"
             "       hue track --clips LIST --masks DIR (--model CKPT | --features lab|random) -o OUTDIR [options]\n\n"
-            "Propagates the objects of FIRST.png through VIDEO (any file FFmpeg reads, or a frame folder)\n"
-            "and writes OUTDIR/%%05d.png for every frame (frame 0 is the given mask) as indexed PNGs with\n"
-            "the mask's palette. FIRST.png is a DAVIS palette PNG (index = object), a grayscale PNG (0/255:\n"
-            "one object; else the values are the objects' ids, 0/1, 0/1/2, ...), or a colour PNG whose\n"
-            "flat colours are the objects on black (their ids are printed; the masks written keep the\n"
-            "colours).\n\n"
+            "Propagates the objects of FIRST.png through VIDEO (any file FFmpeg reads, a frame folder, a\n"
+            "pattern: dir/%%05d.png or a quoted glob such as 'dir/*.jpg', in natural order; or - for\n"
+            "standard input) and writes OUTDIR/%%05d.png for every frame (frame 0 is the given mask),\n"
+            "the size of the frames, as indexed PNGs with the mask's palette. FIRST.png is a DAVIS\n"
+            "palette PNG (index = object), a grayscale PNG (0/255: one object; else the values are the\n"
+            "objects' ids, 0/1, 0/1/2, ...), or a colour PNG whose flat colours are the objects on black\n"
+            "(their ids are printed; the masks written keep the colours).\n\n"
             "  --mask FILE          first-frame mask, the size of the video's frames\n"
             "  --clips LIST         every clip of LIST instead of one VIDEO: a folder of videos, a text file\n"
             "                       with one video per line, or one video; clip NAME (its file name without\n"
@@ -49,7 +51,10 @@ static void usage(FILE *f)
             "  -o, --out DIR        output folder (created; refused if it holds PNGs, unless --force or\n"
             "                       they are the masks of a run that did not finish: a marker file,\n"
             "                       " HUE_OUTDIR_MARKER ", stays in DIR until every mask is written)\n"
-            "  --overlay FILE       also write the masks drawn over the frames as a video (one VIDEO only)\n"
+            "  --overlay FILE       also write the masks drawn over the frames as a video (one VIDEO only):\n"
+            "                       .mp4 (H.264), .mkv, .webm (VP9), .gif (8-bit colour), .y4m, .avi, or\n"
+            "                       - for standard output with --format\n"
+            VIDEO_OUT_FORMAT_HELP
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
             "  --force              replace masks already in OUTDIR and an existing --overlay\n"
@@ -96,6 +101,8 @@ typedef struct {
     hue_tracker_options to;
     const char *mask_path, *outdir, *overlay, *video_path;
     const char *clips, *masks;  /* --clips LIST --masks DIR instead of VIDEO --mask FILE */
+    const char *format;         /* --format of an --overlay on standard output */
+    int overlay_fd;             /* where standard output went, for --overlay - */
     int resize, force, quiet, json;
 } track_args;
 
@@ -108,7 +115,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"clips", required_argument, 0, 'C'},   {"masks", required_argument, 0, 'D'},
-        {"json", no_argument, 0, 'j'},
+        {"json", no_argument, 0, 'j'},         {"format", required_argument, 0, 'T'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
@@ -124,6 +131,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         case 'F': features = optarg; break;
         case 'o': a->outdir = optarg; break;
         case 'O': a->overlay = optarg; break;
+        case 'T': a->format = optarg; break;
         case 'R': a->resize = 1; break;
         case 'f': a->force = 1; break;
         case 'q': a->quiet = 1; break;
@@ -148,6 +156,8 @@ static int parse_args(int argc, char **argv, track_args *a)
     }
     if ((rc = hue_track_features(features, model, "track", &a->to)))
         return rc;
+    if ((rc = video_out_check("track", "--overlay", a->overlay, a->format)) >= 0)
+        return rc;
     a->video_path = a->clips ? NULL : argv[optind];
     return -1;
 }
@@ -165,8 +175,8 @@ static int track_one(const track_args *args, const char *video_path, const char 
     hue_tracker_options to = args->to;
     int resize = args->resize, force = args->force, quiet = args->quiet, rc;
     char source[4096];
-    hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", overlay, 1},
-                           {"VIDEO", hue_video_source(video_path, source, sizeof source), 0},
+    hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", video_out_file(overlay), 1},
+                           {"VIDEO", video_out_file(hue_video_source(video_path, source, sizeof source)), 0},
                            {"--mask", mask_path, 0}, {"--model", to.model, 0}};
     if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
         fprintf(stderr, "hue track: %s\n", hue_error_message());
@@ -221,7 +231,7 @@ static int track_one(const track_args *args, const char *video_path, const char 
     }
     if ((rc = check_mask_not_output(mask_path, outdir, info->frames)))
         goto fail;
-    if (overlay && (rc = hue_output_check(overlay, force)))
+    if (video_out_file(overlay) && (rc = hue_output_check(overlay, force)))
         goto fail;
 
     to.width = W, to.height = H, to.labels = L, to.argmax = 1;
@@ -254,10 +264,13 @@ static int track_one(const track_args *args, const char *video_path, const char 
     if ((rc = hue_mask_write(&mask, path, replace)))
         goto fail;
     if (overlay) {
-        hue_writer_options wo = {.fps = info->fps, .force = force};
+        hue_writer_options wo = {.fps = info->fps, .force = force, .format = args->format,
+                                 .stdout_fd = args->overlay_fd};
         if ((rc = hue_writer_open(&w, overlay, W, H, &wo)) || (rc = hue_overlay_draw(rgb, W, H, &mask, 0.5f)) ||
             (rc = hue_writer_write_rgb(w, rgb)))
             goto fail;
+        if (hue_writer_note(w) && !quiet)
+            fprintf(stderr, "hue track: %s\n", hue_writer_note(w));
     }
     hue_progress bar;
     hue_progress_start(&bar, quiet);
@@ -377,6 +390,14 @@ int cmd_track(int argc, char **argv)
             fprintf(stderr, "hue track: under mpirun, give --clips (each rank tracks its share of the clips); "
                     "every rank would write the same masks of one VIDEO\n");
         return 2;
+    }
+    if (video_out_file(args.overlay) != args.overlay) {
+        hue_writer_options wo = {0};
+        if (video_out_claim_stdout(&wo)) {
+            fprintf(stderr, "hue track: %s\n", hue_error_message());
+            return 1;
+        }
+        args.overlay_fd = wo.stdout_fd;
     }
     return track_one(&args, args.video_path, args.mask_path, args.outdir, args.overlay);
 }

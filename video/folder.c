@@ -3,6 +3,7 @@
  * without a gap (a missing frame would silently shift every later index). */
 #include "hue_video.h"
 #include "hue_error.h"
+#include "video_internal.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -244,7 +245,7 @@ const char *hue_video_source(const char *path, char *buf, size_t size)
 {
     struct stat st;
     const char *slash = strrchr(path, '/');
-    if (!strchr(path, '%') || stat(path, &st) == 0)
+    if ((!strchr(path, '%') && !hue_is_glob(path)) || stat(path, &st) == 0)
         return path;
     snprintf(buf, size, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1, slash ? path : ".");
     return buf;

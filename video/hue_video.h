@@ -1,5 +1,10 @@
 /* Reading video: any file libavformat/libavcodec can open, a frame folder
- * (DAVIS JPEGImages/480p/<seq>/) or a printf pattern (dir/%05d.jpg).
+ * (DAVIS JPEGImages/480p/<seq>/), a printf pattern (dir/%05d.jpg), a glob
+ * pattern (dir/frame_??.jpg, or a star for any name; the matches in
+ * natural order: frame_2 before frame_10)
+ * or "-", standard input (read whole into memory first, so any container
+ * works, an MP4 with its index at the end too). Every frame of a sequence
+ * must have the first frame's size.
  * Frames come out in order as packed RGB8 or planar LAB at the native or a
  * requested size; hue_video_seek goes to any frame index exactly. */
 #ifndef HUE_VIDEO_H

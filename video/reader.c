@@ -42,6 +42,9 @@ struct hue_video {
     hue_split *split;       /* second thread for the LAB conversion */
     hue_av_watch *watch;    /* errors the decoder logs (concealed damage) */
     int split_tried;
+    hue_frame_glob glob;    /* a glob pattern's frames, linked in a temporary folder */
+    char frame_pattern[8192]; /* a frame folder's image2 pattern, for naming a frame's file */
+    int64_t first_number;   /* its first frame's number */
 };
 
 /* Error from a libav* call: FFmpeg's own last log line if it left one. */
@@ -329,10 +332,18 @@ static int open_input(hue_video *v, const char *path)
     if (v->mem) {
         if (!v->mem_size)
             return hue_fail(HUE_EFORMAT, "%s: file is empty", path);
-    } else if ((exists && S_ISDIR(st.st_mode)) || (!exists && strchr(path, '%'))) {
-        /* A folder, or a name with '%' that is not itself a file: frames. */
-        if ((r = hue_frame_folder_resolve(path, pattern, sizeof pattern, &first, &count)) < 0)
+    } else if ((exists && S_ISDIR(st.st_mode)) || (!exists && (strchr(path, '%') || hue_is_glob(path)))) {
+        /* A folder, a glob or a name with '%' that is not itself a file: frames. */
+        if (!exists && hue_is_glob(path)) {
+            if ((r = hue_frame_glob_open(path, &v->glob)) < 0)
+                return r;
+            snprintf(pattern, sizeof pattern, "%s", v->glob.pattern);
+            first = 0, count = (int64_t)v->glob.n;
+        } else if ((r = hue_frame_folder_resolve(path, pattern, sizeof pattern, &first, &count)) < 0) {
             return r;
+        }
+        snprintf(v->frame_pattern, sizeof v->frame_pattern, "%s", pattern);
+        v->first_number = first;
         ifmt = av_find_input_format("image2");
         char num[32];
         snprintf(num, sizeof num, "%lld", (long long)first);
@@ -450,6 +461,12 @@ static int open_video(hue_video **out, const char *path, const uint8_t *mem, siz
 {
     hue_av_log_init();
     *out = NULL;
+    if (!mem && !strcmp(path, "-")) {
+        int r = hue_stdin_bytes(&mem, &mem_size);
+        if (r < 0)
+            return r;
+        path = "standard input";
+    }
     hue_video *v = calloc(1, sizeof *v);
     if (!v || !(v->path = strdup(path))) {
         free(v);
@@ -509,6 +526,7 @@ void hue_video_close(hue_video *v)
     free(v->scaled);
     free(v->rgb_tmp);
     hue_split_destroy(v->split);
+    hue_frame_glob_free(&v->glob);
     free(v->path);
     free(v);
 }
@@ -586,6 +604,20 @@ static enum AVPixelFormat unjpeg(enum AVPixelFormat f, int *full)
     }
 }
 
+/* A frame of a sequence whose size is not the first frame's: scaling it
+ * would hide that it belongs to another sequence, so it is refused. */
+static int odd_frame(hue_video *v, int w, int h)
+{
+    char name[8192];
+    const char *file = name;
+    if (v->glob.n)
+        file = v->glob.paths[v->next];
+    else if (hue_pattern_format(v->frame_pattern, v->first_number + v->next, name, sizeof name) < 0)
+        file = v->path;
+    return hue_fail(HUE_EFORMAT, "%s: %s is %dx%d, the first frame is %dx%d: every frame must have one size", v->path,
+                    file, w, h, v->info.width, v->info.height);
+}
+
 /* Converts v->frame to RGB8 at the output size, honouring the stream's
  * colour matrix and range, then applies the display rotation. With rgb
  * NULL the frame stays in an internal buffer: *out and *out_stride say
@@ -596,6 +628,8 @@ static int convert_frame(hue_video *v, uint8_t *rgb, const uint8_t **out, int *o
     if ((long long)f->width * f->height > HUE_VIDEO_MAX_PIXELS || f->width > 32768 || f->height > 32768)
         return hue_fail(HUE_ELIMIT, "%s: frame %lld is %dx%d, larger than hue accepts", v->path, (long long)v->next,
                         f->width, f->height);
+    if (v->frame_pattern[0] && (f->width != v->info.width || f->height != v->info.height))
+        return odd_frame(v, f->width, f->height);
     int rot = v->info.rotation, swap = rot == 90 || rot == 270;
     int ow = v->info.out_width, oh = v->info.out_height;
     int sw = swap ? oh : ow, sh = swap ? ow : oh;

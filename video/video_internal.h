@@ -34,4 +34,30 @@ struct AVIOContext;
 struct AVIOContext *hue_avio_memory(const uint8_t *data, size_t size);
 void hue_avio_memory_free(struct AVIOContext **pb);
 
+/* A glob pattern's matches (dir/frame_??.png), naturally sorted, one extension
+ * and (for PNG and JPEG, read from their headers) one size, linked as
+ * 000000.EXT, 000001.EXT, ... in a private temporary folder that image2
+ * reads through `pattern`. */
+typedef struct hue_frame_glob {
+    char **paths;     /* absolute paths of the matches, in order */
+    size_t n;
+    char ext[16];
+    char dir[4096];   /* the temporary folder; "" when none */
+    char pattern[4200];
+} hue_frame_glob;
+/* Whether path holds glob characters (*, ?, [). */
+int hue_is_glob(const char *path);
+int hue_natural_cmp(const char *a, const char *b);
+/* An error naming the pattern when nothing matches, or the first file of
+ * another extension or size. */
+int hue_frame_glob_open(const char *pattern, hue_frame_glob *g);
+/* Removes the links and the folder; g may be zeroed. */
+void hue_frame_glob_free(hue_frame_glob *g);
+
+/* Everything standard input holds, read once per process and kept (every
+ * opening of "-" reads the same bytes); an error when it is a terminal,
+ * empty, or larger than HUE_STDIN_MAX. */
+#define HUE_STDIN_MAX (2LL << 30)
+int hue_stdin_bytes(const uint8_t **data, size_t *size);
+
 #endif

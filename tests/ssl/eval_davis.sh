@@ -31,10 +31,12 @@ else
     bad "self evaluation failed: $(cat "$tmp/err")"
 fi
 
-# The table names both sequences and a last row over all objects.
+# The table names both sequences and a last row over all objects, in percent.
 if "$HUE_BIN" eval davis --results "$tmp/self" --davis "$D" >"$tmp/table" 2>"$tmp/err"; then
     grep -q '^blackswan ' "$tmp/table" && grep -q '^cows ' "$tmp/table" && grep -q '^all ' "$tmp/table" \
         && ok "table" || bad "table: $(cat "$tmp/table")"
+    head -1 "$tmp/table" | grep -q '(in %)' && awk '$1 == "all" { exit !($3 == "100.0" && $4 == "100.0") }' "$tmp/table" \
+        && ok "table in percent" || bad "table not in percent: $(cat "$tmp/table")"
 else
     bad "table run failed: $(cat "$tmp/err")"
 fi

@@ -1,5 +1,6 @@
 /* Writer: FFV1/MKV round trips exactly, H.264/MP4 keeps frame count, rate
- * and timestamps, images round trip, overwrite rules, overlays. */
+ * and timestamps, odd sizes kept in every format (WebM, GIF, Y4M too),
+ * images round trip, overwrite rules, overlays. */
 #include <dirent.h>
 #include <math.h>
 #include <stdio.h>
@@ -109,7 +110,8 @@ int main(void)
     e = read_back(path, frames, N, W, H, 12.5, "h264");
     printf("H.264/MP4 (CRF 18, 4:2:0) round trip: mean abs difference %.3f\n", e);
     CHECK(e < 3.5);
-    /* Odd sizes lose their last row and column to 4:2:0. */
+    /* Odd sizes keep every row and column: H.264 in 4:4:4, with a note; and
+     * the other formats at the same odd size. */
     snprintf(path, sizeof path, "%s/odd.mp4", tmpdir);
     uint8_t *odd = malloc((size_t)N * 853 * 479 * 3);
     for (int i = 0; i < 5; i++)
@@ -117,11 +119,34 @@ int main(void)
             memcpy(odd + ((size_t)i * 853 * 479 + (size_t)y * 853) * 3, frames + ((size_t)i * W * H + (size_t)y * W) * 3,
                    853 * 3);
     CHECK(hue_writer_open(&w, path, 853, 479, NULL) == 0);
+    CHECK(hue_writer_note(w) && strstr(hue_writer_note(w), "4:4:4"));
     for (int i = 0; i < 5; i++)
         CHECK(hue_writer_write_rgb(w, odd + (size_t)i * 853 * 479 * 3) == 0);
     CHECK(hue_writer_close(w) == 0);
-    CHECK(read_back(path, frames, 5, 852, 478, 24, "h264") < 3.5);
+    CHECK(read_back(path, frames, 5, 853, 479, 24, "h264") < 3.5);
+    static const struct {
+        const char *ext, *codec;
+        double tolerance;
+    } kinds[] = {{"webm", "vp9", 8}, {"gif", "gif", 40}, {"y4m", "rawvideo", 1.5}};
+    hue_writer_options at25 = {.fps = 25}; /* GIF's delays are in 1/100 s: 24 fps would not come back exactly */
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        snprintf(path, sizeof path, "%s/odd.%s", tmpdir, kinds[k].ext);
+        CHECKF(hue_writer_open(&w, path, 853, 479, &at25) == 0, "%s: %s", path, hue_error_message());
+        CHECK(!strcmp(hue_writer_codec(w), kinds[k].codec) && !hue_writer_note(w));
+        for (int i = 0; i < 5; i++)
+            CHECK(hue_writer_write_rgb(w, odd + (size_t)i * 853 * 479 * 3) == 0);
+        CHECK(hue_writer_close(w) == 0);
+        e = read_back(path, frames, 5, 853, 479, 25, kinds[k].codec);
+        printf(".%s (%s) at 853x479: mean abs difference %.3f\n", kinds[k].ext, kinds[k].codec, e);
+        CHECK(e < kinds[k].tolerance);
+    }
     free(odd);
+    /* "-" needs a format; a format is only for "-" */
+    hue_writer_options piped = {.format = "avi"};
+    CHECK(hue_writer_open(&w, "-", W, H, NULL) == HUE_EINVAL && strstr(hue_error_message(), "--format"));
+    CHECK(hue_writer_open(&w, "-", W, H, &piped) == HUE_EINVAL && strstr(hue_error_message(), "pipe"));
+    snprintf(path, sizeof path, "%s/formatted.mp4", tmpdir);
+    CHECK(hue_writer_open(&w, path, W, H, &piped) == HUE_EINVAL && strstr(hue_error_message(), "--format"));
 
     /* Overwrite rules; an aborted file leaves nothing behind. */
     snprintf(path, sizeof path, "%s/h264.mp4", tmpdir);
@@ -138,8 +163,8 @@ int main(void)
     CHECK(access(path, F_OK) != 0 && leftovers() == 0);
     snprintf(path, sizeof path, "%s/none/x.mp4", tmpdir);
     CHECK(hue_writer_open(&w, path, W, H, NULL) == HUE_EIO && strstr(hue_error_message(), "does not exist"));
-    snprintf(path, sizeof path, "%s/x.gif", tmpdir);
-    CHECK(hue_writer_open(&w, path, W, H, NULL) == HUE_EINVAL && strstr(hue_error_message(), ".gif"));
+    snprintf(path, sizeof path, "%s/x.ogv", tmpdir);
+    CHECK(hue_writer_open(&w, path, W, H, NULL) == HUE_EINVAL && strstr(hue_error_message(), ".ogv"));
 
     /* Images. */
     snprintf(path, sizeof path, "%s/frame.png", tmpdir);
