@@ -28,9 +28,10 @@ static void usage(FILE *f)
             "                     [options]\n\n"
             "Shows where pixel (X, Y) of frame T looks in its context: the affinity 'hue track' carries\n"
             "masks with (frame 0 and the last N frames, a window of radius R around the point's feature\n"
-            "cell in the last N, the top K positions, softmax at temperature T), at the same settings. The\n"
-            "frames from 0 to T run through the tracker as 'hue track' runs them, so the context is the\n"
-            "one tracking has at frame T (a clip of N frames or fewer gets N = frames - 1, as in track).\n\n"
+            "cell in the last N, the top K positions, a softmax at a temperature), at the same settings.\n"
+            "The frames from 0 to T run through the tracker as 'hue track' runs them, so the context is\n"
+            "the one tracking has at frame T (a clip of N frames or fewer gets N = frames - 1, as in\n"
+            "track).\n\n"
             "OUT.png tiles frame 0, the last N frames before T (oldest first) and frame T itself, 4 to a\n"
             "row with 4-pixel gaps, each at the video's size: the context frames turn gray with the\n"
             "weights as a heat map (dark red, faint, to white, the strongest; each feature cell, 8x8\n"
@@ -245,8 +246,12 @@ static int run(const attention_args *a)
         rc = hue_fail(HUE_EINVAL, "--at %ld,%ld: outside the %dx%d frames of %s", a->x, a->y, W, H, a->video);
         goto done;
     }
-    if (info->frames <= to.context)
+    if (info->frames <= to.context) {
+        if (!a->quiet && !a->json)
+            fprintf(stderr, "hue attention: %s has %lld frames: context %d instead of %d, as in hue track\n",
+                    a->video, (long long)info->frames, (int)info->frames - 1, to.context);
         to.context = (int)info->frames - 1; /* as hue track does */
+    }
     to.width = W, to.height = H, to.labels = 1, to.argmax = 1;
     int gh, gw, T = (int)a->frame, first = T - to.context > 1 ? T - to.context : 1;
     hue_tracker_grid(W, H, &gh, &gw);
