@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -115,7 +116,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"clips", required_argument, 0, 'C'},   {"masks", required_argument, 0, 'D'},
-        {"json", no_argument, 0, 'j'},        {"probabilities", required_argument, 0, 'P'},
+        {"json", no_argument, 0, 'j'},          {"probabilities", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
@@ -166,11 +167,13 @@ int cmd_track_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-/* One clip: 0, or 1 with the message printed. */
 /* Refuses a --probabilities DIR that holds anything, unless force or a
  * run that did not finish left it. */
 static int probabilities_check(const char *dir, int force)
 {
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return hue_fail(HUE_EINVAL, "--probabilities %s exists and is not a folder", dir);
     DIR *d = opendir(dir);
     int entries = 0;
     for (struct dirent *e; d && (e = readdir(d));)
@@ -212,6 +215,7 @@ static int probabilities_write(const char *dir, const int *ids_of_label, int L, 
     return 0;
 }
 
+/* One clip: 0, or 1 with the message printed. */
 static int track_one(const track_args *args, const char *video_path, const char *mask_path, const char *outdir,
                      const char *overlay, const char *probdir)
 {

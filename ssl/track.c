@@ -3,7 +3,10 @@
  * the ring of the last N frames -> ring updated with this frame's features
  * and labels -> labels upsampled to the frame (and argmax). Frame 0 runs the
  * same graph once; its features are then copied into frame 0's state and
- * every ring slot (CRW pads the context with frame 0). */
+ * every ring slot (CRW pads the context with frame 0). The propagation is
+ * one fused device op that never holds an attention matrix, so one query's
+ * attention is scored again on the host from the frame's features and the
+ * context state the op read, with the op's own top-k softmax. */
 #include "hue_track.h"
 
 #include <float.h>
