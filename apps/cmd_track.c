@@ -60,7 +60,8 @@ static void usage(FILE *f)
             "                       --force or a run that did not finish left it\n"
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
-            "  --force              replace masks already in OUTDIR and an existing --overlay\n"
+            "  --force              replace masks already in OUTDIR and an existing --overlay, and write\n"
+            "                       into a --probabilities DIR that holds files\n"
             "  --json               print what was tracked as a JSON object (with --clips, one line per\n"
             "                       clip): video, masks, objects, frames, frames_per_s, channels\n"
             "  --quiet              no progress bar\n"
