@@ -1,9 +1,11 @@
 /* hue track: carries a first-frame segmentation mask through a clip, or
  * through every clip of a list (under mpirun, each rank its share). */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,9 +57,16 @@ static void usage(FILE *f)
             "                       .mp4 (H.264), .mkv, .webm (VP9), .gif (8-bit colour), .y4m, .avi, or\n"
             "                       - for standard output with --format\n"
             VIDEO_OUT_FORMAT_HELP
+            "  --probabilities DIR  also write the soft maps the masks are the argmax of: DIR/ID/%%05d.png\n"
+            "                       for every object id of the mask and the background (ID 0), 8-bit\n"
+            "                       grayscale PNGs of probability x 255 (rounded; a pixel's maps sum to\n"
+            "                       about 255); frame 0's are the given mask's (255 or 0). With --clips,\n"
+            "                       DIR/NAME/ID/. DIR is created; refused if it holds anything, unless\n"
+            "                       --force or a run that did not finish left it\n"
             TRACK_OPTIONS_HELP
             "  --resize-mask        resize a mask of another size to the video's (nearest neighbour)\n"
-            "  --force              replace masks already in OUTDIR and an existing --overlay\n"
+            "  --force              replace masks already in OUTDIR and an existing --overlay, and write\n"
+            "                       into a --probabilities DIR that holds files\n"
             "  --json               print what was tracked as a JSON object (with --clips, one line per\n"
             "                       clip): video, masks, objects, frames, frames_per_s, channels\n"
             "  --quiet              no progress bar\n"
@@ -99,7 +108,7 @@ static int resize_mask(hue_mask *m, int width, int height)
 
 typedef struct {
     hue_tracker_options to;
-    const char *mask_path, *outdir, *overlay, *video_path;
+    const char *mask_path, *outdir, *overlay, *video_path, *probabilities;
     const char *clips, *masks;  /* --clips LIST --masks DIR instead of VIDEO --mask FILE */
     const char *format;         /* --format of an --overlay on standard output */
     int overlay_fd;             /* where standard output went, for --overlay - */
@@ -115,7 +124,8 @@ static int parse_args(int argc, char **argv, track_args *a)
         {"overlay", required_argument, 0, 'O'}, {"resize-mask", no_argument, 0, 'R'},
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"clips", required_argument, 0, 'C'},   {"masks", required_argument, 0, 'D'},
-        {"json", no_argument, 0, 'j'},         {"format", required_argument, 0, 'T'},
+        {"json", no_argument, 0, 'j'},          {"format", required_argument, 0, 'T'},
+        {"probabilities", required_argument, 0, 'P'},
         {"help", no_argument, 0, 'h'},          TRACK_OPTIONS_LONG, {0}};
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
@@ -132,6 +142,7 @@ static int parse_args(int argc, char **argv, track_args *a)
         case 'o': a->outdir = optarg; break;
         case 'O': a->overlay = optarg; break;
         case 'T': a->format = optarg; break;
+        case 'P': a->probabilities = optarg; break;
         case 'R': a->resize = 1; break;
         case 'f': a->force = 1; break;
         case 'q': a->quiet = 1; break;
@@ -168,14 +179,63 @@ int cmd_track_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
+/* Refuses a --probabilities DIR that holds anything, unless force or a
+ * run that did not finish left it. */
+static int probabilities_check(const char *dir, int force)
+{
+    struct stat st;
+    if (stat(dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return hue_fail(HUE_EINVAL, "--probabilities %s exists and is not a folder", dir);
+    DIR *d = opendir(dir);
+    int entries = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        entries += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    if (entries && !force && hue_outdir_unfinished(dir) == 0)
+        return hue_fail(HUE_EEXIST, "--probabilities %s is not empty: pass --force to write there", dir);
+    return 0;
+}
+
+/* Marks --probabilities DIR as being written, with a folder per label. */
+static int probabilities_begin(const char *dir, const int *ids_of_label, int L)
+{
+    int replacing, rc = hue_outdir_begin(dir, ".png", 1, &replacing);
+    for (int l = 0; l < L && !rc; l++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%d", dir, ids_of_label[l]);
+        rc = hue_outdir_make(path);
+    }
+    return rc;
+}
+
+/* Each label's map of one frame, probability x 255: DIR/ID/%05d.png. */
+static int probabilities_write(const char *dir, const int *ids_of_label, int L, int64_t frame, const float *soft,
+                               int W, int H, uint8_t *gray)
+{
+    for (int l = 0; l < L; l++) {
+        for (size_t i = 0; i < (size_t)W * H; i++) {
+            float p = soft[(size_t)l * W * H + i];
+            gray[i] = (uint8_t)(p <= 0 ? 0 : p >= 1 ? 255 : p * 255 + 0.5f);
+        }
+        char path[4300];
+        snprintf(path, sizeof path, "%s/%d/%05lld.png", dir, ids_of_label[l], (long long)frame);
+        int rc = hue_image_write_gray(path, gray, W, H, 1);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 /* One clip: 0, or 1 with the message printed. */
 static int track_one(const track_args *args, const char *video_path, const char *mask_path, const char *outdir,
-                     const char *overlay)
+                     const char *overlay, const char *probdir)
 {
     hue_tracker_options to = args->to;
     int resize = args->resize, force = args->force, quiet = args->quiet, rc;
     char source[4096];
     hue_file_use uses[] = {{"-o", outdir, 1}, {"--overlay", video_out_file(overlay), 1},
+                           {"--probabilities", probdir, 1},
                            {"VIDEO", video_out_file(hue_video_source(video_path, source, sizeof source)), 0},
                            {"--mask", mask_path, 0}, {"--model", to.model, 0}};
     if (hue_file_check_uses(uses, (int)(sizeof uses / sizeof uses[0]))) {
@@ -187,8 +247,8 @@ static int track_one(const track_args *args, const char *video_path, const char 
     hue_mask mask = {0};
     hue_tracker *t = NULL;
     hue_writer *w = NULL;
-    uint8_t *rgb = NULL;
-    float *ids = NULL;
+    uint8_t *rgb = NULL, *gray = NULL;
+    float *ids = NULL, *soft = NULL;
     if ((rc = hue_video_open(&v, video_path, NULL)))
         goto fail;
     const hue_video_info *info = hue_video_get_info(v);
@@ -233,14 +293,20 @@ static int track_one(const track_args *args, const char *video_path, const char 
         goto fail;
     if (video_out_file(overlay) && (rc = hue_output_check(overlay, force)))
         goto fail;
+    if (probdir && (rc = probabilities_check(probdir, force)))
+        goto fail;
 
-    to.width = W, to.height = H, to.labels = L, to.argmax = 1;
+    to.width = W, to.height = H, to.labels = L, to.argmax = 1, to.keep_soft = probdir != NULL;
     int gh, gw;
     hue_tracker_grid(W, H, &gh, &gw);
     rgb = malloc((size_t)W * H * 3);
     ids = malloc(sizeof *ids * (size_t)W * H);
     float *cells = malloc(sizeof *cells * (size_t)L * gh * gw);
-    if (!rgb || !ids || !cells) {
+    if (probdir) {
+        soft = malloc(sizeof *soft * (size_t)L * W * H);
+        gray = malloc((size_t)W * H);
+    }
+    if (!rgb || !ids || !cells || (probdir && (!soft || !gray))) {
         free(cells);
         rc = hue_fail(HUE_ENOMEM, "out of host memory");
         goto fail;
@@ -249,7 +315,9 @@ static int track_one(const track_args *args, const char *video_path, const char 
     /* everything is checked (the model loaded) before the folder is made */
     int replacing = 0;
     if ((rc = hue_tracker_create(&t, &to)) || (rc = hue_video_read_rgb(v, rgb)) != 1 ||
-        (rc = hue_outdir_begin(outdir, ".png", force, &replacing)) || (rc = hue_tracker_start(t, rgb, cells))) {
+        (rc = hue_outdir_begin(outdir, ".png", force, &replacing)) ||
+        (probdir && (rc = probabilities_begin(probdir, ids_of_label, L))) ||
+        (rc = hue_tracker_start(t, rgb, cells))) {
         free(cells);
         if (rc == 0)
             rc = hue_fail(HUE_EFORMAT, "%s: no frame could be read", video_path);
@@ -263,6 +331,14 @@ static int track_one(const track_args *args, const char *video_path, const char 
     snprintf(path, sizeof path, "%s/%05d.png", outdir, 0);
     if ((rc = hue_mask_write(&mask, path, replace)))
         goto fail;
+    if (probdir) {
+        /* frame 0: the given mask, one label per pixel */
+        for (int l = 0; l < L; l++)
+            for (size_t i = 0; i < (size_t)W * H; i++)
+                soft[(size_t)l * W * H + i] = mask.ids[i] == ids_of_label[l];
+        if ((rc = probabilities_write(probdir, ids_of_label, L, 0, soft, W, H, gray)))
+            goto fail;
+    }
     if (overlay) {
         hue_writer_options wo = {.fps = info->fps, .force = force, .format = args->format,
                                  .stdout_fd = args->overlay_fd};
@@ -284,6 +360,9 @@ static int track_one(const track_args *args, const char *video_path, const char 
         snprintf(path, sizeof path, "%s/%05lld.png", outdir, (long long)frames);
         if ((rc = hue_mask_write(&mask, path, replace)))
             break;
+        if (probdir && ((rc = hue_tracker_soft(t, soft)) ||
+                        (rc = probabilities_write(probdir, ids_of_label, L, frames, soft, W, H, gray))))
+            break;
         if (w && ((rc = hue_overlay_draw(rgb, W, H, &mask, 0.5f)) || (rc = hue_writer_write_rgb(w, rgb))))
             break;
         frames++;
@@ -300,7 +379,7 @@ static int track_one(const track_args *args, const char *video_path, const char 
         if (rc)
             goto fail;
     }
-    if ((rc = hue_outdir_finish(outdir)))
+    if ((rc = hue_outdir_finish(outdir)) || (probdir && (rc = hue_outdir_finish(probdir))))
         goto fail;
     double rate = (frames - 1) / (hue_now_s() - t0);
     if (args->json) {
@@ -317,7 +396,7 @@ static int track_one(const track_args *args, const char *video_path, const char 
     hue_tracker_destroy(t);
     hue_mask_free(&mask);
     hue_video_close(v);
-    free(rgb), free(ids);
+    free(rgb), free(ids), free(soft), free(gray);
     return 0;
 fail:
     fprintf(stderr, "hue track: %s\n", hue_error_message());
@@ -326,7 +405,7 @@ fail:
     hue_tracker_destroy(t);
     hue_mask_free(&mask);
     hue_video_close(v);
-    free(rgb), free(ids);
+    free(rgb), free(ids), free(soft), free(gray);
     return 1;
 }
 
@@ -354,14 +433,15 @@ static int track_clips(const track_args *a)
         return 1;
     }
     for (int i = rank; i < l.n && !rc; i += ranks) {
-        char name[256], mask[4608], outdir[4608];
+        char name[256], mask[4608], outdir[4608], probdir[4608];
         hue_clip_name(l.paths[i], name, sizeof name);
         snprintf(outdir, sizeof outdir, "%s/%s", a->outdir, name);
+        snprintf(probdir, sizeof probdir, "%s/%s", a->probabilities ? a->probabilities : "", name);
         if (find_mask(a->masks, name, mask, sizeof mask)) {
             fprintf(stderr, "hue track: %s\n", hue_error_message());
             rc = 1;
         } else {
-            rc = track_one(a, l.paths[i], mask, outdir, NULL);
+            rc = track_one(a, l.paths[i], mask, outdir, NULL, a->probabilities ? probdir : NULL);
         }
     }
     /* every rank done (a failed one has stopped the group from main) */
@@ -399,5 +479,5 @@ int cmd_track(int argc, char **argv)
         }
         args.overlay_fd = wo.stdout_fd;
     }
-    return track_one(&args, args.video_path, args.mask_path, args.outdir, args.overlay);
+    return track_one(&args, args.video_path, args.mask_path, args.outdir, args.overlay, args.probabilities);
 }

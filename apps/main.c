@@ -23,6 +23,7 @@ static const command commands[] = {
     {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1, 1},
     {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1, 1},
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1, 1},
+    {"attention", cmd_attention, "show where a point of a frame attends in its context (track's affinity)", 1, 0},
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder: supervised, pretext or contrastive", 1, 1},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1, 0},
     {"eval", cmd_eval, "evaluate: DAVIS J&F of predicted masks; kNN and linear probes of a checkpoint", 0, 0},

@@ -1,4 +1,4 @@
-/* The propagation flags hue track and hue colorize share. */
+/* The propagation flags hue track, hue colorize and hue attention share. */
 #ifndef HUE_TRACK_OPTIONS_H
 #define HUE_TRACK_OPTIONS_H
 #include "hue_track.h"

@@ -21,6 +21,7 @@ typedef struct {
     int context, topk, radius;
     float temperature;
     int argmax;               /* 1: each step yields label ids; 0: upsampled soft labels */
+    int keep_soft;            /* with argmax: hue_tracker_soft reads the soft labels too */
 } hue_tracker_options;
 
 /* 0 when t is a usable softmax temperature: in (0, 100] and large enough
@@ -44,6 +45,24 @@ int hue_tracker_start(hue_tracker *t, const uint8_t *rgb, const float *labels);
 /* The next frame: argmax: ids[height * width] (label indices as floats);
  * else soft labels [L, height, width]. */
 int hue_tracker_step(hue_tracker *t, const uint8_t *rgb, float *out);
+/* After a step with keep_soft: the upsampled soft labels [L, height, width]
+ * whose argmax the step gave. */
+int hue_tracker_soft(hue_tracker *t, float *out);
+
+/* A context position the query attends to: frame, feature cell, weight. */
+typedef struct {
+    int frame, cx, cy;
+    double weight;
+} hue_attention_site;
+
+/* hue_tracker_step, and besides the attention that the new frame's feature
+ * cell (cx, cy) pays to its context (frame 0 and the ring of the last N
+ * frames, as the step propagates labels with): its topk best positions,
+ * best first, with their softmax weights (summing to 1), in sites[topk]
+ * and their number in *n (fewer than topk when a frame 0 cell repeated by
+ * the ring's padding was chosen twice: one site, its weights summed). */
+int hue_tracker_step_attend(hue_tracker *t, const uint8_t *rgb, float *out, int cx, int cy,
+                            hue_attention_site *sites, int *n);
 /* Feature channels in use. */
 int hue_tracker_channels(const hue_tracker *t);
 

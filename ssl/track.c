@@ -3,7 +3,10 @@
  * the ring of the last N frames -> ring updated with this frame's features
  * and labels -> labels upsampled to the frame (and argmax). Frame 0 runs the
  * same graph once; its features are then copied into frame 0's state and
- * every ring slot (CRW pads the context with frame 0). */
+ * every ring slot (CRW pads the context with frame 0). The propagation is
+ * one fused device op that never holds an attention matrix, so one query's
+ * attention is scored again on the host from the frame's features and the
+ * context state the op read, with the op's own top-k softmax. */
 #include "hue_track.h"
 
 #include <float.h>
@@ -23,7 +26,7 @@ struct hue_tracker {
     int has_model;
     int h, w, C;
     int64_t ring_w;
-    hue_tensor rgb, slot, q, f0, l0, ring, ring_labels, out;
+    hue_tensor rgb, slot, q, f0, l0, ring, ring_labels, up, out;
     int64_t frame;       /* frames processed, frame 0 included */
 };
 
@@ -118,10 +121,12 @@ static int build(hue_tracker *t)
     hue_ring_write(g, t->ring, t->q, t->slot, hue_ring_pad(o->radius));
     hue_ring_write(g, t->ring_labels, pred, t->slot, 0);
     int64_t p4[4] = {1, o->labels, t->h, t->w};
-    hue_tensor up = hue_resize_bilinear(g, hue_reshape(g, pred, 4, p4), o->height, o->width);
-    t->out = o->argmax ? hue_argmax(g, up, 1) : up;
+    t->up = hue_resize_bilinear(g, hue_reshape(g, pred, 4, p4), o->height, o->width);
+    t->out = o->argmax ? hue_argmax(g, t->up, 1) : t->up;
     hue_graph_output(g, t->q);
     hue_graph_output(g, t->out);
+    if (o->argmax && o->keep_soft)
+        hue_graph_output(g, t->up);
     return hue_graph_compile(g);
 }
 
@@ -240,5 +245,95 @@ int hue_tracker_step(hue_tracker *t, const uint8_t *rgb, float *out)
     rc = hue_graph_read(t->g, t->out, out, n);
     if (!rc)
         t->frame++;
+    return rc;
+}
+
+int hue_tracker_soft(hue_tracker *t, float *out)
+{
+    if (!t->o.keep_soft || t->frame < 2)
+        return hue_fail(HUE_EINVAL, "tracker: soft labels need keep_soft and a step");
+    return hue_graph_read(t->g, t->up, out, (size_t)t->o.labels * t->o.width * t->o.height);
+}
+
+/* The frame that ring slot s holds before frame T is written: the latest
+ * frame f < T that went there ((f - 1) mod N = s), or frame 0, whose
+ * features pad the slots no frame has reached yet. */
+static int slot_frame(int s, int64_t T, int N)
+{
+    int64_t f = T - 1 - ((T - 2 - s) % N + N) % N;
+    return f >= 1 ? (int)f : 0;
+}
+
+/* Scores the query's candidates as propagate does and keeps its top k. */
+static int attend(hue_tracker *t, int64_t T, const float *q, const float *f0, const float *ring, int cx, int cy,
+                  hue_attention_site *sites, int *n)
+{
+    int64_t C = t->C, h = t->h, w = t->w, hw = h * w, S = t->o.context, W = t->ring_w;
+    int64_t pad = hue_ring_pad(t->o.radius);
+    int K = t->o.topk < hw ? t->o.topk : (int)hw;
+    hue_propagate_candidate *cand = malloc(sizeof *cand * (size_t)(hw * (S + 1)));
+    double *weight = malloc(sizeof *weight * (size_t)K);
+    if (!cand || !weight) {
+        free(cand), free(weight);
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    }
+    int64_t m = 0, query = (int64_t)cy * w + cx;
+    for (int64_t j = 0; j < hw; j++) {
+        double d = 0;
+        for (int64_t c = 0; c < C; c++)
+            d += (double)q[c * hw + query] * f0[c * hw + j];
+        cand[m++] = (hue_propagate_candidate){d, j};
+    }
+    for (int64_t s = 0; s < S; s++)
+        for (int64_t y = 0; y < h; y++)
+            for (int64_t x = 0; x < w; x++) {
+                if (!hue_propagate_in_window(cy, cx, y, x, t->o.radius))
+                    continue;
+                double d = 0;
+                for (int64_t c = 0; c < C; c++)
+                    d += (double)q[c * hw + query] * ring[((s * C + c) * h + y) * W + pad + x];
+                cand[m++] = (hue_propagate_candidate){d, hw + (s * h + y) * w + x};
+            }
+    hue_propagate_top(cand, m, K, t->o.temperature, weight);
+    *n = 0;
+    for (int k = 0; k < K; k++) {
+        int64_t id = cand[k].id, cell = id % hw;
+        int frame = id < hw ? 0 : slot_frame((int)((id - hw) / hw), T, t->o.context);
+        hue_attention_site site = {frame, (int)(cell % w), (int)(cell / w), weight[k]};
+        int i = 0;
+        while (i < *n && (sites[i].frame != site.frame || sites[i].cx != site.cx || sites[i].cy != site.cy))
+            i++;
+        if (i < *n)
+            sites[i].weight += site.weight;
+        else
+            sites[(*n)++] = site;
+    }
+    free(cand), free(weight);
+    return 0;
+}
+
+int hue_tracker_step_attend(hue_tracker *t, const uint8_t *rgb, float *out, int cx, int cy,
+                            hue_attention_site *sites, int *n)
+{
+    if (cx < 0 || cx >= t->w || cy < 0 || cy >= t->h)
+        return hue_fail(HUE_EINVAL, "tracker: cell (%d, %d) is outside the %dx%d grid", cx, cy, t->w, t->h);
+    /* the context as this frame sees it: the step then writes the frame into the ring */
+    size_t nq = (size_t)t->C * t->h * t->w, nr = (size_t)t->o.context * t->C * t->h * t->ring_w;
+    float *q = malloc(nq * sizeof *q), *f0 = malloc(nq * sizeof *f0), *ring = malloc(nr * sizeof *ring);
+    int64_t T = t->frame;
+    int rc = 0;
+    if (!q || !f0 || !ring)
+        rc = hue_fail(HUE_ENOMEM, "out of host memory");
+    if (!rc)
+        rc = hue_graph_read(t->g, t->f0, f0, nq);
+    if (!rc)
+        rc = hue_graph_read(t->g, t->ring, ring, nr);
+    if (!rc)
+        rc = hue_tracker_step(t, rgb, out);
+    if (!rc)
+        rc = hue_graph_read(t->g, t->q, q, nq);
+    if (!rc)
+        rc = attend(t, T, q, f0, ring, cx, cy, sites, n);
+    free(q), free(f0), free(ring);
     return rc;
 }

@@ -49,5 +49,7 @@ const char *hue_writer_note(const hue_writer *w);
 /* Writes one RGB8 image as PNG (.png) or JPEG (.jpg, .jpeg; quality 1-100,
  * 0 = 90), with the same overwrite rules. */
 int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int height, int quality, int force);
+/* Writes one 8-bit grayscale image as PNG, with the same overwrite rules. */
+int hue_image_write_gray(const char *path, const uint8_t *gray, int width, int height, int force);
 
 #endif

@@ -21,7 +21,8 @@ static void on_png_error(png_structp png, png_const_charp msg)
     png_longjmp(png, 1);
 }
 
-static int write_png(FILE *f, const char *path, const uint8_t *rgb, int width, int height)
+/* channels: 3 (RGB) or 1 (grayscale) */
+static int write_png(FILE *f, const char *path, const uint8_t *pixels, int width, int height, int channels)
 {
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, on_png_error, NULL);
     png_infop info = png ? png_create_info_struct(png) : NULL;
@@ -30,11 +31,12 @@ static int write_png(FILE *f, const char *path, const uint8_t *rgb, int width, i
         return hue_fail(HUE_EIO, "%s: cannot write the PNG", path);
     }
     png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+    png_set_IHDR(png, info, (png_uint_32)width, (png_uint_32)height, 8,
+                 channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_write_info(png, info);
     for (int y = 0; y < height; y++)
-        png_write_row(png, rgb + (size_t)y * width * 3);
+        png_write_row(png, pixels + (size_t)y * width * channels);
     png_write_end(png, info);
     png_destroy_write_struct(&png, &info);
     return 0;
@@ -102,13 +104,16 @@ done:
     return r;
 }
 
-int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int height, int quality, int force)
+/* channels 1: a grayscale PNG only */
+static int write_image(const char *path, const uint8_t *pixels, int width, int height, int channels, int quality,
+                       int force)
 {
     const char *dot = strrchr(path, '.');
     int png = dot && !strcasecmp(dot, ".png");
-    int jpg = dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
+    int jpg = channels == 3 && dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg"));
     if (!png && !jpg)
-        return hue_fail(HUE_EINVAL, "%s: unknown image extension (use .png, .jpg or .jpeg)", path);
+        return hue_fail(HUE_EINVAL, "%s: unknown image extension (use %s)", path,
+                        channels == 3 ? ".png, .jpg or .jpeg" : ".png");
     if (width <= 0 || height <= 0)
         return hue_fail(HUE_EINVAL, "%s: cannot write an image of %dx%d", path, width, height);
     int r = hue_output_check(path, force);
@@ -118,7 +123,7 @@ int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int hei
     FILE *f;
     if ((r = hue_output_temp_file(path, tmp, sizeof tmp, &f)) < 0)
         return r;
-    r = png ? write_png(f, path, rgb, width, height) : write_jpeg(f, path, rgb, width, height, quality);
+    r = png ? write_png(f, path, pixels, width, height, channels) : write_jpeg(f, path, pixels, width, height, quality);
     int bad = fflush(f) != 0 || ferror(f);
     bad |= fclose(f) != 0;
     if (r == 0 && bad)
@@ -128,4 +133,14 @@ int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int hei
         return r;
     }
     return hue_output_commit(tmp, path, force);
+}
+
+int hue_image_write_rgb(const char *path, const uint8_t *rgb, int width, int height, int quality, int force)
+{
+    return write_image(path, rgb, width, height, 3, quality, force);
+}
+
+int hue_image_write_gray(const char *path, const uint8_t *gray, int width, int height, int force)
+{
+    return write_image(path, gray, width, height, 1, 0, force);
 }

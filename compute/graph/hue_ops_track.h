@@ -28,4 +28,18 @@ hue_tensor hue_ring_write(hue_graph *g, hue_tensor ring, hue_tensor x, hue_tenso
 hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f0_labels, hue_tensor ring,
                          hue_tensor ring_labels, int topk, int radius, float temperature);
 
+/* One query's attention as propagate weighs it, on the host (propagate's
+ * reference, and whoever needs the weights themselves): the caller scores
+ * the candidates (dot products with frame 0's every position, and with a
+ * ring frame's positions where hue_propagate_in_window holds); then
+ * hue_propagate_top sorts them best first (ties: the smaller id first) and
+ * gives the first k their softmax weights of score / temperature, which sum
+ * to 1. */
+typedef struct {
+    double score;
+    int64_t id;
+} hue_propagate_candidate;
+int hue_propagate_in_window(int64_t qy, int64_t qx, int64_t y, int64_t x, int radius);
+void hue_propagate_top(hue_propagate_candidate *c, int64_t n, int k, float temperature, double *weights);
+
 #endif

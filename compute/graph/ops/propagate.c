@@ -158,17 +158,27 @@ hue_tensor hue_propagate(hue_graph *g, hue_tensor q, hue_tensor f0, hue_tensor f
 
 /* ---- plain-C reference ---- */
 
-typedef struct {
-    double v;
-    int64_t id;
-} candidate;
+int hue_propagate_in_window(int64_t qy, int64_t qx, int64_t y, int64_t x, int radius)
+{
+    return (double)((x - qx) * (x - qx) + (y - qy) * (y - qy)) < (double)radius * radius;
+}
 
 static int by_score(const void *a, const void *b)
 {
-    const candidate *x = a, *y = b;
-    if (x->v != y->v)
-        return x->v < y->v ? 1 : -1;
+    const hue_propagate_candidate *x = a, *y = b;
+    if (x->score != y->score)
+        return x->score < y->score ? 1 : -1;
     return x->id < y->id ? -1 : x->id > y->id;
+}
+
+void hue_propagate_top(hue_propagate_candidate *c, int64_t n, int k, float temperature, double *weights)
+{
+    qsort(c, (size_t)n, sizeof *c, by_score);
+    double total = 0;
+    for (int i = 0; i < k; i++)
+        total += weights[i] = exp((c[i].score - c[0].score) / temperature);
+    for (int i = 0; i < k; i++)
+        weights[i] /= total;
 }
 
 static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host_tensor *out)
@@ -180,9 +190,12 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
     int64_t shape[3] = {L, h, w};
     if (hue_host_alloc(out, 3, shape))
         return HUE_ENOMEM;
-    candidate *cand = malloc(sizeof *cand * (size_t)(hw * (S + 1)));
-    if (!cand)
+    hue_propagate_candidate *cand = malloc(sizeof *cand * (size_t)(hw * (S + 1)));
+    double *weight = malloc(sizeof *weight * (size_t)K);
+    if (!cand || !weight) {
+        free(cand), free(weight);
         return HUE_ENOMEM;
+    }
     for (int64_t qy = 0; qy < h; qy++)
         for (int64_t qx = 0; qx < w; qx++) {
             int64_t n = 0;
@@ -190,34 +203,31 @@ static int reference(const hue_host_tensor *in, const hue_op_params *p, hue_host
                 double d = 0;
                 for (int64_t c = 0; c < C; c++)
                     d += q->data[c * hw + qy * w + qx] * f0->data[c * hw + j];
-                cand[n++] = (candidate){d, j};
+                cand[n++] = (hue_propagate_candidate){d, j};
             }
             for (int64_t s = 0; s < S; s++)
                 for (int64_t y = 0; y < h; y++)
                     for (int64_t x = 0; x < w; x++) {
-                        if ((double)((x - qx) * (x - qx) + (y - qy) * (y - qy)) >= (double)R * R)
+                        if (!hue_propagate_in_window(qy, qx, y, x, R))
                             continue;
                         double d = 0;
                         for (int64_t c = 0; c < C; c++)
                             d += q->data[c * hw + qy * w + qx] * ring->data[((s * C + c) * h + y) * W + P + x];
-                        cand[n++] = (candidate){d, hw + (s * h + y) * w + x};
+                        cand[n++] = (hue_propagate_candidate){d, hw + (s * h + y) * w + x};
                     }
-            qsort(cand, (size_t)n, sizeof *cand, by_score);
-            double total = 0;
-            for (int k = 0; k < K; k++)
-                total += exp((cand[k].v - cand[0].v) / p->temperature);
+            hue_propagate_top(cand, n, K, p->temperature, weight);
             for (int64_t l = 0; l < L; l++) {
                 double acc = 0;
                 for (int k = 0; k < K; k++) {
                     int64_t id = cand[k].id;
                     double lab = id < hw ? l0->data[l * hw + id]
                                          : lr->data[((id - hw) / hw * L + l) * hw + (id - hw) % hw];
-                    acc += exp((cand[k].v - cand[0].v) / p->temperature) / total * lab;
+                    acc += weight[k] * lab;
                 }
                 out->data[l * hw + qy * w + qx] = acc;
             }
         }
-    free(cand);
+    free(cand), free(weight);
     return 0;
 }
 
