@@ -18,6 +18,7 @@ static const struct {
     {"devices", cmd_devices_parse},   {"probe", cmd_probe_parse},       {"overlay", cmd_overlay_parse},
     {"train-video", cmd_train_video_parse}, {"colorize", cmd_colorize_parse}, {"track", cmd_track_parse},
     {"pretrain", cmd_pretrain_parse}, {"bench", cmd_bench_parse},       {"eval", cmd_eval_parse},
+    {"plot", cmd_plot_parse},
 };
 
 enum { MAX_ARGS = 64 };
