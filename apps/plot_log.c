@@ -13,7 +13,7 @@
  * that sit beside a monitor's figure. */
 static int is_axis_or_count(const char *key)
 {
-    static const char *const skip[] = {"step", "epoch", "batch", "elapsed_s", "knn_images", "val_frames"};
+    static const char *const skip[] = {"step", "epoch", "batch", "elapsed_s", "knn_images", "test_images", "val_frames"};
     for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
         if (!strcmp(key, skip[i]))
             return 1;
