@@ -50,9 +50,14 @@ static int chosen_panels(const char *metrics, plot_result *r)
         if (!found) {
             char known[512] = "";
             for (int i = 0; i < r->n_runs; i++)
-                for (int q = 0; q < r->runs[i].n_q; q++)
-                    if (!strstr(known, r->runs[i].q[q].name) && strlen(known) + 70 < sizeof known)
-                        strcat(strcat(known, *known ? ", " : ""), r->runs[i].q[q].name);
+                for (int q = 0; q < r->runs[i].n_q; q++) {
+                    const char *name_q = r->runs[i].q[q].name;
+                    int seen = 0;  /* named by an earlier run */
+                    for (int j = 0; j < i && !seen; j++)
+                        seen = plot_run_find(&r->runs[j], name_q) != NULL;
+                    if (!seen && strlen(known) + 70 < sizeof known)
+                        strcat(strcat(known, *known ? ", " : ""), name_q);
+                }
             return hue_fail(HUE_EINVAL, "--metrics: no log has \"%s\" (they have: %s)", name, known);
         }
         add_panel(r, name);

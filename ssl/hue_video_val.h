@@ -9,6 +9,8 @@
 #define HUE_VIDEO_VAL_H
 #include <stdint.h>
 
+#define HUE_VIDEO_VAL_MAX_FRAMES 1000
+
 typedef struct hue_video_val hue_video_val;
 
 typedef struct {
@@ -22,7 +24,7 @@ typedef struct {
 } hue_video_val_result;
 
 /* Reads the first max_frames frames of clip (all of them when it has
- * fewer; 3 or more needed) and their masks: first_mask, the objects to
+ * fewer; max_frames 3 to HUE_VIDEO_VAL_MAX_FRAMES, the clip 3 or more) and their masks: first_mask, the objects to
  * track, then the truth of each later frame. Fails with a message naming
  * the file when one is unreadable, a mask's size is not the clip's, the
  * first mask has no object or its name has no frame number. */

@@ -59,6 +59,8 @@ static int read_mask(hue_video_val *v, const char *path, int i)
 int hue_video_val_open(const char *clip, const char *first_mask, int max_frames, hue_video_val **out)
 {
     *out = NULL;
+    if (max_frames < 3 || max_frames > HUE_VIDEO_VAL_MAX_FRAMES)
+        return hue_fail(HUE_EINVAL, "validation of %d frames: 3 to %d", max_frames, HUE_VIDEO_VAL_MAX_FRAMES);
     hue_video_val *v = calloc(1, sizeof *v);
     if (!v)
         return hue_fail(HUE_ENOMEM, "out of host memory");
@@ -141,7 +143,7 @@ int hue_video_val_run(hue_video_val *v, const char *checkpoint, hue_video_val_re
     free(cells), free(ids);
     if (rc)
         return rc;
-    const uint8_t *gt[1024], *pred[1024];
+    const uint8_t *gt[HUE_VIDEO_VAL_MAX_FRAMES], *pred[HUE_VIDEO_VAL_MAX_FRAMES];
     for (int i = 0; i < v->frames; i++)
         gt[i] = v->truth + plane * (size_t)i, pred[i] = v->pred + plane * (size_t)i;
     hue_davis_object objects[255];
