@@ -10,6 +10,7 @@
 #include "hue_error.h"
 #include "hue_train.h"
 #include "progress.h"
+#include "train_report.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
@@ -104,7 +105,11 @@ static void usage(FILE *f)
             "                      r18.step000975.ckpt; a file of the same step is replaced)\n"
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
-            "  --force             replace an existing --out or --log\n"
+            "  --report DIR        also write DIR/index.html (needs --log), rewritten after every checkpoint:\n"
+            "                      the log's curves (inline SVG), the last value of each logged quantity\n"
+            "                      (the kNN monitor's among them), this command line and the checkpoint's\n"
+            "                      metadata; an existing DIR/index.html is refused unless --force or --resume\n"
+            "  --force             replace an existing --out, --log or --report page\n"
             "  --json              print the summary as one JSON object (steps, seconds, last_loss,\n"
             "                      checkpoint, knn_top1 and test_accuracy when measured)\n"
             "  --quiet             no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
@@ -126,6 +131,7 @@ static void usage(FILE *f)
 
 typedef struct {
     hue_progress bar;
+    train_report report;
 } progress_state;
 
 static void on_step(void *user, const hue_step_info *s)
@@ -135,6 +141,12 @@ static void on_step(void *user, const hue_step_info *s)
     snprintf(label, sizeof label, "epoch %lld/%lld", (long long)s->epoch + 1, (long long)s->epochs);
     snprintf(fields, sizeof fields, "loss %.4f lr %.4f %.0f img/s", s->loss, s->lr, s->images_per_s);
     hue_progress_update(&p->bar, label, s->step, s->steps_total, fields);
+}
+
+static int on_save(void *user, const hue_save_info *s)
+{
+    progress_state *p = user;
+    return train_report_write(&p->report, s->checkpoint, s->step, NULL, 0);
 }
 
 /* A flag's value out of range (--batch 0, say) exits 1 as issue 4 asks;
@@ -166,6 +178,7 @@ static int parse_double(const char *flag, const char *s, double lo, double hi, d
 typedef struct {
     hue_pretrain_options o;
     int quiet, json;
+    const char *report;
 } pretrain_args;
 
 static int parse_tile_colour(const char *s)
@@ -236,13 +249,13 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"queue", required_argument, 0, 'Q'},  {"key-momentum", required_argument, 0, 'G'},
         {"bn-groups", required_argument, 0, 'B'}, {"loss", required_argument, 0, 'X'},
         {"grid", required_argument, 0, 'R'},   {"cpc-steps", required_argument, 0, 'Z'},
-        {"sync-bn", no_argument, 0, 'Y'},
+        {"sync-bn", no_argument, 0, 'Y'},      {"report", required_argument, 0, 'z'},
         {"help", no_argument, 0, 'h'},         {0}};
     hue_pretrain_options o = hue_pretrain_defaults();
     const char *method = NULL;
     unsigned char given[256] = {0};
     int c, rc;
-    a->quiet = 0, a->json = 0;
+    a->quiet = 0, a->json = 0, a->report = NULL;
     long long v;
     double d;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
@@ -320,6 +333,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             break;
         case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
         case 'Y': o.sync_bn = 1; break;
+        case 'z': a->report = optarg; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -346,6 +360,10 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: --tau does not apply to --loss clip (its temperature is learned)\n");
         return 2;
     }
+    if (a->report && !o.log) {
+        fprintf(stderr, "hue pretrain: --report needs --log (the report draws its curves)\n");
+        return 2;
+    }
     o.method = method;
     a->o = o;
     return -1;
@@ -368,8 +386,14 @@ int cmd_pretrain(int argc, char **argv)
     int speaks = hue_dist_rank() == 0;
     int quiet = args.quiet || !speaks;
     progress_state p;
+    if (args.report && speaks &&
+        train_report_begin(&p.report, args.report, "hue pretrain", o.log, argc, argv, NULL, o.force || o.resume)) {
+        fprintf(stderr, "hue pretrain: --report %s: %s\n", args.report, hue_error_message());
+        return 1;
+    }
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;
+    o.on_save = args.report && speaks ? on_save : NULL;
     o.user = &p;
     hue_train_report r;
     rc = hue_pretrain(&o, &r);

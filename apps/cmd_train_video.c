@@ -10,7 +10,12 @@
 #include "hue_error.h"
 #include "hue_track.h"
 #include "hue_video_train.h"
+#include "hue_mask.h"
+#include "hue_overlay.h"
+#include "hue_video_val.h"
+#include "hue_writer.h"
 #include "progress.h"
+#include "train_report.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
@@ -54,7 +59,21 @@ static void usage(FILE *f)
             "  --save-every N       steps between checkpoints (default 100)\n"
             "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
             "                       (hue-video.ckpt -> hue-video.step000100.ckpt; the same step is replaced)\n"
-            "  --force              replace an existing --out or --log\n"
+            "  --val CLIP           at every checkpoint, track CLIP's first-frame mask (--val-mask) with the\n"
+            "                       checkpoint's encoder (hue track's propagation, default settings) and\n"
+            "                       log its J&F as a line {\"step\", \"val_jf\", \"val_j\", \"val_f\",\n"
+            "                       \"val_frames\"} (needs --log). The cost is bounded: the first\n"
+            "                       --val-frames frames only, read once before training\n"
+            "  --val-mask PNG       CLIP's first-frame mask, the size of its frames; the truth of frame i is\n"
+            "                       the file beside it numbered i later (DAVIS: Annotations/480p/NAME/00000.png)\n"
+            "  --val-frames N       frames of CLIP tracked and scored, 3 to 1000 (default 16)\n"
+            "  --report DIR         also write DIR/index.html (needs --log), rewritten after every\n"
+            "                       checkpoint: the log's curves (inline SVG), the last value of each logged\n"
+            "                       quantity, this command line, the checkpoint's metadata and, with --val,\n"
+            "                       a tracked frame of CLIP next to its truth (DIR/val_pred.png,\n"
+            "                       DIR/val_truth.png); existing files there are refused unless --force or\n"
+            "                       --resume\n"
+            "  --force              replace an existing --out, --log or --report page\n"
             "  --json               print the summary as one JSON object (steps, seconds, last_loss,\n"
             "                       checkpoint)\n"
             "  --quiet              no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
@@ -69,11 +88,77 @@ static void usage(FILE *f)
             "continues it), and hue exits 1; a second one stops at once.\n");
 }
 
+/* What runs beside the training: progress, and at each checkpoint the
+ * validation clip and the report. */
+typedef struct {
+    hue_progress bar;
+    hue_video_val *val;
+    const char *report_dir;
+    train_report report;
+} train_hooks;
+
 static void on_step(void *user, const hue_step_info *s)
 {
+    train_hooks *h = user;
     char fields[96];
     snprintf(fields, sizeof fields, "loss %.4f %.2f samples/s", s->loss, s->images_per_s);
-    hue_progress_update(user, "train-video", s->step, s->steps_total, fields);
+    hue_progress_update(&h->bar, "train-video", s->step, s->steps_total, fields);
+}
+
+/* The report's files besides index.html. */
+static const char *const report_files[] = {"val_pred.png", "val_truth.png", NULL};
+
+/* The validation frame with ids drawn over it, as report_dir/name. */
+static int write_overlay(const train_hooks *h, const hue_video_val_result *r, const uint8_t *ids, const char *name)
+{
+    hue_mask m = {0};
+    uint8_t *rgb = malloc((size_t)r->width * r->height * 3);
+    int rc = rgb ? hue_mask_create(&m, r->width, r->height) : hue_fail(HUE_ENOMEM, "out of host memory");
+    if (!rc) {
+        memcpy(m.ids, ids, (size_t)r->width * r->height);
+        for (size_t i = 0; i < (size_t)r->width * r->height; i++)
+            m.max_id = ids[i] > m.max_id ? ids[i] : m.max_id;
+        memcpy(rgb, r->rgb, (size_t)r->width * r->height * 3);
+        rc = hue_overlay_draw(rgb, r->width, r->height, &m, 0.5f);
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", h->report_dir, name);
+    if (!rc)
+        rc = hue_image_write_rgb(path, rgb, r->width, r->height, 0, 1);
+    hue_mask_free(&m);
+    free(rgb);
+    return rc;
+}
+
+static int on_save(void *user, const hue_save_info *s)
+{
+    train_hooks *h = user;
+    train_report_image images[2];
+    char captions[2][96];
+    int n = 0, rc = 0;
+    if (h->val) {
+        hue_video_val_result r;
+        if ((rc = hue_video_val_run(h->val, s->checkpoint, &r)))
+            return rc;
+        rc = hue_train_log_printf(s->log, s->log_path,
+                                  "{\"step\": %lld, \"val_jf\": %.6g, \"val_j\": %.6g, \"val_f\": %.6g, "
+                                  "\"val_frames\": %d}\n",
+                                  (long long)s->step, r.jf, r.j, r.f, r.frames);
+        if (!rc && h->report_dir) {
+            snprintf(captions[0], sizeof captions[0], "frame %d tracked from frame 0 (J&F %.3f over %d frames)",
+                     r.sample, r.jf, r.frames);
+            snprintf(captions[1], sizeof captions[1], "frame %d, true masks", r.sample);
+            images[0] = (train_report_image){report_files[0], captions[0]};
+            images[1] = (train_report_image){report_files[1], captions[1]};
+            n = 2;
+            rc = write_overlay(h, &r, r.pred, report_files[0]);
+            if (!rc)
+                rc = write_overlay(h, &r, r.truth, report_files[1]);
+        }
+    }
+    if (!rc && h->report_dir)
+        rc = train_report_write(&h->report, s->checkpoint, s->step, images, n);
+    return rc;
 }
 
 /* Whether d lies in [lo, hi] (else *bad is set). A value is converted only
@@ -88,6 +173,8 @@ static int in_range(double d, double lo, double hi, int *bad)
 typedef struct {
     hue_video_train_options o;
     int quiet, json;
+    const char *val, *val_mask, *report;
+    int val_frames;
 } train_video_args;
 
 /* -1 to go on, else the exit status (see commands.h). */
@@ -106,11 +193,13 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
-        {"sync-bn", no_argument, 0, 'Y'},
+        {"sync-bn", no_argument, 0, 'Y'},      {"val", required_argument, 0, 'v'},
+        {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
+        {"report", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
     int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
-    a->quiet = 0, a->json = 0;
+    a->quiet = 0, a->json = 0, a->val = a->val_mask = a->report = NULL, a->val_frames = 16;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
     int at = 0;
     while ((c = getopt_long(argc, argv, "h", opts, &at)) != -1) {
@@ -164,6 +253,10 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'Y': o.sync_bn = 1; break;
+        case 'v': a->val = optarg; bad = 0; break;
+        case 'V': a->val_mask = optarg; bad = 0; break;
+        case 'R': a->report = optarg; bad = 0; break;
+        case 'F': if (in_range(d, 3, 1000, &bad)) a->val_frames = (int)d; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -174,6 +267,15 @@ static int parse_args(int argc, char **argv, train_video_args *a)
     }
     if (optind < argc || !o.clips || !o.out) {
         fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+        return 2;
+    }
+    if (!a->val != !a->val_mask) {
+        fprintf(stderr, "hue train-video: --val and --val-mask go together (the clip and its first-frame mask)\n");
+        return 2;
+    }
+    if ((a->val || a->report) && !o.log) {
+        fprintf(stderr, "hue train-video: --%s needs --log (%s)\n", a->val ? "val" : "report",
+                a->val ? "its J&F is logged there" : "the report draws its curves");
         return 2;
     }
     int crw = o.method == HUE_VIDEO_CRW;
@@ -205,13 +307,27 @@ int cmd_train_video(int argc, char **argv)
     hue_video_train_options o = args.o;
     int speaks = hue_dist_rank() == 0;  /* in a group, rank 0 speaks for it */
     int quiet = args.quiet || !speaks;
-    hue_progress bar;
-    hue_progress_start(&bar, quiet);
+    train_hooks hooks = {.report_dir = speaks ? args.report : NULL};
+    /* the validation clip and the report folder are checked before any training */
+    int rc = 0;
+    if (speaks && args.val)
+        rc = hue_video_val_open(args.val, args.val_mask, args.val_frames, &hooks.val);
+    if (!rc && hooks.report_dir)
+        rc = train_report_begin(&hooks.report, args.report, "hue train-video", o.log, argc, argv,
+                                hooks.val ? report_files : NULL, o.force || o.resume);
+    if (rc) {
+        fprintf(stderr, "hue train-video: %s\n", hue_error_message());
+        hue_video_val_close(hooks.val);
+        return 1;
+    }
+    hue_progress_start(&hooks.bar, quiet);
     o.on_step = on_step;
-    o.user = &bar;
+    o.on_save = hooks.val || hooks.report_dir ? on_save : NULL;
+    o.user = &hooks;
     hue_train_report r;
-    int rc = hue_train_video(&o, &r);
-    hue_progress_finish(&bar);
+    rc = hue_train_video(&o, &r);
+    hue_progress_finish(&hooks.bar);
+    hue_video_val_close(hooks.val);
     if (rc) {
         fprintf(stderr, "hue train-video: %s\n", hue_error_message());
         return 1;

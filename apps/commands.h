@@ -13,6 +13,7 @@ int cmd_probe(int argc, char **argv);
 int cmd_overlay(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_attention(int argc, char **argv);
+int cmd_plot(int argc, char **argv);
 /* `hue bench decode`, called by cmd_bench (apps/bench_decode.c). */
 int hue_bench_decode(int argc, char **argv);
 /* `hue bench track` (apps/bench_track.c). */
@@ -40,6 +41,7 @@ int cmd_probe_parse(int argc, char **argv);
 int cmd_overlay_parse(int argc, char **argv);
 int cmd_eval_parse(int argc, char **argv);
 int cmd_attention_parse(int argc, char **argv);
+int cmd_plot_parse(int argc, char **argv);
 int hue_bench_decode_parse(int argc, char **argv);
 int hue_bench_track_parse(int argc, char **argv);
 int hue_bench_train_parse(int argc, char **argv);

@@ -27,6 +27,7 @@ static const command commands[] = {
     {"pretrain", cmd_pretrain, "train an image encoder on an image folder: supervised, pretext or contrastive", 1, 1},
     {"bench", cmd_bench, "measure speed: gemm, conv, decode, track, train", 1, 0},
     {"eval", cmd_eval, "evaluate: DAVIS J&F of predicted masks; kNN and linear probes of a checkpoint", 0, 0},
+    {"plot", cmd_plot, "draw training curves from JSON-lines logs, as SVG or PNG", 0, 0},
 };
 
 static void usage(FILE *f)

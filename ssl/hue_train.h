@@ -23,6 +23,19 @@ typedef struct {
 
 typedef void (*hue_step_fn)(void *user, const hue_step_info *info);
 
+/* After each checkpoint a run writes (and the kNN monitor of that step):
+ * the checkpoint now holding the model of `step`, and the run's log (f
+ * NULL when there is none) for a line of the hook's own
+ * (hue_train_log_printf). Called by the writing rank only; an error stops
+ * the run. */
+typedef struct {
+    int64_t step;
+    const char *checkpoint;
+    FILE *log;
+    const char *log_path;
+} hue_save_info;
+typedef int (*hue_save_fn)(void *user, const hue_save_info *info);
+
 /* A pretraining run on an image folder: the flags every method shares,
  * then each method's own. */
 typedef struct {
@@ -71,6 +84,7 @@ typedef struct {
      * as batch, and 0. */
     int global_batch, batch_first;
     hue_step_fn on_step;
+    hue_save_fn on_save;
     void *user;
 } hue_pretrain_options;
 

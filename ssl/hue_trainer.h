@@ -83,6 +83,7 @@ typedef struct {
     const hue_file_use *inputs;  /* files the run reads, none of which may be an output */
     int n_inputs;
     hue_step_fn on_step;
+    hue_save_fn on_save;         /* after each checkpoint (and the kNN monitor of its step) */
     void *user;
 } hue_trainer_options;
 

@@ -43,6 +43,7 @@ typedef struct {
      * batch_first .. batch_first + batch - 1. One process: batch, and 0. */
     int global_batch, batch_first;
     hue_step_fn on_step;
+    hue_save_fn on_save;
     void *user;
 } hue_video_train_options;
 

@@ -193,7 +193,7 @@ static int train(image_run *ir, hue_method *m, const char *hp, hue_train_report 
                               .keep_checkpoints = o->keep_checkpoints, .max_steps = o->max_steps, .hyperparameters = hp, .inputs = inputs, .n_inputs = 1,
                               .knn_every = o->knn_every, .knn_data = o->data, .knn_size = o->size,
                               .knn_threads = o->threads,
-                              .on_step = o->on_step, .user = o->user};
+                              .on_step = o->on_step, .on_save = o->on_save, .user = o->user};
     return hue_trainer_run(&to, m, r);
 }
 

@@ -201,6 +201,16 @@ static int log_step(hue_trainer *t, const hue_step_info *s, const float *metrics
     return rc;
 }
 
+/* The run's save hook, after the checkpoint of step `done`. */
+static int after_save(hue_trainer *t, int64_t done)
+{
+    const hue_trainer_options *o = t->o;
+    if (!o->on_save)
+        return 0;
+    hue_save_info s = {done, o->out, t->log, o->log};
+    return o->on_save(o->user, &s);
+}
+
 /* After step `done`: when Ctrl-C or SIGTERM came (on any rank of a group,
  * so that all stop at the same step), a checkpoint of this step unless one
  * was just written, and an error that says how to go on. */
@@ -215,6 +225,8 @@ static int stop_if_interrupted(hue_trainer *t, int64_t done, hue_fill_info info,
     int epoch_end = t->o->steps_per_epoch > 0 && info.batch == t->o->steps_per_epoch - 1;
     if (hue_dist_rank() == 0 && *saved != done) {
         rc = trainer_save(t, done, epoch_end ? info.epoch + 1 : info.epoch);
+        if (!rc)
+            rc = after_save(t, done);
         if (rc)
             return hue_train_stopped(rc, t->o->out, *saved);
         *saved = done;
@@ -281,6 +293,7 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
         r->steps = step + 1;
         r->last_loss = loss;
         int epoch_end = o->steps_per_epoch > 0 && info.batch == o->steps_per_epoch - 1;
+        int saved_now = 0;
         if (hue_dist_rank() == 0 &&
             (epoch_end || (o->save_every > 0 && (step + 1) % o->save_every == 0) || step + 1 == end)) {
             if ((rc = trainer_save(t, step + 1, epoch_end ? info.epoch + 1 : info.epoch))) {
@@ -288,9 +301,14 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
                 break;
             }
             saved = step + 1;
+            saved_now = 1;
         }
         if (epoch_end && o->knn_every > 0 && hue_dist_rank() == 0 && (info.epoch + 1) % o->knn_every == 0 &&
             (rc = trainer_knn_run(t, step + 1, info.epoch + 1))) {
+            rc = hue_train_stopped(rc, o->out, saved);
+            break;
+        }
+        if (saved_now && (rc = after_save(t, step + 1))) {
             rc = hue_train_stopped(rc, o->out, saved);
             break;
         }

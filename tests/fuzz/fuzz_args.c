@@ -19,6 +19,7 @@ static const struct {
     {"train-video", cmd_train_video_parse}, {"colorize", cmd_colorize_parse}, {"track", cmd_track_parse},
     {"pretrain", cmd_pretrain_parse}, {"bench", cmd_bench_parse},       {"eval", cmd_eval_parse},
     {"attention", cmd_attention_parse},
+    {"plot", cmd_plot_parse},
 };
 
 enum { MAX_ARGS = 64 };
