@@ -319,7 +319,7 @@ class HueModel(nn.Module):
         self.trunks, self.heads, self.tensors, self.inputs = {}, {}, {}, {}
         self.prefixes = {}  # module -> its prefix in the file
         for net in networks:
-            prefix = net.get("prefix")
+            prefix = net.get("prefix") if isinstance(net, dict) else None
             if not isinstance(prefix, str) or ("resnet" in net) == ("head" in net):
                 raise CheckpointError(f"{path}: a network of its 'networks' has no prefix, or not one of resnet/head")
             try:
@@ -367,7 +367,7 @@ class HueModel(nn.Module):
             if name in _PLAIN_TENSORS:
                 self.tensors[name] = t
                 continue
-            prefix = next(p for p in by_length if name.startswith(p)) if "" in parts else None
+            prefix = next(p for p in by_length if name.startswith(p))  # "" matches every name
             parts[prefix][name[len(prefix):]] = t
         for module, prefix in self.prefixes.items():
             # torch's own message spans lines: name the first problem in one
@@ -391,9 +391,12 @@ class HueModel(nn.Module):
             refs = _json(self.metadata, "representation", self.path)
         else:
             refs = [{"prefix": "", "input": _default_input(self.trunk.arch["in_channels"])["kind"]}]
-        self.representation = [r["prefix"] for r in refs]
+        if not isinstance(refs, list) or not all(isinstance(r, dict) and r.get("input") in ("rgb", "l", "ab")
+                                                  for r in refs):
+            raise CheckpointError(f"{self.path}: its 'representation' is not a list of trunks with inputs")
+        self.representation = [r.get("prefix") for r in refs]
         for r in refs:
-            if r["prefix"] not in self.trunks:
+            if r.get("prefix") not in self.trunks:
                 raise CheckpointError(f"{self.path}: its 'representation' names the trunk '{r['prefix']}', "
                                       "which it does not hold")
             self.inputs[r["prefix"]] = _input_of(r)
@@ -440,7 +443,8 @@ def _describe(model):
         extra = (f", proj to {a['embed']}" if a.get("embed") else "") + \
                 (f", fc to {a['num_classes']} classes" if a["num_classes"] else "")
         i = model.inputs[prefix]
-        scale = {"rgb": f"rgb (v/255 - mean {list(i['mean'])}) / std {list(i['std'])}", "l": "l (L/50 - 1)",
+        scale = {"rgb": f"rgb (v/255 - mean {[round(v, 4) for v in i['mean']]}) / std "
+                          f"{[round(v, 4) for v in i['std']]}", "l": "l (L/50 - 1)",
                  "ab": "ab (a/110, b/110)"}[i["kind"]]
         with torch.no_grad():
             y = t(torch.zeros(1, a["in_channels"], 64, 64))
@@ -469,6 +473,10 @@ def main(argv):
         print(_describe(load(argv[1])))
     except CheckpointError as e:
         print(f"hue_torch: {e}", file=sys.stderr)
+        return 1
+    except (ValueError, KeyError, TypeError, RuntimeError) as e:  # metadata hue_torch does not understand
+        print(f"hue_torch: {argv[1]}: not a checkpoint hue_torch can build ({type(e).__name__}: {e})",
+              file=sys.stderr)
         return 1
     return 0
 
