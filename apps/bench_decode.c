@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_clock.h"
 #include "hue_error.h"
@@ -49,8 +50,8 @@ static int parse_args(int argc, char **argv, decode_args *a)
     hue_video_options *vo = &a->vo;
     int c;
     char *end;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("bench decode", argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;
         case 'r': a->rgb_only = 1; break;
@@ -69,7 +70,7 @@ static int parse_args(int argc, char **argv, decode_args *a)
             }
             break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     if (optind != argc - 1) {

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
@@ -171,8 +172,8 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
                                          {0}};
     *a = (track_bench_args){.frames = 5, .S = 20, .K = 10, .R = 12};
     int c;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "c:f:n:k:r:m:jh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("bench track", argc, argv, "c:f:n:k:r:m:jh", opts, NULL)) != -1) {
         if (c == 'm') {
             a->model = optarg;
             continue;

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_clock.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
@@ -190,8 +191,8 @@ static int parse_args(int argc, char **argv, bench_options *a)
     o.arch.num_classes = 10;
     int c, rc;
     double v;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("bench train", argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'b': if ((rc = parse_num("batch", optarg, 1, 4096, &v))) return rc; o.batch = (int)v; break;
         case 's': if ((rc = parse_num("size", optarg, 8, 1024, &v))) return rc; o.size = (int)v; break;
@@ -207,7 +208,7 @@ static int parse_args(int argc, char **argv, bench_options *a)
         case 'c': o.arch.cifar_stem = 1; break;
         case 'j': o.json = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_heatmap.h"
@@ -88,8 +89,8 @@ static int parse_args(int argc, char **argv, attention_args *a)
     const char *features = NULL, *model = NULL;
     char *end;
     int c, rc;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("attention", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'm': model = optarg; break;
         case 'F': features = optarg; break;
@@ -113,11 +114,8 @@ static int parse_args(int argc, char **argv, attention_args *a)
             break;
         case 'h': usage(stdout); return 0;
         default:
-            if ((rc = hue_track_option(c, optarg, "attention", &a->to)) != 0) {
-                if (rc < 0)
-                    usage(stderr);
+            if (hue_track_option(c, optarg, "attention", &a->to))
                 return 2;
-            }
         }
     }
     if (optind + 1 != argc || !a->out || a->frame < 0 || a->x < 0) {

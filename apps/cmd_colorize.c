@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_clip_colorize.h"
 #include "hue_clip_list.h"
 #include "hue_clock.h"
@@ -86,8 +87,8 @@ static int parse_args(int argc, char **argv, colorize_args *a)
     *a = (colorize_args){.to = hue_tracker_defaults(), .ref_frame = -1};
     const char *features = NULL, *model = NULL;
     int c, rc;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("colorize", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'r': {
             char *end;
@@ -110,11 +111,8 @@ static int parse_args(int argc, char **argv, colorize_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
-            if ((rc = hue_track_option(c, optarg, "colorize", &a->to)) != 0) {
-                if (rc < 0)
-                    usage(stderr);
+            if (hue_track_option(c, optarg, "colorize", &a->to))
                 return 2;
-            }
         }
     }
     if (a->clips) {

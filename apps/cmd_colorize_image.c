@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_colorize_image.h"
 #include "hue_error.h"
@@ -45,8 +46,8 @@ static int parse_args(int argc, char **argv, image_args *a)
     *a = (image_args){.anneal = 0.38};
     int c;
     char *end;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("colorize", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'i': a->in = optarg; break;
         case 'm': a->model = optarg; break;
@@ -62,7 +63,7 @@ static int parse_args(int argc, char **argv, image_args *a)
         case 'f': a->force = 1; break;
         case 'q': break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_ctx.h"
 #include "hue_error.h"
@@ -80,8 +81,8 @@ static int parse_args(int argc, char **argv, devices_args *a)
         {"json", no_argument, 0, 'j'}, {"device", required_argument, 0, 'd'}, {"help", no_argument, 0, 'h'}, {0}};
     int c;
     *a = (devices_args){.device = -1};
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "jd:h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("devices", argc, argv, "jd:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;
         case 'd': {

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_davis_eval.h"
 #include "hue_error.h"
@@ -403,9 +404,8 @@ static int parse_davis(int argc, char **argv, davis_args *a)
     };
     *a = (davis_args){0};
     int c;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("eval davis", argc, argv, "qh", opts, NULL)) != -1) {
         switch (c) {
         case 'r': a->results = optarg; break;
         case 'd': a->root = optarg; break;
@@ -416,13 +416,7 @@ static int parse_davis(int argc, char **argv, davis_args *a)
         case 'f': a->force = 1; break;
         case 'p': a->partial = 1; break;
         case 'h': eval_usage(stdout); return 0;
-        case ':':
-            fprintf(stderr, "hue eval davis: %s needs a value\n", argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr, "hue eval davis: unknown option '%s'\n", argv[optind - 1]);
-            eval_usage(stderr);
-            return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {

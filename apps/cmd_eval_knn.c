@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "eval_probe.h"
 #include "hue_checkpoint.h"
 #include "hue_clock.h"
@@ -82,9 +83,8 @@ static int parse(int argc, char **argv, knn_args *a)
     int c;
     long long v;
     double d;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("eval knn", argc, argv, "qh", opts, NULL)) != -1) {
         int taken = hue_probe_take(&a->p, c == 'q' ? HUE_PROBE_OPT_QUIET : c, optarg);
         if (taken == 2)
             return 2;
@@ -109,12 +109,7 @@ static int parse(int argc, char **argv, knn_args *a)
         case OPT_FORCE: a->force = 1; break;
         case 'h':
         case OPT_HELP: usage(stdout); return 0;
-        case ':':
-            fprintf(stderr, "hue eval knn: %s needs a value\n", argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr, "hue eval knn: unknown option '%s' (see --help)\n", argv[optind - 1]);
-            return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "eval_probe.h"
 #include "hue_clock.h"
 #include "hue_error.h"
@@ -84,9 +85,8 @@ static int parse(int argc, char **argv, linear_args *a)
     a->lp = hue_linear_probe_defaults();
     int c;
     long long v;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":qh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("eval linear", argc, argv, "qh", opts, NULL)) != -1) {
         int taken = hue_probe_take(&a->p, c == 'q' ? HUE_PROBE_OPT_QUIET : c, optarg);
         if (taken == 2)
             return 2;
@@ -120,12 +120,7 @@ static int parse(int argc, char **argv, linear_args *a)
             break;
         case 'h':
         case OPT_HELP: usage(stdout); return 0;
-        case ':':
-            fprintf(stderr, "hue eval linear: %s needs a value\n", argv[optind - 1]);
-            return 2;
-        default:
-            fprintf(stderr, "hue eval linear: unknown option '%s' (see --help)\n", argv[optind - 1]);
-            return 2;
+        default: return 2;
         }
     }
     if (optind < argc) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_mask.h"
@@ -81,8 +82,8 @@ static int parse_args(int argc, char **argv, overlay_args *a)
     *a = (overlay_args){.alpha = 0.5};
     int c;
     char *end;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "o:qh", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("overlay", argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->output = optarg; break;
         case 'T': a->format = optarg; break;
@@ -103,7 +104,7 @@ static int parse_args(int argc, char **argv, overlay_args *a)
         case 'F': a->force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     if (optind != argc - 2 || !a->output) {

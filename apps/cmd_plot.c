@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_output.h"
@@ -64,9 +65,9 @@ static int parse_args(int argc, char **argv, plot_args *a)
         {"quiet", no_argument, 0, 'q'},     {"help", no_argument, 0, 'h'}, {0}};
     memset(a, 0, sizeof *a);
     a->req = (plot_request){.x = PLOT_X_STEP, .width = 1000, .height = 700};
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
+    hue_flags_begin();
     int c;
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    while ((c = hue_flags_next("plot", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->out = optarg; break;
         case 'x':
@@ -102,7 +103,7 @@ static int parse_args(int argc, char **argv, plot_args *a)
         case 'j': a->json = 1; break;
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     for (int i = optind; i < argc; i++) {

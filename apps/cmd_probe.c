@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "json_out.h"
 #include "hue_error.h"
 #include "hue_video.h"
@@ -99,13 +100,13 @@ static int parse_args(int argc, char **argv, probe_args *a)
     };
     int c;
     *a = (probe_args){0};
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("probe", argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;
         case 'd': a->decode = 1; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
     }
     if (optind != argc - 1) {

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_clip_list.h"
 #include "hue_clock.h"
 #include "hue_dist.h"
@@ -130,8 +131,8 @@ static int parse_args(int argc, char **argv, track_args *a)
     *a = (track_args){.to = hue_tracker_defaults()};
     const char *features = NULL, *model = NULL;
     int c, rc;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("track", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': a->mask_path = optarg; break;
         case 'C': a->clips = optarg; break;
@@ -148,11 +149,8 @@ static int parse_args(int argc, char **argv, track_args *a)
         case 'q': a->quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default:
-            if ((rc = hue_track_option(c, optarg, "track", &a->to)) != 0) {
-                if (rc < 0)
-                    usage(stderr);
+            if (hue_track_option(c, optarg, "track", &a->to))
                 return 2;
-            }
         }
     }
     if (a->clips) {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flags.h"
 #include "hue_error.h"
 #include "hue_model_io.h"
 #include "hue_video_train.h"
@@ -11,41 +12,22 @@
 
 int hue_track_option(int c, const char *arg, const char *cmd, hue_tracker_options *o)
 {
-    char *end;
-    if (c == TRACK_OPT_TEMPERATURE) {
-        double t = strtod(arg, &end);
-        if (!*arg || *end || hue_temperature_check(t, "--temperature")) {
-            fprintf(stderr, "hue %s: %s\n", cmd,
-                    !*arg || *end ? "--temperature: expected a number in (0, 100]" : hue_error_message());
-            return 1;
+    double t;
+    switch (c) {
+    case TRACK_OPT_CONTEXT: return hue_flag_int(cmd, "context", arg, 1, 100, &o->context);
+    case TRACK_OPT_TOPK: return hue_flag_int(cmd, "topk", arg, 1, 64, &o->topk);
+    case TRACK_OPT_RADIUS: return hue_flag_int(cmd, "radius", arg, 1, 64, &o->radius);
+    case TRACK_OPT_TEMPERATURE:
+        if (hue_flag_number(cmd, "temperature", arg, 0, 100, 1, &t))
+            return 2;
+        if (hue_temperature_check(t, "--temperature")) {
+            fprintf(stderr, "hue %s: %s\n", cmd, hue_error_message());
+            return 2;
         }
         o->temperature = (float)t;
         return 0;
+    default: return 2;
     }
-    static const struct {
-        int c;
-        const char *flag;
-        long lo, hi;
-    } ints[] = {{TRACK_OPT_CONTEXT, "context", 1, 100}, {TRACK_OPT_TOPK, "topk", 1, 64},
-                {TRACK_OPT_RADIUS, "radius", 1, 64}};
-    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
-        if (ints[i].c != c)
-            continue;
-        long v = strtol(arg, &end, 10);
-        if (!*arg || *end || v < ints[i].lo || v > ints[i].hi) {
-            fprintf(stderr, "hue %s: --%s %s: expected an integer from %ld to %ld\n", cmd, ints[i].flag, arg,
-                    ints[i].lo, ints[i].hi);
-            return 1;
-        }
-        if (c == TRACK_OPT_CONTEXT)
-            o->context = (int)v;
-        else if (c == TRACK_OPT_TOPK)
-            o->topk = (int)v;
-        else
-            o->radius = (int)v;
-        return 0;
-    }
-    return -1;
 }
 
 int hue_track_features(const char *features, const char *model, const char *cmd, hue_tracker_options *o)

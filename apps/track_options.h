@@ -17,8 +17,9 @@ enum { TRACK_OPT_CONTEXT = 1000, TRACK_OPT_TOPK, TRACK_OPT_RADIUS, TRACK_OPT_TEM
         {"radius", required_argument, 0, TRACK_OPT_RADIUS},                                      \
         {"temperature", required_argument, 0, TRACK_OPT_TEMPERATURE}
 
-/* Applies one of the shared flags: 0 done, 1 bad value (message printed),
- * -1 not a shared flag. */
+/* Applies one of the shared flags: 0 done, 2 a bad value or not a shared
+ * flag (the message printed: an unknown option was reported by
+ * hue_flags_next). */
 int hue_track_option(int c, const char *arg, const char *cmd, hue_tracker_options *o);
 /* --model / --features: 0, or 2 with a usage message. */
 int hue_track_features(const char *features, const char *model, const char *cmd, hue_tracker_options *o);
