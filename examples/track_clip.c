@@ -47,9 +47,13 @@ static int parse(int argc, char **argv, args *a)
     for (int i = 1; i < argc; i++) {
         const char *flag = argv[i];
         if (flag[0] != '-') {
-            if (positional == 2)
+            if (positional == 0)
+                a->video = flag;
+            else if (positional == 1)
+                a->first = flag;
+            else
                 return usage_error("one VIDEO and one FIRST.png only");
-            *(positional++ ? &a->first : &a->video) = flag;
+            positional++;
             continue;
         }
         if (i + 1 == argc) {
