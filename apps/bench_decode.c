@@ -49,7 +49,6 @@ static int parse_args(int argc, char **argv, decode_args *a)
     *a = (decode_args){.vo = {0}};
     hue_video_options *vo = &a->vo;
     int c;
-    char *end;
     hue_flags_begin();
     while ((c = hue_flags_next("bench decode", argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
@@ -63,11 +62,8 @@ static int parse_args(int argc, char **argv, decode_args *a)
             }
             break;
         case 't':
-            vo->threads = (int)strtol(optarg, &end, 10);
-            if (*end || vo->threads < 1 || vo->threads > 256) {
-                fprintf(stderr, "hue bench decode: --threads wants a number from 1 to 256, not '%s'\n", optarg);
+            if (hue_flag_int("bench decode", "threads", optarg, 1, 256, &vo->threads))
                 return 2;
-            }
             break;
         case 'h': usage(stdout); return 0;
         default: return 2;

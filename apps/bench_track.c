@@ -174,17 +174,12 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
     int c;
     hue_flags_begin();
     while ((c = hue_flags_next("bench track", argc, argv, "c:f:n:k:r:m:jh", opts, NULL)) != -1) {
-        if (c == 'm') {
-            a->model = optarg;
-            continue;
-        }
-        char *end = NULL;
-        long v = optarg ? strtol(optarg, &end, 10) : 0;
-        if (optarg && (*end || v < 1 || v > 4096)) {
-            fprintf(stderr, "hue bench track: %s: expected a positive integer\n", optarg);
+        int v = 0;
+        /* every valued flag but --model is a whole number from 1 to 4096 */
+        if (optarg && c != 'm' && hue_flag_int("bench track", hue_flags_name(opts, c), optarg, 1, 4096, &v))
             return 2;
-        }
         switch (c) {
+        case 'm': a->model = optarg; break;
         case 'c':
             if (a->n_channels == 8) {
                 fprintf(stderr, "hue bench track: at most 8 --channels\n");
@@ -192,10 +187,10 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
             }
             a->channels[a->n_channels++] = v;
             break;
-        case 'f': a->frames = (int)v; break;
-        case 'n': a->S = (int)v; break;
-        case 'k': a->K = (int)v; break;
-        case 'r': a->R = (int)v; break;
+        case 'f': a->frames = v; break;
+        case 'n': a->S = v; break;
+        case 'k': a->K = v; break;
+        case 'r': a->R = v; break;
         case 'j': a->json = 1; break;
         case 'h':
             printf("usage: hue bench track [--channels C]... [--frames F] [--context N] [--topk K] [--radius R]\n"
@@ -207,7 +202,13 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
                    "Then times the video encoder hue track uses on an 854x480 frame, from RGB8 upload to\n"
                    "unit-length features: encoder frames/s. The encoder has train-video's default architecture,\n"
                    "or CKPT's (a checkpoint of hue train-video, such as samples/model/hue-video.ckpt) with\n"
-                   "--model; its weights do not change the time.\n");
+                   "--model; its weights do not change the time.\n\n"
+                   "  --channels C         feature channels to time, 1 to 4096 (give it again for more)\n"
+                   "  --frames F           timed frames (default 5)\n"
+                   "  --context N, --topk K, --radius R   the propagation's settings, as hue track's\n"
+                   "  --model CKPT         time this checkpoint's encoder architecture\n"
+                   "  --json               print one JSON object\n"
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
             return 0;
         default: return 2;
         }

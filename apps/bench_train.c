@@ -42,18 +42,6 @@ static int by_value(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-static int parse_num(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "hue bench train: --%s %s: expected a number from %g to %g\n", flag, s, lo, hi);
-        return 2;
-    }
-    *out = v;
-    return 0;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: hue bench train [--batch B] [--size S] [--width W] [--arch resnet18|resnet34]\n"
@@ -194,11 +182,11 @@ static int parse_args(int argc, char **argv, bench_options *a)
     hue_flags_begin();
     while ((c = hue_flags_next("bench train", argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': if ((rc = parse_num("batch", optarg, 1, 4096, &v))) return rc; o.batch = (int)v; break;
-        case 's': if ((rc = parse_num("size", optarg, 8, 1024, &v))) return rc; o.size = (int)v; break;
-        case 'w': if ((rc = parse_num("width", optarg, 0.01, 16, &v))) return rc; o.arch.width = (float)v; break;
-        case 'k': if ((rc = parse_num("classes", optarg, 1, 100000, &v))) return rc; o.arch.num_classes = (int)v; break;
-        case 'n': if ((rc = parse_num("steps", optarg, 1, 10000, &v))) return rc; o.steps = (int)v; break;
+        case 'b': if ((rc = hue_flag_number("bench train", "batch", optarg, 1, 4096, 0, &v))) return rc; o.batch = (int)v; break;
+        case 's': if ((rc = hue_flag_number("bench train", "size", optarg, 8, 1024, 0, &v))) return rc; o.size = (int)v; break;
+        case 'w': if ((rc = hue_flag_number("bench train", "width", optarg, 0.01, 16, 0, &v))) return rc; o.arch.width = (float)v; break;
+        case 'k': if ((rc = hue_flag_number("bench train", "classes", optarg, 1, 100000, 0, &v))) return rc; o.arch.num_classes = (int)v; break;
+        case 'n': if ((rc = hue_flag_number("bench train", "steps", optarg, 1, 10000, 0, &v))) return rc; o.steps = (int)v; break;
         case 'a':
             if (hue_resnet_parse_arch(optarg, &o.arch)) {
                 fprintf(stderr, "hue bench train: --arch: %s\n", hue_error_message());

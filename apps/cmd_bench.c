@@ -109,8 +109,14 @@ static int parse_gemm(int argc, char **argv, gemm_args *a)
         case 'j': json = 1; break;
         case 'h':
             printf("usage: hue bench gemm [--m M] [--n N] [--k K] [--trans-a] [--trans-b] [--runs R] [--json]\n\n"
-                   "Times C[M,N] = A[M,K] * B[K,N] (1024 each by default) on the device and prints the median\n"
-                   "GFLOP/s (2*M*N*K flops per run) over R runs (default 10) after one warm-up run.\n");
+                   "Times C[M,N] = A[M,K] * B[K,N] on the backend and prints the median GFLOP/s (2*M*N*K flops\n"
+                   "per run) after one warm-up run.\n\n"
+                   "  --m M, --n N, --k K  the matrix sizes, 1 to 1048576 (default 1024 each)\n"
+                   "  --trans-a            A is stored transposed, [K, M]\n"
+                   "  --trans-b            B is stored transposed, [N, K]\n"
+                   "  --runs R             timed runs, 1 to 10000 (default 10)\n"
+                   "  --json               print one JSON object\n"
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
             return 0;
         default: return 2;
         }
@@ -180,9 +186,18 @@ static int parse_conv(int argc, char **argv, conv_args *a)
         case 'h':
             printf("usage: hue bench conv [--batch B] [--in C] [--out O] [--size S] [--kernel K] [--stride T]\n"
                    "                      [--pad P] [--runs R] [--json]\n\n"
-                   "Times a forward conv2d with bias, B x C x S x S input, O filters of K x K (default: batch 32,\n"
-                   "64 -> 64 channels, 56 x 56, 3 x 3, stride 1, pad K/2), and prints the median GFLOP/s\n"
-                   "(2*B*O*C*K*K*outH*outW flops per run) over R runs (default 5) after one warm-up run.\n");
+                   "Times a forward conv2d with bias and prints the median GFLOP/s (2*B*O*C*K*K*outH*outW flops\n"
+                   "per run) after one warm-up run.\n\n"
+                   "  --batch B            images, 1 to 4096 (default 32)\n"
+                   "  --in C               input channels, 1 to 65536 (default 64)\n"
+                   "  --out O              output channels (filters), 1 to 65536 (default 64)\n"
+                   "  --size S             input height and width, 1 to 16384 (default 56)\n"
+                   "  --kernel K           filter height and width, 1 to 15 (default 3)\n"
+                   "  --stride T           1 to 16 (default 1)\n"
+                   "  --pad P              zero padding on each side, 0 to 16 (default K/2)\n"
+                   "  --runs R             timed runs, 1 to 10000 (default 5)\n"
+                   "  --json               print one JSON object\n"
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
             return 0;
         default: return 2;
         }

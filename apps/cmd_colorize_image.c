@@ -45,7 +45,12 @@ static int parse_args(int argc, char **argv, image_args *a)
                                          {0}};
     *a = (image_args){.anneal = 0.38};
     int c;
-    char *end;
+    /* `--image --help` asks for this help: getopt would take --help as IN */
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage(stdout);
+            return 0;
+        }
     hue_flags_begin();
     while ((c = hue_flags_next("colorize", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
@@ -53,11 +58,8 @@ static int parse_args(int argc, char **argv, image_args *a)
         case 'm': a->model = optarg; break;
         case 'o': a->out = optarg; break;
         case 'T':
-            a->anneal = strtod(optarg, &end);
-            if (!*optarg || *end || !(a->anneal > 0 && a->anneal <= 100)) {
-                fprintf(stderr, "hue colorize: --anneal %s: expected a number above 0 and at most 100\n", optarg);
+            if (hue_flag_number("colorize", "anneal", optarg, 0, 100, 1, &a->anneal))
                 return 2;
-            }
             break;
         case 'j': a->json = 1; break;
         case 'f': a->force = 1; break;

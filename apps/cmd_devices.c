@@ -85,16 +85,10 @@ static int parse_args(int argc, char **argv, devices_args *a)
     while ((c = hue_flags_next("devices", argc, argv, "jd:h", opts, NULL)) != -1) {
         switch (c) {
         case 'j': a->json = 1; break;
-        case 'd': {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (*end || v < 0 || v > 1000) {
-                fprintf(stderr, "hue devices: --device %s: expected a device index\n", optarg);
+        case 'd':
+            if (hue_flag_int("devices", "device", optarg, 0, 1000, &a->device))
                 return 2;
-            }
-            a->device = (int)v;
             break;
-        }
         case 'h':
             printf("usage: hue devices [--json] [--device N] [--backend auto|vulkan|cpu]\n\n"
                    "Lists every Vulkan device: name, type, driver, memory heaps, subgroup size and the limits\n"

@@ -81,25 +81,18 @@ static int parse_args(int argc, char **argv, overlay_args *a)
     };
     *a = (overlay_args){.alpha = 0.5};
     int c;
-    char *end;
     hue_flags_begin();
     while ((c = hue_flags_next("overlay", argc, argv, "o:qh", opts, NULL)) != -1) {
         switch (c) {
         case 'o': a->output = optarg; break;
         case 'T': a->format = optarg; break;
         case 'a':
-            a->alpha = strtod(optarg, &end);
-            if (*end || !(a->alpha >= 0 && a->alpha <= 1)) {
-                fprintf(stderr, "hue overlay: --alpha wants a number from 0 to 1, not '%s'\n", optarg);
+            if (hue_flag_number("overlay", "alpha", optarg, 0, 1, 0, &a->alpha))
                 return 2;
-            }
             break;
         case 'f':
-            a->fps = strtod(optarg, &end);
-            if (*end || !(a->fps > 0 && a->fps <= 1000)) {
-                fprintf(stderr, "hue overlay: --fps wants a rate above 0 and up to 1000, not '%s'\n", optarg);
+            if (hue_flag_number("overlay", "fps", optarg, 0, 1000, 1, &a->fps))
                 return 2;
-            }
             break;
         case 'F': a->force = 1; break;
         case 'q': a->quiet = 1; break;

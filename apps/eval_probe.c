@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "flags.h"
 #include "hue_clock.h"
 #include "hue_error.h"
 #include "progress.h"
@@ -19,12 +20,11 @@ void hue_probe_args_init(hue_probe_args *a, const char *cmd)
 int hue_probe_parse_int(const char *cmd, const char *flag, const char *s, long long lo, long long hi,
                         long long *out)
 {
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        fprintf(stderr, "hue eval %s: --%s %s: expected an integer from %lld to %lld\n", cmd, flag, s, lo, hi);
+    char name[32];
+    int64_t v;
+    snprintf(name, sizeof name, "eval %s", cmd);
+    if (hue_flag_int64(name, flag, s, lo, hi, &v))
         return 2;
-    }
     *out = v;
     return 0;
 }
@@ -32,17 +32,9 @@ int hue_probe_parse_int(const char *cmd, const char *flag, const char *s, long l
 int hue_probe_parse_double(const char *cmd, const char *flag, const char *s, double lo, double hi, int open_lo,
                            double *out)
 {
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || !(open_lo ? v > lo : v >= lo) || !(v <= hi)) {
-        if (open_lo)
-            fprintf(stderr, "hue eval %s: --%s %s: expected a number above %g, at most %g\n", cmd, flag, s, lo, hi);
-        else
-            fprintf(stderr, "hue eval %s: --%s %s: expected a number from %g to %g\n", cmd, flag, s, lo, hi);
-        return 2;
-    }
-    *out = v;
-    return 0;
+    char name[32];
+    snprintf(name, sizeof name, "eval %s", cmd);
+    return hue_flag_number(name, flag, s, lo, hi, open_lo, out);
 }
 
 int hue_probe_take(hue_probe_args *a, int c, const char *value)

@@ -35,13 +35,21 @@ int hue_flags_next(const char *cmd, int argc, char **argv, const char *shortopts
     return '?';
 }
 
+const char *hue_flags_name(const struct option *longopts, int c)
+{
+    for (; longopts->name; longopts++)
+        if (longopts->val == c)
+            return longopts->name;
+    return "?";
+}
+
 int hue_flag_int64(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out)
 {
     char *end;
     errno = 0;
     long long v = strtoll(text, &end, 10);
     if (!*text || *end || errno || v < lo || v > hi) {
-        fprintf(stderr, "hue %s: --%s %s: expected a whole number from %lld to %lld\n", cmd, flag, text,
+        fprintf(stderr, "hue %s: --%s %s: expected an integer from %lld to %lld\n", cmd, flag, text,
                 (long long)lo, (long long)hi);
         return 2;
     }

@@ -19,6 +19,10 @@ void hue_flags_begin(void);
 int hue_flags_next(const char *cmd, int argc, char **argv, const char *shortopts, const struct option *longopts,
                    int *index);
 
+/* The long name of the option whose value is c (for messages about a
+ * short option's value); "?" when none is. */
+const char *hue_flags_name(const struct option *longopts, int c);
+
 /* A whole decimal integer in [lo, hi]. */
 int hue_flag_int64(const char *cmd, const char *flag, const char *text, int64_t lo, int64_t hi, int64_t *out);
 int hue_flag_int(const char *cmd, const char *flag, const char *text, int lo, int hi, int *out);
