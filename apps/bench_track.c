@@ -208,7 +208,8 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
                    "  --context N, --topk K, --radius R   the propagation's settings, as hue track's\n"
                    "  --model CKPT         time this checkpoint's encoder architecture\n"
                    "  --json               print one JSON object\n"
-                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+                   "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
             return 0;
         default: return 2;
         }

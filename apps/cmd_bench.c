@@ -116,7 +116,8 @@ static int parse_gemm(int argc, char **argv, gemm_args *a)
                    "  --trans-b            B is stored transposed, [N, K]\n"
                    "  --runs R             timed runs, 1 to 10000 (default 10)\n"
                    "  --json               print one JSON object\n"
-                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+                   "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
             return 0;
         default: return 2;
         }
@@ -197,7 +198,8 @@ static int parse_conv(int argc, char **argv, conv_args *a)
                    "  --pad P              zero padding on each side, 0 to 16 (default K/2)\n"
                    "  --runs R             timed runs, 1 to 10000 (default 5)\n"
                    "  --json               print one JSON object\n"
-                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+                   "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+                   "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
             return 0;
         default: return 2;
         }

@@ -61,7 +61,8 @@ static void usage(FILE *f)
             "  --json               print the --eval figures as JSON (--clips: one object for all clips)\n"
             "  --force              replace an existing output\n"
             "  --quiet              no progress bar\n"
-            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }
 
 typedef struct {

@@ -27,7 +27,8 @@ static void usage(FILE *f)
             "                      towards 0 = the most likely class)\n"
             "  --json              print the figures as JSON\n"
             "  --force             replace an existing OUT\n"
-            "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+            "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N          the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }
 
 typedef struct {

@@ -71,7 +71,8 @@ static void usage(FILE *f)
             "  --json               print what was tracked as a JSON object (with --clips, one line per\n"
             "                       clip): video, masks, objects, frames, frames_per_s, channels\n"
             "  --quiet              no progress bar\n"
-            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n");
+            "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }
 
 /* Refuses a --mask that the run would overwrite: one of the masks it

@@ -1,8 +1,10 @@
 /* hue: self-supervised learning on video and images, on any Vulkan device. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_ctx.h"
 #include "hue_dist.h"
 #include "hue_error.h"
@@ -38,44 +40,68 @@ static void usage(FILE *f)
     fprintf(f, "\n'hue <command> --help' (or 'hue help <command>') describes each command; 'hue --version'\n"
                "says which hue this is.\n"
                "Commands that compute take --backend auto|vulkan|cpu (default auto, or HUE_BACKEND): Vulkan on a\n"
-               "device, or the CPU backend (oneDNN and threaded C, HUE_THREADS threads).\n"
+               "device, or the CPU backend (oneDNN and threaded C, HUE_THREADS threads); and --device N, the\n"
+               "Vulkan device to use (as HUE_DEVICE=N; 'hue devices' lists them).\n"
                "Environment: HUE_DEVICE=N picks a device, HUE_VALIDATE=1 turns on the Vulkan validation layer,\n"
                "HUE_PROFILE=1 prints per-op time; HUE_PROFILE=nodes adds every node.\n"
                "Under mpirun -np N (hue built with Open MPI), pretrain and train-video train data-parallel,\n"
                "one rank per process, and track and colorize share out the clips of --clips (see their --help).\n");
 }
 
-/* Takes `--backend NAME` (or --backend=NAME) out of argv and makes it the
- * process's backend; 2 on a bad value, after saying so. */
-static int take_backend_flag(const char *cmd, int *argc, char **argv)
+/* Takes `--FLAG VALUE` (or --FLAG=VALUE) out of argv: 1 with *value set,
+ * 0 when absent, 2 when it has no value (after saying so). */
+static int take_flag(const char *cmd, const char *flag, int *argc, char **argv, const char **value)
 {
+    size_t n = strlen(flag);
     for (int i = 1; i < *argc; i++) {
-        const char *value = NULL;
         int used = 0;
         if (!strcmp(argv[i], "--"))
             break;
-        if (!strcmp(argv[i], "--backend")) {
+        if (!strncmp(argv[i], "--", 2) && !strcmp(argv[i] + 2, flag)) {
             if (i + 1 >= *argc) {
-                fprintf(stderr, "hue %s: --backend needs a value (auto, vulkan or cpu)\n", cmd);
+                fprintf(stderr, "hue %s: --%s needs a value; see 'hue %s --help'\n", cmd, flag, cmd);
                 return 2;
             }
-            value = argv[i + 1], used = 2;
-        } else if (!strncmp(argv[i], "--backend=", 10)) {
-            value = argv[i] + 10, used = 1;
+            *value = argv[i + 1], used = 2;
+        } else if (!strncmp(argv[i], "--", 2) && !strncmp(argv[i] + 2, flag, n) && argv[i][2 + n] == '=') {
+            *value = argv[i] + 3 + n, used = 1;
         }
         if (!used)
             continue;
+        memmove(argv + i, argv + i + used, sizeof *argv * (size_t)(*argc - i - used + 1));
+        *argc -= used;
+        return 1;
+    }
+    return 0;
+}
+
+/* `--backend NAME` makes NAME the process's backend and `--device N` picks
+ * the Vulkan device (as HUE_DEVICE=N), on every command that computes; 2 on
+ * a bad value, after saying so. `hue devices` reads its own --device (the
+ * device to describe). */
+static int take_compute_flags(const char *cmd, int *argc, char **argv)
+{
+    const char *value;
+    int rc;
+    while ((rc = take_flag(cmd, "backend", argc, argv, &value)) == 1) {
         int backend;
         if (hue_backend_parse(value, "--backend", &backend)) {
             fprintf(stderr, "hue %s: %s\n", cmd, hue_error_message());
             return 2;
         }
         hue_backend_set_default(backend);
-        memmove(argv + i, argv + i + used, sizeof *argv * (size_t)(*argc - i - used + 1));
-        *argc -= used;
-        i--;
     }
-    return 0;
+    if (rc || !strcmp(cmd, "devices"))
+        return rc;
+    while ((rc = take_flag(cmd, "device", argc, argv, &value)) == 1) {
+        int device;
+        if (hue_flag_int(cmd, "device", value, 0, 1000, &device))
+            return 2;
+        char text[16];
+        snprintf(text, sizeof text, "%d", device);
+        setenv("HUE_DEVICE", text, 1);
+    }
+    return rc;
 }
 
 int main(int argc, char **argv)
@@ -99,7 +125,7 @@ int main(int argc, char **argv)
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) {
-            if (commands[i].computes && take_backend_flag(argv[1], &argc, argv))
+            if (commands[i].computes && take_compute_flags(argv[1], &argc, argv))
                 return 2;
             /* under mpirun: one rank of a data-parallel group (compute/dist) */
             if (hue_dist_init(&argc, &argv)) {
