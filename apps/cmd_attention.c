@@ -52,7 +52,7 @@ static void usage(FILE *f)
             "  --json               print a JSON object instead: video, frame, x, y, cell_x, cell_y,\n"
             "                       context (the frames shown before T), image, width, height, top (a list\n"
             "                       of {frame, x, y, cell_x, cell_y, weight}, best first)\n"
-            "  --quiet              no progress bar\n"
+            "  -q, --quiet          no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }

@@ -60,7 +60,7 @@ static void usage(FILE *f)
             "                       copying the reference's ab unchanged\n"
             "  --json               print the --eval figures as JSON (--clips: one object for all clips)\n"
             "  --force              replace an existing output\n"
-            "  --quiet              no progress bar\n"
+            "  -q, --quiet          no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }

@@ -31,7 +31,7 @@ static void usage(FILE *f)
             "e.g. Annotations/480p/<seq>/) or a pattern, with exactly\n"
             "one mask per frame, each the size of the frames.\n"
             "\n"
-            "  -o, --output OUTPUT  a video (.mp4: H.264; .mkv: H.264, or FFV1 without\n"
+            "  -o, --out OUTPUT     a video (.mp4: H.264; .mkv: H.264, or FFV1 without\n"
             "                       libx264; .webm: VP9, else VP8; .gif: 8-bit colour; .y4m:\n"
             "                       raw; .avi: FFV1; - for standard output with --format) or\n"
             "                       numbered images (dir/%%05d.png or dir/%%05d.jpg)\n"
@@ -74,7 +74,7 @@ typedef struct {
 static int parse_args(int argc, char **argv, overlay_args *a)
 {
     static const struct option opts[] = {
-        {"output", required_argument, NULL, 'o'}, {"alpha", required_argument, NULL, 'a'},
+        {"out", required_argument, NULL, 'o'},    {"alpha", required_argument, NULL, 'a'},
         {"fps", required_argument, NULL, 'f'},    {"force", no_argument, NULL, 'F'},
         {"quiet", no_argument, NULL, 'q'},        {"help", no_argument, NULL, 'h'},
         {"format", required_argument, NULL, 'T'}, {NULL, 0, NULL, 0},

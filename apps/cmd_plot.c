@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "  --force              replace an existing output\n"
             "  --json               print what was drawn as one JSON object: out, format, x, panels, runs\n"
             "                       (name, log, lines, skipped)\n"
-            "  --quiet              no note about skipped lines\n",
+            "  -q, --quiet          no note about skipped lines\n",
             PLOT_MAX_PANELS);
 }
 

@@ -70,7 +70,7 @@ static void usage(FILE *f)
             "                       into a --probabilities DIR that holds files\n"
             "  --json               print what was tracked as a JSON object (with --clips, one line per\n"
             "                       clip): video, masks, objects, frames, frames_per_s, channels\n"
-            "  --quiet              no progress bar\n"
+            "  -q, --quiet          no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n");
 }
