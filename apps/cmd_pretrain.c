@@ -10,12 +10,14 @@
 #include "hue_error.h"
 #include "hue_train.h"
 #include "progress.h"
+#include "resume_flags.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue pretrain --method NAME --data DIR --out CKPT [options]\n\n"
+            "usage: hue pretrain --method NAME --data DIR --out CKPT [options]\n"
+            "       hue pretrain --resume CKPT [options that may change]\n\n"
             "Trains a ResNet on an image folder: DIR/<class>/*.jpg|png, or DIR/train/<class>/ with an\n"
             "optional DIR/test/<class>/. Writes CKPT (safetensors; the trunk under torchvision's names, heads\n"
             "under heads.<name>.) after every epoch. `hue eval knn|linear --model CKPT` measures the trunk.\n\n"
@@ -54,7 +56,8 @@ static void usage(FILE *f)
             "                        linear map per step predicts the patch --cpc-steps rows below at most;\n"
             "                        InfoNCE against every patch of the batch (Henaff et al. 2019, CPC v2)\n"
             "  --data DIR          the image folder\n"
-            "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
+            "  --out CKPT          checkpoint to write (refused if it exists, unless --force; with --resume, the\n"
+            "                      checkpoint resumed by default)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
             "  --width W           width multiplier of the ResNet's channels (default 1)\n"
             "  --imagenet-stem     7x7 stride-2 conv and max-pool (default: the CIFAR stem, 3x3 stride 1)\n"
@@ -98,14 +101,15 @@ static void usage(FILE *f)
             "                      DIR/train as memory: the monitor hue eval knn computes\n"
             "  --seed N            initialisation, data order and augmentation (default 0)\n"
             "  --threads N         decoding threads (default 2)\n"
-            "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
+            "  --resume CKPT       continue the run saved in CKPT, with the flags it was started with (see below)\n"
             "  --save-every N      also checkpoint every N steps\n"
             "  --keep-checkpoints  keep every checkpoint, not only the last: OUT's name + .stepN (r18.ckpt ->\n"
             "                      r18.step000975.ckpt; a file of the same step is replaced)\n"
             "  --max-steps N       stop after N steps in total\n"
             "  --log FILE          JSON lines of metrics, one per step, and the test accuracy\n"
             "  --force             replace an existing --out or --log\n"
-            "  --json              print the summary as one JSON object (steps, seconds, last_loss,\n"
+            "  --json              print the summary as one JSON object (steps and seconds of the whole run,\n"
+            "                      run_steps and run_seconds of this one, last_loss (null when no step ran),\n"
             "                      checkpoint, knn_top1 and test_accuracy when measured)\n"
             "  --quiet             no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
@@ -121,7 +125,19 @@ static void usage(FILE *f)
             "refuses --sync-bn (whole-batch statistics are the leak its groups avoid).\n"
             "\n"
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
-            "continues it), and hue exits 1; a second one stops at once.\n");
+            "continues it), and hue exits 1; a second one stops at once.\n"
+            "\n"
+            "--resume CKPT: every checkpoint keeps the run's flags (its method's defaults resolved), so\n"
+            "--resume CKPT alone continues the run exactly. A flag given again with the same value is fine;\n"
+            "with another value it is refused (exit 2, naming both values), but for these, which may change:\n"
+            "--epochs (a longer run: the cosine schedule stretches to the new end; fewer epochs than done are\n"
+            "refused), --data (the folder moved; hue does not check it holds the same images), --threads,\n"
+            "--save-every, --keep-checkpoints, --knn-every and --log. The log is restored only when the run\n"
+            "goes on in CKPT itself (else give --log). --max-steps, --force, --json, --quiet and --backend\n"
+            "are never kept. Paths are kept relative to the checkpoint's folder, never as absolute paths; a\n"
+            "folder that shares no parent with it but / is kept by its name only, and --resume then asks for\n"
+            "it. The elapsed time in the log and the summary goes on from the checkpoint's. A checkpoint from\n"
+            "an older hue keeps no flags: give them all, as then.\n");
 }
 
 typedef struct {
@@ -212,6 +228,20 @@ static int check_flags_apply(const unsigned char *given, const char *method)
             return 2;
         }
     return 0;
+}
+
+/* The flags a run needs: from the user, or from the checkpoint resumed. */
+static int complete_args(const void *args, const char *ckpt)
+{
+    const hue_pretrain_options *o = &((const pretrain_args *)args)->o;
+    if (o->method && o->data && o->out)
+        return -1;
+    if (ckpt)
+        fprintf(stderr, "hue pretrain: --method, --data and --out are required: %s keeps no flags to restore (an "
+                "older hue wrote it)\n", ckpt);
+    else
+        fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
+    return 2;
 }
 
 /* -1 to go on, else the exit status (see commands.h). */
@@ -329,10 +359,12 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (!method || !o.data || !o.out) {
-        fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
-        return 2;
-    }
+    o.method = method;
+    a->o = o;
+    if (!o.resume && (rc = complete_args(a, NULL)) >= 0)
+        return rc;
+    if (!method)  /* resuming: the checkpoint's */
+        return -1;
     int known = 0;
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
@@ -346,10 +378,101 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: --tau does not apply to --loss clip (its temperature is learned)\n");
         return 2;
     }
-    o.method = method;
-    a->o = o;
     return -1;
 }
+
+/* Whether the method takes the flag of this getopt code. */
+static int applies(const char *method, int code)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s ", method);
+    for (size_t i = 0; i < sizeof method_flags / sizeof method_flags[0]; i++)
+        if (method_flags[i].code == code)
+            return strstr(method_flags[i].methods, key) != NULL;
+    return 1;
+}
+
+/* What --resume restores, and which flags may change: the data (moved),
+ * the run's length, and what only says how it runs or what it writes. */
+static const resume_rules pretrain_rules = {
+    "pretrain",
+    " data epochs threads save-every keep-checkpoints knn-every log ",
+    " data log ", " data ", " log "};
+
+/* The run's flags, its method's defaults resolved, as its checkpoints keep
+ * them (resume_flags.h); only the flags the method takes. */
+static char *flags_json(const void *args)
+{
+    hue_pretrain_options o = hue_pretrain_resolve(&((const pretrain_args *)args)->o);
+    static const char *const tile_colours[] = {"drop", "jitter", "none"};
+    const char *m = o.method;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    resume_jw_command(&w, &pretrain_rules);
+    resume_jw_flag(&w, "method", m);
+    int rc = resume_jw_path(&w, "data", o.data, o.out);
+    resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
+    resume_jw_float(&w, "width", o.arch.width);
+    resume_jw_switch(&w, "imagenet-stem", !o.arch.cifar_stem);
+    resume_jw_int(&w, "size", o.size);
+    resume_jw_int(&w, "epochs", o.epochs);
+    resume_jw_int(&w, "batch", o.batch);
+    resume_jw_double(&w, "lr", o.lr);
+    resume_jw_double(&w, "weight-decay", o.weight_decay);
+    resume_jw_double(&w, "warmup-epochs", o.warmup_epochs);
+    if (applies(m, 'O'))
+        resume_jw_flag(&w, "optimizer", o.optimizer == HUE_PRETRAIN_LARS ? "lars" : "sgd");
+    if (applies(m, 'U') && !o.clip_loss)
+        resume_jw_double(&w, "tau", o.tau);
+    if (applies(m, 'X'))
+        resume_jw_flag(&w, "loss", o.clip_loss ? "clip" : "infonce");
+    if (applies(m, 'R'))
+        resume_jw_int(&w, "grid", o.cpc_grid);
+    if (applies(m, 'Z'))
+        resume_jw_int(&w, "cpc-steps", o.cpc_steps);
+    if (applies(m, 'Q'))
+        resume_jw_int(&w, "queue", o.queue);
+    if (applies(m, 'G'))
+        resume_jw_double(&w, "key-momentum", o.key_momentum);
+    if (applies(m, 'B'))
+        resume_jw_int(&w, "bn-groups", o.bn_groups);
+    if (applies(m, 'A'))
+        resume_jw_switch(&w, "no-augment", !o.augment);
+    if (applies(m, 'T') && o.tile > 0)  /* 0: the method's own, from --size */
+        resume_jw_int(&w, "tile", o.tile);
+    if (applies(m, 'C') && o.tile_colour >= 0 && o.tile_colour < 3)
+        resume_jw_flag(&w, "tile-colour", tile_colours[o.tile_colour]);
+    if (applies(m, 'P'))
+        resume_jw_int(&w, "permutations", o.permutations);
+    if (applies(m, 'K'))
+        resume_jw_flag(&w, "mask", o.inpaint_blocks ? "blocks" : "centre");
+    resume_jw_switch(&w, "sync-bn", o.sync_bn);
+    resume_jw_int(&w, "seed", (long long)o.seed);
+    resume_jw_int(&w, "threads", o.threads);
+    if (o.knn_every > 0)
+        resume_jw_int(&w, "knn-every", o.knn_every);
+    if (o.save_every > 0)
+        resume_jw_int(&w, "save-every", o.save_every);
+    resume_jw_switch(&w, "keep-checkpoints", o.keep_checkpoints);
+    if (!rc && o.log)
+        rc = resume_jw_path(&w, "log", o.log, o.out);
+    hue_jw_end(&w);
+    char *text = !rc && hue_json_writer_text(&w) ? strdup(hue_json_writer_text(&w)) : NULL;
+    hue_json_writer_free(&w);
+    if (!text)
+        fprintf(stderr, "hue pretrain: %s\n", rc ? hue_error_message() : "out of host memory");
+    return text;
+}
+
+static int parse_any(int argc, char **argv, void *args) { return parse_args(argc, argv, args); }
+static const char *method_of(const void *args) { return ((const pretrain_args *)args)->o.method; }
+static const char *resume_of(const void *args) { return ((const pretrain_args *)args)->o.resume; }
+static const char **out_of(void *args) { return &((pretrain_args *)args)->o.out; }
+
+
+static const resume_command resume_pretrain = {&pretrain_rules, sizeof(pretrain_args), parse_any, flags_json,
+    method_of, resume_of, out_of, complete_args};
 
 int cmd_pretrain_parse(int argc, char **argv)
 {
@@ -357,16 +480,14 @@ int cmd_pretrain_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_pretrain(int argc, char **argv)
+static int run(const pretrain_args *args, const char *flags)
 {
-    pretrain_args args;
-    int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    hue_pretrain_options o = args.o;
+    hue_pretrain_options o = args->o;
+    o.flags = flags;
+    int rc;
     /* in a group, rank 0 speaks for it */
     int speaks = hue_dist_rank() == 0;
-    int quiet = args.quiet || !speaks;
+    int quiet = args->quiet || !speaks;
     progress_state p;
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;
@@ -383,6 +504,22 @@ int cmd_pretrain(int argc, char **argv)
     if (r.skipped_images)
         fprintf(stderr, "hue pretrain: %lld images could not be decoded and were skipped\n",
                 (long long)r.skipped_images);
-    hue_train_summary_print(&r, o.out, args.json);
+    hue_train_summary_print(&r, o.out, args->json);
     return 0;
+}
+
+int cmd_pretrain(int argc, char **argv)
+{
+    pretrain_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    char **keep, *flags;
+    int nkeep;
+    if ((rc = resume_restore(&resume_pretrain, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
+        return rc;
+    rc = run(&args, flags);
+    free(flags);
+    resume_argv_free(keep, nkeep);
+    return rc;
 }

@@ -11,12 +11,14 @@
 #include "hue_track.h"
 #include "hue_video_train.h"
 #include "progress.h"
+#include "resume_flags.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n\n"
+            "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n"
+            "       hue train-video --resume CKPT [options that may change]\n\n"
             "Trains a video encoder without labels, on lightness only (as hue track and hue colorize feed\n"
             "it), its stride-8 features the nodes those commands propagate labels and colours between.\n\n"
             "  --method colorize    (the default) each sample is 3 reference frames and a later target frame\n"
@@ -31,8 +33,9 @@ static void usage(FILE *f)
             "                       are skipped and counted\n"
             "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
             "                       (relative paths are relative to the file's folder)\n"
-            "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it)\n"
-            "  --resume CKPT        continue a run\n"
+            "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it;\n"
+            "                       with --resume, the checkpoint resumed by default)\n"
+            "  --resume CKPT        continue a run, with the flags it was started with (see below)\n"
             "  --log FILE           JSON lines of metrics\n"
             "  --arch NAME          resnet18 (default) or resnet34, dense (stride 8) up to layer3\n"
             "  --width W            channel width multiplier (default 0.5)\n"
@@ -55,8 +58,9 @@ static void usage(FILE *f)
             "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
             "                       (hue-video.ckpt -> hue-video.step000100.ckpt; the same step is replaced)\n"
             "  --force              replace an existing --out or --log\n"
-            "  --json               print the summary as one JSON object (steps, seconds, last_loss,\n"
-            "                       checkpoint)\n"
+            "  --json               print the summary as one JSON object (steps and seconds of the whole\n"
+            "                       run, run_steps and run_seconds of this one, last_loss (null when no\n"
+            "                       step ran), checkpoint)\n"
             "  --quiet              no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
             "                       rank's part)\n"
@@ -66,7 +70,18 @@ static void usage(FILE *f)
             "split into N equal parts (the samples one process draws, and for crw their part of its edge\n"
             "dropout), gradients are averaged every step, rank 0 alone writes.\n"
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
-            "continues it), and hue exits 1; a second one stops at once.\n");
+            "continues it), and hue exits 1; a second one stops at once.\n"
+            "\n"
+            "--resume CKPT: every checkpoint keeps the run's flags (the method's defaults resolved), so\n"
+            "--resume CKPT alone continues the run exactly. A flag given again with the same value is fine;\n"
+            "with another value it is refused (exit 2, naming both values), but for these, which may change:\n"
+            "--steps (a longer run; fewer steps than done are refused), --clips (moved; hue does not check\n"
+            "they are the same clips), --save-every, --keep-checkpoints and --log. The log is restored only\n"
+            "when the run goes on in CKPT itself (else give --log). --force, --json, --quiet and --backend are\n"
+            "never kept. Paths are kept relative to the checkpoint's folder, never as absolute paths; a\n"
+            "folder or list that shares no parent with it but / is kept by its name only, and --resume then\n"
+            "asks for it. The elapsed time in the log and the summary goes on from the checkpoint's. A\n"
+            "checkpoint from an older hue keeps no flags: give them all, as then.\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)
@@ -87,8 +102,23 @@ static int in_range(double d, double lo, double hi, int *bad)
 
 typedef struct {
     hue_video_train_options o;
+    const char *method;  /* --method as given, or NULL */
     int quiet, json;
 } train_video_args;
+
+/* The flags a run needs: from the user, or from the checkpoint resumed. */
+static int complete_args(const void *args, const char *ckpt)
+{
+    const hue_video_train_options *o = &((const train_video_args *)args)->o;
+    if (o->clips && o->out)
+        return -1;
+    if (ckpt)
+        fprintf(stderr, "hue train-video: --clips and --out are required: %s keeps no flags to restore (an older "
+                "hue wrote it)\n", ckpt);
+    else
+        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+    return 2;
+}
 
 /* -1 to go on, else the exit status (see commands.h). */
 static int parse_args(int argc, char **argv, train_video_args *a)
@@ -109,6 +139,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"sync-bn", no_argument, 0, 'Y'},
         {"help", no_argument, 0, 'h'},          {0}};
     hue_video_train_options o = hue_video_train_defaults();
+    a->method = NULL;
     int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
     a->quiet = 0, a->json = 0;
     optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
@@ -156,6 +187,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 return 2;
             }
             o.method = strcmp(optarg, "crw") == 0 ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
+            a->method = optarg;
             break;
         case 'W': if (in_range(d, 2, 32, &bad)) o.walk = (int)d; given_walk = 1; break;
         case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
@@ -172,10 +204,14 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             return 2;
         }
     }
-    if (optind < argc || !o.clips || !o.out) {
-        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+    if (optind < argc) {
+        fprintf(stderr, "hue train-video: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    a->o = o;
+    int status = o.resume ? -1 : complete_args(a, NULL);
+    if (status >= 0 || (o.resume && !a->method))  /* resuming: the checkpoint's method, checked with its flags */
+        return status;
     int crw = o.method == HUE_VIDEO_CRW;
     if ((given_walk || given_crw) && !crw) {
         fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
@@ -186,9 +222,66 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 given_clusters ? "clusters" : "crop-jitter");
         return 2;
     }
-    a->o = o;
     return -1;
 }
+
+/* What --resume restores, and which flags may change: the clips (moved),
+ * the run's length, and what only says how it runs or what it writes. */
+static const resume_rules train_video_rules = {
+    "train-video",
+    " clips steps save-every keep-checkpoints log ",
+    " clips log ", " clips ", " log "};
+
+/* The run's flags, its method's defaults resolved, as its checkpoints keep
+ * them (resume_flags.h); only the flags the method takes. */
+static char *flags_json(const void *args)
+{
+    hue_video_train_options o = hue_video_train_resolve(&((const train_video_args *)args)->o);
+    int crw = o.method == HUE_VIDEO_CRW;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    resume_jw_command(&w, &train_video_rules);
+    resume_jw_flag(&w, "method", crw ? "crw" : "colorize");
+    int rc = resume_jw_path(&w, "clips", o.clips, o.out);
+    resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
+    resume_jw_float(&w, "width", o.arch.width);
+    resume_jw_int(&w, "embed", o.arch.embed);
+    if (crw) {
+        resume_jw_int(&w, "walk", o.walk);
+        resume_jw_float(&w, "edge-dropout", o.edge_dropout);
+    } else {
+        resume_jw_int(&w, "clusters", o.clusters);
+        resume_jw_int(&w, "crop-jitter", o.crop_jitter);
+    }
+    resume_jw_int(&w, "size", o.size);
+    resume_jw_int(&w, "batch", o.batch);
+    resume_jw_int(&w, "max-gap", o.max_gap);
+    resume_jw_int(&w, "steps", o.steps);
+    resume_jw_double(&w, "lr", o.lr);
+    resume_jw_float(&w, "temperature", o.temperature);
+    resume_jw_switch(&w, "sync-bn", o.sync_bn);
+    resume_jw_int(&w, "seed", (long long)o.seed);
+    resume_jw_int(&w, "save-every", o.save_every);
+    resume_jw_switch(&w, "keep-checkpoints", o.keep_checkpoints);
+    if (!rc && o.log)
+        rc = resume_jw_path(&w, "log", o.log, o.out);
+    hue_jw_end(&w);
+    char *text = !rc && hue_json_writer_text(&w) ? strdup(hue_json_writer_text(&w)) : NULL;
+    hue_json_writer_free(&w);
+    if (!text)
+        fprintf(stderr, "hue train-video: %s\n", rc ? hue_error_message() : "out of host memory");
+    return text;
+}
+
+static int parse_any(int argc, char **argv, void *args) { return parse_args(argc, argv, args); }
+static const char *method_of(const void *args) { return ((const train_video_args *)args)->method; }
+static const char *resume_of(const void *args) { return ((const train_video_args *)args)->o.resume; }
+static const char **out_of(void *args) { return &((train_video_args *)args)->o.out; }
+
+
+static const resume_command resume_train_video = {&train_video_rules, sizeof(train_video_args), parse_any, flags_json,
+    method_of, resume_of, out_of, complete_args};
 
 int cmd_train_video_parse(int argc, char **argv)
 {
@@ -196,15 +289,12 @@ int cmd_train_video_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_train_video(int argc, char **argv)
+static int run(const train_video_args *args, const char *flags)
 {
-    train_video_args args;
-    int status = parse_args(argc, argv, &args);
-    if (status >= 0)
-        return status;
-    hue_video_train_options o = args.o;
+    hue_video_train_options o = args->o;
+    o.flags = flags;
     int speaks = hue_dist_rank() == 0;  /* in a group, rank 0 speaks for it */
-    int quiet = args.quiet || !speaks;
+    int quiet = args->quiet || !speaks;
     hue_progress bar;
     hue_progress_start(&bar, quiet);
     o.on_step = on_step;
@@ -221,6 +311,22 @@ int cmd_train_video(int argc, char **argv)
     if (r.skipped_clips)
         fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
                 (long long)r.skipped_clips, o.walk);
-    hue_train_summary_print(&r, o.out, args.json);
+    hue_train_summary_print(&r, o.out, args->json);
     return 0;
+}
+
+int cmd_train_video(int argc, char **argv)
+{
+    train_video_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    char **keep, *flags;
+    int nkeep;
+    if ((rc = resume_restore(&resume_train_video, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
+        return rc;
+    rc = run(&args, flags);
+    free(flags);
+    resume_argv_free(keep, nkeep);
+    return rc;
 }
