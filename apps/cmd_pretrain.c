@@ -127,17 +127,17 @@ static void usage(FILE *f)
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
             "continues it), and hue exits 1; a second one stops at once.\n"
             "\n"
-            "--resume CKPT: every checkpoint keeps the run's flags (its method's defaults resolved), so\n"
-            "--resume CKPT alone continues the run exactly. A flag given again with the same value is fine;\n"
-            "with another value it is refused (exit 2, naming both values), but for these, which may change:\n"
-            "--epochs (a longer run: the cosine schedule stretches to the new end; fewer epochs than done are\n"
-            "refused), --data (the folder moved; hue does not check it holds the same images), --threads,\n"
-            "--save-every, --keep-checkpoints, --knn-every and --log. The log is restored only when the run\n"
-            "goes on in CKPT itself (else give --log). --max-steps, --force, --json, --quiet and --backend\n"
-            "are never kept. Paths are kept relative to the checkpoint's folder, never as absolute paths; a\n"
-            "folder that shares no parent with it but / is kept by its name only, and --resume then asks for\n"
-            "it. The elapsed time in the log and the summary goes on from the checkpoint's. A checkpoint from\n"
-            "an older hue keeps no flags: give them all, as then.\n");
+            "--resume CKPT: every checkpoint keeps the run's flags (its method's defaults resolved), so --resume\n"
+            "CKPT alone continues the run exactly. A flag given again with the same value is fine; with another\n"
+            "value it is refused (exit 2, naming both values), but for these, which may change: --epochs (a\n"
+            "longer run: the cosine schedule stretches to the new end; fewer epochs than done are refused),\n"
+            "--data (the folder moved; hue does not check it holds the same images), --threads, --sync-bn (a\n"
+            "resumed run may have another number of ranks), --save-every, --keep-checkpoints, --knn-every and\n"
+            "--log. The log is restored only when the run goes on in CKPT itself (else give --log). --max-steps,\n"
+            "--force, --json, --quiet and --backend are never kept. Paths are kept relative to the checkpoint's\n"
+            "folder, never as absolute paths; a folder that shares no parent with it but / is kept by its name\n"
+            "only, and --resume then asks for it. The elapsed time in the log and the summary goes on from the\n"
+            "checkpoint's. A checkpoint from an older hue keeps no flags: give them all, as then.\n");
 }
 
 typedef struct {
@@ -396,7 +396,7 @@ static int applies(const char *method, int code)
  * the run's length, and what only says how it runs or what it writes. */
 static const resume_rules pretrain_rules = {
     "pretrain",
-    " data epochs threads save-every keep-checkpoints knn-every log ",
+    " data epochs threads sync-bn save-every keep-checkpoints knn-every log ",
     " data log ", " data ", " log "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep

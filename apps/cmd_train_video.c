@@ -72,16 +72,17 @@ static void usage(FILE *f)
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
             "continues it), and hue exits 1; a second one stops at once.\n"
             "\n"
-            "--resume CKPT: every checkpoint keeps the run's flags (the method's defaults resolved), so\n"
-            "--resume CKPT alone continues the run exactly. A flag given again with the same value is fine;\n"
-            "with another value it is refused (exit 2, naming both values), but for these, which may change:\n"
-            "--steps (a longer run; fewer steps than done are refused), --clips (moved; hue does not check\n"
-            "they are the same clips), --save-every, --keep-checkpoints and --log. The log is restored only\n"
-            "when the run goes on in CKPT itself (else give --log). --force, --json, --quiet and --backend are\n"
-            "never kept. Paths are kept relative to the checkpoint's folder, never as absolute paths; a\n"
-            "folder or list that shares no parent with it but / is kept by its name only, and --resume then\n"
-            "asks for it. The elapsed time in the log and the summary goes on from the checkpoint's. A\n"
-            "checkpoint from an older hue keeps no flags: give them all, as then.\n");
+            "--resume CKPT: every checkpoint keeps the run's flags (the method's defaults resolved), so --resume\n"
+            "CKPT alone continues the run exactly. A flag given again with the same value is fine; with another\n"
+            "value it is refused (exit 2, naming both values), but for these, which may change: --steps (a\n"
+            "longer run; fewer steps than done are refused), --clips (moved; hue does not check they are the\n"
+            "same clips), --sync-bn (a resumed run may have another number of ranks), --save-every,\n"
+            "--keep-checkpoints and --log. The log is restored only when the run goes on in CKPT itself (else give\n"
+            "--log). --force, --json, --quiet and --backend are never kept. Paths are kept relative to the\n"
+            "checkpoint's folder, never as absolute paths; a folder or list that shares no parent with it but /\n"
+            "is kept by its name only, and --resume then asks for it. The elapsed time in the log and the\n"
+            "summary goes on from the checkpoint's. A checkpoint from an older hue keeps no flags: give them\n"
+            "all, as then.\n");
 }
 
 static void on_step(void *user, const hue_step_info *s)
@@ -229,7 +230,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
  * the run's length, and what only says how it runs or what it writes. */
 static const resume_rules train_video_rules = {
     "train-video",
-    " clips steps save-every keep-checkpoints log ",
+    " clips steps sync-bn save-every keep-checkpoints log ",
     " clips log ", " clips ", " log "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep

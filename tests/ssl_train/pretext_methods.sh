@@ -133,7 +133,7 @@ expect "--permutations 1" 1 "--permutations 1: expected an integer from 2 to 100
 expect "--mask with rotation" 2 "--mask does not apply to --method rotation" --method rotation --mask centre "${d[@]}"
 expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
     "${d[@]}"
-expect "--resume a checkpoint of another method" 1 "checkpoint of method rotation, not patch" --method patch \
+expect "--resume a checkpoint of another method" 2 "--method patch differs from the checkpoint's rotation" --method patch \
     --resume "$tmp/rotation.ckpt" "${d[@]}"
 mkdir -p "$tmp/one/only"
 cp "$tmp"/train/cat/000[0-3].jpg "$tmp/one/only/"
