@@ -322,8 +322,8 @@ int resume_restore(const resume_command *c, int argc, char **argv, void *args, c
             if (!strcmp(rargv[i], "--method"))
                 had = rargv[i + 1];
         if (method && had && strcmp(method, had) != 0) {
-            fprintf(stderr, "hue %s: --method %s differs from the checkpoint's %s (%s): resume a run with its own method\n",
-                    c->rules->cmd, method, had, ckpt);
+            fprintf(stderr, "hue %s: --method %s differs from the checkpoint's %s (%s): resume a run with its own "
+                    "method\n", c->rules->cmd, method, had, ckpt);
             resume_argv_free(rargv, rargc);
             return 2;
         }
