@@ -1,22 +1,24 @@
 /* hue pretrain: train an encoder on an image folder, with the supervised
  * baseline or a self-supervised method. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_dist.h"
 #include "hue_error.h"
 #include "hue_train.h"
 #include "progress.h"
 #include "train_report.h"
+#include "resume_flags.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue pretrain --method NAME --data DIR --out CKPT [options]\n\n"
+            "usage: hue pretrain --method NAME --data DIR --out CKPT [options]\n"
+            "       hue pretrain --resume CKPT [options that may change]\n\n"
             "Trains a ResNet on an image folder: DIR/<class>/*.jpg|png, or DIR/train/<class>/ with an\n"
             "optional DIR/test/<class>/. Writes CKPT (safetensors; the trunk under torchvision's names, heads\n"
             "under heads.<name>.) after every epoch. `hue eval knn|linear --model CKPT` measures the trunk.\n\n"
@@ -55,7 +57,8 @@ static void usage(FILE *f)
             "                        linear map per step predicts the patch --cpc-steps rows below at most;\n"
             "                        InfoNCE against every patch of the batch (Henaff et al. 2019, CPC v2)\n"
             "  --data DIR          the image folder\n"
-            "  --out CKPT          checkpoint to write (refused if it exists, unless --force)\n"
+            "  -o, --out CKPT      checkpoint to write (refused if it exists, unless --force; with --resume, the\n"
+            "                      checkpoint resumed by default)\n"
             "  --arch NAME         resnet18 (default) or resnet34\n"
             "  --width W           width multiplier of the ResNet's channels (default 1)\n"
             "  --imagenet-stem     7x7 stride-2 conv and max-pool (default: the CIFAR stem, 3x3 stride 1)\n"
@@ -99,7 +102,7 @@ static void usage(FILE *f)
             "                      DIR/train as memory: the monitor hue eval knn computes\n"
             "  --seed N            initialisation, data order and augmentation (default 0)\n"
             "  --threads N         decoding threads (default 2)\n"
-            "  --resume CKPT       continue the run saved in CKPT (same flags)\n"
+            "  --resume CKPT       continue the run saved in CKPT, with the flags it was started with (see below)\n"
             "  --save-every N      also checkpoint every N steps\n"
             "  --keep-checkpoints  keep every checkpoint, not only the last: OUT's name + .stepN (r18.ckpt ->\n"
             "                      r18.step000975.ckpt; a file of the same step is replaced)\n"
@@ -110,12 +113,14 @@ static void usage(FILE *f)
             "                      (the kNN monitor's among them), this command line and the checkpoint's\n"
             "                      metadata; an existing DIR/index.html is refused unless --force or --resume\n"
             "  --force             replace an existing --out, --log or --report page\n"
-            "  --json              print the summary as one JSON object (steps, seconds, last_loss,\n"
+            "  --json              print the summary as one JSON object (steps and seconds of the whole run,\n"
+            "                      run_steps and run_seconds of this one, last_loss (null when no step ran),\n"
             "                      checkpoint, knn_top1 and test_accuracy when measured)\n"
-            "  --quiet             no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
+            "  -q, --quiet         no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn           under mpirun: batch norm over the whole group's batch, as one process\n"
             "                      computes it, up to float rounding (default: each rank's part; slower)\n"
             "  --backend NAME      auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N          the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n"
             "\n"
             "Under mpirun -np N (hue built with Open MPI): one process per rank, each on its own backend;\n"
             "--batch is split into N equal parts (the images and augmentations the whole batch has in one\n"
@@ -126,7 +131,19 @@ static void usage(FILE *f)
             "refuses --sync-bn (whole-batch statistics are the leak its groups avoid).\n"
             "\n"
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
-            "continues it), and hue exits 1; a second one stops at once.\n");
+            "continues it), and hue exits 1; a second one stops at once.\n"
+            "\n"
+            "--resume CKPT: every checkpoint keeps the run's flags (its method's defaults resolved), so --resume\n"
+            "CKPT alone continues the run exactly. A flag given again with the same value is fine; with another\n"
+            "value it is refused (exit 2, naming both values), but for these, which may change: --epochs (a\n"
+            "longer run: the cosine schedule stretches to the new end; fewer epochs than done are refused),\n"
+            "--data (the folder moved; hue does not check it holds the same images), --threads, --sync-bn (a\n"
+            "resumed run may have another number of ranks), --save-every, --keep-checkpoints, --knn-every and\n"
+            "--log. The log is restored only when the run goes on in CKPT itself (else give --log). --max-steps,\n"
+            "--force, --json, --quiet and --backend are never kept. Paths are kept relative to the checkpoint's\n"
+            "folder, never as absolute paths; a folder that shares no parent with it but / is kept by its name\n"
+            "only, and --resume then asks for it. The elapsed time in the log and the summary goes on from the\n"
+            "checkpoint's. A checkpoint from an older hue keeps no flags: give them all, as then.\n");
 }
 
 typedef struct {
@@ -151,30 +168,6 @@ static int on_save(void *user, const hue_save_info *s)
 
 /* A flag's value out of range (--batch 0, say) exits 1 as issue 4 asks;
  * unknown flags and missing ones stay usage errors (2). */
-static int parse_long(const char *flag, const char *s, long long lo, long long hi, long long *out)
-{
-    char *end;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || v < lo || v > hi) {
-        fprintf(stderr, "hue pretrain: --%s %s: expected an integer from %lld to %lld\n", flag, s, lo, hi);
-        return 1;
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_double(const char *flag, const char *s, double lo, double hi, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (!*s || *end || !(v >= lo && v <= hi)) {
-        fprintf(stderr, "hue pretrain: --%s %s: expected a number from %g to %g\n", flag, s, lo, hi);
-        return 1;
-    }
-    *out = v;
-    return 0;
-}
-
 typedef struct {
     hue_pretrain_options o;
     int quiet, json;
@@ -227,6 +220,26 @@ static int check_flags_apply(const unsigned char *given, const char *method)
     return 0;
 }
 
+/* The flags a run needs: from the user, or from the checkpoint resumed. */
+static int complete_args(const void *args, const char *ckpt)
+{
+    const pretrain_args *a = args;
+    const hue_pretrain_options *o = &a->o;
+    if (o->method && o->data && o->out) {
+        if (a->report && !o->log) {
+            fprintf(stderr, "hue pretrain: --report needs --log (the report draws its curves)\n");
+            return 2;
+        }
+        return -1;
+    }
+    if (ckpt)
+        fprintf(stderr, "hue pretrain: --method, --data and --out are required: %s keeps no flags to restore (an "
+                "older hue wrote it)\n", ckpt);
+    else
+        fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
+    return 2;
+}
+
 /* -1 to go on, else the exit status (see commands.h). */
 static int parse_args(int argc, char **argv, pretrain_args *a)
 {
@@ -256,10 +269,10 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
     unsigned char given[256] = {0};
     int c, rc;
     a->quiet = 0, a->json = 0, a->report = NULL;
-    long long v;
+    int64_t v;
     double d;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    hue_flags_begin();
+    while ((c = hue_flags_next("pretrain", argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
         case 'M': method = optarg; break;
         case 'd': o.data = optarg; break;
@@ -270,32 +283,32 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
                 return 2;
             }
             break;
-        case 'w': if ((rc = parse_double("width", optarg, 0.01, 16, &d))) return rc; o.arch.width = (float)d; break;
+        case 'w': if ((rc = hue_flag_number("pretrain", "width", optarg, 0.01, 16, 0, &d))) return rc; o.arch.width = (float)d; break;
         case 'I': o.arch.cifar_stem = 0; break;
-        case 's': if ((rc = parse_long("size", optarg, 8, 1024, &v))) return rc; o.size = (int)v; break;
-        case 'e': if ((rc = parse_long("epochs", optarg, 1, 100000, &v))) return rc; o.epochs = v; break;
-        case 'b': if ((rc = parse_long("batch", optarg, 1, 65536, &v))) return rc; o.batch = (int)v; break;
-        case 'l': if ((rc = parse_double("lr", optarg, 0, 1e30, &o.lr))) return rc; break;
-        case 'W': if ((rc = parse_double("weight-decay", optarg, 0, 1, &o.weight_decay))) return rc; break;
+        case 's': if ((rc = hue_flag_int64("pretrain", "size", optarg, 8, 1024, &v))) return rc; o.size = (int)v; break;
+        case 'e': if ((rc = hue_flag_int64("pretrain", "epochs", optarg, 1, 100000, &v))) return rc; o.epochs = v; break;
+        case 'b': if ((rc = hue_flag_int64("pretrain", "batch", optarg, 1, 65536, &v))) return rc; o.batch = (int)v; break;
+        case 'l': if ((rc = hue_flag_number("pretrain", "lr", optarg, 0, 1e30, 0, &o.lr))) return rc; break;
+        case 'W': if ((rc = hue_flag_number("pretrain", "weight-decay", optarg, 0, 1, 0, &o.weight_decay))) return rc; break;
         case 'A': o.augment = 0; break;
-        case 'S': if ((rc = parse_long("seed", optarg, 0, (long long)1 << 62, &v))) return rc; o.seed = (uint64_t)v; break;
-        case 't': if ((rc = parse_long("threads", optarg, 1, 64, &v))) return rc; o.threads = (int)v; break;
+        case 'S': if ((rc = hue_flag_int64("pretrain", "seed", optarg, 0, (long long)1 << 62, &v))) return rc; o.seed = (uint64_t)v; break;
+        case 't': if ((rc = hue_flag_int64("pretrain", "threads", optarg, 1, 64, &v))) return rc; o.threads = (int)v; break;
         case 'r': o.resume = optarg; break;
-        case 'E': if ((rc = parse_long("save-every", optarg, 1, (long long)1 << 40, &v))) return rc; o.save_every = v; break;
-        case 'm': if ((rc = parse_long("max-steps", optarg, 1, (long long)1 << 40, &v))) return rc; o.max_steps = v; break;
+        case 'E': if ((rc = hue_flag_int64("pretrain", "save-every", optarg, 1, (long long)1 << 40, &v))) return rc; o.save_every = v; break;
+        case 'm': if ((rc = hue_flag_int64("pretrain", "max-steps", optarg, 1, (long long)1 << 40, &v))) return rc; o.max_steps = v; break;
         case 'k': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
         case 'L': o.log = optarg; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
-        case 'T': if ((rc = parse_long("tile", optarg, 4, 1024, &v))) return rc; o.tile = (int)v; break;
+        case 'T': if ((rc = hue_flag_int64("pretrain", "tile", optarg, 4, 1024, &v))) return rc; o.tile = (int)v; break;
         case 'C':
             if ((o.tile_colour = parse_tile_colour(optarg)) < 0) {
                 fprintf(stderr, "hue pretrain: --tile-colour %s: expected drop, jitter or none\n", optarg);
                 return 2;
             }
             break;
-        case 'P': if ((rc = parse_long("permutations", optarg, 2, 1000, &v))) return rc; o.permutations = (int)v; break;
+        case 'P': if ((rc = hue_flag_int64("pretrain", "permutations", optarg, 2, 1000, &v))) return rc; o.permutations = (int)v; break;
         case 'K':
             if (strcmp(optarg, "centre") != 0 && strcmp(optarg, "blocks") != 0) {
                 fprintf(stderr, "hue pretrain: --mask %s: expected centre or blocks\n", optarg);
@@ -303,8 +316,8 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             o.inpaint_blocks = strcmp(optarg, "blocks") == 0;
             break;
-        case 'N': if ((rc = parse_long("knn-every", optarg, 1, 100000, &v))) return rc; o.knn_every = v; break;
-        case 'U': if ((rc = parse_double("tau", optarg, 1e-4, 100, &o.tau))) return rc; break;
+        case 'N': if ((rc = hue_flag_int64("pretrain", "knn-every", optarg, 1, 100000, &v))) return rc; o.knn_every = v; break;
+        case 'U': if ((rc = hue_flag_number("pretrain", "tau", optarg, 1e-4, 100, 0, &o.tau))) return rc; break;
         case 'O':
             if (strcmp(optarg, "lars") != 0 && strcmp(optarg, "sgd") != 0) {
                 fprintf(stderr, "hue pretrain: --optimizer %s: expected lars or sgd\n", optarg);
@@ -312,18 +325,18 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             o.optimizer = strcmp(optarg, "lars") == 0 ? HUE_PRETRAIN_LARS : HUE_PRETRAIN_SGD;
             break;
-        case 'Q': if ((rc = parse_long("queue", optarg, 1, 65536, &v))) return rc; o.queue = (int)v; break;
+        case 'Q': if ((rc = hue_flag_int64("pretrain", "queue", optarg, 1, 65536, &v))) return rc; o.queue = (int)v; break;
         case 'G':
-            if ((rc = parse_double("key-momentum", optarg, 0, 1, &o.key_momentum))) return rc;
+            if ((rc = hue_flag_number("pretrain", "key-momentum", optarg, 0, 1, 0, &o.key_momentum))) return rc;
             if (o.key_momentum >= 1) {
                 fprintf(stderr, "hue pretrain: --key-momentum %s: must be below 1 (1 would never move the key "
                         "encoder)\n", optarg);
-                return 1;
+                return 2;
             }
             break;
-        case 'B': if ((rc = parse_long("bn-groups", optarg, 1, 64, &v))) return rc; o.bn_groups = (int)v; break;
-        case 'R': if ((rc = parse_long("grid", optarg, 2, 16, &v))) return rc; o.cpc_grid = (int)v; break;
-        case 'Z': if ((rc = parse_long("cpc-steps", optarg, 1, 15, &v))) return rc; o.cpc_steps = (int)v; break;
+        case 'B': if ((rc = hue_flag_int64("pretrain", "bn-groups", optarg, 1, 64, &v))) return rc; o.bn_groups = (int)v; break;
+        case 'R': if ((rc = hue_flag_int64("pretrain", "grid", optarg, 2, 16, &v))) return rc; o.cpc_grid = (int)v; break;
+        case 'Z': if ((rc = hue_flag_int64("pretrain", "cpc-steps", optarg, 1, 15, &v))) return rc; o.cpc_steps = (int)v; break;
         case 'X':
             if (strcmp(optarg, "infonce") != 0 && strcmp(optarg, "clip") != 0) {
                 fprintf(stderr, "hue pretrain: --loss %s: expected infonce or clip\n", optarg);
@@ -331,11 +344,11 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             o.clip_loss = strcmp(optarg, "clip") == 0;
             break;
-        case 'H': if ((rc = parse_double("warmup-epochs", optarg, 0, 1000, &o.warmup_epochs))) return rc; break;
+        case 'H': if ((rc = hue_flag_number("pretrain", "warmup-epochs", optarg, 0, 1000, 0, &o.warmup_epochs))) return rc; break;
         case 'Y': o.sync_bn = 1; break;
         case 'z': a->report = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
         note_flag(given, c);
     }
@@ -343,10 +356,12 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
-    if (!method || !o.data || !o.out) {
-        fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
-        return 2;
-    }
+    o.method = method;
+    a->o = o;
+    if (!o.resume && (rc = complete_args(a, NULL)) >= 0)
+        return rc;
+    if (!method)  /* resuming: the checkpoint's */
+        return -1;
     int known = 0;
     for (int i = 0; hue_pretrain_methods[i]; i++)
         known |= strcmp(method, hue_pretrain_methods[i]) == 0;
@@ -360,14 +375,101 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         fprintf(stderr, "hue pretrain: --tau does not apply to --loss clip (its temperature is learned)\n");
         return 2;
     }
-    if (a->report && !o.log) {
-        fprintf(stderr, "hue pretrain: --report needs --log (the report draws its curves)\n");
-        return 2;
-    }
-    o.method = method;
-    a->o = o;
     return -1;
 }
+
+/* Whether the method takes the flag of this getopt code. */
+static int applies(const char *method, int code)
+{
+    char key[64];
+    snprintf(key, sizeof key, " %s ", method);
+    for (size_t i = 0; i < sizeof method_flags / sizeof method_flags[0]; i++)
+        if (method_flags[i].code == code)
+            return strstr(method_flags[i].methods, key) != NULL;
+    return 1;
+}
+
+/* What --resume restores, and which flags may change: the data (moved),
+ * the run's length, and what only says how it runs or what it writes. */
+static const resume_rules pretrain_rules = {
+    "pretrain",
+    " data epochs threads sync-bn save-every keep-checkpoints knn-every log ",
+    " data log ", " data ", " log "};
+
+/* The run's flags, its method's defaults resolved, as its checkpoints keep
+ * them (resume_flags.h); only the flags the method takes. */
+static char *flags_json(const void *args)
+{
+    hue_pretrain_options o = hue_pretrain_resolve(&((const pretrain_args *)args)->o);
+    static const char *const tile_colours[] = {"drop", "jitter", "none"};
+    const char *m = o.method;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    resume_jw_command(&w, &pretrain_rules);
+    resume_jw_flag(&w, "method", m);
+    int rc = resume_jw_path(&w, "data", o.data, o.out);
+    resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
+    resume_jw_float(&w, "width", o.arch.width);
+    resume_jw_switch(&w, "imagenet-stem", !o.arch.cifar_stem);
+    resume_jw_int(&w, "size", o.size);
+    resume_jw_int(&w, "epochs", o.epochs);
+    resume_jw_int(&w, "batch", o.batch);
+    resume_jw_double(&w, "lr", o.lr);
+    resume_jw_double(&w, "weight-decay", o.weight_decay);
+    resume_jw_double(&w, "warmup-epochs", o.warmup_epochs);
+    if (applies(m, 'O'))
+        resume_jw_flag(&w, "optimizer", o.optimizer == HUE_PRETRAIN_LARS ? "lars" : "sgd");
+    if (applies(m, 'U') && !o.clip_loss)
+        resume_jw_double(&w, "tau", o.tau);
+    if (applies(m, 'X'))
+        resume_jw_flag(&w, "loss", o.clip_loss ? "clip" : "infonce");
+    if (applies(m, 'R'))
+        resume_jw_int(&w, "grid", o.cpc_grid);
+    if (applies(m, 'Z'))
+        resume_jw_int(&w, "cpc-steps", o.cpc_steps);
+    if (applies(m, 'Q'))
+        resume_jw_int(&w, "queue", o.queue);
+    if (applies(m, 'G'))
+        resume_jw_double(&w, "key-momentum", o.key_momentum);
+    if (applies(m, 'B'))
+        resume_jw_int(&w, "bn-groups", o.bn_groups);
+    if (applies(m, 'A'))
+        resume_jw_switch(&w, "no-augment", !o.augment);
+    if (applies(m, 'T') && o.tile > 0)  /* 0: the method's own, from --size */
+        resume_jw_int(&w, "tile", o.tile);
+    if (applies(m, 'C') && o.tile_colour >= 0 && o.tile_colour < 3)
+        resume_jw_flag(&w, "tile-colour", tile_colours[o.tile_colour]);
+    if (applies(m, 'P'))
+        resume_jw_int(&w, "permutations", o.permutations);
+    if (applies(m, 'K'))
+        resume_jw_flag(&w, "mask", o.inpaint_blocks ? "blocks" : "centre");
+    resume_jw_switch(&w, "sync-bn", o.sync_bn);
+    resume_jw_int(&w, "seed", (long long)o.seed);
+    resume_jw_int(&w, "threads", o.threads);
+    if (o.knn_every > 0)
+        resume_jw_int(&w, "knn-every", o.knn_every);
+    if (o.save_every > 0)
+        resume_jw_int(&w, "save-every", o.save_every);
+    resume_jw_switch(&w, "keep-checkpoints", o.keep_checkpoints);
+    if (!rc && o.log)
+        rc = resume_jw_path(&w, "log", o.log, o.out);
+    hue_jw_end(&w);
+    char *text = !rc && hue_json_writer_text(&w) ? strdup(hue_json_writer_text(&w)) : NULL;
+    hue_json_writer_free(&w);
+    if (!text)
+        fprintf(stderr, "hue pretrain: %s\n", rc ? hue_error_message() : "out of host memory");
+    return text;
+}
+
+static int parse_any(int argc, char **argv, void *args) { return parse_args(argc, argv, args); }
+static const char *method_of(const void *args) { return ((const pretrain_args *)args)->o.method; }
+static const char *resume_of(const void *args) { return ((const pretrain_args *)args)->o.resume; }
+static const char **out_of(void *args) { return &((pretrain_args *)args)->o.out; }
+
+
+static const resume_command resume_pretrain = {&pretrain_rules, sizeof(pretrain_args), parse_any, flags_json,
+    method_of, resume_of, out_of, complete_args};
 
 int cmd_pretrain_parse(int argc, char **argv)
 {
@@ -375,25 +477,23 @@ int cmd_pretrain_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_pretrain(int argc, char **argv)
+static int run(const pretrain_args *args, const char *flags, int argc, char **argv)
 {
-    pretrain_args args;
-    int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    hue_pretrain_options o = args.o;
+    hue_pretrain_options o = args->o;
+    o.flags = flags;
+    int rc;
     /* in a group, rank 0 speaks for it */
     int speaks = hue_dist_rank() == 0;
-    int quiet = args.quiet || !speaks;
+    int quiet = args->quiet || !speaks;
     progress_state p;
-    if (args.report && speaks &&
-        train_report_begin(&p.report, args.report, "hue pretrain", o.log, argc, argv, NULL, o.force || o.resume)) {
-        fprintf(stderr, "hue pretrain: --report %s: %s\n", args.report, hue_error_message());
+    if (args->report && speaks &&
+        train_report_begin(&p.report, args->report, "hue pretrain", o.log, argc, argv, NULL, o.force || o.resume)) {
+        fprintf(stderr, "hue pretrain: --report %s: %s\n", args->report, hue_error_message());
         return 1;
     }
     hue_progress_start(&p.bar, quiet);
     o.on_step = on_step;
-    o.on_save = args.report && speaks ? on_save : NULL;
+    o.on_save = args->report && speaks ? on_save : NULL;
     o.user = &p;
     hue_train_report r;
     rc = hue_pretrain(&o, &r);
@@ -407,6 +507,22 @@ int cmd_pretrain(int argc, char **argv)
     if (r.skipped_images)
         fprintf(stderr, "hue pretrain: %lld images could not be decoded and were skipped\n",
                 (long long)r.skipped_images);
-    hue_train_summary_print(&r, o.out, args.json);
+    hue_train_summary_print(&r, o.out, args->json);
     return 0;
+}
+
+int cmd_pretrain(int argc, char **argv)
+{
+    pretrain_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    char **keep, *flags;
+    int nkeep;
+    if ((rc = resume_restore(&resume_pretrain, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
+        return rc;
+    rc = run(&args, flags, argc, argv);
+    free(flags);
+    resume_argv_free(keep, nkeep);
+    return rc;
 }

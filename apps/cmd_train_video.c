@@ -1,27 +1,29 @@
 /* hue train-video: learn a video encoder without labels, by colourising
  * frames from reference frames or by a contrastive random walk. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "commands.h"
+#include "flags.h"
 #include "hue_dist.h"
 #include "hue_error.h"
-#include "hue_track.h"
-#include "hue_video_train.h"
 #include "hue_mask.h"
 #include "hue_overlay.h"
+#include "hue_track.h"
+#include "hue_video_train.h"
 #include "hue_video_val.h"
 #include "hue_writer.h"
 #include "progress.h"
+#include "resume_flags.h"
 #include "train_report.h"
 #include "train_summary.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n\n"
+            "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n"
+            "       hue train-video --resume CKPT [options that may change]\n\n"
             "Trains a video encoder without labels, on lightness only (as hue track and hue colorize feed\n"
             "it), its stride-8 features the nodes those commands propagate labels and colours between.\n\n"
             "  --method colorize    (the default) each sample is 3 reference frames and a later target frame\n"
@@ -36,8 +38,9 @@ static void usage(FILE *f)
             "                       are skipped and counted\n"
             "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
             "                       (relative paths are relative to the file's folder)\n"
-            "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it)\n"
-            "  --resume CKPT        continue a run\n"
+            "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it;\n"
+            "                       with --resume, the checkpoint resumed by default)\n"
+            "  --resume CKPT        continue a run, with the flags it was started with (see below)\n"
             "  --log FILE           JSON lines of metrics\n"
             "  --arch NAME          resnet18 (default) or resnet34, dense (stride 8) up to layer3\n"
             "  --width W            channel width multiplier (default 0.5)\n"
@@ -74,18 +77,32 @@ static void usage(FILE *f)
             "                       DIR/val_truth.png); existing files there are refused unless --force or\n"
             "                       --resume\n"
             "  --force              replace an existing --out, --log or --report page\n"
-            "  --json               print the summary as one JSON object (steps, seconds, last_loss,\n"
-            "                       checkpoint)\n"
-            "  --quiet              no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
+            "  --json               print the summary as one JSON object (steps and seconds of the whole\n"
+            "                       run, run_steps and run_seconds of this one, last_loss (null when no\n"
+            "                       step ran), checkpoint)\n"
+            "  -q, --quiet          no progress (else a bar on a terminal, a line every 10 s elsewhere)\n"
             "  --sync-bn            under mpirun: batch norm over the whole group's batch (default: each\n"
             "                       rank's part)\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n"
             "\n"
             "Under mpirun -np N (hue built with Open MPI), both methods train data-parallel: --batch is\n"
             "split into N equal parts (the samples one process draws, and for crw their part of its edge\n"
             "dropout), gradients are averaged every step, rank 0 alone writes.\n"
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
-            "continues it), and hue exits 1; a second one stops at once.\n");
+            "continues it), and hue exits 1; a second one stops at once.\n"
+            "\n"
+            "--resume CKPT: every checkpoint keeps the run's flags (the method's defaults resolved), so --resume\n"
+            "CKPT alone continues the run exactly. A flag given again with the same value is fine; with another\n"
+            "value it is refused (exit 2, naming both values), but for these, which may change: --steps (a\n"
+            "longer run; fewer steps than done are refused), --clips (moved; hue does not check they are the\n"
+            "same clips), --sync-bn (a resumed run may have another number of ranks), --save-every,\n"
+            "--keep-checkpoints and --log. The log is restored only when the run goes on in CKPT itself (else give\n"
+            "--log). --force, --json, --quiet, --backend, --val and --report are never kept (give them again). Paths are kept relative to the\n"
+            "checkpoint's folder, never as absolute paths; a folder or list that shares no parent with it but /\n"
+            "is kept by its name only, and --resume then asks for it. The elapsed time in the log and the\n"
+            "summary goes on from the checkpoint's. A checkpoint from an older hue keeps no flags: give them\n"
+            "all, as then.\n");
 }
 
 /* What runs beside the training: progress, and at each checkpoint the
@@ -161,21 +178,34 @@ static int on_save(void *user, const hue_save_info *s)
     return rc;
 }
 
-/* Whether d lies in [lo, hi] (else *bad is set). A value is converted only
- * after this says yes: casting an out-of-range double is undefined. */
-static int in_range(double d, double lo, double hi, int *bad)
-{
-    if (!(d >= lo && d <= hi))
-        *bad = 1;
-    return !*bad;
-}
-
 typedef struct {
     hue_video_train_options o;
+    const char *method;  /* --method as given, or NULL */
     int quiet, json;
     const char *val, *val_mask, *report;
     int val_frames;
 } train_video_args;
+
+/* The flags a run needs: from the user, or from the checkpoint resumed. */
+static int complete_args(const void *args, const char *ckpt)
+{
+    const train_video_args *a = args;
+    const hue_video_train_options *o = &a->o;
+    if (o->clips && o->out) {
+        if ((a->val || a->report) && !o->log) {
+            fprintf(stderr, "hue train-video: --%s needs --log (%s)\n", a->val ? "val" : "report",
+                    a->val ? "its J&F is logged there" : "the report draws its curves");
+            return 2;
+        }
+        return -1;
+    }
+    if (ckpt)
+        fprintf(stderr, "hue train-video: --clips and --out are required: %s keeps no flags to restore (an older "
+                "hue wrote it)\n", ckpt);
+    else
+        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+    return 2;
+}
 
 /* -1 to go on, else the exit status (see commands.h). */
 static int parse_args(int argc, char **argv, train_video_args *a)
@@ -193,91 +223,95 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"force", no_argument, 0, 'f'},         {"quiet", no_argument, 0, 'q'},
         {"method", required_argument, 0, 'M'},  {"walk", required_argument, 0, 'W'},
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
-        {"sync-bn", no_argument, 0, 'Y'},      {"val", required_argument, 0, 'v'},
+        {"sync-bn", no_argument, 0, 'Y'},       {"val", required_argument, 0, 'v'},
         {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
         {"report", required_argument, 0, 'R'},
         {"help", no_argument, 0, 'h'},          {0}};
+    static const char *const methods[] = {"colorize", "crw", NULL};
+    static const char *const archs[] = {"resnet18", "resnet34", NULL};
+    const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
-    int c, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0;
-    a->quiet = 0, a->json = 0, a->val = a->val_mask = a->report = NULL, a->val_frames = 16;
-    optind = 0; /* not 1: 0 also forgets where an earlier parse stopped (glibc) */
-    int at = 0;
-    while ((c = getopt_long(argc, argv, "h", opts, &at)) != -1) {
-        char *end = NULL;
-        double d = optarg ? strtod(optarg, &end) : 0;
-        int bad = optarg && (!*optarg || *end);
+    *a = (train_video_args){.val_frames = 16};
+    int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0, i;
+    int64_t v;
+    double d;
+    hue_flags_begin();
+    while ((c = hue_flags_next(cmd, argc, argv, "qo:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': o.clips = optarg; bad = 0; break;
-        case 'o': o.out = optarg; bad = 0; break;
-        case 'r': o.resume = optarg; bad = 0; break;
-        case 'L': o.log = optarg; bad = 0; break;
+        case 'c': o.clips = optarg; break;
+        case 'o': o.out = optarg; break;
+        case 'r': o.resume = optarg; break;
+        case 'L': o.log = optarg; break;
         case 'a':
-            bad = 0;
-            if (hue_resnet_parse_arch(optarg, &o.arch)) {
+            if (!(rc = hue_flag_choice(cmd, "arch", optarg, archs, &i)) && hue_resnet_parse_arch(optarg, &o.arch)) {
                 fprintf(stderr, "hue train-video: --arch: %s\n", hue_error_message());
                 return 2;
             }
             break;
-        case 'w': bad |= !(d > 0); if (in_range(d, 0, 16, &bad)) o.arch.width = (float)d; break;
-        case 'e': if (in_range(d, 1, 4096, &bad)) o.arch.embed = (int)d; break;
-        case 'k': if (in_range(d, 2, 256, &bad)) o.clusters = (int)d; given_clusters = 1; break;
-        case 'J': if (in_range(d, 0, 64, &bad)) o.crop_jitter = (int)d; given_jitter = 1; break;
-        case 's': if (in_range(d, 32, 1024, &bad) && (int)d % 8 == 0) o.size = (int)d; else bad = 1; break;
-        case 'b': if (in_range(d, 1, 1024, &bad)) o.batch = (int)d; break;
-        case 'g': if (in_range(d, 1, 100, &bad)) o.max_gap = (int)d; break;
-        case 'n': if (in_range(d, 1, 1e9, &bad)) o.steps = (int64_t)d; break;
-        case 'l': bad |= !(d > 0 && d <= 10); o.lr = d; break;
+        case 'w': if (!(rc = hue_flag_number(cmd, "width", optarg, 0, 16, 1, &d))) o.arch.width = (float)d; break;
+        case 'e': rc = hue_flag_int(cmd, "embed", optarg, 1, 4096, &o.arch.embed); break;
+        case 'k': rc = hue_flag_int(cmd, "clusters", optarg, 2, 256, &o.clusters), given_clusters = 1; break;
+        case 'J': rc = hue_flag_int(cmd, "crop-jitter", optarg, 0, 64, &o.crop_jitter), given_jitter = 1; break;
+        case 's':
+            if (!(rc = hue_flag_int(cmd, "size", optarg, 32, 1024, &o.size)) && o.size % 8) {
+                fprintf(stderr, "hue train-video: --size %s: expected a multiple of 8 (the encoder's stride)\n", optarg);
+                return 2;
+            }
+            break;
+        case 'b': rc = hue_flag_int(cmd, "batch", optarg, 1, 1024, &o.batch); break;
+        case 'g': rc = hue_flag_int(cmd, "max-gap", optarg, 1, 100, &o.max_gap); break;
+        case 'n': if (!(rc = hue_flag_int64(cmd, "steps", optarg, 1, 1000000000, &v))) o.steps = v; break;
+        case 'l': rc = hue_flag_number(cmd, "lr", optarg, 0, 10, 1, &o.lr); break;
         case 'T':
-            if (in_range(d, 0, 100, &bad) && hue_temperature_check(d, "--temperature")) {
+            if (!(rc = hue_flag_number(cmd, "temperature", optarg, 0, 100, 1, &d)) &&
+                hue_temperature_check(d, "--temperature")) {
                 fprintf(stderr, "hue train-video: %s\n", hue_error_message());
                 return 2;
             }
-            bad |= !(d > 0);
             o.temperature = (float)d;
             break;
         /* up to 2^53: integers a double holds exactly */
-        case 'S': if (in_range(d, 0, 9007199254740992.0, &bad)) o.seed = (uint64_t)d; break;
-        case 'E': if (in_range(d, 1, 9007199254740992.0, &bad)) o.save_every = (int64_t)d; break;
+        case 'S': if (!(rc = hue_flag_int64(cmd, "seed", optarg, 0, (int64_t)1 << 53, &v))) o.seed = (uint64_t)v; break;
+        case 'E': rc = hue_flag_int64(cmd, "save-every", optarg, 1, (int64_t)1 << 53, &o.save_every); break;
         case 'M':
-            bad = 0;
-            if (strcmp(optarg, "colorize") != 0 && strcmp(optarg, "crw") != 0) {
-                fprintf(stderr, "hue train-video: --method %s: unknown (colorize, crw)\n", optarg);
-                return 2;
+            if (!(rc = hue_flag_choice(cmd, "method", optarg, methods, &i))) {
+                o.method = i ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
+                a->method = optarg;
             }
-            o.method = strcmp(optarg, "crw") == 0 ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
             break;
-        case 'W': if (in_range(d, 2, 32, &bad)) o.walk = (int)d; given_walk = 1; break;
-        case 'D': if (in_range(d, 0, 0.99, &bad)) o.edge_dropout = (float)d; given_crw = 1; break;
+        case 'W': rc = hue_flag_int(cmd, "walk", optarg, 2, 32, &o.walk), given_walk = 1; break;
+        case 'D':
+            if (!(rc = hue_flag_number(cmd, "edge-dropout", optarg, 0, 0.99, 0, &d)))
+                o.edge_dropout = (float)d;
+            given_crw = 1;
+            break;
         case 'K': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
         case 'f': o.force = 1; break;
         case 'q': a->quiet = 1; break;
         case 'Y': o.sync_bn = 1; break;
-        case 'v': a->val = optarg; bad = 0; break;
-        case 'V': a->val_mask = optarg; bad = 0; break;
-        case 'R': a->report = optarg; bad = 0; break;
-        case 'F': if (in_range(d, 3, 1000, &bad)) a->val_frames = (int)d; break;
+        case 'v': a->val = optarg; break;
+        case 'V': a->val_mask = optarg; break;
+        case 'F': rc = hue_flag_int(cmd, "val-frames", optarg, 3, 1000, &a->val_frames); break;
+        case 'R': a->report = optarg; break;
         case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        default: return 2;
         }
-        if (bad) {
-            fprintf(stderr, "hue train-video: --%s %s: value out of range (see --help)\n", opts[at].name, optarg);
-            return 2;
-        }
+        if (rc)
+            return rc;
     }
-    if (optind < argc || !o.clips || !o.out) {
-        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
+    if (optind < argc) {
+        fprintf(stderr, "hue train-video: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
     if (!a->val != !a->val_mask) {
         fprintf(stderr, "hue train-video: --val and --val-mask go together (the clip and its first-frame mask)\n");
         return 2;
     }
-    if ((a->val || a->report) && !o.log) {
-        fprintf(stderr, "hue train-video: --%s needs --log (%s)\n", a->val ? "val" : "report",
-                a->val ? "its J&F is logged there" : "the report draws its curves");
-        return 2;
-    }
+    a->o = o;
+    int status = o.resume ? -1 : complete_args(a, NULL);
+    if (status >= 0 || (o.resume && !a->method))  /* resuming: the checkpoint's method, checked with its flags */
+        return status;
     int crw = o.method == HUE_VIDEO_CRW;
     if ((given_walk || given_crw) && !crw) {
         fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
@@ -288,9 +322,66 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 given_clusters ? "clusters" : "crop-jitter");
         return 2;
     }
-    a->o = o;
     return -1;
 }
+
+/* What --resume restores, and which flags may change: the clips (moved),
+ * the run's length, and what only says how it runs or what it writes. */
+static const resume_rules train_video_rules = {
+    "train-video",
+    " clips steps sync-bn save-every keep-checkpoints log ",
+    " clips log ", " clips ", " log "};
+
+/* The run's flags, its method's defaults resolved, as its checkpoints keep
+ * them (resume_flags.h); only the flags the method takes. */
+static char *flags_json(const void *args)
+{
+    hue_video_train_options o = hue_video_train_resolve(&((const train_video_args *)args)->o);
+    int crw = o.method == HUE_VIDEO_CRW;
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_object(&w);
+    resume_jw_command(&w, &train_video_rules);
+    resume_jw_flag(&w, "method", crw ? "crw" : "colorize");
+    int rc = resume_jw_path(&w, "clips", o.clips, o.out);
+    resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
+    resume_jw_float(&w, "width", o.arch.width);
+    resume_jw_int(&w, "embed", o.arch.embed);
+    if (crw) {
+        resume_jw_int(&w, "walk", o.walk);
+        resume_jw_float(&w, "edge-dropout", o.edge_dropout);
+    } else {
+        resume_jw_int(&w, "clusters", o.clusters);
+        resume_jw_int(&w, "crop-jitter", o.crop_jitter);
+    }
+    resume_jw_int(&w, "size", o.size);
+    resume_jw_int(&w, "batch", o.batch);
+    resume_jw_int(&w, "max-gap", o.max_gap);
+    resume_jw_int(&w, "steps", o.steps);
+    resume_jw_double(&w, "lr", o.lr);
+    resume_jw_float(&w, "temperature", o.temperature);
+    resume_jw_switch(&w, "sync-bn", o.sync_bn);
+    resume_jw_int(&w, "seed", (long long)o.seed);
+    resume_jw_int(&w, "save-every", o.save_every);
+    resume_jw_switch(&w, "keep-checkpoints", o.keep_checkpoints);
+    if (!rc && o.log)
+        rc = resume_jw_path(&w, "log", o.log, o.out);
+    hue_jw_end(&w);
+    char *text = !rc && hue_json_writer_text(&w) ? strdup(hue_json_writer_text(&w)) : NULL;
+    hue_json_writer_free(&w);
+    if (!text)
+        fprintf(stderr, "hue train-video: %s\n", rc ? hue_error_message() : "out of host memory");
+    return text;
+}
+
+static int parse_any(int argc, char **argv, void *args) { return parse_args(argc, argv, args); }
+static const char *method_of(const void *args) { return ((const train_video_args *)args)->method; }
+static const char *resume_of(const void *args) { return ((const train_video_args *)args)->o.resume; }
+static const char **out_of(void *args) { return &((train_video_args *)args)->o.out; }
+
+
+static const resume_command resume_train_video = {&train_video_rules, sizeof(train_video_args), parse_any, flags_json,
+    method_of, resume_of, out_of, complete_args};
 
 int cmd_train_video_parse(int argc, char **argv)
 {
@@ -298,22 +389,19 @@ int cmd_train_video_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-int cmd_train_video(int argc, char **argv)
+static int run(const train_video_args *args, const char *flags, int argc, char **argv)
 {
-    train_video_args args;
-    int status = parse_args(argc, argv, &args);
-    if (status >= 0)
-        return status;
-    hue_video_train_options o = args.o;
+    hue_video_train_options o = args->o;
+    o.flags = flags;
     int speaks = hue_dist_rank() == 0;  /* in a group, rank 0 speaks for it */
-    int quiet = args.quiet || !speaks;
-    train_hooks hooks = {.report_dir = speaks ? args.report : NULL};
+    int quiet = args->quiet || !speaks;
+    train_hooks hooks = {.report_dir = speaks ? args->report : NULL};
     /* the validation clip and the report folder are checked before any training */
     int rc = 0;
-    if (speaks && args.val)
-        rc = hue_video_val_open(args.val, args.val_mask, args.val_frames, &hooks.val);
+    if (speaks && args->val)
+        rc = hue_video_val_open(args->val, args->val_mask, args->val_frames, &hooks.val);
     if (!rc && hooks.report_dir)
-        rc = train_report_begin(&hooks.report, args.report, "hue train-video", o.log, argc, argv,
+        rc = train_report_begin(&hooks.report, args->report, "hue train-video", o.log, argc, argv,
                                 hooks.val ? report_files : NULL, o.force || o.resume);
     if (rc) {
         fprintf(stderr, "hue train-video: %s\n", hue_error_message());
@@ -337,6 +425,22 @@ int cmd_train_video(int argc, char **argv)
     if (r.skipped_clips)
         fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
                 (long long)r.skipped_clips, o.walk);
-    hue_train_summary_print(&r, o.out, args.json);
+    hue_train_summary_print(&r, o.out, args->json);
     return 0;
+}
+
+int cmd_train_video(int argc, char **argv)
+{
+    train_video_args args;
+    int rc = parse_args(argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    char **keep, *flags;
+    int nkeep;
+    if ((rc = resume_restore(&resume_train_video, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
+        return rc;
+    rc = run(&args, flags, argc, argv);
+    free(flags);
+    resume_argv_free(keep, nkeep);
+    return rc;
 }

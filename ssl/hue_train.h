@@ -78,6 +78,9 @@ typedef struct {
     /* Under mpirun (compute/dist): batch norm over the whole group's batch
      * instead of each rank's part (--sync-bn). */
     int sync_bn;
+    /* The command's flags as a JSON object, kept in every checkpoint as
+     * metadata "flags" for --resume to restore (NULL: none). */
+    const char *flags;
     /* Set by hue_pretrain, not by callers: the whole batch of the group
      * (the --batch given); `batch` is then this rank's part of it, at
      * places batch_first .. batch_first + batch - 1. One process: the same
@@ -108,15 +111,20 @@ enum hue_pretrain_optimizer {
  * mocov2 (MoCo's CIFAR-10 rate, 0.06 at batch 512); weight decay 5e-4,
  * 1e-6 with LARS. */
 hue_pretrain_options hue_pretrain_defaults(void);
+/* o with the method's defaults in place of the flags left to it (what
+ * hue_pretrain trains with; the same when applied twice). */
+hue_pretrain_options hue_pretrain_resolve(const hue_pretrain_options *o);
 /* The methods hue_pretrain knows, as a NULL-terminated list. */
 extern const char *const hue_pretrain_methods[];
 
 typedef struct {
-    int64_t steps;
+    int64_t steps;              /* steps done in all, from the run's start */
+    int64_t first_step;         /* of which done before this process (0, or the checkpoint resumed) */
     float last_loss;
     double test_accuracy;       /* < 0 when the data has no test split */
     int64_t test_images;
-    double seconds;
+    double seconds;             /* this process's seconds */
+    double elapsed_s;           /* the run's, from its start: those of the checkpoint resumed added */
     int64_t skipped_images;
     int64_t skipped_clips;      /* hue train-video: clips shorter than a sample */
     double knn_top1;            /* the last kNN monitor's top-1, < 0 when none ran */

@@ -12,7 +12,9 @@
  *      build (networks, loss, optimizers), compiles;
  *   3. resume: every network and optimizer state is loaded, the
  *      checkpoint's method, hyper-parameters and seed must equal this
- *      run's, and load_meta restores the method's own state; or a fresh
+ *      run's (its length, epochs or steps, may grow), the run's elapsed
+ *      time goes on from the checkpoint's, and load_meta restores the
+ *      method's own state; or a fresh
  *      run: every network is initialised from the seed, then init (colour
  *      clusters, say);
  *   4. for each step: fill sets the inputs, each optimizer gets its
@@ -75,7 +77,9 @@ typedef struct {
     int64_t save_every;          /* also checkpoint every this many steps (0: epochs and the end only) */
     int keep_checkpoints;        /* each checkpoint also stays as OUT's name + ".step<N>" (hue_trainer_kept_path) */
     int64_t max_steps;           /* stop after this many steps in total (0: no limit) */
-    const char *hyperparameters; /* JSON object a resumed run must match */
+    const char *hyperparameters; /* JSON object a resumed run must match (but for "epochs" and "steps") */
+    const char *flags;           /* the command's flags as a JSON object (metadata "flags": what --resume
+                                  * restores); NULL: none */
     const char *rate_name;       /* the log's throughput key: "images_per_s" (default) or "samples_per_s" */
     int64_t knn_every;           /* > 0: the kNN monitor every this many epochs (needs steps_per_epoch) */
     const char *knn_data;        /* its image folder, with train/ and test/ splits */
@@ -127,6 +131,9 @@ const hue_trainer_options *hue_trainer_options_of(const hue_trainer *t);
 int64_t hue_trainer_first_step(const hue_trainer *t);
 /* Metadata for the checkpoint being written (from save_meta only). */
 int hue_trainer_set_meta(hue_trainer *t, const char *key, const char *value);
+/* The same for a file or folder the run read: stored relative to the
+ * checkpoint's folder, never as an absolute path (hue_run_path.h). */
+int hue_trainer_set_meta_path(hue_trainer *t, const char *key, const char *path);
 /* Logs one JSON line built by the caller (an object, e.g. a test accuracy). */
 int hue_trainer_log_line(hue_trainer *t, const char *json);
 

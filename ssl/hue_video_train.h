@@ -38,6 +38,7 @@ typedef struct {
     int64_t save_every;       /* steps between checkpoints */
     int keep_checkpoints;     /* keep every checkpoint as OUT.step<N> (hue_trainer_kept_path) */
     int sync_bn;              /* under mpirun: batch norm over the whole group's batch (--sync-bn) */
+    const char *flags;        /* the command's flags as a JSON object: checkpoint metadata "flags" (NULL: none) */
     /* Set by hue_train_video, not by callers: the group's whole batch (the
      * --batch given); `batch` is then this rank's part, at places
      * batch_first .. batch_first + batch - 1. One process: batch, and 0. */
@@ -48,6 +49,8 @@ typedef struct {
 } hue_video_train_options;
 
 hue_video_train_options hue_video_train_defaults(void);
+/* o with the method's defaults in place of those left to it (temperature). */
+hue_video_train_options hue_video_train_resolve(const hue_video_train_options *o);
 
 int hue_train_video(const hue_video_train_options *o, hue_train_report *report);
 /* The methods behind it (o resolved: temperature set). */

@@ -39,7 +39,7 @@ const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "
                                             "colorize", "splitbrain", "simclr", "moco", "mocov2", "cmc", "cpc", NULL};
 
 /* The flags left to the method take its defaults. */
-static hue_pretrain_options resolve(const hue_pretrain_options *o, const method_entry *m)
+static hue_pretrain_options resolve_for(const hue_pretrain_options *o, const method_entry *m)
 {
     hue_pretrain_options r = *o;
     if (r.size <= 0)
@@ -80,6 +80,14 @@ static int split_over_group(hue_pretrain_options *o)
     return 0;
 }
 
+hue_pretrain_options hue_pretrain_resolve(const hue_pretrain_options *o)
+{
+    for (size_t i = 0; o->method && i < sizeof methods / sizeof methods[0]; i++)
+        if (strcmp(o->method, methods[i].name) == 0)
+            return resolve_for(o, &methods[i]);
+    return *o;
+}
+
 int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
 {
     memset(r, 0, sizeof *r);
@@ -87,7 +95,7 @@ int hue_pretrain(const hue_pretrain_options *o, hue_train_report *r)
     const char *name = o->method ? o->method : "";
     for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
         if (strcmp(name, methods[i].name) == 0) {
-            hue_pretrain_options resolved = resolve(o, &methods[i]);
+            hue_pretrain_options resolved = resolve_for(o, &methods[i]);
             int rc = split_over_group(&resolved);
             return rc ? rc : methods[i].run(&resolved, r);
         }

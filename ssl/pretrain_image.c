@@ -182,7 +182,10 @@ hue_resnet_config image_run_trunk(const hue_pretrain_options *o, int in_channels
     return c;
 }
 
-int image_run_save_data(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "data", ((image_run *)self)->o->data); }
+int image_run_save_data(void *self, hue_trainer *t)
+{
+    return hue_trainer_set_meta_path(t, "data", ((image_run *)self)->o->data);
+}
 
 static int train(image_run *ir, hue_method *m, const char *hp, hue_train_report *r)
 {
@@ -190,7 +193,8 @@ static int train(image_run *ir, hue_method *m, const char *hp, hue_train_report 
     hue_file_use inputs[] = {{"--data", o->data, 0}};
     hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force, .seed = o->seed,
                               .steps = ir->bpe * o->epochs, .steps_per_epoch = ir->bpe, .save_every = o->save_every,
-                              .keep_checkpoints = o->keep_checkpoints, .max_steps = o->max_steps, .hyperparameters = hp, .inputs = inputs, .n_inputs = 1,
+                              .keep_checkpoints = o->keep_checkpoints, .max_steps = o->max_steps, .hyperparameters = hp,
+                              .flags = o->flags, .inputs = inputs, .n_inputs = 1,
                               .knn_every = o->knn_every, .knn_data = o->data, .knn_size = o->size,
                               .knn_threads = o->threads,
                               .on_step = o->on_step, .on_save = o->on_save, .user = o->user};

@@ -11,6 +11,7 @@
 #include "hue_error.h"
 #include "hue_file.h"
 #include "hue_json_writer.h"
+#include "hue_run_path.h"
 #include "trainer_internal.h"
 
 /* ---- registration, from a method's build ---- */
@@ -88,6 +89,13 @@ int hue_trainer_set_meta(hue_trainer *t, const char *key, const char *value)
     if (!t->saving)
         return hue_fail(HUE_EINVAL, "metadata '%s' set outside a checkpoint's writing", key);
     return hue_checkpoint_set_meta(t->saving, key, value);
+}
+
+int hue_trainer_set_meta_path(hue_trainer *t, const char *key, const char *path)
+{
+    char stored[4096];
+    int rc = hue_run_path_store(path, t->o->out, stored, sizeof stored);
+    return rc ? rc : hue_trainer_set_meta(t, key, stored);
 }
 
 int hue_trainer_log_line(hue_trainer *t, const char *json)
@@ -236,7 +244,7 @@ static int stop_if_interrupted(hue_trainer *t, int64_t done, hue_fill_info info,
                     t->o->out);
 }
 
-static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
+static int run_steps(hue_trainer *t, hue_train_report *r)
 {
     const hue_trainer_options *o = t->o;
     int64_t end = o->steps;
@@ -283,7 +291,7 @@ static int run_steps(hue_trainer *t, hue_train_report *r, double t0)
                            loss,
                            lr,
                            window_images / fmax(now - window_t, 1e-9),
-                           now - t0};
+                           t->elapsed0 + now - t->t0};
         if (now - window_t > 5)
             window_t = now, window_images = 0;
         if ((rc = log_step(t, &s, metrics))) {
@@ -322,8 +330,7 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
 {
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
-    double t0 = hue_now_s();
-    hue_trainer t = {.o = o, .method = m, .loss = -1};
+    hue_trainer t = {.o = o, .method = m, .loss = -1, .t0 = hue_now_s()};
     /* in a data-parallel group rank 0 alone writes (checkpoints, log) */
     int writer = hue_dist_rank() == 0;
     int rc = writer ? check_outputs(o) : 0;
@@ -357,12 +364,16 @@ int hue_trainer_run(const hue_trainer_options *o, hue_method *m, hue_train_repor
     if (!rc) {
         trainer_signals signals;
         trainer_interrupt_catch(&signals);
-        rc = run_steps(&t, r, t0);
+        rc = run_steps(&t, r);
         trainer_interrupt_release(&signals);
     }
     if (!rc && r->steps >= o->steps && m->finish)
         rc = m->finish(m->self, &t, r);
-    r->seconds = hue_now_s() - t0;
+    r->seconds = hue_now_s() - t.t0;
+    r->elapsed_s = t.elapsed0 + r->seconds;
+    r->first_step = t.first_step;
+    if (r->steps < t.first_step)  /* nothing left to do: the checkpoint's steps */
+        r->steps = t.first_step;
     r->knn_top1 = o->knn_every > 0 && t.knn_top1 > 0 ? t.knn_top1 : -1;
     trainer_knn_close(&t);
     if (t.log)

@@ -3,13 +3,15 @@
  * each optimizer's state as "optimizer.<parameter>.<buffer>", and metadata
  * written as JSON: format, method, architecture (the first trunk's),
  * representation (what probes measure), networks, hyperparameters, step,
- * epoch, seed, and the method's own entries. */
+ * epoch, seed, elapsed_s (the run's seconds up to this step), flags (the
+ * command's, for --resume to restore), and the method's own entries. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "hue_clock.h"
 #include "hue_error.h"
 #include "hue_version.h"
 #include "hue_json.h"
@@ -130,6 +132,11 @@ static int add_run_meta(hue_trainer *t, hue_checkpoint *ck, int64_t step, int64_
     snprintf(num, sizeof num, "%llu", (unsigned long long)o->seed);
     if (!rc)
         rc = hue_checkpoint_set_meta(ck, "seed", num);
+    snprintf(num, sizeof num, "%.3f", t->elapsed0 + hue_now_s() - t->t0);
+    if (!rc)
+        rc = hue_checkpoint_set_meta(ck, "elapsed_s", num);
+    if (!rc && o->flags)
+        rc = hue_checkpoint_set_meta(ck, "flags", o->flags);
     return rc;
 }
 
@@ -246,13 +253,40 @@ static int check_method(const hue_trainer *t, const hue_checkpoint *ck, const ch
     return 0;
 }
 
+/* The run's length (epochs or steps) may grow on resume: a longer run. */
+static int is_length(const char *key) { return !strcmp(key, "epochs") || !strcmp(key, "steps"); }
+
+static size_t count_but_length(const hue_json *v)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < hue_json_count(v); i++)
+        n += !is_length(hue_json_key(v, i, NULL));
+    return n;
+}
+
+/* Equal objects, but for their length members. */
+static int same_hyperparameters(const hue_json *have, const hue_json *want)
+{
+    if (hue_json_type_of(have) != HUE_JSON_OBJECT || hue_json_type_of(want) != HUE_JSON_OBJECT)
+        return 0;
+    if (count_but_length(have) != count_but_length(want))
+        return 0;
+    for (size_t i = 0; i < hue_json_count(want); i++) {
+        const char *key = hue_json_key(want, i, NULL);
+        const hue_json *h = hue_json_get(have, key);
+        if (!is_length(key) && (!h || !hue_json_equal(h, hue_json_at(want, i))))
+            return 0;
+    }
+    return 1;
+}
+
 static int check_same_run(const hue_trainer *t, const hue_checkpoint *ck, const char *path)
 {
     const hue_trainer_options *o = t->o;
     const char *want_text = o->hyperparameters ? o->hyperparameters : "{}";
     const char *have_text = hue_checkpoint_meta(ck, "hyperparameters");
     hue_json *want = NULL, *have = meta_json(ck, "hyperparameters");
-    int same = have && hue_json_parse(want_text, strlen(want_text), &want) == 0 && hue_json_equal(have, want);
+    int same = have && hue_json_parse(want_text, strlen(want_text), &want) == 0 && same_hyperparameters(have, want);
     hue_json_destroy(want);
     hue_json_destroy(have);
     if (!same)
@@ -301,11 +335,21 @@ int trainer_resume(hue_trainer *t)
         const char *step = hue_checkpoint_meta(ck, "step");
         char *end = NULL;
         long long s = step ? strtoll(step, &end, 10) : -1;
-        if (!step || !*step || *end || s < 0 || s > t->o->steps)
-            rc = hue_fail(HUE_EFORMAT, "%s: no valid 'step' in its metadata (0 to %lld)", path,
-                          (long long)t->o->steps);
+        if (!step || !*step || *end || s < 0)
+            rc = hue_fail(HUE_EFORMAT, "%s: no valid 'step' in its metadata", path);
+        else if (s > t->o->steps)
+            rc = hue_fail(HUE_EINVAL, "%s has trained %lld steps already, more than the %lld of this run: a resumed "
+                          "run may grow (--epochs, --steps), not shrink", path, s, (long long)t->o->steps);
         else
             t->first_step = s;
+    }
+    if (!rc) {  /* absent in checkpoints from before it was kept: the clock starts again */
+        const char *elapsed = hue_checkpoint_meta(ck, "elapsed_s");
+        char *end = NULL;
+        double e = elapsed ? strtod(elapsed, &end) : 0;
+        if (elapsed && (!*elapsed || *end || !(e >= 0 && e < 1e12)))
+            rc = hue_fail(HUE_EFORMAT, "%s: 'elapsed_s' in its metadata is not a number of seconds", path);
+        t->elapsed0 = elapsed ? e : 0;
     }
     if (!rc && t->method->load_meta)
         rc = t->method->load_meta(t->method->self, ck, path);

@@ -42,6 +42,9 @@ struct hue_trainer {
     hue_tensor state[TRAINER_MAX_STATES];
     int n_states;
     int64_t first_step;
+    /* the run's clock: seconds before this process (from the checkpoint
+     * resumed) and when this process started */
+    double elapsed0, t0;
     /* in a data-parallel group: the step's seconds and megabytes in sums over the group */
     double group_s, group_mb;
     FILE *log;
@@ -57,7 +60,7 @@ struct hue_trainer {
  * method's, atomically to o->out. */
 int trainer_save(hue_trainer *t, int64_t step, int64_t epoch);
 /* Loads every network and optimizer state from o->resume, checks that the
- * checkpoint continues this run, and sets t->first_step. */
+ * checkpoint continues this run, and sets t->first_step and t->elapsed0. */
 int trainer_resume(hue_trainer *t);
 /* The kNN monitor: opened before the first step (its data checked), run
  * at the end of every knn_every-th epoch (a line in the log), closed. */

@@ -172,7 +172,8 @@ int video_train_run(const hue_video_train_options *o, hue_method *m, int prepare
     if (hp) {
         hue_trainer_options to = {.out = o->out, .resume = o->resume, .log = o->log, .force = o->force,
                                   .seed = o->seed, .steps = o->steps, .save_every = o->save_every,
-                                  .keep_checkpoints = o->keep_checkpoints, .hyperparameters = hp, .rate_name = "samples_per_s", .on_step = o->on_step,
+                                  .keep_checkpoints = o->keep_checkpoints, .hyperparameters = hp,
+                                  .flags = o->flags, .rate_name = "samples_per_s", .on_step = o->on_step,
                                   .on_save = o->on_save, .user = o->user};
         rc = hue_trainer_run(&to, m, r);
     } else {

@@ -203,7 +203,7 @@ static int save_meta(void *self, hue_trainer *t)
                                       : hue_fail(HUE_ENOMEM, "out of host memory");
     hue_json_writer_free(&w);
     if (!rc)
-        rc = hue_trainer_set_meta(t, "clips", v->o->clips);
+        rc = hue_trainer_set_meta_path(t, "clips", v->o->clips);
     return rc;
 }
 
@@ -317,14 +317,20 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
     return 0;
 }
 
+hue_video_train_options hue_video_train_resolve(const hue_video_train_options *o)
+{
+    hue_video_train_options r = *o;
+    if (r.temperature == 0)
+        r.temperature = o->method == HUE_VIDEO_CRW ? 0.07f : 0.05f;
+    return r;
+}
+
 int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
 {
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
-    hue_video_train_options resolved = *o;
+    hue_video_train_options resolved = hue_video_train_resolve(o);
     int crw = o->method == HUE_VIDEO_CRW;
-    if (resolved.temperature == 0)
-        resolved.temperature = crw ? 0.07f : 0.05f;
     /* under mpirun each rank takes an equal part of every step's samples */
     int ranks = hue_dist_size();
     resolved.global_batch = o->batch;

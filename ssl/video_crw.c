@@ -166,7 +166,10 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     return rc;
 }
 
-static int save_meta(void *self, hue_trainer *t) { return hue_trainer_set_meta(t, "clips", ((crw *)self)->o->clips); }
+static int save_meta(void *self, hue_trainer *t)
+{
+    return hue_trainer_set_meta_path(t, "clips", ((crw *)self)->o->clips);
+}
 
 static void hyperparameters(hue_json_writer *w, const void *self)
 {

@@ -5,8 +5,9 @@
 #   empty dataset folder; class folders without any image; one class folder
 #   without images; some images corrupt; every image corrupt; --batch 0;
 #   --batch larger than the dataset; --resume with a checkpoint of another
-#   architecture, with flags or a seed other than the run's, a truncated
-#   checkpoint, a missing one; a loss that turns NaN
+#   architecture, with flags or a seed other than the run's (a usage error,
+#   2, naming both values; exit 1 from a checkpoint that keeps no flags), a
+#   truncated checkpoint, a missing one; a loss that turns NaN
 #   (--lr 1e4): stops with a message naming the step, and the checkpoint of
 #   the step before is intact (loads, finite values, its step in the metadata).
 # usage: bad_input.sh RESNET_TOOL (HUE_BIN, HUE_DATA from ctest)
@@ -76,14 +77,35 @@ expect "--batch larger than the dataset" 1 "--batch 41 is larger than the 40 ima
 
 # a checkpoint of ResNet-18 width 0.125, resumed as width 0.25 and as ResNet-34
 "$hue" "${train[@]}" --data "$good" --max-steps 1 --out "$tmp/r18.safetensors" >/dev/null || fail=1
-expect "--resume, another width" 1 "r18.safetensors holds another architecture" -- "${train[@]}" --data "$good" \
-    --width 0.25 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
-expect "--resume, another depth" 1 "r18.safetensors holds another architecture: .*resnet18.*not .*resnet34" -- \
+expect "--resume, another width" 2 "--width 0.25 differs from the checkpoint's 0.125 \(.*r18.safetensors\)" -- \
+    "${train[@]}" --data "$good" --width 0.25 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
+expect "--resume, another depth" 2 "--arch resnet34 differs from the checkpoint's resnet18" -- \
     "${train[@]}" --data "$good" --arch resnet34 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
-expect "--resume with other flags" 1 "r18.safetensors was trained with .*\"batch\": 8.*; these flags give .*\"batch\": 4" \
+expect "--resume with other flags" 2 "--batch 4 differs from the checkpoint's 8" \
     -- "${train[@]}" --data "$good" --batch 4 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
-expect "--resume with another seed" 1 "r18.safetensors was trained with --seed 0, not 5" -- "${train[@]}" \
+expect "--resume with another seed" 2 "--seed 5 differs from the checkpoint's 0" -- "${train[@]}" \
     --data "$good" --seed 5 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
+# the same checkpoint without its flags, as an older hue wrote it: the run's
+# own checks still refuse other hyper-parameters, another seed or network
+/usr/bin/python3 - "$tmp/r18.safetensors" "$tmp/old.safetensors" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+del header["__metadata__"]["flags"]
+h = json.dumps(header).encode()
+h += b" " * (-len(h) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(h)) + h + raw[8 + n:])
+PY
+expect "--resume of a checkpoint without flags, another width" 1 "old.safetensors holds another architecture" -- \
+    "${train[@]}" --data "$good" --width 0.25 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
+expect "--resume of a checkpoint without flags, other flags" 1 \
+    "old.safetensors was trained with .*\"batch\": 8.*; these flags give .*\"batch\": 4" \
+    -- "${train[@]}" --data "$good" --batch 4 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
+expect "--resume of a checkpoint without flags, another seed" 1 "old.safetensors was trained with --seed 0, not 5" \
+    -- "${train[@]}" --data "$good" --seed 5 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
+expect "--resume of a checkpoint without flags, no --data" 2 "--data .*old.safetensors keeps no flags" \
+    -- "${train[@]}" --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 head -c 5000 "$tmp/r18.safetensors" >"$tmp/cut.safetensors"
 expect "--resume, a truncated checkpoint" 1 "cut.safetensors" -- "${train[@]}" --data "$good" \
     --resume "$tmp/cut.safetensors" --out "$tmp/y.safetensors"

@@ -58,7 +58,10 @@ refused "train-video --log CLIP" "names a clip" "$hue" "${video[@]}" --out V.ckp
 refused "train-video --out ./CLIP" "names a clip" "$hue" "${video[@]}" --out ./clips/../clips/bear.mp4 --force
 refused "train-video --log LIST" "$same" "$hue" train-video --clips list.txt --size 32 --batch 1 --width 0.125 \
     --steps 2 --quiet --out V.ckpt --log list.txt --force
-refused "train-video --resume A --out B --log A" "$same" "$hue" "${video[@]}" --resume A.ckpt --out V.ckpt --log A.ckpt
+"$hue" "${video[@]}" --out VA.ckpt >/dev/null
+cp VA.ckpt VA.keep
+refused "train-video --resume A --out B --log A" "$same" "$hue" "${video[@]}" --resume VA.ckpt --out V.ckpt --log VA.ckpt
+check "the train-video checkpoint A is intact" cmp -s VA.ckpt VA.keep
 check "the clip is intact" cmp -s clips/bear.mp4 bear.keep
 check "X is intact" test "$(cat notes.txt)" = "my notes"
 check "the list is intact" test "$(wc -l <list.txt)" -eq 2

@@ -3,7 +3,8 @@
 # by --save-every) and continued each time with --resume gives the same
 # per-step losses and learning rates as the same run left alone (compared
 # exactly as logged, 7 significant digits), and its final checkpoint is byte
-# for byte the uninterrupted run's. Its log holds each step once: a resume
+# for byte the uninterrupted run's (same_checkpoint.py: tensors and metadata,
+# but for the run's clock and its flags, which name other files). Its log holds each step once: a resume
 # drops the lines the killed run wrote after its last checkpoint. The run spans two
 # epochs (shuffle, crop and flip of the second depend on the epoch) and uses
 # augmentation, Nesterov momentum, weight decay, warm-up and cosine decay.
@@ -78,8 +79,9 @@ if seen != sorted(whole):
     print("FAIL: the interrupted run logged steps %s, the uninterrupted %s" % (seen, sorted(whole)))
 sys.exit(1 if bad or twice or seen != sorted(whole) else 0)
 PY
-if cmp "$tmp/whole.safetensors" "$tmp/cut.safetensors"; then
-    echo "final checkpoints are identical ($(stat -c %s "$tmp/whole.safetensors") bytes)"
+same() { /usr/bin/python3 "$here/same_checkpoint.py" "$1" "$2" flags; }
+if same "$tmp/whole.safetensors" "$tmp/cut.safetensors"; then
+    echo "final checkpoints are identical but for the clock and flags ($(stat -c %s "$tmp/whole.safetensors") bytes)"
 else
     echo "FAIL: the final checkpoints differ"
     exit 1
@@ -97,7 +99,7 @@ if [ "$kept" != "kept.step000005.safetensors kept.step000010.safetensors kept.st
     echo "FAIL: --keep-checkpoints kept '$kept'"
     exit 1
 fi
-cmp "$tmp/kept.step000020.safetensors" "$tmp/whole.safetensors" ||
+same "$tmp/kept.step000020.safetensors" "$tmp/whole.safetensors" ||
     { echo "FAIL: the step-20 checkpoint kept is not the run's"; exit 1; }
 echo "--keep-checkpoints: $kept"
 
@@ -120,6 +122,6 @@ if [ $rc -ne 1 ] || ! grep -q "stopped by SIGTERM after step $stopped: .*int.saf
     exit 1
 fi
 "$hue" "${long[@]}" --out "$tmp/int.safetensors" --resume "$tmp/int.safetensors"
-cmp "$tmp/int.safetensors" "$tmp/long.safetensors" ||
+same "$tmp/int.safetensors" "$tmp/long.safetensors" ||
     { echo "FAIL: resumed after SIGTERM at step $stopped, the final checkpoint differs"; exit 1; }
 echo "SIGTERM after step $stopped: checkpoint written, --resume ends where the uninterrupted run does"

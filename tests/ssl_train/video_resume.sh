@@ -43,5 +43,5 @@ a, b = ([json.loads(l) for l in open(p) if l.strip()] for p in sys.argv[1:3])
 assert [r["step"] for r in b] == list(range(1, 31)), [r["step"] for r in b]
 assert [r["loss"] for r in a] == [r["loss"] for r in b], ([r["loss"] for r in a], [r["loss"] for r in b])
 PY
-check "same final checkpoint" cmp -s "$tmp/whole.ckpt" "$tmp/cut.ckpt"
+check "same final checkpoint" /usr/bin/python3 "$here/same_checkpoint.py" "$tmp/whole.ckpt" "$tmp/cut.ckpt" flags
 check_summary
