@@ -70,7 +70,7 @@ for i in 0 1 2 3; do echo broken >"$tmp/allbad/a/$i.jpg"; echo broken >"$tmp/all
 expect "every image corrupt" 1 "allbad: none of its 8 images could be decoded" -- "${train[@]}" \
     --data "$tmp/allbad" --out "$tmp/x.safetensors"
 
-expect "--batch 0" 1 "--batch 0: expected an integer from 1" -- "${train[@]}" --data "$good" --batch 0 \
+expect "--batch 0" 2 "--batch 0: expected an integer from 1" -- "${train[@]}" --data "$good" --batch 0 \
     --out "$tmp/x.safetensors"
 expect "--batch larger than the dataset" 1 "--batch 41 is larger than the 40 images" -- "${train[@]}" \
     --data "$good" --batch 41 --out "$tmp/x.safetensors"

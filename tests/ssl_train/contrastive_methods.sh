@@ -151,8 +151,8 @@ expect() {
     check "$name: writes nothing" test ! -e "$tmp/bad.ckpt"
 }
 d=(--data "$tmp" --width 0.125 --batch 20)
-expect "--tau 0" 1 "--tau 0: expected a number from" --method simclr --tau 0 "${d[@]}"
-expect "--tau -1" 1 "--tau -1: expected a number from" --method simclr --tau -1 "${d[@]}"
+expect "--tau 0" 2 "--tau 0: expected a number from" --method simclr --tau 0 "${d[@]}"
+expect "--tau -1" 2 "--tau -1: expected a number from" --method simclr --tau -1 "${d[@]}"
 expect "--tau with rotation" 2 "--tau does not apply to --method rotation" --method rotation --tau 0.5 "${d[@]}"
 expect "--optimizer adam" 2 "--optimizer adam: expected lars or sgd" --method simclr --optimizer adam "${d[@]}"
 expect "--no-augment with simclr" 2 "--no-augment does not apply to --method simclr" --method simclr --no-augment \
@@ -161,8 +161,8 @@ expect "--resume a checkpoint of another method" 2 "--method rotation differs fr
     --resume "$tmp/simclr.ckpt" "${d[@]}"
 expect "--queue not a multiple of the batch" 1 "--queue 50: must be a multiple of --batch 20" --method moco \
     --queue 50 --bn-groups 4 "${d[@]}"
-expect "--key-momentum 1" 1 "--key-momentum 1: must be below 1" --method mocov2 --key-momentum 1 "${d[@]}"
-expect "--key-momentum -0.5" 1 "--key-momentum -0.5: expected a number from 0 to 1" --method moco \
+expect "--key-momentum 1" 2 "--key-momentum 1: must be below 1" --method mocov2 --key-momentum 1 "${d[@]}"
+expect "--key-momentum -0.5" 2 "--key-momentum -0.5: expected a number from 0 to 1" --method moco \
     --key-momentum -0.5 "${d[@]}"
 expect "--bn-groups that do not divide the batch" 1 "--bn-groups 3: --batch 20 must split" --method moco \
     --bn-groups 3 --queue 40 "${d[@]}"

@@ -128,7 +128,7 @@ expect "--tile with rotation" 2 "--tile does not apply to --method rotation" --m
 expect "--no-augment with jigsaw" 2 "--no-augment does not apply" --method jigsaw --no-augment "${d[@]}"
 expect "--tile larger than a cell" 1 "--tile 30: .* must be 4 to 21 pixels" --method patch --tile 30 "${d[@]}"
 expect "images too small for the grid" 1 "too small: raise --size" --method jigsaw --size 9 "${d[@]}"
-expect "--permutations 1" 1 "--permutations 1: expected an integer from 2 to 1000" --method jigsaw \
+expect "--permutations 1" 2 "--permutations 1: expected an integer from 2 to 1000" --method jigsaw \
     --permutations 1 "${d[@]}"
 expect "--mask with rotation" 2 "--mask does not apply to --method rotation" --method rotation --mask centre "${d[@]}"
 expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
