@@ -225,14 +225,16 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
         {"sync-bn", no_argument, 0, 'Y'},       {"val", required_argument, 0, 'v'},
         {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
-        {"report", required_argument, 0, 'R'},
+        {"report", required_argument, 0, 'R'},  {"crw-weight", required_argument, 0, 'X'},
+        {"crw-temperature", required_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},          {0}};
-    static const char *const methods[] = {"colorize", "crw", NULL};
+    static const char *const methods[] = {"colorize", "crw", "both", NULL};
     static const char *const archs[] = {"resnet18", "resnet34", NULL};
     const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
     *a = (train_video_args){.val_frames = 16};
     int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0, i;
+    const char *given_both = NULL;  /* a flag of --method both only */
     int64_t v;
     double d;
     hue_flags_begin();
@@ -275,7 +277,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'E': rc = hue_flag_int64(cmd, "save-every", optarg, 1, (int64_t)1 << 53, &o.save_every); break;
         case 'M':
             if (!(rc = hue_flag_choice(cmd, "method", optarg, methods, &i))) {
-                o.method = i ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
+                o.method = i == 2 ? HUE_VIDEO_BOTH : i ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
                 a->method = optarg;
             }
             break;
@@ -284,6 +286,20 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             if (!(rc = hue_flag_number(cmd, "edge-dropout", optarg, 0, 0.99, 0, &d)))
                 o.edge_dropout = (float)d;
             given_crw = 1;
+            break;
+        case 'X':
+            if (!(rc = hue_flag_number(cmd, "crw-weight", optarg, 0, 1000, 1, &d)))
+                o.crw_weight = (float)d;
+            given_both = "crw-weight";
+            break;
+        case 'Z':
+            if (!(rc = hue_flag_number(cmd, "crw-temperature", optarg, 0, 100, 1, &d)) &&
+                hue_temperature_check(d, "--crw-temperature")) {
+                fprintf(stderr, "hue train-video: %s\n", hue_error_message());
+                return 2;
+            }
+            o.crw_temperature = (float)d;
+            given_both = "crw-temperature";
             break;
         case 'K': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
@@ -312,13 +328,18 @@ static int parse_args(int argc, char **argv, train_video_args *a)
     int status = o.resume ? -1 : complete_args(a, NULL);
     if (status >= 0 || (o.resume && !a->method))  /* resuming: the checkpoint's method, checked with its flags */
         return status;
-    int crw = o.method == HUE_VIDEO_CRW;
-    if ((given_walk || given_crw) && !crw) {
-        fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
+    int crw = o.method == HUE_VIDEO_CRW, both = o.method == HUE_VIDEO_BOTH;
+    if (given_both && !both) {
+        fprintf(stderr, "hue train-video: --%s applies to --method both only\n", given_both);
+        return 2;
+    }
+    if ((given_walk || given_crw) && !crw && !both) {
+        fprintf(stderr, "hue train-video: --%s applies to --method crw and both only\n",
+                given_walk ? "walk" : "edge-dropout");
         return 2;
     }
     if ((given_clusters || given_jitter) && crw) {
-        fprintf(stderr, "hue train-video: --%s applies to --method colorize only\n",
+        fprintf(stderr, "hue train-video: --%s applies to --method colorize and both only\n",
                 given_clusters ? "clusters" : "crop-jitter");
         return 2;
     }
@@ -337,22 +358,27 @@ static const resume_rules train_video_rules = {
 static char *flags_json(const void *args)
 {
     hue_video_train_options o = hue_video_train_resolve(&((const train_video_args *)args)->o);
-    int crw = o.method == HUE_VIDEO_CRW;
+    int crw = o.method == HUE_VIDEO_CRW, both = o.method == HUE_VIDEO_BOTH;
     hue_json_writer w;
     hue_json_writer_init(&w);
     hue_jw_object(&w);
     resume_jw_command(&w, &train_video_rules);
-    resume_jw_flag(&w, "method", crw ? "crw" : "colorize");
+    resume_jw_flag(&w, "method", both ? "both" : crw ? "crw" : "colorize");
     int rc = resume_jw_path(&w, "clips", o.clips, o.out);
     resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
     resume_jw_float(&w, "width", o.arch.width);
     resume_jw_int(&w, "embed", o.arch.embed);
-    if (crw) {
+    if (crw || both) {
         resume_jw_int(&w, "walk", o.walk);
         resume_jw_float(&w, "edge-dropout", o.edge_dropout);
-    } else {
+    }
+    if (!crw) {
         resume_jw_int(&w, "clusters", o.clusters);
         resume_jw_int(&w, "crop-jitter", o.crop_jitter);
+    }
+    if (both) {
+        resume_jw_float(&w, "crw-weight", o.crw_weight);
+        resume_jw_float(&w, "crw-temperature", o.crw_temperature);
     }
     resume_jw_int(&w, "size", o.size);
     resume_jw_int(&w, "batch", o.batch);
@@ -423,8 +449,9 @@ static int run(const train_video_args *args, const char *flags, int argc, char *
     if (!speaks)
         return 0;
     if (r.skipped_clips)
-        fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
-                (long long)r.skipped_clips, o.walk);
+        fprintf(stderr, "hue train-video: %lld clips shorter than a %s of %d frames were skipped\n",
+                (long long)r.skipped_clips, o.method == HUE_VIDEO_BOTH && o.walk < 4 ? "sample" : "walk",
+                o.walk < 4 && o.method == HUE_VIDEO_BOTH ? 4 : o.walk);
     hue_train_summary_print(&r, o.out, args->json);
     return 0;
 }
