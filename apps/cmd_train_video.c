@@ -36,6 +36,13 @@ static void usage(FILE *f)
             "                       out k frames and back (k = 1 .. walk - 1) must return each node to\n"
             "                       itself (cross-entropy against the identity). Clips shorter than a walk\n"
             "                       are skipped and counted\n"
+            "  --method both        both on one encoder: each step draws --batch colorize samples and,\n"
+            "                       independently, --batch walks; the encoder runs once on all their\n"
+            "                       frames; loss = colorize + W * crw (--crw-weight), each as its method\n"
+            "                       alone computes it; the log adds loss_colorize and loss_crw. Every\n"
+            "                       flag of either method applies; clips are loaded S + 2J high (a walk's\n"
+            "                       crop takes a random height), clips shorter than a sample of either part\n"
+            "                       are skipped and counted. Checkpoint method: colorization+crw\n"
             "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
             "                       (relative paths are relative to the file's folder)\n"
             "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it;\n"
@@ -45,19 +52,22 @@ static void usage(FILE *f)
             "  --arch NAME          resnet18 (default) or resnet34, dense (stride 8) up to layer3\n"
             "  --width W            channel width multiplier (default 0.5)\n"
             "  --embed D            projection size (default 64)\n"
-            "  --clusters K         colorize: colour clusters (default 16)\n"
-            "  --crop-jitter J      colorize: each frame's crop moves up to J pixels each way from the\n"
+            "  --clusters K         colorize, both: colour clusters (default 16)\n"
+            "  --crop-jitter J      colorize, both: each frame's crop moves up to J pixels each way from the\n"
             "                       sample's window (frames are scaled to S + 2J high), so the encoder cannot\n"
             "                       match positions through the padding; 0: one window (default 8)\n"
-            "  --walk N             crw: frames per sample, 2 to 32 (default 6)\n"
-            "  --edge-dropout P     crw: share of affinities cut before each softmax, [0, 1) (default 0.1)\n"
+            "  --walk N             crw, both: frames per walk, 2 to 32 (default 6)\n"
+            "  --edge-dropout P     crw, both: share of affinities cut before each softmax, [0, 1)\n"
+            "                       (default 0.1)\n"
+            "  --crw-weight W       both: the walk's weight in the loss, above 0 to 1000 (default 1)\n"
+            "  --crw-temperature T  both: the walk's transition temperature (default 0.07)\n"
             "  --size S             crop side, a multiple of 8 (default 256)\n"
-            "  --batch B            samples per step (default 4)\n"
+            "  --batch B            samples per step (default 4; both: B colorize samples and B walks)\n"
             "  --max-gap G          largest gap between frames (default 4)\n"
             "  --steps N            training steps (default 1000)\n"
             "  --lr LR              Adam learning rate (default 1e-3)\n"
-            "  --temperature T      colorize: attention temperature (default 0.05); crw: transitions'\n"
-            "                       (default 0.07)\n"
+            "  --temperature T      colorize and both: attention temperature (default 0.05); crw:\n"
+            "                       transitions' (default 0.07)\n"
             "  --seed N             initialisation and sampling (default 0)\n"
             "  --save-every N       steps between checkpoints (default 100)\n"
             "  --keep-checkpoints   keep every checkpoint, not only the last: OUT's name + .stepN\n"
@@ -86,9 +96,10 @@ static void usage(FILE *f)
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
             "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n"
             "\n"
-            "Under mpirun -np N (hue built with Open MPI), both methods train data-parallel: --batch is\n"
+            "Under mpirun -np N (hue built with Open MPI), every method trains data-parallel: --batch is\n"
             "split into N equal parts (the samples one process draws, and for crw their part of its edge\n"
-            "dropout), gradients are averaged every step, rank 0 alone writes.\n"
+            "dropout; both splits its colorize samples and its walks so), gradients are averaged every\n"
+            "step, rank 0 alone writes.\n"
             "Ctrl-C or SIGTERM: the step in progress finishes, a checkpoint of it is written (--resume\n"
             "continues it), and hue exits 1; a second one stops at once.\n"
             "\n"
@@ -225,14 +236,16 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"edge-dropout", required_argument, 0, 'D'}, {"crop-jitter", required_argument, 0, 'J'},
         {"sync-bn", no_argument, 0, 'Y'},       {"val", required_argument, 0, 'v'},
         {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
-        {"report", required_argument, 0, 'R'},
+        {"report", required_argument, 0, 'R'},  {"crw-weight", required_argument, 0, 'X'},
+        {"crw-temperature", required_argument, 0, 'Z'},
         {"help", no_argument, 0, 'h'},          {0}};
-    static const char *const methods[] = {"colorize", "crw", NULL};
+    static const char *const methods[] = {"colorize", "crw", "both", NULL};
     static const char *const archs[] = {"resnet18", "resnet34", NULL};
     const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
     *a = (train_video_args){.val_frames = 16};
     int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0, i;
+    const char *given_both = NULL;  /* a flag of --method both only */
     int64_t v;
     double d;
     hue_flags_begin();
@@ -275,7 +288,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'E': rc = hue_flag_int64(cmd, "save-every", optarg, 1, (int64_t)1 << 53, &o.save_every); break;
         case 'M':
             if (!(rc = hue_flag_choice(cmd, "method", optarg, methods, &i))) {
-                o.method = i ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
+                o.method = i == 2 ? HUE_VIDEO_BOTH : i ? HUE_VIDEO_CRW : HUE_VIDEO_COLORIZATION;
                 a->method = optarg;
             }
             break;
@@ -284,6 +297,20 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             if (!(rc = hue_flag_number(cmd, "edge-dropout", optarg, 0, 0.99, 0, &d)))
                 o.edge_dropout = (float)d;
             given_crw = 1;
+            break;
+        case 'X':
+            if (!(rc = hue_flag_number(cmd, "crw-weight", optarg, 0, 1000, 1, &d)))
+                o.crw_weight = (float)d;
+            given_both = "crw-weight";
+            break;
+        case 'Z':
+            if (!(rc = hue_flag_number(cmd, "crw-temperature", optarg, 0, 100, 1, &d)) &&
+                hue_temperature_check(d, "--crw-temperature")) {
+                fprintf(stderr, "hue train-video: %s\n", hue_error_message());
+                return 2;
+            }
+            o.crw_temperature = (float)d;
+            given_both = "crw-temperature";
             break;
         case 'K': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
@@ -312,13 +339,18 @@ static int parse_args(int argc, char **argv, train_video_args *a)
     int status = o.resume ? -1 : complete_args(a, NULL);
     if (status >= 0 || (o.resume && !a->method))  /* resuming: the checkpoint's method, checked with its flags */
         return status;
-    int crw = o.method == HUE_VIDEO_CRW;
-    if ((given_walk || given_crw) && !crw) {
-        fprintf(stderr, "hue train-video: --%s applies to --method crw only\n", given_walk ? "walk" : "edge-dropout");
+    int crw = o.method == HUE_VIDEO_CRW, both = o.method == HUE_VIDEO_BOTH;
+    if (given_both && !both) {
+        fprintf(stderr, "hue train-video: --%s applies to --method both only\n", given_both);
+        return 2;
+    }
+    if ((given_walk || given_crw) && !crw && !both) {
+        fprintf(stderr, "hue train-video: --%s applies to --method crw and both only\n",
+                given_walk ? "walk" : "edge-dropout");
         return 2;
     }
     if ((given_clusters || given_jitter) && crw) {
-        fprintf(stderr, "hue train-video: --%s applies to --method colorize only\n",
+        fprintf(stderr, "hue train-video: --%s applies to --method colorize and both only\n",
                 given_clusters ? "clusters" : "crop-jitter");
         return 2;
     }
@@ -337,22 +369,27 @@ static const resume_rules train_video_rules = {
 static char *flags_json(const void *args)
 {
     hue_video_train_options o = hue_video_train_resolve(&((const train_video_args *)args)->o);
-    int crw = o.method == HUE_VIDEO_CRW;
+    int crw = o.method == HUE_VIDEO_CRW, both = o.method == HUE_VIDEO_BOTH;
     hue_json_writer w;
     hue_json_writer_init(&w);
     hue_jw_object(&w);
     resume_jw_command(&w, &train_video_rules);
-    resume_jw_flag(&w, "method", crw ? "crw" : "colorize");
+    resume_jw_flag(&w, "method", both ? "both" : crw ? "crw" : "colorize");
     int rc = resume_jw_path(&w, "clips", o.clips, o.out);
     resume_jw_flag(&w, "arch", o.arch.depth == 34 ? "resnet34" : "resnet18");
     resume_jw_float(&w, "width", o.arch.width);
     resume_jw_int(&w, "embed", o.arch.embed);
-    if (crw) {
+    if (crw || both) {
         resume_jw_int(&w, "walk", o.walk);
         resume_jw_float(&w, "edge-dropout", o.edge_dropout);
-    } else {
+    }
+    if (!crw) {
         resume_jw_int(&w, "clusters", o.clusters);
         resume_jw_int(&w, "crop-jitter", o.crop_jitter);
+    }
+    if (both) {
+        resume_jw_float(&w, "crw-weight", o.crw_weight);
+        resume_jw_float(&w, "crw-temperature", o.crw_temperature);
     }
     resume_jw_int(&w, "size", o.size);
     resume_jw_int(&w, "batch", o.batch);
@@ -423,8 +460,9 @@ static int run(const train_video_args *args, const char *flags, int argc, char *
     if (!speaks)
         return 0;
     if (r.skipped_clips)
-        fprintf(stderr, "hue train-video: %lld clips shorter than a walk of %d frames were skipped\n",
-                (long long)r.skipped_clips, o.walk);
+        fprintf(stderr, "hue train-video: %lld clips shorter than a %s of %d frames were skipped\n",
+                (long long)r.skipped_clips, o.method == HUE_VIDEO_BOTH && o.walk < 4 ? "sample" : "walk",
+                o.walk < 4 && o.method == HUE_VIDEO_BOTH ? 4 : o.walk);
     hue_train_summary_print(&r, o.out, args->json);
     return 0;
 }

@@ -15,7 +15,8 @@
 #include "hue_resnet.h"
 #include "hue_train.h"
 
-enum hue_video_method { HUE_VIDEO_COLORIZATION, HUE_VIDEO_CRW };
+/* BOTH: colourisation and the walk on one encoder, loss = colorize + crw_weight * crw (ssl/video_both.c). */
+enum hue_video_method { HUE_VIDEO_COLORIZATION, HUE_VIDEO_CRW, HUE_VIDEO_BOTH };
 
 typedef struct {
     int method;               /* enum hue_video_method */
@@ -29,7 +30,10 @@ typedef struct {
     int max_gap;              /* frames between the references and the target: 1..max_gap */
     int64_t steps;
     double lr;                /* Adam */
-    float temperature;        /* 0: the method's (colourisation's attention 0.05, crw's transitions 0.07) */
+    float temperature;        /* 0: the method's (colourisation's attention 0.05, crw's transitions 0.07;
+                               * both: the attention's) */
+    float crw_temperature;    /* both: the walk's transitions (0: 0.07) */
+    float crw_weight;         /* both: the walk's loss weight, > 0 (1) */
     int crop_jitter;          /* colorization: each frame's crop moves up to this many pixels each way
                                * from the sample's window (0: one window for all four frames) */
     int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
@@ -56,5 +60,6 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *report);
 /* The methods behind it (o resolved: temperature set). */
 int hue_train_video_colorization(const hue_video_train_options *o, hue_train_report *report);
 int hue_train_video_crw(const hue_video_train_options *o, hue_train_report *report);
+int hue_train_video_both(const hue_video_train_options *o, hue_train_report *report);
 
 #endif

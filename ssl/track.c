@@ -151,7 +151,8 @@ int hue_tracker_create(hue_tracker **out, const hue_tracker_options *o)
         hue_checkpoint *ck;
         if (!(rc = hue_checkpoint_open(o->model, &ck))) {
             const char *method = hue_checkpoint_meta(ck, "method");
-            if (!method || (strcmp(method, "colorization") != 0 && strcmp(method, "crw") != 0))
+            if (!method || (strcmp(method, "colorization") != 0 && strcmp(method, "crw") != 0 &&
+                            strcmp(method, "colorization+crw") != 0))
                 rc = hue_fail(HUE_EINVAL, "%s is not a video encoder (a checkpoint of 'hue train-video'; method %s)",
                               o->model, method ? method : "unknown");
             else

@@ -183,3 +183,17 @@ int video_train_run(const hue_video_train_options *o, hue_method *m, int prepare
     hue_json_writer_free(&w);
     return rc;
 }
+
+int video_train_check(const hue_video_train_options *o)
+{
+    if (o->batch < 1 || o->steps < 1 || o->size < 32 || o->size % 8 || o->max_gap < 1)
+        return hue_fail(HUE_EINVAL, "bad settings: batch >= 1, steps >= 1, crop size a multiple of 8 from 32, gap >= 1");
+    if (!o->out)
+        return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
+    return 0;
+}
+
+void video_step_rng(const hue_video_train_options *o, int64_t step, hue_rng *r)
+{
+    hue_rng_seed(r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
+}

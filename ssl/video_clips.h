@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "hue_json_writer.h"
+#include "hue_rng.h"
 #include "hue_trainer.h"
 #include "hue_video_train.h"
 
@@ -28,6 +29,13 @@ typedef struct {
  * and counted (an error when none is left). Nothing is written. */
 int video_clips_open(const hue_video_train_options *o, int height, int min_frames, int skip_short, video_clip_set *s);
 void video_clips_free(video_clip_set *s);
+
+/* The settings every method reads (batch, steps, size, gap, --out). */
+int video_train_check(const hue_video_train_options *o);
+
+/* The random numbers of a step: they depend only on (seed, step), so a
+ * resumed run draws what the uninterrupted one would have. */
+void video_step_rng(const hue_video_train_options *o, int64_t step, hue_rng *r);
 
 /* The whole group's batch under mpirun (o->batch is this rank's part of
  * it); o->batch in one process. */

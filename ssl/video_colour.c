@@ -25,6 +25,7 @@
 #include "hue_trainer.h"
 #include "hue_video_train.h"
 #include "video_clips.h"
+#include "video_losses.h"
 
 hue_video_train_options hue_video_train_defaults(void)
 {
@@ -45,6 +46,7 @@ hue_video_train_options hue_video_train_defaults(void)
     o.crop_jitter = 8;
     o.walk = 6;
     o.edge_dropout = 0.1f;
+    o.crw_weight = 1;
     o.save_every = 100;
     return o;
 }
@@ -129,51 +131,168 @@ static int colour_clusters(const video_clip_set *s, const hue_video_train_option
     return rc;
 }
 
-/* ---- the method ---- */
+/* ---- the colourisation part (video_losses.h) ---- */
 
-typedef struct {
-    const hue_video_train_options *o;
-    video_clip_set clips;
-    float centres[2 * 256];
-    hue_resnet m;
-    hue_tensor x, onehot, target;
-    float *xb, *onehotb, *targetb, *ab, *ca;
-    uint8_t *rgb;
-} video_colour;
-
-static int build(void *self, hue_trainer *t, hue_graph *g)
+int video_colour_part_check(const hue_video_train_options *o)
 {
-    video_colour *v = self;
-    const hue_video_train_options *o = v->o;
+    if (o->clusters < 2 || o->clusters > 256)
+        return hue_fail(HUE_EINVAL, "--clusters %d: must be 2 to 256", o->clusters);
+    if (o->crop_jitter < 0 || o->crop_jitter > 64)
+        return hue_fail(HUE_EINVAL, "--crop-jitter %d: must be 0 to 64 pixels", o->crop_jitter);
+    return hue_temperature_check(o->temperature, "temperature");
+}
+
+int video_colour_part_alloc(video_colour_part *p, const hue_video_train_options *o)
+{
+    p->o = o;
     int B = o->batch, S = o->size, K = o->clusters;
     int64_t P = (int64_t)(S / 8) * (S / 8);
-    int64_t xs[4] = {4 * B, 1, S, S}, os[3] = {B, 3 * P, K}, ts[1] = {B * P};
-    v->x = hue_graph_input(g, "lightness", 4, xs);
-    v->onehot = hue_graph_input(g, "ref_colours", 3, os);
-    v->target = hue_graph_input(g, "target_colours", 1, ts);
-    int rc = hue_resnet_build(g, &o->arch, v->x, 1, &v->m);
-    if (rc)
-        return rc;
-    hue_trunk_ref input = {.input = HUE_INPUT_L};
-    if ((rc = hue_trainer_add_resnet(t, &v->m, "", 1, &input)))
-        return rc;
-    int64_t D = v->m.feature_channels;
-    if (v->m.feature_stride != 8)
-        return hue_fail(HUE_EINVAL, "the encoder has stride %d; colourisation needs stride 8 (--dense)",
-                        v->m.feature_stride);
-    hue_tensor f = hue_l2_normalize(g, v->m.features, 1, 1e-12f);
+    p->onehotb = malloc(sizeof *p->onehotb * (size_t)B * 3 * P * K);
+    p->targetb = malloc(sizeof *p->targetb * (size_t)B * P);
+    p->ab = malloc(sizeof *p->ab * (size_t)4 * S * S);
+    p->ca = malloc(sizeof *p->ca * (size_t)2 * P);
+    p->rgb = malloc((size_t)S * S * 3);
+    if (!p->onehotb || !p->targetb || !p->ab || !p->ca || !p->rgb)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    return 0;
+}
+
+void video_colour_part_free(video_colour_part *p)
+{
+    free(p->onehotb), free(p->targetb), free(p->ab), free(p->ca), free(p->rgb);
+}
+
+int video_colour_part_clusters(video_colour_part *p, const video_clip_set *clips)
+{
+    return colour_clusters(clips, p->o, p->centres);
+}
+
+hue_tensor video_colour_part_loss(video_colour_part *p, hue_graph *g, hue_tensor f, int64_t D)
+{
+    const hue_video_train_options *o = p->o;
+    int B = o->batch, S = o->size, K = o->clusters;
+    int64_t P = (int64_t)(S / 8) * (S / 8);
+    int64_t os[3] = {B, 3 * P, K}, ts[1] = {B * P};
+    p->onehot = hue_graph_input(g, "ref_colours", 3, os);
+    p->target = hue_graph_input(g, "target_colours", 1, ts);
     int64_t s4[4] = {B, 4, D, P}, s3r[3] = {B, D, 3 * P}, s3t[3] = {B, D, P};
     f = hue_reshape(g, f, 4, s4);
     int perm[4] = {0, 2, 1, 3};
     hue_tensor refs = hue_reshape(g, hue_permute(g, hue_slice(g, f, 1, 0, 3), perm), 3, s3r);
     hue_tensor tgt = hue_reshape(g, hue_slice(g, f, 1, 3, 1), 3, s3t);
     hue_tensor att = hue_softmax(g, hue_scale(g, hue_matmul(g, tgt, refs, 1, 0), 1.0f / o->temperature, -1), 2);
-    hue_tensor pred = hue_matmul(g, att, v->onehot, 0, 0);
+    hue_tensor pred = hue_matmul(g, att, p->onehot, 0, 0);
     float eps = 1e-6f;
     int64_t one[1] = {1}, flat[2] = {B * P, K};
     hue_tensor logp = hue_log(g, hue_add(g, hue_reshape(g, pred, 2, flat), hue_graph_constant(g, "eps", 1, one, &eps)));
-    hue_tensor loss = hue_cross_entropy(g, logp, v->target, -1, -100);
-    if ((rc = hue_graph_backward(g, loss)) || (rc = video_train_adam(t, g, loss, o->lr)))
+    return hue_cross_entropy(g, logp, p->target, -1, -100);
+}
+
+int video_colour_part_save_meta(const video_colour_part *p, hue_trainer *t)
+{
+    hue_json_writer w;
+    hue_json_writer_init(&w);
+    hue_jw_array(&w);
+    for (int k = 0; k < p->o->clusters; k++) {
+        hue_jw_array(&w);
+        hue_jw_number(&w, p->centres[2 * k]);
+        hue_jw_number(&w, p->centres[2 * k + 1]);
+        hue_jw_end(&w);
+    }
+    hue_jw_end(&w);
+    int rc = hue_json_writer_text(&w) ? hue_trainer_set_meta(t, "clusters", w.text)
+                                      : hue_fail(HUE_ENOMEM, "out of host memory");
+    hue_json_writer_free(&w);
+    return rc;
+}
+
+/* The colour clusters the run was trained with: [[a, b], ...], k of them. */
+int video_colour_part_load_meta(video_colour_part *p, const hue_checkpoint *ck, const char *path)
+{
+    const char *text = hue_checkpoint_meta(ck, "clusters");
+    hue_json *root = NULL;
+    int k = p->o->clusters, ok = text && hue_json_parse(text, strlen(text), &root) == 0 &&
+                                 hue_json_type_of(root) == HUE_JSON_ARRAY && (int)hue_json_count(root) == k;
+    for (int i = 0; ok && i < k; i++) {
+        const hue_json *c = hue_json_at(root, (size_t)i);
+        ok = hue_json_type_of(c) == HUE_JSON_ARRAY && hue_json_count(c) == 2 &&
+             hue_json_type_of(hue_json_at(c, 0)) == HUE_JSON_NUMBER &&
+             hue_json_type_of(hue_json_at(c, 1)) == HUE_JSON_NUMBER;
+        if (ok) {
+            p->centres[2 * i] = (float)hue_json_number(hue_json_at(c, 0));
+            p->centres[2 * i + 1] = (float)hue_json_number(hue_json_at(c, 1));
+        }
+    }
+    hue_json_destroy(root);
+    return ok ? 0 : hue_fail(HUE_EFORMAT, "%s: no %d colour clusters in its metadata", path, k);
+}
+
+void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, hue_rng *r, float *L)
+{
+    const hue_video_train_options *o = p->o;
+    int B = o->batch, S = o->size, K = o->clusters, cells = S / 8;
+    int64_t P = (int64_t)cells * cells;
+    float *cb = p->ca + P;
+    memset(p->onehotb, 0, sizeof *p->onehotb * (size_t)B * 3 * P * K);
+    /* every sample of the group's batch is drawn, this rank's part kept */
+    int whole = video_train_group_batch(o);
+    for (int place = 0; place < whole; place++) {
+        sample s;
+        draw_sample(clips, o, r, &s);
+        int b = place - o->batch_first;
+        if (b < 0 || b >= B)
+            continue;
+        for (int k = 0; k < 4; k++) {
+            crop_lab(&clips->v[s.clip], s.frame[k], s.x0[k], s.y0[k], S, L + ((size_t)b * 4 + k) * S * S, p->ca, cb,
+                     p->ab, p->ab + (size_t)S * S, p->rgb);
+            for (int64_t q = 0; q < P; q++) {
+                int c = hue_kmeans_nearest(p->centres, K, p->ca[q], cb[q]);
+                if (k < 3)
+                    p->onehotb[((size_t)b * 3 * P + (size_t)k * P + q) * K + c] = 1;
+                else
+                    p->targetb[(size_t)b * P + q] = (float)c;
+            }
+        }
+    }
+}
+
+int video_colour_part_set_inputs(video_colour_part *p, hue_graph *g)
+{
+    const hue_video_train_options *o = p->o;
+    int64_t P = (int64_t)(o->size / 8) * (o->size / 8);
+    int rc = hue_graph_set_input(g, p->onehot, p->onehotb, (size_t)o->batch * 3 * P * o->clusters);
+    return rc ? rc : hue_graph_set_input(g, p->target, p->targetb, (size_t)o->batch * P);
+}
+
+/* ---- the method ---- */
+
+typedef struct {
+    const hue_video_train_options *o;
+    video_clip_set clips;
+    video_colour_part part;
+    hue_resnet m;
+    hue_tensor x;
+    float *xb;
+} video_colour;
+
+static int build(void *self, hue_trainer *t, hue_graph *g)
+{
+    video_colour *v = self;
+    const hue_video_train_options *o = v->o;
+    int64_t xs[4] = {4 * o->batch, 1, o->size, o->size};
+    v->x = hue_graph_input(g, "lightness", 4, xs);
+    int rc = hue_resnet_build(g, &o->arch, v->x, 1, &v->m);
+    if (rc)
+        return rc;
+    hue_trunk_ref input = {.input = HUE_INPUT_L};
+    if ((rc = hue_trainer_add_resnet(t, &v->m, "", 1, &input)))
+        return rc;
+    if (v->m.feature_stride != 8)
+        return hue_fail(HUE_EINVAL, "the encoder has stride %d; colourisation needs stride 8 (--dense)",
+                        v->m.feature_stride);
+    hue_tensor f = hue_l2_normalize(g, v->m.features, 1, 1e-12f);
+    hue_tensor loss = video_colour_part_loss(&v->part, g, f, v->m.feature_channels);
+    if ((rc = hue_graph_status(g)) || (rc = hue_graph_backward(g, loss)) || (rc = video_train_adam(t, g, loss, o->lr)))
         return rc;
     hue_trainer_set_loss(t, loss);
     return 0;
@@ -183,91 +302,33 @@ static int init(void *self, hue_trainer *t)
 {
     (void)t;
     video_colour *v = self;
-    return colour_clusters(&v->clips, v->o, v->centres);
+    return video_colour_part_clusters(&v->part, &v->clips);
 }
 
 static int save_meta(void *self, hue_trainer *t)
 {
     video_colour *v = self;
-    hue_json_writer w;
-    hue_json_writer_init(&w);
-    hue_jw_array(&w);
-    for (int k = 0; k < v->o->clusters; k++) {
-        hue_jw_array(&w);
-        hue_jw_number(&w, v->centres[2 * k]);
-        hue_jw_number(&w, v->centres[2 * k + 1]);
-        hue_jw_end(&w);
-    }
-    hue_jw_end(&w);
-    int rc = hue_json_writer_text(&w) ? hue_trainer_set_meta(t, "clusters", w.text)
-                                      : hue_fail(HUE_ENOMEM, "out of host memory");
-    hue_json_writer_free(&w);
-    if (!rc)
-        rc = hue_trainer_set_meta_path(t, "clips", v->o->clips);
-    return rc;
+    int rc = video_colour_part_save_meta(&v->part, t);
+    return rc ? rc : hue_trainer_set_meta_path(t, "clips", v->o->clips);
 }
 
-/* The colour clusters the run was trained with: [[a, b], ...], k of them. */
 static int load_meta(void *self, const hue_checkpoint *ck, const char *path)
 {
-    video_colour *v = self;
-    const char *text = hue_checkpoint_meta(ck, "clusters");
-    hue_json *root = NULL;
-    int k = v->o->clusters, ok = text && hue_json_parse(text, strlen(text), &root) == 0 &&
-                                 hue_json_type_of(root) == HUE_JSON_ARRAY && (int)hue_json_count(root) == k;
-    for (int i = 0; ok && i < k; i++) {
-        const hue_json *c = hue_json_at(root, (size_t)i);
-        ok = hue_json_type_of(c) == HUE_JSON_ARRAY && hue_json_count(c) == 2 &&
-             hue_json_type_of(hue_json_at(c, 0)) == HUE_JSON_NUMBER &&
-             hue_json_type_of(hue_json_at(c, 1)) == HUE_JSON_NUMBER;
-        if (ok) {
-            v->centres[2 * i] = (float)hue_json_number(hue_json_at(c, 0));
-            v->centres[2 * i + 1] = (float)hue_json_number(hue_json_at(c, 1));
-        }
-    }
-    hue_json_destroy(root);
-    return ok ? 0 : hue_fail(HUE_EFORMAT, "%s: no %d colour clusters in its metadata", path, k);
+    return video_colour_part_load_meta(&((video_colour *)self)->part, ck, path);
 }
 
-/* The samples of a step depend only on (seed, step): a resumed run draws
- * what the uninterrupted one would have. */
 static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
 {
     video_colour *v = self;
     const hue_video_train_options *o = v->o;
-    int B = o->batch, S = o->size, K = o->clusters, cells = S / 8;
-    int64_t P = (int64_t)cells * cells;
-    float *cb = v->ca + P;
     hue_rng rng;
-    hue_rng_seed(&rng, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
-    memset(v->onehotb, 0, sizeof *v->onehotb * (size_t)B * 3 * P * K);
-    /* every sample of the group's batch is drawn, this rank's part kept */
-    int whole = video_train_group_batch(o);
-    for (int place = 0; place < whole; place++) {
-        sample s;
-        draw_sample(&v->clips, o, &rng, &s);
-        int b = place - o->batch_first;
-        if (b < 0 || b >= B)
-            continue;
-        for (int k = 0; k < 4; k++) {
-            crop_lab(&v->clips.v[s.clip], s.frame[k], s.x0[k], s.y0[k], S, v->xb + ((size_t)b * 4 + k) * S * S, v->ca, cb, v->ab,
-                     v->ab + (size_t)S * S, v->rgb);
-            for (int64_t q = 0; q < P; q++) {
-                int c = hue_kmeans_nearest(v->centres, K, v->ca[q], cb[q]);
-                if (k < 3)
-                    v->onehotb[((size_t)b * 3 * P + (size_t)k * P + q) * K + c] = 1;
-                else
-                    v->targetb[(size_t)b * P + q] = (float)c;
-            }
-        }
-    }
+    video_step_rng(o, step, &rng);
+    video_colour_part_draw(&v->part, &v->clips, &rng, v->xb);
     hue_graph *g = hue_trainer_graph(t);
-    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * B * S * S);
+    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * o->batch * o->size * o->size);
     if (!rc)
-        rc = hue_graph_set_input(g, v->onehot, v->onehotb, (size_t)B * 3 * P * K);
-    if (!rc)
-        rc = hue_graph_set_input(g, v->target, v->targetb, (size_t)B * P);
-    *info = (hue_fill_info){B, 0, step};
+        rc = video_colour_part_set_inputs(&v->part, g);
+    *info = (hue_fill_info){o->batch, 0, step};
     return rc;
 }
 
@@ -281,7 +342,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
 static void destroy(void *self)
 {
     video_colour *v = self;
-    free(v->xb), free(v->onehotb), free(v->targetb), free(v->ab), free(v->ca), free(v->rgb);
+    free(v->xb);
+    video_colour_part_free(&v->part);
     hue_resnet_free(&v->m);
     video_clips_free(&v->clips);
     free(v);
@@ -291,30 +353,17 @@ static void destroy(void *self)
  * before both are known good. */
 static int prepare(const hue_video_train_options *o, video_colour *v)
 {
-    if (o->batch < 1 || o->steps < 1 || o->clusters < 2 || o->clusters > 256 || o->size < 32 || o->size % 8 ||
-        o->max_gap < 1)
-        return hue_fail(HUE_EINVAL, "bad settings: batch >= 1, steps >= 1, 2 to 256 clusters, crop size a multiple "
-                                    "of 8 from 32, gap >= 1");
-    if (!o->out)
-        return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
-    if (o->crop_jitter < 0 || o->crop_jitter > 64)
-        return hue_fail(HUE_EINVAL, "--crop-jitter %d: must be 0 to 64 pixels", o->crop_jitter);
-    int rc = hue_temperature_check(o->temperature, "temperature");
+    int rc = video_train_check(o);
+    if (!rc)
+        rc = video_colour_part_check(o);
     if (!rc)
         rc = video_clips_open(o, o->size + 2 * o->crop_jitter, 4, 0, &v->clips);
+    if (!rc)
+        rc = video_colour_part_alloc(&v->part, o);
     if (rc)
         return rc;
-    int B = o->batch, S = o->size, K = o->clusters;
-    int64_t P = (int64_t)(S / 8) * (S / 8);
-    v->xb = malloc(sizeof *v->xb * (size_t)4 * B * S * S);
-    v->onehotb = malloc(sizeof *v->onehotb * (size_t)B * 3 * P * K);
-    v->targetb = malloc(sizeof *v->targetb * (size_t)B * P);
-    v->ab = malloc(sizeof *v->ab * (size_t)4 * S * S);
-    v->ca = malloc(sizeof *v->ca * (size_t)2 * P);
-    v->rgb = malloc((size_t)S * S * 3);
-    if (!v->xb || !v->onehotb || !v->targetb || !v->ab || !v->ca || !v->rgb)
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    return 0;
+    v->xb = malloc(sizeof *v->xb * (size_t)4 * o->batch * o->size * o->size);
+    return v->xb ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }
 
 hue_video_train_options hue_video_train_resolve(const hue_video_train_options *o)
@@ -322,6 +371,8 @@ hue_video_train_options hue_video_train_resolve(const hue_video_train_options *o
     hue_video_train_options r = *o;
     if (r.temperature == 0)
         r.temperature = o->method == HUE_VIDEO_CRW ? 0.07f : 0.05f;
+    if (r.crw_temperature == 0 && o->method == HUE_VIDEO_BOTH)
+        r.crw_temperature = 0.07f;
     return r;
 }
 
@@ -330,7 +381,6 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
     hue_video_train_options resolved = hue_video_train_resolve(o);
-    int crw = o->method == HUE_VIDEO_CRW;
     /* under mpirun each rank takes an equal part of every step's samples */
     int ranks = hue_dist_size();
     resolved.global_batch = o->batch;
@@ -343,7 +393,9 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
         resolved.batch_first = hue_dist_rank() * resolved.batch;
         resolved.arch.sync_bn = o->sync_bn;
     }
-    return crw ? hue_train_video_crw(&resolved, r) : hue_train_video_colorization(&resolved, r);
+    if (o->method == HUE_VIDEO_BOTH)
+        return hue_train_video_both(&resolved, r);
+    return o->method == HUE_VIDEO_CRW ? hue_train_video_crw(&resolved, r) : hue_train_video_colorization(&resolved, r);
 }
 
 int hue_train_video_colorization(const hue_video_train_options *o, hue_train_report *r)

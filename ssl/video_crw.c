@@ -34,18 +34,9 @@
 #include "hue_trainer.h"
 #include "hue_video_train.h"
 #include "video_clips.h"
+#include "video_losses.h"
 
 #define CUT_LOGIT 1e4f
-
-typedef struct {
-    const hue_video_train_options *o;
-    video_clip_set clips;
-    hue_resnet m;
-    hue_tensor x, targets, seed;
-    float *xb, *targetsb;
-    uint8_t *rgb;
-    float *a, *b;
-} crw;
 
 /* Row softmax of logits / tau [B, N, N] with the cut edges (keep = 0) out. */
 static hue_tensor transition(hue_graph *g, hue_tensor affinity, hue_tensor keep, float tau, hue_tensor minus_cut)
@@ -56,25 +47,47 @@ static hue_tensor transition(hue_graph *g, hue_tensor affinity, hue_tensor keep,
     return hue_softmax(g, logits, 2);
 }
 
-static int build(void *self, hue_trainer *t, hue_graph *g)
+/* ---- the walk's part (video_losses.h) ---- */
+
+int video_crw_part_check(const hue_video_train_options *o, float temperature)
 {
-    crw *c = self;
-    const hue_video_train_options *o = c->o;
-    int64_t B = o->batch, T = o->walk, S = o->size, xs[4] = {B * T, 1, S, S};
-    c->x = hue_graph_input(g, "lightness", 4, xs);
-    int rc = hue_resnet_build(g, &o->arch, c->x, 1, &c->m);
-    hue_trunk_ref input = {.input = HUE_INPUT_L};
-    if (!rc)
-        rc = hue_trainer_add_resnet(t, &c->m, "", 1, &input);
-    if (rc)
-        return rc;
-    if (c->m.feature_stride != 8)
-        return hue_fail(HUE_EINVAL, "the encoder has stride %d; the walk's nodes are stride-8 cells (--dense)",
-                        c->m.feature_stride);
-    int64_t D = c->m.feature_channels, N = (S / 8) * (S / 8), one = 1;
+    if (o->walk < 2 || o->walk > 32)
+        return hue_fail(HUE_EINVAL, "--walk %d: a walk takes 2 to 32 frames", o->walk);
+    if (!(o->edge_dropout >= 0 && o->edge_dropout < 1))
+        return hue_fail(HUE_EINVAL, "--edge-dropout %g: must be in [0, 1)", o->edge_dropout);
+    return hue_temperature_check(temperature, "temperature");
+}
+
+int video_crw_part_alloc(video_crw_part *p, const hue_video_train_options *o, float temperature)
+{
+    p->o = o;
+    p->temperature = temperature;
+    int B = o->batch, S = o->size;
+    int64_t N = (S / 8) * (S / 8);
+    p->targetsb = malloc(sizeof *p->targetsb * (size_t)(B * N));
+    p->rgb = malloc((size_t)S * S * 3);
+    p->a = malloc(sizeof *p->a * (size_t)2 * S * S);
+    if (!p->targetsb || !p->rgb || !p->a)
+        return hue_fail(HUE_ENOMEM, "out of host memory");
+    p->b = p->a + (size_t)S * S;
+    for (int64_t i = 0; i < B * N; i++)
+        p->targetsb[i] = (float)(i % N);
+    return 0;
+}
+
+void video_crw_part_free(video_crw_part *p)
+{
+    free(p->targetsb), free(p->rgb), free(p->a);
+}
+
+int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_tensor features, int64_t D, hue_tensor *loss)
+{
+    const hue_video_train_options *o = p->o;
+    int64_t B = o->batch, T = o->walk, S = o->size;
+    int64_t N = (S / 8) * (S / 8), one = 1;
     int64_t s4[4] = {B, T, D, N}, s3[3] = {B, D, N}, s3n[3] = {B, N, N}, rows = B * N, flat[2] = {B * N, N};
-    hue_tensor f = hue_reshape(g, hue_l2_normalize(g, c->m.features, 1, 1e-12f), 4, s4);
-    c->targets = hue_graph_input(g, "targets", 1, &rows);
+    hue_tensor f = hue_reshape(g, features, 4, s4);
+    p->targets = hue_graph_input(g, "targets", 1, &rows);
     /* edge dropout: one mask for every transition of the step, from a seed the host sets; this rank's
      * samples are the mask's block from sample batch_first */
     hue_tensor keep = -1, minus_cut = -1;
@@ -89,8 +102,8 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         hue_tensor base = hue_graph_constant(g, "edges", 4, ms, ones);
         free(ones);
         float cut = -CUT_LOGIT;
-        c->seed = hue_graph_input(g, "edge_seed", 1, &one);
-        keep = hue_dropout_part(g, base, o->edge_dropout, c->seed, (int64_t)o->batch_first * transitions * N * N);
+        p->seed = hue_graph_input(g, "edge_seed", 1, &one);
+        keep = hue_dropout_part(g, base, o->edge_dropout, p->seed, (int64_t)o->batch_first * transitions * N * N);
         minus_cut = hue_graph_constant(g, "minus_cut", 1, &one, &cut);
     }
     hue_tensor forward[64], back[64];
@@ -100,69 +113,113 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
         hue_tensor affinity = hue_matmul(g, a, b, 1, 0);  /* [B, N at k, N at k+1] */
         hue_tensor kf = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k, 1), 3, s3n) : -1;
         hue_tensor kb = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k + 1, 1), 3, s3n) : -1;
-        forward[k] = transition(g, affinity, kf, o->temperature, minus_cut);
-        back[k] = transition(g, hue_transpose(g, affinity, 1, 2), kb, o->temperature, minus_cut);
+        forward[k] = transition(g, affinity, kf, p->temperature, minus_cut);
+        back[k] = transition(g, hue_transpose(g, affinity, 1, 2), kb, p->temperature, minus_cut);
     }
     /* out(k) = forward[0] ... forward[k-1] maps frame 0 to frame k; home(k) = back[k-1] ... back[0] maps it back */
     float eps = 1e-20f;
-    hue_tensor tiny = hue_graph_constant(g, "eps", 1, &one, &eps), out = -1, home = -1, loss = -1;
+    hue_tensor tiny = hue_graph_constant(g, "eps", 1, &one, &eps), out = -1, home = -1, sum = -1;
     for (int64_t k = 1; k < T; k++) {
         out = k == 1 ? forward[0] : hue_matmul(g, out, forward[k - 1], 0, 0);
         home = k == 1 ? back[0] : hue_matmul(g, back[k - 1], home, 0, 0);
         hue_tensor walk = hue_reshape(g, hue_matmul(g, out, home, 0, 0), 2, flat);
-        hue_tensor step = hue_cross_entropy(g, hue_log(g, hue_add(g, walk, tiny)), c->targets, -1, -100);
+        hue_tensor step = hue_cross_entropy(g, hue_log(g, hue_add(g, walk, tiny)), p->targets, -1, -100);
         char name[32];
         snprintf(name, sizeof name, "walk_%lld", (long long)k);
-        if ((rc = hue_trainer_add_metric(t, name, step)))
+        int rc = hue_trainer_add_metric(t, name, step);
+        if (rc)
             return rc;
-        loss = loss < 0 ? step : hue_add(g, loss, step);
+        sum = sum < 0 ? step : hue_add(g, sum, step);
     }
-    loss = hue_scale(g, loss, 1.0f / (float)(T - 1), -1);
-    if ((rc = hue_graph_status(g)) || (rc = hue_graph_backward(g, loss)) || (rc = video_train_adam(t, g, loss, o->lr)))
-        return rc;
-    hue_trainer_set_loss(t, loss);
-    return 0;
+    *loss = hue_scale(g, sum, 1.0f / (float)(T - 1), -1);
+    return hue_graph_status(g);
 }
 
-/* The samples of a step depend only on (seed, step): every sample of the
- * group's batch is drawn, this rank's part kept. */
-static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
+void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng *r, float *L)
 {
-    crw *c = self;
-    const hue_video_train_options *o = c->o;
+    const hue_video_train_options *o = p->o;
     int B = o->batch, T = o->walk, S = o->size;
-    hue_rng r;
-    hue_rng_seed(&r, o->seed * 0x9e3779b97f4a7c15ull + (uint64_t)step + 1);
     int whole = video_train_group_batch(o);
     for (int place = 0; place < whole; place++) {
-        const video_clip *v = &c->clips.v[hue_rng_below(&r, (uint64_t)c->clips.n)];
+        const video_clip *v = &clips->v[hue_rng_below(r, (uint64_t)clips->n)];
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
-        int64_t gap = 1 + (int64_t)hue_rng_below(&r, (uint64_t)gap_max);
-        int64_t first = (int64_t)hue_rng_below(&r, (uint64_t)(v->frames - (T - 1) * gap));
-        int x0 = (int)hue_rng_below(&r, (uint64_t)(v->width - S + 1));
+        int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)gap_max);
+        int64_t first = (int64_t)hue_rng_below(r, (uint64_t)(v->frames - (T - 1) * gap));
+        int x0 = (int)hue_rng_below(r, (uint64_t)(v->width - S + 1));
+        int y0 = v->height > S ? (int)hue_rng_below(r, (uint64_t)(v->height - S + 1)) : 0;
         int s = place - o->batch_first;
         if (s < 0 || s >= B)
             continue;
         for (int k = 0; k < T; k++) {
             const uint8_t *src = v->rgb + (size_t)(first + k * gap) * v->width * v->height * 3;
             for (int y = 0; y < S; y++)
-                memcpy(c->rgb + (size_t)y * S * 3, src + ((size_t)y * v->width + x0) * 3, (size_t)S * 3);
-            float *L = c->xb + ((size_t)s * T + k) * S * S;
-            hue_lab_from_rgb8(c->rgb, (size_t)S * S, L, c->a, c->b);
+                memcpy(p->rgb + (size_t)y * S * 3, src + ((size_t)(y0 + y) * v->width + x0) * 3, (size_t)S * 3);
+            float *l = L + ((size_t)s * T + k) * S * S;
+            hue_lab_from_rgb8(p->rgb, (size_t)S * S, l, p->a, p->b);
             for (int i = 0; i < S * S; i++)
-                L[i] = L[i] / 50.0f - 1.0f;
+                l[i] = l[i] / 50.0f - 1.0f;
         }
     }
-    hue_graph *g = hue_trainer_graph(t);
-    int64_t N = (S / 8) * (S / 8);
-    int rc = hue_graph_set_input(g, c->x, c->xb, (size_t)B * T * S * S);
-    if (!rc)
-        rc = hue_graph_set_input(g, c->targets, c->targetsb, (size_t)(B * N));
+}
+
+int video_crw_part_set_inputs(video_crw_part *p, hue_graph *g, int64_t step)
+{
+    const hue_video_train_options *o = p->o;
+    int64_t N = (o->size / 8) * (o->size / 8);
+    int rc = hue_graph_set_input(g, p->targets, p->targetsb, (size_t)(o->batch * N));
     if (!rc && o->edge_dropout > 0) {
         float seed = (float)((o->seed * 1000003u + (uint64_t)step) % (1u << 24));
-        rc = hue_graph_set_input(g, c->seed, &seed, 1);
+        rc = hue_graph_set_input(g, p->seed, &seed, 1);
     }
-    *info = (hue_fill_info){B, 0, step};
+    return rc;
+}
+
+/* ---- the method ---- */
+
+typedef struct {
+    const hue_video_train_options *o;
+    video_clip_set clips;
+    video_crw_part part;
+    hue_resnet m;
+    hue_tensor x;
+    float *xb;
+} crw;
+
+static int build(void *self, hue_trainer *t, hue_graph *g)
+{
+    crw *c = self;
+    const hue_video_train_options *o = c->o;
+    int64_t xs[4] = {(int64_t)o->batch * o->walk, 1, o->size, o->size};
+    c->x = hue_graph_input(g, "lightness", 4, xs);
+    int rc = hue_resnet_build(g, &o->arch, c->x, 1, &c->m);
+    hue_trunk_ref input = {.input = HUE_INPUT_L};
+    if (!rc)
+        rc = hue_trainer_add_resnet(t, &c->m, "", 1, &input);
+    if (rc)
+        return rc;
+    if (c->m.feature_stride != 8)
+        return hue_fail(HUE_EINVAL, "the encoder has stride %d; the walk's nodes are stride-8 cells (--dense)",
+                        c->m.feature_stride);
+    hue_tensor f = hue_l2_normalize(g, c->m.features, 1, 1e-12f), loss;
+    if ((rc = video_crw_part_loss(&c->part, t, g, f, c->m.feature_channels, &loss)) ||
+        (rc = hue_graph_backward(g, loss)) || (rc = video_train_adam(t, g, loss, o->lr)))
+        return rc;
+    hue_trainer_set_loss(t, loss);
+    return 0;
+}
+
+static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
+{
+    crw *c = self;
+    const hue_video_train_options *o = c->o;
+    hue_rng r;
+    video_step_rng(o, step, &r);
+    video_crw_part_draw(&c->part, &c->clips, &r, c->xb);
+    hue_graph *g = hue_trainer_graph(t);
+    int rc = hue_graph_set_input(g, c->x, c->xb, (size_t)o->batch * o->walk * o->size * o->size);
+    if (!rc)
+        rc = video_crw_part_set_inputs(&c->part, g, step);
+    *info = (hue_fill_info){o->batch, 0, step};
     return rc;
 }
 
@@ -181,7 +238,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
 static void destroy(void *self)
 {
     crw *c = self;
-    free(c->xb), free(c->targetsb), free(c->rgb), free(c->a);
+    free(c->xb);
+    video_crw_part_free(&c->part);
     hue_resnet_free(&c->m);
     video_clips_free(&c->clips);
     free(c);
@@ -189,31 +247,17 @@ static void destroy(void *self)
 
 static int prepare(const hue_video_train_options *o, crw *c)
 {
-    if (o->batch < 1 || o->steps < 1 || o->size < 32 || o->size % 8 || o->max_gap < 1)
-        return hue_fail(HUE_EINVAL, "bad settings: batch >= 1, steps >= 1, crop size a multiple of 8 from 32, gap >= 1");
-    if (o->walk < 2 || o->walk > 32)
-        return hue_fail(HUE_EINVAL, "--walk %d: a walk takes 2 to 32 frames", o->walk);
-    if (!(o->edge_dropout >= 0 && o->edge_dropout < 1))
-        return hue_fail(HUE_EINVAL, "--edge-dropout %g: must be in [0, 1)", o->edge_dropout);
-    if (!o->out)
-        return hue_fail(HUE_EINVAL, "no output checkpoint given (--out)");
-    int rc = hue_temperature_check(o->temperature, "temperature");
+    int rc = video_train_check(o);
+    if (!rc)
+        rc = video_crw_part_check(o, o->temperature);
     if (!rc)
         rc = video_clips_open(o, o->size, o->walk, 1, &c->clips);
+    if (!rc)
+        rc = video_crw_part_alloc(&c->part, o, o->temperature);
     if (rc)
         return rc;
-    int B = o->batch, T = o->walk, S = o->size;
-    int64_t N = (S / 8) * (S / 8);
-    c->xb = malloc(sizeof *c->xb * (size_t)B * T * S * S);
-    c->targetsb = malloc(sizeof *c->targetsb * (size_t)(B * N));
-    c->rgb = malloc((size_t)S * S * 3);
-    c->a = malloc(sizeof *c->a * (size_t)2 * S * S);
-    if (!c->xb || !c->targetsb || !c->rgb || !c->a)
-        return hue_fail(HUE_ENOMEM, "out of host memory");
-    c->b = c->a + (size_t)S * S;
-    for (int64_t i = 0; i < B * N; i++)
-        c->targetsb[i] = (float)(i % N);
-    return 0;
+    c->xb = malloc(sizeof *c->xb * (size_t)o->batch * o->walk * o->size * o->size);
+    return c->xb ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }
 
 int hue_train_video_crw(const hue_video_train_options *o, hue_train_report *r)

@@ -69,13 +69,13 @@ expect() {
 v=(--clips "$src/samples/davis/videos" --size 64 --batch 2 --width 0.125 --steps 2)
 expect "a walk longer than every clip" 1 "every clip has fewer than the 4 frames a sample needs \(1 skipped\)" \
     --method crw --walk 4 --clips "$tmp/short" --size 64 --batch 2 --width 0.125 --steps 2
-expect "unknown method" 2 "--method walk: unknown \(colorize, crw\)" --method walk "${v[@]}"
+expect "unknown method" 2 "--method walk: expected colorize, crw or both" --method walk "${v[@]}"
 expect "--temperature 0" 2 "--temperature" --method crw --temperature 0 "${v[@]}"
-expect "--walk 1" 2 "--walk 1: value out of range" --method crw --walk 1 "${v[@]}"
-expect "--walk with colorize" 2 "--walk applies to --method crw only" --walk 4 "${v[@]}"
-expect "--edge-dropout 1" 2 "--edge-dropout 1: value out of range" --method crw --edge-dropout 1 "${v[@]}"
-expect "--crop-jitter with crw" 2 "--crop-jitter applies to --method colorize only" --method crw --crop-jitter 4 \
+expect "--walk 1" 2 "--walk 1: expected an integer from 2 to 32" --method crw --walk 1 "${v[@]}"
+expect "--walk with colorize" 2 "--walk applies to --method crw and both only" --walk 4 "${v[@]}"
+expect "--edge-dropout 1" 2 "--edge-dropout 1: expected a number from 0 to 0.99" --method crw --edge-dropout 1 "${v[@]}"
+expect "--crop-jitter with crw" 2 "--crop-jitter applies to --method colorize and both only" --method crw --crop-jitter 4 \
     "${v[@]}"
-expect "--crop-jitter 65" 2 "--crop-jitter 65: value out of range" --crop-jitter 65 "${v[@]}"
-expect "--clusters with crw" 2 "--clusters applies to --method colorize only" --method crw --clusters 8 "${v[@]}"
+expect "--crop-jitter 65" 2 "--crop-jitter 65: expected an integer from 0 to 64" --crop-jitter 65 "${v[@]}"
+expect "--clusters with crw" 2 "--clusters applies to --method colorize and both only" --method crw --clusters 8 "${v[@]}"
 check_summary
