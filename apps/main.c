@@ -22,7 +22,7 @@ static const command commands[] = {
     {"devices", cmd_devices, "list the backends and Vulkan devices, and the one hue uses", 1, 0},
     {"probe", cmd_probe, "what hue sees in a video, image or frame folder", 0, 0},
     {"overlay", cmd_overlay, "draw segmentation masks over a video's frames", 0, 0},
-    {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation or a random walk", 1, 1},
+    {"train-video", cmd_train_video, "learn a video encoder from unlabeled clips: colourisation, a random walk, or both", 1, 1},
     {"colorize", cmd_colorize, "colour a clip from one coloured reference frame", 1, 1},
     {"track", cmd_track, "propagate a first-frame segmentation mask through a clip", 1, 1},
     {"attention", cmd_attention, "show where a point of a frame attends in its context (track's affinity)", 1, 0},
