@@ -477,8 +477,9 @@ int cmd_pretrain_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-static int run(const pretrain_args *args, const char *flags, int argc, char **argv)
+static int run(const void *parsed, const char *flags, int argc, char **argv)
 {
+    const pretrain_args *args = parsed;
     hue_pretrain_options o = args->o;
     o.flags = flags;
     int rc;
@@ -515,14 +516,5 @@ int cmd_pretrain(int argc, char **argv)
 {
     pretrain_args args;
     int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    char **keep, *flags;
-    int nkeep;
-    if ((rc = resume_restore(&resume_pretrain, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
-        return rc;
-    rc = run(&args, flags, argc, argv);
-    free(flags);
-    resume_argv_free(keep, nkeep);
-    return rc;
+    return rc >= 0 ? rc : resume_run(&resume_pretrain, argc, argv, &args, run);
 }

@@ -426,8 +426,9 @@ int cmd_train_video_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
-static int run(const train_video_args *args, const char *flags, int argc, char **argv)
+static int run(const void *parsed, const char *flags, int argc, char **argv)
 {
+    const train_video_args *args = parsed;
     hue_video_train_options o = args->o;
     o.flags = flags;
     int speaks = hue_dist_rank() == 0;  /* in a group, rank 0 speaks for it */
@@ -471,14 +472,5 @@ int cmd_train_video(int argc, char **argv)
 {
     train_video_args args;
     int rc = parse_args(argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    char **keep, *flags;
-    int nkeep;
-    if ((rc = resume_restore(&resume_train_video, argc, argv, &args, &keep, &nkeep, &flags)) >= 0)
-        return rc;
-    rc = run(&args, flags, argc, argv);
-    free(flags);
-    resume_argv_free(keep, nkeep);
-    return rc;
+    return rc >= 0 ? rc : resume_run(&resume_train_video, argc, argv, &args, run);
 }

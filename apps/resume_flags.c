@@ -362,3 +362,16 @@ int resume_restore(const resume_command *c, int argc, char **argv, void *args, c
         return status;
     return (*flags = c->flags(args)) ? -1 : 1;
 }
+
+int resume_run(const resume_command *c, int argc, char **argv, void *args,
+               int (*run)(const void *args, const char *flags, int argc, char **argv))
+{
+    char **keep, *flags;
+    int nkeep, rc = resume_restore(c, argc, argv, args, &keep, &nkeep, &flags);
+    if (rc >= 0)
+        return rc;
+    rc = run(args, flags, argc, argv);
+    free(flags);
+    resume_argv_free(keep, nkeep);
+    return rc;
+}

@@ -60,8 +60,6 @@ void resume_argv_free(char **argv, int argc);
  * they agree. */
 int resume_flags_compare(const resume_rules *r, const char *ckpt, const char *recorded, const char *wanted);
 
-#endif
-
 /* What resume_restore needs of a command. */
 typedef struct {
     const resume_rules *rules;
@@ -84,3 +82,10 @@ typedef struct {
  * checkpoints (free()). Returns -1 to run, else an exit status (said). */
 int resume_restore(const resume_command *c, int argc, char **argv, void *args, char ***keep, int *nkeep,
                    char **flags);
+
+/* A training command after its parse said -1: the run resume_restore gives,
+ * then run(args, flags, argc, argv); returns the exit status. */
+int resume_run(const resume_command *c, int argc, char **argv, void *args,
+               int (*run)(const void *args, const char *flags, int argc, char **argv));
+
+#endif
