@@ -145,6 +145,10 @@ static int check_outputs(const hue_trainer_options *o)
     for (int i = 0; i < o->n_inputs && n < 16; i++)
         uses[n++] = o->inputs[i];
     int rc = hue_file_check_uses(uses, n);
+    if (!rc)
+        rc = hue_file_check_output_folder("--out", o->out);
+    if (!rc)
+        rc = hue_file_check_output_folder("--log", o->log);
     if (rc)
         return rc;
     if (!o->force && !resuming_into_out(o) && access(o->out, F_OK) == 0)

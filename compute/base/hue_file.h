@@ -28,4 +28,9 @@ typedef struct {
  * output is the same file as an input or as another output. */
 int hue_file_check_uses(const hue_file_use *uses, int n);
 
+/* Fails (HUE_EIO, naming the flag, the file and the folder) when the folder
+ * path would be created in does not exist, is not a folder, or cannot be
+ * written; 0 for a NULL or empty path. */
+int hue_file_check_output_folder(const char *flag, const char *path);
+
 #endif

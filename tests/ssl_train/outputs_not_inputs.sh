@@ -67,4 +67,10 @@ check "X is intact" test "$(cat notes.txt)" = "my notes"
 check "the list is intact" test "$(wc -l <list.txt)" -eq 2
 check "V was not written" test ! -e V.ckpt
 
+# an output in a folder that does not exist is refused before any training
+refused "pretrain --out MISSING/X" "folder missing" "$hue" "${train[@]}" --out missing/X.ckpt
+refused "train-video --log MISSING/X" "folder missing" "$hue" "${video[@]}" --out V.ckpt --log missing/X.jsonl
+refused "train-video --out FILE/X" "notes.txt is not a folder" "$hue" "${video[@]}" --out notes.txt/X.ckpt
+check "nothing written for the refused runs" test ! -e missing -a ! -e V.ckpt
+
 check_summary
