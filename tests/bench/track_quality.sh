@@ -8,7 +8,8 @@
 # MODEL defaults to the shipped samples/model/hue-video.ckpt; OUTDIR (default
 # out/track-quality) gets <features>/<seq>/%05d.png, <features>.csv and table.txt.
 # HUE_DATA (default ../shared/data) holds davis2016/; SEQS overrides the clip list
-# (comma-separated); FEATURES picks among "lab random model".
+# (comma-separated); FEATURES picks among "lab random model"; TRACK_ARGS adds
+# propagation flags for every kind (e.g. "--context 10 --topk 5").
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 hue=${HUE_BIN:-./build/apps/hue}
@@ -31,7 +32,7 @@ for f in $features; do
     start=$(date +%s)
     for s in ${seqs//,/ }; do
         "$hue" track "$davis/videos/$s.mp4" --mask "$davis/Annotations/480p/$s/00000.png" \
-            "${args[@]}" -o "$out/$f/$s" --force --quiet
+            "${args[@]}" ${TRACK_ARGS:-} -o "$out/$f/$s" --force --quiet
     done
     echo "$f: tracked in $(($(date +%s) - start)) s"
     "$hue" eval davis --results "$out/$f" --davis "$davis" --seqs "$seqs" --csv "$out/$f.csv" --quiet

@@ -3,8 +3,8 @@
 # supervised' (trunk, fc layer and SGD state: the fc and the state are
 # ignored; 64 features at width 0.125), one of 'hue train-video' (input L,
 # dense, up to layer3, a projection: 32 features of layer3 at width 0.125,
-# its training size 32 the default), the shipped video model (64 features
-# at width 0.25), and a two-trunk file (rgb under "", ab under "ab_to_l.",
+# its training size 32 the default), the shipped video model (128 features
+# at width 0.5), and a two-trunk file (rgb under "", ab under "ab_to_l.",
 # plus a head and optimizer state: 64 + 128 features, the rgb trunk's equal
 # to those of the same trunk alone). Run with their defaults, the JSON must
 # say what --help says they are (k 200, T 0.1; 100 epochs, lr 0.1, batch
@@ -58,7 +58,7 @@ probe() {
 
 probe supervised 64 '["rgb"]' 32 -- --model sup.ckpt
 probe train-video 32 '["l"]' 32 -- --model video.ckpt
-probe shipped-video 64 '["l"]' 32 -- --model "$src/samples/model/hue-video.ckpt" --size 32
+probe shipped-video 128 '["l"]' 32 -- --model "$src/samples/model/hue-video.ckpt" --size 32
 probe two-trunks 192 '["rgb", "ab"]' 32 -- --model multi.ckpt
 
 # defaults: what --help says is what runs
