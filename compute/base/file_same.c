@@ -15,11 +15,8 @@ static void resolved(const char *path, char *out, size_t size)
 {
     char dir[PATH_MAX], real[PATH_MAX];
     const char *slash = strrchr(path, '/'), *name = slash ? slash + 1 : path;
-    if (!slash)
-        strcpy(dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", slash == path ? 1 : (int)(slash - path), path);
-    if (*name && strcmp(name, ".") && strcmp(name, "..") && realpath(dir, real))
+    if (*name && strcmp(name, ".") && strcmp(name, "..") && !hue_file_folder(path, dir, sizeof dir) &&
+        realpath(dir, real))
         snprintf(out, size, "%s/%s", strcmp(real, "/") ? real : "", name);
     else if (!realpath(path, out))
         snprintf(out, size, "%s", path);

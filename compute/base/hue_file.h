@@ -28,6 +28,10 @@ typedef struct {
  * output is the same file as an input or as another output. */
 int hue_file_check_uses(const hue_file_use *uses, int n);
 
+/* The folder path names a file in ("." for a bare name, "/" at the root)
+ * into dir; -1 when it does not fit in size. */
+int hue_file_folder(const char *path, char *dir, size_t size);
+
 /* Fails (HUE_EIO, naming the flag, the file and the folder) when the folder
  * path would be created in does not exist, is not a folder, or cannot be
  * written; 0 for a NULL or empty path. */
