@@ -394,7 +394,7 @@ static int applies(const char *method, int code)
 static const resume_rules pretrain_rules = {
     "pretrain",
     " data epochs threads sync-bn save-every keep-checkpoints knn-every log ",
-    " data log ", " data ", " log "};
+    " data log ", " data ", " log ", NULL};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */

@@ -40,9 +40,9 @@ static void usage(FILE *f)
             "                       independently, --batch walks; the encoder runs once on all their\n"
             "                       frames; loss = colorize + W * crw (--crw-weight), each as its method\n"
             "                       alone computes it; the log adds loss_colorize and loss_crw. Every\n"
-            "                       flag of either method applies; clips are loaded S + 2J high (a walk's\n"
-            "                       crop takes a random height), clips shorter than a sample of either part\n"
-            "                       are skipped and counted. Checkpoint method: colorization+crw\n"
+            "                       flag of either method applies; clips are loaded S + 2J high; clips\n"
+            "                       shorter than a sample of either part are skipped and counted.\n"
+            "                       Checkpoint method: colorization+crw\n"
             "  --clips DIR|LIST     a folder of videos, or a text file with one video path per line\n"
             "                       (relative paths are relative to the file's folder)\n"
             "  --out CKPT           checkpoint (refused if it exists, unless --force or resuming into it;\n"
@@ -53,9 +53,10 @@ static void usage(FILE *f)
             "  --width W            channel width multiplier (default 0.5)\n"
             "  --embed D            projection size (default 64)\n"
             "  --clusters K         colorize, both: colour clusters (default 16)\n"
-            "  --crop-jitter J      colorize, both: each frame's crop moves up to J pixels each way from the\n"
-            "                       sample's window (frames are scaled to S + 2J high), so the encoder cannot\n"
-            "                       match positions through the padding; 0: one window (default 8)\n"
+            "  --crop-jitter J      each frame's crop (of a colorize sample, of a walk) moves up to J pixels\n"
+            "                       each way from the sample's window (frames are scaled to S + 2J high), so\n"
+            "                       the encoder cannot match positions through the padding; 0: one window\n"
+            "                       (default 8; a checkpoint that keeps no crop-jitter resumes with 0)\n"
             "  --walk N             crw, both: frames per walk, 2 to 32 (default 6)\n"
             "  --edge-dropout P     crw, both: share of affinities cut before each softmax, [0, 1)\n"
             "                       (default 0.1)\n"
@@ -244,7 +245,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
     const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
     *a = (train_video_args){.val_frames = 16};
-    int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, given_jitter = 0, i;
+    int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, i;
     const char *given_both = NULL;  /* a flag of --method both only */
     int64_t v;
     double d;
@@ -264,7 +265,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         case 'w': if (!(rc = hue_flag_number(cmd, "width", optarg, 0, 16, 1, &d))) o.arch.width = (float)d; break;
         case 'e': rc = hue_flag_int(cmd, "embed", optarg, 1, 4096, &o.arch.embed); break;
         case 'k': rc = hue_flag_int(cmd, "clusters", optarg, 2, 256, &o.clusters), given_clusters = 1; break;
-        case 'J': rc = hue_flag_int(cmd, "crop-jitter", optarg, 0, 64, &o.crop_jitter), given_jitter = 1; break;
+        case 'J': rc = hue_flag_int(cmd, "crop-jitter", optarg, 0, 64, &o.crop_jitter); break;
         case 's':
             if (!(rc = hue_flag_int(cmd, "size", optarg, 32, 1024, &o.size)) && o.size % 8) {
                 fprintf(stderr, "hue train-video: --size %s: expected a multiple of 8 (the encoder's stride)\n", optarg);
@@ -349,20 +350,21 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 given_walk ? "walk" : "edge-dropout");
         return 2;
     }
-    if ((given_clusters || given_jitter) && crw) {
-        fprintf(stderr, "hue train-video: --%s applies to --method colorize and both only\n",
-                given_clusters ? "clusters" : "crop-jitter");
+    if (given_clusters && crw) {
+        fprintf(stderr, "hue train-video: --clusters applies to --method colorize and both only\n");
         return 2;
     }
     return -1;
 }
 
 /* What --resume restores, and which flags may change: the clips (moved),
- * the run's length, and what only says how it runs or what it writes. */
+ * the run's length, and what only says how it runs or what it writes.
+ * Crop jitter came after the first checkpoints: without it they used one
+ * window per sample. */
 static const resume_rules train_video_rules = {
     "train-video",
     " clips steps sync-bn save-every keep-checkpoints log ",
-    " clips log ", " clips ", " log "};
+    " clips log ", " clips ", " log ", " crop-jitter=0 "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */
@@ -383,10 +385,9 @@ static char *flags_json(const void *args)
         resume_jw_int(&w, "walk", o.walk);
         resume_jw_float(&w, "edge-dropout", o.edge_dropout);
     }
-    if (!crw) {
+    if (!crw)
         resume_jw_int(&w, "clusters", o.clusters);
-        resume_jw_int(&w, "crop-jitter", o.crop_jitter);
-    }
+    resume_jw_int(&w, "crop-jitter", o.crop_jitter);
     if (both) {
         resume_jw_float(&w, "crw-weight", o.crw_weight);
         resume_jw_float(&w, "crw-temperature", o.crw_temperature);

@@ -194,6 +194,20 @@ int resume_flags_read(const resume_rules *r, const char *ckpt, int into_ckpt, in
         }
         bad = push(argv, argc, flag) || push(argv, argc, value);
     }
+    /* a flag the checkpoint predates: the behaviour it was written with */
+    for (const char *p = r->older ? r->older : ""; *p && !bad; p += strcspn(p, " ")) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " "), eq = strcspn(p, "=");
+        if (!n || eq >= n)
+            continue;
+        char key[64], flag[80];
+        snprintf(key, sizeof key, "%.*s", (int)eq, p);
+        snprintf(flag, sizeof flag, "--%s", key);
+        char value[64];
+        snprintf(value, sizeof value, "%.*s", (int)(n - eq - 1), p + eq + 1);
+        if (!hue_json_get(flags, key))
+            bad = push(argv, argc, flag) || push(argv, argc, value);
+    }
     hue_json_destroy(flags);
     if (bad) {  /* 1: out of memory; 2: an input not there; 3: another command's */
         if (bad == 1)

@@ -20,6 +20,9 @@ typedef struct {
     const char *inputs;       /* of those, the ones the run reads: they must exist unless given again */
     const char *own_outputs;  /* what the run writes beside its checkpoint (its log): restored only when
                                * the run goes on in the checkpoint it resumes, never into another --out */
+    const char *older;        /* flags added since checkpoints first kept flags, each with the value that
+                               * was the behaviour before it: " crop-jitter=0 " (NULL: none). A checkpoint
+                               * whose flags lack one resumes with that value */
 } resume_rules;
 
 /* A number as the shortest text that reads back as the same double (or float). */

@@ -34,8 +34,8 @@ typedef struct {
                                * both: the attention's) */
     float crw_temperature;    /* both: the walk's transitions (0: 0.07) */
     float crw_weight;         /* both: the walk's loss weight, > 0 (1) */
-    int crop_jitter;          /* colorization: each frame's crop moves up to this many pixels each way
-                               * from the sample's window (0: one window for all four frames) */
+    int crop_jitter;          /* every method: each frame's crop moves up to this many pixels each way
+                               * from the sample's window (0: one window for all its frames) */
     int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     uint64_t seed;

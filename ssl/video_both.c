@@ -5,8 +5,8 @@
  * the encoder runs once on all their frames (batch norm sees them all),
  * and the loss is colorize + crw_weight * crw, each part as its method
  * alone computes it (video_losses.h), both logged (loss_colorize,
- * loss_crw). The clips are loaded once, size + 2 * crop_jitter high as
- * colourisation needs; a walk's crop then takes a random height too.
+ * loss_crw). The clips are loaded once, size + 2 * crop_jitter high, as
+ * both parts jitter their frames' crops.
  * Clips shorter than a sample of either part are skipped and counted.
  * Under mpirun each part splits the batch as its method does alone. */
 #include <stdlib.h>

@@ -336,7 +336,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
 {
     const hue_video_train_options *o = ((const video_colour *)self)->o;
     hue_jw_key(w, "clusters"), hue_jw_int(w, o->clusters);
-    hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
+    if (o->crop_jitter)  /* absent in checkpoints from before crop jitter: they resume as one window */
+        hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
 }
 
 static void destroy(void *self)

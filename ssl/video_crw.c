@@ -1,6 +1,10 @@
 /* hue train-video --method crw: the contrastive random walk (Jabri et al.
  * 2020). A sample is `walk` frames of a clip (a gap of 1 to --max-gap
- * frames between neighbours, one crop window). Its nodes are the encoder's
+ * frames between neighbours), each cropped from one window moved by up to
+ * --crop-jitter pixels each way: with one window for every frame, a node
+ * could find itself again by its distance to the padding rather than by
+ * what it shows (CRW jitters each patch's crop for the same reason). Its
+ * nodes are the encoder's
  * dense stride-8 feature cells, L2-normalised: the very features hue track
  * and hue colorize propagate labels and colours with, so what the walk
  * trains is what those commands use (a grid of separately encoded patches,
@@ -55,6 +59,8 @@ int video_crw_part_check(const hue_video_train_options *o, float temperature)
         return hue_fail(HUE_EINVAL, "--walk %d: a walk takes 2 to 32 frames", o->walk);
     if (!(o->edge_dropout >= 0 && o->edge_dropout < 1))
         return hue_fail(HUE_EINVAL, "--edge-dropout %g: must be in [0, 1)", o->edge_dropout);
+    if (o->crop_jitter < 0 || o->crop_jitter > 64)
+        return hue_fail(HUE_EINVAL, "--crop-jitter %d: must be 0 to 64 pixels", o->crop_jitter);
     return hue_temperature_check(temperature, "temperature");
 }
 
@@ -145,12 +151,20 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
         int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)gap_max);
         int64_t first = (int64_t)hue_rng_below(r, (uint64_t)(v->frames - (T - 1) * gap));
-        int x0 = (int)hue_rng_below(r, (uint64_t)(v->width - S + 1));
-        int y0 = v->height > S ? (int)hue_rng_below(r, (uint64_t)(v->height - S + 1)) : 0;
+        /* the window keeps J pixels from every edge, so each frame's crop can move J each way */
+        int J = o->crop_jitter;
+        int x = J + (int)hue_rng_below(r, (uint64_t)(v->width - S - 2 * J + 1));
+        int y = J + (int)hue_rng_below(r, (uint64_t)(v->height - S - 2 * J + 1));
+        int x0s[32], y0s[32];
+        for (int k = 0; k < T; k++) {
+            x0s[k] = x + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
+            y0s[k] = y + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
+        }
         int s = place - o->batch_first;
         if (s < 0 || s >= B)
             continue;
         for (int k = 0; k < T; k++) {
+            int x0 = x0s[k], y0 = y0s[k];
             const uint8_t *src = v->rgb + (size_t)(first + k * gap) * v->width * v->height * 3;
             for (int y = 0; y < S; y++)
                 memcpy(p->rgb + (size_t)y * S * 3, src + ((size_t)(y0 + y) * v->width + x0) * 3, (size_t)S * 3);
@@ -233,6 +247,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     const hue_video_train_options *o = ((const crw *)self)->o;
     hue_jw_key(w, "walk"), hue_jw_int(w, o->walk);
     hue_jw_key(w, "edge_dropout"), hue_jw_number_digits(w, o->edge_dropout, 7);
+    if (o->crop_jitter)  /* absent in checkpoints from before walks were jittered: they resume as one window */
+        hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
 }
 
 static void destroy(void *self)
@@ -251,7 +267,7 @@ static int prepare(const hue_video_train_options *o, crw *c)
     if (!rc)
         rc = video_crw_part_check(o, o->temperature);
     if (!rc)
-        rc = video_clips_open(o, o->size, o->walk, 1, &c->clips);
+        rc = video_clips_open(o, o->size + 2 * o->crop_jitter, o->walk, 1, &c->clips);
     if (!rc)
         rc = video_crw_part_alloc(&c->part, o, o->temperature);
     if (rc)

@@ -29,8 +29,38 @@ assert all(k in lines[0] for k in ("walk_1", "walk_2", "walk_3")) and "walk_4" n
 f = open(sys.argv[2], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
 hp = json.loads(meta["hyperparameters"])
 assert meta["method"] == "crw" and hp["walk"] == 4 and abs(hp["temperature"] - 0.07) < 1e-7, hp
-assert hp["edge_dropout"] == 0.1, hp
+assert hp["edge_dropout"] == 0.1 and hp["crop_jitter"] == 8, hp
+assert json.loads(meta["flags"])["crop-jitter"] == "8", meta["flags"]
 PY
+
+# a checkpoint made before walks were jittered keeps no crop-jitter: it resumes with one window
+/usr/bin/python3 - "$tmp/crw.ckpt" "$tmp/older.ckpt" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+flags = json.loads(header["__metadata__"]["flags"])
+del flags["crop-jitter"]
+header["__metadata__"]["flags"] = json.dumps(flags)
+hp = json.loads(header["__metadata__"]["hyperparameters"])
+del hp["crop_jitter"]
+header["__metadata__"]["hyperparameters"] = json.dumps(hp)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+"$hue" train-video --resume "$tmp/older.ckpt" --clips "$src/samples/davis/videos" --steps 41 --out "$tmp/older2.ckpt" --quiet >/dev/null
+check "an older crw checkpoint resumes: exit 0" test $? -eq 0
+check "an older crw checkpoint resumes with --crop-jitter 0" /usr/bin/python3 - "$tmp/older2.ckpt" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
+assert json.loads(meta["flags"])["crop-jitter"] == "0" and "crop_jitter" not in json.loads(meta["hyperparameters"]), meta
+PY
+"$hue" train-video --resume "$tmp/older.ckpt" --clips "$src/samples/davis/videos" --steps 41 --crop-jitter 8 --out "$tmp/older3.ckpt" --quiet \
+    >/dev/null 2>"$tmp/err.txt"
+check "an older crw checkpoint with --crop-jitter 8: exit 2" test $? -eq 2
+check "an older crw checkpoint with --crop-jitter 8: names both values" grep -q "crop-jitter" "$tmp/err.txt"
+check "an older crw checkpoint with --crop-jitter 8: writes nothing" test ! -e "$tmp/older3.ckpt"
 
 "$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$tmp/crw.ckpt" \
     -o "$tmp/masks/car-shadow" --quiet
@@ -74,8 +104,8 @@ expect "--temperature 0" 2 "--temperature" --method crw --temperature 0 "${v[@]}
 expect "--walk 1" 2 "--walk 1: expected an integer from 2 to 32" --method crw --walk 1 "${v[@]}"
 expect "--walk with colorize" 2 "--walk applies to --method crw and both only" --walk 4 "${v[@]}"
 expect "--edge-dropout 1" 2 "--edge-dropout 1: expected a number from 0 to 0.99" --method crw --edge-dropout 1 "${v[@]}"
-expect "--crop-jitter with crw" 2 "--crop-jitter applies to --method colorize and both only" --method crw --crop-jitter 4 \
-    "${v[@]}"
 expect "--crop-jitter 65" 2 "--crop-jitter 65: expected an integer from 0 to 64" --crop-jitter 65 "${v[@]}"
+expect "crw --crop-jitter 65" 2 "--crop-jitter 65: expected an integer from 0 to 64" --method crw --crop-jitter 65 \
+    "${v[@]}"
 expect "--clusters with crw" 2 "--clusters applies to --method colorize and both only" --method crw --clusters 8 "${v[@]}"
 check_summary
