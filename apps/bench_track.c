@@ -116,8 +116,8 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
 /* Median seconds per frame of a video encoder of architecture cfg as hue
  * track runs it (seeded initialisation: the weights do not change the time)
  * on a 480p frame: RGB8 upload, LAB at 480x856, lightness, ResNet,
- * unit-length features. */
-static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int frames, int *channels)
+ * unit-length features; *cpu the median CPU seconds (every thread). */
+static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int frames, int *channels, double *cpu)
 {
     hue_graph *g;
     if (hue_graph_create(ctx, &g))
@@ -129,8 +129,8 @@ static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int fram
     hue_resnet_config cfg = *arch;
     double result = -1;
     uint8_t *frame = malloc((size_t)480 * 854 * 3);
-    double *t = calloc((size_t)frames, sizeof *t);
-    if (frame && t && hue_resnet_build(g, &cfg, L, 0, &m) == 0) {
+    double *t = calloc((size_t)frames, sizeof *t), *tc = calloc((size_t)frames, sizeof *tc);
+    if (frame && t && tc && hue_resnet_build(g, &cfg, L, 0, &m) == 0) {
         hue_tensor f = hue_l2_normalize(g, m.features, 1, 1e-12f);
         hue_graph_output(g, f);
         *channels = m.feature_channels;
@@ -140,18 +140,23 @@ static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int fram
                 frame[i] = (uint8_t)((seed = seed * 1664525u + 1013904223u) >> 24);
             int ok = 1;
             for (int r = 0; r <= frames && ok; r++) {
-                double t0 = hue_clock_s(CLOCK_MONOTONIC);
+                double t0 = hue_clock_s(CLOCK_MONOTONIC), c0 = hue_clock_s(CLOCK_PROCESS_CPUTIME_ID);
                 ok = hue_graph_set_input_u8(g, rgb, frame, (size_t)480 * 854 * 3) == 0 && hue_graph_run(g) == 0;
-                if (r > 0)  /* the first run compiles the shaders */
+                if (r > 0) {  /* the first run compiles the shaders */
                     t[r - 1] = hue_clock_s(CLOCK_MONOTONIC) - t0;
+                    tc[r - 1] = hue_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+                }
             }
-            if (ok)
+            if (ok) {
                 result = median(t, frames);
+                *cpu = median(tc, frames);
+            }
         }
         hue_resnet_free(&m);
     }
     free(frame);
     free(t);
+    free(tc);
     hue_graph_destroy(g);
     return result;
 }
@@ -200,9 +205,9 @@ static int parse_args(int argc, char **argv, track_bench_args *a)
                    "--channels is given, and prints the median frames/s over F frames (default 5) and the\n"
                    "median CPU time per frame (every thread of the process). The ring starts full.\n"
                    "Then times the video encoder hue track uses on an 854x480 frame, from RGB8 upload to\n"
-                   "unit-length features: encoder frames/s. The encoder has train-video's default architecture,\n"
-                   "or CKPT's (a checkpoint of hue train-video, such as samples/model/hue-video.ckpt) with\n"
-                   "--model; its weights do not change the time.\n\n"
+                   "unit-length features: encoder frames/s and CPU time per frame. The encoder has\n"
+                   "train-video's default architecture, or CKPT's (a checkpoint of hue train-video, such as\n"
+                   "samples/model/hue-video.ckpt) with --model; its weights do not change the time.\n\n"
                    "  --channels C         feature channels to time, 1 to 4096 (give it again for more)\n"
                    "  --frames F           timed frames (default 5)\n"
                    "  --context N, --topk K, --radius R   the propagation's settings, as hue track's\n"
@@ -274,7 +279,7 @@ int hue_bench_track(int argc, char **argv)
         }
     }
     int enc_channels = 0;
-    double enc = rc ? -1 : time_encoder(ctx, &arch, frames, &enc_channels);
+    double enc_cpu = 0, enc = rc ? -1 : time_encoder(ctx, &arch, frames, &enc_channels, &enc_cpu);
     if (!rc && enc < 0) {
         fprintf(stderr, "hue bench track: encoder: %s\n", hue_error_message());
         rc = 1;
@@ -286,11 +291,11 @@ int hue_bench_track(int argc, char **argv)
             hue_json_print_string(model);
         else
             printf("null");
-        printf(", \"channels\": %d, \"size\": \"854x480\", \"fps\": %.3f, \"ms_per_frame\": %.1f}}\n", enc_channels,
-               1 / enc, enc * 1e3);
+        printf(", \"channels\": %d, \"size\": \"854x480\", \"fps\": %.3f, \"ms_per_frame\": %.1f, "
+               "\"cpu_ms_per_frame\": %.1f}}\n", enc_channels, 1 / enc, enc * 1e3, enc_cpu * 1e3);
     } else if (!rc)
-        printf("encoder (%s, %s, %d channels), 854x480: %.3f frames/s (%.0f ms per frame)\n",
-               model ? model : "train-video's default", arch_name, enc_channels, 1 / enc, enc * 1e3);
+        printf("encoder (%s, %s, %d channels), 854x480: %.3f frames/s (%.0f ms per frame, %.0f ms of CPU)\n",
+               model ? model : "train-video's default", arch_name, enc_channels, 1 / enc, enc * 1e3, enc_cpu * 1e3);
     if (hue_ctx_validation_errors(ctx))
         rc = 1;
     hue_ctx_destroy(ctx);

@@ -14,15 +14,21 @@
 # punishes PyTorch's many fork-join steps more than lavapipe's few
 # dispatches, so the CPU ratio is the steadier comparison.
 #
+# Then the video encoder the same way: `hue bench track --model MODEL`'s
+# encoder frames/s (an 854x480 RGB8 frame to unit-length stride-8 features)
+# against tests/bench/encoder_pytorch.py, the same architecture built from
+# the same checkpoint by python/hue_torch.py.
+#
 # usage: tests/bench/track_vs_pytorch.sh [HUE_BIN]
 #   HUE_BIN defaults to $HUE_BIN or build/apps/hue.
-#   REPEAT=3, FRAMES=5, CHANNELS="64 256" (environment).
+#   REPEAT=3, FRAMES=5, CHANNELS="64 256", MODEL=samples/model/hue-video.ckpt (environment).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 hue=${1:-${HUE_BIN:-$here/build/apps/hue}}
 repeat=${REPEAT:-3}
 frames=${FRAMES:-5}
 channels=${CHANNELS:-64 256}
+model=${MODEL:-$here/samples/model/hue-video.ckpt}
 python=/usr/bin/python3  # Debian's, which has torch
 openblas=/usr/lib/x86_64-linux-gnu/openblas-pthread/libblas.so.3
 [ -x "$hue" ] || { echo "track_vs_pytorch: $hue is not an executable" >&2; exit 1; }
@@ -65,4 +71,20 @@ for c in $channels; do
     awk -v c="$c" -v h="$best_hue" -v p="$best_pt" -v ch="$cpu_hue" -v cp="$cpu_pt" \
         'BEGIN { printf "%-9s %9.3f %12.3f %7.3f %13.0f %16.0f %9.3f\n", c, h, p, h / p, ch, cp, cp / ch }'
 done
+
+# the encoder: one 854x480 frame to unit features, the model's architecture
+# (tests/bench/encoder_pytorch.py builds it from the same checkpoint)
+printf '%-9s %9s %12s %7s %13s %16s %9s\n' encoder hue_fps pytorch_fps ratio hue_cpu_ms pytorch_cpu_ms cpu_ratio
+best_hue=0 best_pt=0 cpu_hue=1e12 cpu_pt=1e12
+for _ in $(seq "$repeat"); do
+    h=$("$hue" bench track --json --channels 1 --frames "$frames" --model "$model" | sed 's/.*"encoder": //')
+    p=$(LD_PRELOAD=$openblas OMP_NUM_THREADS=2 "$python" "$here/tests/bench/encoder_pytorch.py" "$model" \
+        --frames "$frames" --threads 2)
+    best_hue=$(max "$best_hue" "$(echo "$h" | field fps)")
+    best_pt=$(max "$best_pt" "$(echo "$p" | field fps)")
+    cpu_hue=$(min "$cpu_hue" "$(echo "$h" | field cpu_ms_per_frame)")
+    cpu_pt=$(min "$cpu_pt" "$(echo "$p" | field cpu_ms_per_frame)")
+done
+awk -v h="$best_hue" -v p="$best_pt" -v ch="$cpu_hue" -v cp="$cpu_pt" \
+    'BEGIN { printf "%-9s %9.3f %12.3f %7.3f %13.0f %16.0f %9.3f\n", "854x480", h, p, h / p, ch, cp, cp / ch }'
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

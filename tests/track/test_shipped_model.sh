@@ -21,7 +21,7 @@ check "bench track --model exits 0" test $? -eq 0
 check "bench track --model: the model's architecture" python3 -c "
 import json; e = json.load(open('$tmp/bench.json'))['encoder']
 assert e['arch'] == 'resnet18 x0.5 dense to layer3 + projection' and e['model'] == '$model', e
-assert e['channels'] == 64 and e['fps'] > 0, e"
+assert e['channels'] == 64 and e['fps'] > 0 and e['cpu_ms_per_frame'] > 0, e"
 head -c 100 "$model" >"$tmp/cut.ckpt"
 "$hue" bench track --channels 8 --frames 1 --model "$tmp/cut.ckpt" 2>"$tmp/err.txt" >/dev/null
 check "bench track, a cut checkpoint: exit 1" test $? -eq 1

@@ -1,0 +1,59 @@
+# The PyTorch peer of the encoder timing in `hue bench track`: one 854x480
+# RGB8 frame to unit-length stride-8 features, as hue track computes them per
+# frame: lightness (CIE L* of sRGB, D65) scaled to L / 50 - 1, the video
+# encoder of a hue checkpoint (python/hue_torch.py builds it: ResNet dense to
+# layer3 plus the 1x1 projection), then L2 normalisation over channels.
+# float32 throughout, eval mode, no autograd, as a PyTorch user would run it.
+#
+# usage: python3 encoder_pytorch.py CKPT [--frames F] [--threads 2]
+# Prints one JSON line: {"fps", "ms_per_frame", "cpu_ms_per_frame",
+# "channels", "height", "width"} (medians over F frames after one warm-up;
+# CPU time of the whole process, every thread).
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "python"))
+import hue_torch  # noqa: E402
+
+
+def lightness(rgb8):
+    """[1, 3, H, W] uint8 sRGB -> [1, 1, H, W] float32 L* / 50 - 1."""
+    c = rgb8.float() / 255
+    lin = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    y = 0.2126729 * lin[:, 0:1] + 0.7151522 * lin[:, 1:2] + 0.0721750 * lin[:, 2:3]
+    d = 6.0 / 29.0
+    f = torch.where(y > d ** 3, y.clamp(min=0) ** (1.0 / 3.0), y / (3 * d * d) + 4.0 / 29.0)
+    return (116 * f - 16) / 50 - 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("ckpt")
+    ap.add_argument("--frames", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    trunk = hue_torch.load(args.ckpt).trunk.eval()
+    frame = torch.randint(0, 256, (1, 3, 480, 854), dtype=torch.uint8, generator=torch.Generator().manual_seed(0))
+    times, cpu = [], []
+    with torch.inference_mode():
+        for f in range(args.frames + 1):
+            t0, c0 = time.perf_counter(), time.process_time()
+            features = F.normalize(trunk(lightness(frame)), dim=1)
+            if f > 0:  # the first frame warms up oneDNN's primitives and allocations
+                times.append(time.perf_counter() - t0)
+                cpu.append(time.process_time() - c0)
+    s, c = sorted(times)[len(times) // 2], sorted(cpu)[len(cpu) // 2]
+    print(json.dumps({"fps": round(1 / s, 3), "ms_per_frame": round(s * 1e3, 1),
+                      "cpu_ms_per_frame": round(c * 1e3, 1), "channels": features.shape[1],
+                      "height": features.shape[2], "width": features.shape[3]}))
+
+
+if __name__ == "__main__":
+    main()
