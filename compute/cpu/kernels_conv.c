@@ -888,8 +888,20 @@ static int matmul_build(hue_cpu_node *n, dnn_state *s)
 
 /* ---- pooling ---- */
 
+/* A 4-D descriptor in the channel-blocked layout (nChw16c) oneDNN's
+ * convolutions use. */
+static int blocked_md(dnnl_memory_desc_t *md, int64_t n, int64_t c, int64_t h, int64_t w)
+{
+    dnnl_dims_t d = {n, c, h, w};
+    return check(dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_aBcd16b), "a memory descriptor");
+}
+
 /* max_pool / avg_pool (p->kind): windows kernel x stride with pad; average
- * divides by the whole window, padding included (count_include_pad). */
+ * divides by the whole window, padding included (count_include_pad).
+ * Forward pooling runs in the blocked layout, with a reorder each way:
+ * oneDNN pools plain NCHW with a generic loop (simple_nchw) about ten
+ * times slower than its blocked kernel plus both reorders (a ResNet stem's
+ * 3x3 pool of 32 x 240 x 428: 25 ms against about 2). */
 static int pool_build(hue_cpu_node *n, dnn_state *s)
 {
     int rc;
@@ -898,23 +910,25 @@ static int pool_build(hue_cpu_node *n, dnn_state *s)
     hue_op_params q = *p;
     q.dilation[0] = q.dilation[1] = 1;
     conv_geom g;
-    dnnl_memory_desc_t x_md, y_md;
+    dnnl_memory_desc_t x_md, y_md, xb_md, yb_md;
     if ((rc = conv_geometry(&q, x->shape[2], x->shape[3], y->shape[2], y->shape[3], &g)) ||
-        (rc = view_md(&x_md, x, g.extent[0], g.extent[1])) || (rc = view_md(&y_md, y, y->shape[2], y->shape[3])))
+        (rc = view_md(&x_md, x, g.extent[0], g.extent[1])) || (rc = view_md(&y_md, y, y->shape[2], y->shape[3])) ||
+        (rc = blocked_md(&xb_md, x->shape[0], x->shape[1], g.extent[0], g.extent[1])) ||
+        (rc = blocked_md(&yb_md, y->shape[0], y->shape[1], y->shape[2], y->shape[3])))
         return rc;
     dnnl_dims_t kernel = {p->kernel[0], p->kernel[1]};
     dnnl_pooling_desc_t d;
-    dnnl_memory_t mx, my;
+    dnnl_memory_t mx, my, mu;
     dnnl_alg_kind_t alg = p->kind == HUE_POOL_AVG ? dnnl_pooling_avg_include_padding : dnnl_pooling_max;
-    if ((rc = check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, alg, &x_md, &y_md, g.stride, kernel,
+    if ((rc = check(dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, alg, &xb_md, &yb_md, g.stride, kernel,
                                                    g.pad_l, g.pad_r),
                     "a pooling descriptor")) ||
         (rc = check(dnnl_primitive_desc_create(&s->pd, &d, attr, engine, NULL), "a pooling")))
         return rc;
-    if ((rc = dnn_memory(s, &x_md, x->data, &mx)) || (rc = dnn_memory(s, &y_md, y->data, &my)))
+    if ((rc = dnn_input(s, &x_md, x->data, &xb_md, &mx)) || (rc = dnn_output(s, &y_md, y->data, &yb_md, &my, &mu)))
         return rc;
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_SRC, mx}, {DNNL_ARG_DST, my}};
-    if ((rc = dnn_step(s, &s->pd, 2, args)))
+    if ((rc = dnn_step(s, &s->pd, 2, args)) || (rc = dnn_output_done(s, my, &yb_md, mu, &y_md)))
         return rc;
     return 0;
 }
