@@ -62,21 +62,35 @@ int hue_cpu_graph_compile(hue_graph *g)
                               (unsigned long long)(g->arena_bytes >> 20));
     memset(c->arena, 0, bytes);  /* the first run reads defined bytes, as every later one does */
     g->host_arena = c->arena;
+    char *written = calloc((size_t)g->n_t, 1);  /* tensors (by base) some node writes */
+    if (!written)
+        return hue_graph_fail(g, HUE_ENOMEM, "out of host memory");
+    for (int i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].out >= 0)
+            written[g->t[g->nodes[i].out].base] = 1;
     for (int i = 0; i < g->n_nodes; i++) {
         const hue_node *n = &g->nodes[i];
         const hue_cpu_kernel *k = n->host ? &host_step : hue_cpu_kernel_find(n->impl->name);
-        if (!k)
+        if (!k) {
+            free(written);
             return hue_graph_fail(g, HUE_ENOTSUP, "op %s has no CPU kernel: use --backend vulkan", n->impl->name);
+        }
         hue_cpu_node *cn = &c->nodes[i];
         cn->op = n->impl->name;
         cn->p = &n->p;
         cn->n_in = n->n_in;
         cn->index = i;
-        for (int j = 0; j < n->n_in; j++)
+        cn->host_writes = &g->persistent_writes;
+        for (int j = 0; j < n->n_in; j++) {
             cn->in[j] = n->in[j] >= 0 ? view_of(g, c->arena, n->in[j]) : (hue_cpu_tensor){0};
+            hue_tensor base = n->in[j] >= 0 ? g->t[n->in[j]].base : -1;
+            if (base >= 0 && hue_role_persistent(g->t[base].role) && !written[base])
+                cn->fixed_inputs |= 1u << j;
+        }
         cn->out = view_of(g, c->arena, n->out);
         c->kernels[i] = k;
     }
+    free(written);
     for (int i = 0; i < g->n_nodes; i++, c->n_prepared++) {
         if (c->kernels[i]->prepare && (rc = c->kernels[i]->prepare(&c->nodes[i])))
             return hue_graph_fail(g, rc, "%s (node %d): %s", c->nodes[i].op, i, hue_error_message());

@@ -53,6 +53,12 @@ typedef struct hue_cpu_node {
     void *state;                  /* what prepare() made, for run() and release() */
     size_t workspace_bytes;       /* set by prepare(): shared scratch run() needs */
     void *workspace;              /* valid in run(): at least workspace_bytes, shared by all nodes */
+    /* bit j: in[j] is a persistent tensor (parameter, state, constant) that no
+     * node of the graph writes, as the weights of an inference graph: it
+     * changes only when the host writes persistent tensors, which moves
+     * *host_writes, so a copy of it in another layout stays valid until then */
+    unsigned fixed_inputs;
+    const uint64_t *host_writes;
 } hue_cpu_node;
 
 typedef struct {

@@ -103,6 +103,9 @@ struct hue_graph {
     int compiled;
     uint64_t arena_bytes, unshared_bytes;
     char *host_arena;             /* the arena's bytes where the host reaches them, else NULL */
+    uint64_t persistent_writes;   /* host writes into persistent tensors so far: the CPU backend
+                                   * keeps weights no node writes in its kernels' layouts until
+                                   * this moves */
 
     /* HUE_PROFILE, filled by the backend */
     int profile;

@@ -58,6 +58,8 @@ static int transfer(hue_graph *g, hue_tensor t, float *host, size_t count, int t
                         (long long)hue_tensor_numel(g, t), count);
     size_t bytes = count * sizeof(float);
     uint64_t off = base->arena_offset + (uint64_t)d->offset * 4;
+    if (to_device)
+        g->persistent_writes++;
     if (!g->host_arena)
         return g->ctx->ops->copy(g, off, host, bytes, to_device);
     char *p = g->host_arena + off;
