@@ -63,6 +63,7 @@ typedef struct {
      * chromatic-aberration shortcut */
     int tile;
     int tile_colour;            /* enum hue_tile_colour */
+    int tile_norm;              /* enum hue_tile_norm */
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
     /* contrastive methods */
@@ -95,6 +96,14 @@ enum hue_tile_colour {
     HUE_TILE_COLOUR_DROP,       /* keep one random channel, noise in the others */
     HUE_TILE_COLOUR_JITTER,     /* shift red and blue by up to 2 pixels against green */
     HUE_TILE_COLOUR_NONE,
+};
+
+/* What a tile's floats are normalised by. Noroozi and Favaro normalise
+ * each tile by its own statistics, so that no tile's brightness or
+ * contrast tells where it came from. */
+enum hue_tile_norm {
+    HUE_TILE_NORM_DATASET,      /* the dataset's mean and standard deviation per channel */
+    HUE_TILE_NORM_TILE,         /* the tile's own mean per channel and standard deviation */
 };
 
 enum hue_pretrain_optimizer {

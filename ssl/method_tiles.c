@@ -163,6 +163,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     const tiles_method *s = self;
     hue_jw_key(w, "tile"), hue_jw_int(w, s->sampler.tile);
     hue_jw_key(w, "tile_colour"), hue_jw_string(w, colours[s->sampler.colour]);
+    if (s->sampler.norm == HUE_TILE_NORM_TILE)  /* absent: dataset, as every run before the choice */
+        hue_jw_key(w, "tile_norm"), hue_jw_string(w, "tile");
     if (s->perms)
         hue_jw_key(w, "permutations"), hue_jw_int(w, s->classes);
 }
@@ -187,6 +189,7 @@ static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jig
             rc = jigsaw_permutations(s->classes, o->seed, s->perms, NULL);
     }
     s->sampler = (tile_sampler){.size = o->size, .tile = tile, .colour = o->tile_colour, .count = jigsaw ? 9 : 2,
+                                .norm = o->tile_norm == HUE_TILE_NORM_TILE ? HUE_TILE_NORM_TILE : HUE_TILE_NORM_DATASET,
                                 .choose = jigsaw ? choose_jigsaw : choose_patch, .choose_user = s};
     memcpy(s->sampler.mean, hue_cifar_mean, sizeof s->sampler.mean);
     memcpy(s->sampler.std, hue_cifar_std, sizeof s->sampler.std);

@@ -24,6 +24,7 @@ hue_pretrain_options hue_pretrain_defaults(void)
     o.threads = 2;
     o.augment = 1;
     o.tile_colour = HUE_TILE_COLOUR_DROP;
+    o.tile_norm = HUE_TILE_NORM_DATASET;
     o.permutations = 100;
     o.queue = 4096;
     o.key_momentum = 0.999;

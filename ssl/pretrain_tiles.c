@@ -1,4 +1,5 @@
 /* The tile sampler of the patch-based pretext tasks (pretrain_tiles.h). */
+#include <math.h>
 #include <stdlib.h>
 
 #include "hue_augment.h"
@@ -14,6 +15,35 @@ int tile_default(int size) { return size / TILE_GRID * 3 / 4; }
  * hide the chromatic-aberration cue, too little to carry a signal. */
 #define DROP_NOISE_STD 2.0f
 #define JITTER_PIXELS 2
+/* A flat tile's standard deviation is taken as this (in [0, 1] units, about
+ * 5 grey levels), so its noise is not blown up to unit scale. */
+#define TILE_STD_FLOOR 0.02
+
+void tile_to_floats(const uint8_t *tile, int T, int own, const float mean[3], const float std[3], float *dst)
+{
+    size_t n = (size_t)T * T;
+    float m[3], s[3];
+    if (own) {
+        double sum[3] = {0}, sq = 0;
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++)
+                sum[c] += tile[3 * i + c] / 255.0;
+        for (int c = 0; c < 3; c++)
+            m[c] = (float)(sum[c] / (double)n);
+        for (size_t i = 0; i < n; i++)
+            for (int c = 0; c < 3; c++) {
+                double d = tile[3 * i + c] / 255.0 - m[c];
+                sq += d * d;
+            }
+        double sd = sqrt(sq / (3.0 * (double)n));
+        s[0] = s[1] = s[2] = (float)(sd > TILE_STD_FLOOR ? sd : TILE_STD_FLOOR);
+    } else
+        for (int c = 0; c < 3; c++)
+            m[c] = mean[c], s[c] = std[c];
+    for (int c = 0; c < 3; c++)
+        for (size_t i = 0; i < n; i++)
+            dst[(size_t)c * n + i] = ((float)tile[3 * i + c] / 255.0f - m[c]) / s[c];
+}
 
 int tile_sampler_sample(void *user, const uint8_t *rgb, int width, int height, uint64_t seed, float *out)
 {
@@ -34,10 +64,7 @@ int tile_sampler_sample(void *user, const uint8_t *rgb, int width, int height, u
             rc = hue_augment_colour_drop(&r, DROP_NOISE_STD, tile, T, T);
         else if (ts->colour == HUE_TILE_COLOUR_JITTER)
             rc = hue_augment_channel_jitter(&r, JITTER_PIXELS, tile, T, T, NULL);
-        float *dst = out + (size_t)k * 3 * T * T;
-        for (int c = 0; c < 3; c++)
-            for (int i = 0; i < T * T; i++)
-                dst[(size_t)c * T * T + i] = ((float)tile[3 * i + c] / 255.0f - ts->mean[c]) / ts->std[c];
+        tile_to_floats(tile, T, ts->norm == HUE_TILE_NORM_TILE, ts->mean, ts->std, out + (size_t)k * 3 * T * T);
     }
     out[(size_t)ts->count * 3 * T * T] = (float)label;
     free(tiles);

@@ -20,7 +20,8 @@ typedef struct {
     int count;                  /* tiles written per image */
     tile_choose_fn choose;
     const void *choose_user;
-    float mean[3], std[3];      /* the float tiles' normalisation */
+    int norm;                   /* enum hue_tile_norm */
+    float mean[3], std[3];      /* HUE_TILE_NORM_DATASET: the float tiles' normalisation */
 } tile_sampler;
 
 /* Floats per image: count tiles of 3 x tile x tile, then the label. */
@@ -28,6 +29,12 @@ int64_t tile_sampler_floats(const tile_sampler *ts);
 /* The tile side for an image side when the user gave none: three quarters
  * of a cell, so neighbouring tiles are a quarter cell apart or more. */
 int tile_default(int size);
+/* One tile of T x T interleaved RGB bytes as planar floats: less the
+ * dataset's mean and over its std per channel, or (own != 0) less the
+ * tile's mean per channel and over the tile's standard deviation taken over
+ * all three channels (one scale keeps the channels' relative contrast, and
+ * a dropped channel's faint noise stays faint). */
+void tile_to_floats(const uint8_t *tile, int T, int own, const float mean[3], const float std[3], float *dst);
 /* The loader hook (user = a tile_sampler that outlives the loader). */
 int tile_sampler_sample(void *user, const uint8_t *rgb, int width, int height, uint64_t seed, float *out);
 

@@ -21,7 +21,7 @@ common=(--data "$tmp/train" --width 0.125 --batch 20 --epochs 2 --seed 5 --quiet
 
 for method in rotation patch jigsaw inpaint colorize splitbrain; do
     extra=()
-    [ $method = jigsaw ] && extra=(--permutations 24 --size 48)
+    [ $method = jigsaw ] && extra=(--permutations 24 --size 48 --tile-norm tile)
     [ $method = inpaint ] && extra=(--mask blocks)
     "$hue" pretrain --method $method "${common[@]}" "${extra[@]}" --out "$tmp/$method.ckpt" --log "$tmp/$method.jsonl"
     check "$method: trains" test $? -eq 0
@@ -60,6 +60,10 @@ if sys.argv[2] in ("colorize", "splitbrain"):
 if sys.argv[2] == "jigsaw":
     perms = json.loads(meta["permutations"])
     assert len(perms) == 24 and all(sorted(p) == list(range(9)) for p in perms)
+if sys.argv[2] in ("patch", "jigsaw"):  # jigsaw here with --tile-norm tile, patch with the default
+    norm = "tile" if sys.argv[2] == "jigsaw" else "dataset"
+    hyper = json.loads(meta["hyperparameters"])
+    assert json.loads(meta["flags"])["tile-norm"] == norm and hyper.get("tile_norm", "dataset") == norm, meta
 PY
 done
 
@@ -133,6 +137,9 @@ expect "--permutations 1" 2 "--permutations 1: expected an integer from 2 to 100
 expect "--mask with rotation" 2 "--mask does not apply to --method rotation" --method rotation --mask centre "${d[@]}"
 expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
     "${d[@]}"
+expect "--tile-norm odd" 2 "--tile-norm mean: expected tile or dataset" --method jigsaw --tile-norm mean "${d[@]}"
+expect "--tile-norm with rotation" 2 "--tile-norm does not apply to --method rotation" --method rotation \
+    --tile-norm tile "${d[@]}"
 expect "--resume a checkpoint of another method" 2 "--method patch differs from the checkpoint's rotation" --method patch \
     --resume "$tmp/rotation.ckpt" "${d[@]}"
 mkdir -p "$tmp/one/only"
