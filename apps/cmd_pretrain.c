@@ -100,6 +100,11 @@ static void usage(FILE *f)
             "                      own mean per channel, over its own standard deviation, as Noroozi and\n"
             "                      Favaro: no tile's brightness or contrast tells where it was; on CIFAR-10\n"
             "                      it lowered jigsaw's kNN, see the README)\n"
+            "  --tile-crop S       patch, jigsaw: before the tiles are cut, a random region of S to 1 of the\n"
+            "                      image's area (aspect 3/4 to 4/3) resized back to --size, so the grid meets\n"
+            "                      the image's pixel grid (JPEG's 8x8 blocks, the resize's interpolation) at\n"
+            "                      another phase each time: without it a tile's phase tells its cell. S in\n"
+            "                      [0.1, 1], 1: no crop (default: jigsaw 0.5, patch 1)\n"
             "  --permutations P    jigsaw: permutations in the set, 2 to 1000 (default 100)\n"
             "  --mask M            inpaint: centre (the middle quarter of the area, the default) or blocks\n"
             "                      (random squares of 1/4 the side until a quarter is covered)\n"
@@ -194,6 +199,7 @@ static const struct {
     {'T', "--tile", " patch jigsaw "},
     {'C', "--tile-colour", " patch jigsaw "},
     {'n', "--tile-norm", " patch jigsaw "},
+    {'c', "--tile-crop", " patch jigsaw "},
     {'P', "--permutations", " jigsaw "},
     {'K', "--mask", " inpaint "},
     {'U', "--tau", " simclr moco mocov2 cmc cpc "},
@@ -262,7 +268,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
         {"max-steps", required_argument, 0, 'm'}, {"log", required_argument, 0, 'L'},
         {"force", no_argument, 0, 'f'},        {"quiet", no_argument, 0, 'q'},
         {"tile", required_argument, 0, 'T'},   {"tile-colour", required_argument, 0, 'C'},
-        {"tile-norm", required_argument, 0, 'n'},
+        {"tile-norm", required_argument, 0, 'n'},   {"tile-crop", required_argument, 0, 'c'},
         {"permutations", required_argument, 0, 'P'}, {"mask", required_argument, 0, 'K'},
         {"knn-every", required_argument, 0, 'N'}, {"tau", required_argument, 0, 'U'},
         {"optimizer", required_argument, 0, 'O'}, {"warmup-epochs", required_argument, 0, 'H'},
@@ -315,6 +321,7 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
                 return 2;
             }
             break;
+        case 'c': if ((rc = hue_flag_number("pretrain", "tile-crop", optarg, 0.1, 1, 0, &o.tile_crop))) return rc; break;
         case 'n':
             if (strcmp(optarg, "tile") != 0 && strcmp(optarg, "dataset") != 0) {
                 fprintf(stderr, "hue pretrain: --tile-norm %s: expected tile or dataset\n", optarg);
@@ -408,7 +415,7 @@ static int applies(const char *method, int code)
 static const resume_rules pretrain_rules = {
     "pretrain",
     " data epochs threads sync-bn save-every keep-checkpoints knn-every log ",
-    " data log ", " data ", " log ", NULL};
+    " data log ", " data ", " log ", " jigsaw:tile-crop=1 "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */
@@ -454,6 +461,8 @@ static char *flags_json(const void *args)
         resume_jw_int(&w, "tile", o.tile);
     if (applies(m, 'C') && o.tile_colour >= 0 && o.tile_colour < 3)
         resume_jw_flag(&w, "tile-colour", tile_colours[o.tile_colour]);
+    if (applies(m, 'c'))
+        resume_jw_double(&w, "tile-crop", o.tile_crop);
     if (applies(m, 'n'))
         resume_jw_flag(&w, "tile-norm", o.tile_norm == HUE_TILE_NORM_TILE ? "tile" : "dataset");
     if (applies(m, 'P'))

@@ -197,14 +197,22 @@ int resume_flags_read(const resume_rules *r, const char *ckpt, int into_ckpt, in
     /* a flag the checkpoint predates: the behaviour it was written with */
     for (const char *p = r->older ? r->older : ""; *p && !bad; p += strcspn(p, " ")) {
         p += strspn(p, " ");
-        size_t n = strcspn(p, " "), eq = strcspn(p, "=");
+        size_t n = strcspn(p, " "), eq = strcspn(p, "="), colon = strcspn(p, ":");
         if (!n || eq >= n)
             continue;
+        const char *entry = p;
+        if (colon < eq) {  /* "method:flag=value": only for that method's checkpoints */
+            const hue_json *m = hue_json_get(flags, "method");
+            const char *method = m ? hue_json_string(m, NULL) : NULL;
+            if (!method || strlen(method) != colon || strncmp(method, p, colon) != 0)
+                continue;
+            entry += colon + 1, n -= colon + 1, eq -= colon + 1;
+        }
         char key[64], flag[80];
-        snprintf(key, sizeof key, "%.*s", (int)eq, p);
+        snprintf(key, sizeof key, "%.*s", (int)eq, entry);
         snprintf(flag, sizeof flag, "--%s", key);
         char value[64];
-        snprintf(value, sizeof value, "%.*s", (int)(n - eq - 1), p + eq + 1);
+        snprintf(value, sizeof value, "%.*s", (int)(n - eq - 1), entry + eq + 1);
         if (!hue_json_get(flags, key))
             bad = push(argv, argc, flag) || push(argv, argc, value);
     }

@@ -21,7 +21,8 @@ typedef struct {
     const char *own_outputs;  /* what the run writes beside its checkpoint (its log): restored only when
                                * the run goes on in the checkpoint it resumes, never into another --out */
     const char *older;        /* flags added since checkpoints first kept flags, each with the value that
-                               * was the behaviour before it: " crop-jitter=0 " (NULL: none). A checkpoint
+                               * was the behaviour before it: " crop-jitter=0 ", or for one method's
+                               * checkpoints only " jigsaw:tile-crop=1 " (NULL: none). A checkpoint
                                * whose flags lack one resumes with that value */
 } resume_rules;
 

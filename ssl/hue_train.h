@@ -64,6 +64,12 @@ typedef struct {
     int tile;
     int tile_colour;            /* enum hue_tile_colour */
     int tile_norm;              /* enum hue_tile_norm */
+    /* Before the tiles are cut, a random region of tile_crop to 1 of the
+     * image's area (aspect 3/4 to 4/3) resized back to size x size, so the
+     * grid meets the image's pixel grid (JPEG's 8 x 8 blocks, the resize's
+     * interpolation) at another phase each time and a tile's phase cannot
+     * tell its cell; 1: no crop; 0: the method's default (jigsaw 0.5, patch 1). */
+    double tile_crop;
     int permutations;           /* jigsaw: permutations in the set (2 .. 1000) */
     int inpaint_blocks;         /* inpaint: random blocks blanked instead of the centre */
     /* contrastive methods */

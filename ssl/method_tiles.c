@@ -163,6 +163,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     const tiles_method *s = self;
     hue_jw_key(w, "tile"), hue_jw_int(w, s->sampler.tile);
     hue_jw_key(w, "tile_colour"), hue_jw_string(w, colours[s->sampler.colour]);
+    if (s->sampler.crop_min < 1)  /* absent: no crop, as every run before the choice */
+        hue_jw_key(w, "tile_crop"), hue_jw_number_digits(w, s->sampler.crop_min, 7);
     if (s->sampler.norm == HUE_TILE_NORM_TILE)  /* absent: dataset, as every run before the choice */
         hue_jw_key(w, "tile_norm"), hue_jw_string(w, "tile");
     if (s->perms)
@@ -178,6 +180,8 @@ static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jig
     hue_method m = {s->name, s, build, NULL, save_meta, load_meta, fill, NULL, destroy};
     int rc = image_run_open(&s->ir, o, r);
     int tile = o->tile > 0 ? o->tile : tile_default(o->size);
+    if (!rc && !(o->tile_crop >= 0.1 && o->tile_crop <= 1))
+        rc = hue_fail(HUE_EINVAL, "--tile-crop %g: must be 0.1 to 1 (the smallest share of the image's area)", o->tile_crop);
     if (!rc && (tile < 4 || tile > o->size / TILE_GRID))
         rc = hue_fail(HUE_EINVAL, "--tile %d: tiles of a 3 x 3 grid on %d-pixel images must be 4 to %d pixels%s", tile,
                       o->size, o->size / TILE_GRID, o->size / TILE_GRID < 4 ? " (the images are too small: raise --size)" : "");
@@ -190,6 +194,7 @@ static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jig
     }
     s->sampler = (tile_sampler){.size = o->size, .tile = tile, .colour = o->tile_colour, .count = jigsaw ? 9 : 2,
                                 .norm = o->tile_norm == HUE_TILE_NORM_TILE ? HUE_TILE_NORM_TILE : HUE_TILE_NORM_DATASET,
+                                .crop_min = (float)o->tile_crop,
                                 .choose = jigsaw ? choose_jigsaw : choose_patch, .choose_user = s};
     memcpy(s->sampler.mean, hue_cifar_mean, sizeof s->sampler.mean);
     memcpy(s->sampler.std, hue_cifar_std, sizeof s->sampler.std);

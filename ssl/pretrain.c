@@ -16,23 +16,24 @@ typedef struct {
     int optimizer;              /* the default optimizer, when the method takes --optimizer */
     double tau;                 /* default temperature (contrastive methods), else 0 */
     int plain_momentum;         /* SGD without Nesterov (as the method's paper) */
+    double tile_crop;           /* patch, jigsaw: the default --tile-crop */
 } method_entry;
 
 /* patch and jigsaw cut the image into 3 x 3 tiles: at CIFAR's 32 pixels
  * a tile would be 8 pixels, so they see the image at 64. */
 static const method_entry methods[] = {
-    {"supervised", hue_pretrain_supervised, 32, 0.1, 0, 0, 0, 0},
-    {"rotation", hue_pretrain_rotation, 32, 0.1, 0, 0, 0, 0},
-    {"patch", hue_pretrain_patch, 64, 0.1, 0, 0, 0, 0},
-    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1, 0, 0, 0, 0},
-    {"inpaint", hue_pretrain_inpaint, 32, 2e-4, 0, 0, 0, 0},
-    {"colorize", hue_pretrain_colorize, 32, 1e-3, 0, 0, 0, 0},
-    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3, 0, 0, 0, 0},
-    {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5, 0},
-    {"moco", hue_pretrain_moco, 32, 0.03, 1, 0, 0.07, 1},
-    {"mocov2", hue_pretrain_mocov2, 32, 0.03, 1, 0, 0.2, 1},
-    {"cmc", hue_pretrain_cmc, 32, 0.03, 1, 0, 0.07, 1},
-    {"cpc", hue_pretrain_cpc, 64, 1e-3, 0, 0, 0.1, 0},
+    {"supervised", hue_pretrain_supervised, 32, 0.1, 0, 0, 0, 0, 0},
+    {"rotation", hue_pretrain_rotation, 32, 0.1, 0, 0, 0, 0, 0},
+    {"patch", hue_pretrain_patch, 64, 0.1, 0, 0, 0, 0, 1},
+    {"jigsaw", hue_pretrain_jigsaw, 64, 0.1, 0, 0, 0, 0, 0.5},
+    {"inpaint", hue_pretrain_inpaint, 32, 2e-4, 0, 0, 0, 0, 0},
+    {"colorize", hue_pretrain_colorize, 32, 1e-3, 0, 0, 0, 0, 0},
+    {"splitbrain", hue_pretrain_splitbrain, 32, 1e-3, 0, 0, 0, 0, 0},
+    {"simclr", hue_pretrain_simclr, 32, 0.5, 1, HUE_PRETRAIN_LARS, 0.5, 0, 0},
+    {"moco", hue_pretrain_moco, 32, 0.03, 1, 0, 0.07, 1, 0},
+    {"mocov2", hue_pretrain_mocov2, 32, 0.03, 1, 0, 0.2, 1, 0},
+    {"cmc", hue_pretrain_cmc, 32, 0.03, 1, 0, 0.07, 1, 0},
+    {"cpc", hue_pretrain_cpc, 64, 1e-3, 0, 0, 0.1, 0, 0},
 };
 
 const char *const hue_pretrain_methods[] = {"supervised", "rotation", "patch", "jigsaw", "inpaint",
@@ -58,6 +59,8 @@ static hue_pretrain_options resolve_for(const hue_pretrain_options *o, const met
         r.tau = m->tau;
     if (lars || m->plain_momentum)
         r.nesterov = 0;
+    if (r.tile_crop <= 0)
+        r.tile_crop = m->tile_crop;
     return r;
 }
 

@@ -55,7 +55,18 @@ int tile_sampler_sample(void *user, const uint8_t *rgb, int width, int height, u
         return hue_fail(HUE_ENOMEM, "out of host memory");
     hue_rng r;
     hue_rng_seed(&r, seed);
-    int rc = hue_augment_tiles(&r, rgb, width, height, TILE_GRID, T, tiles, NULL);
+    uint8_t *cropped = NULL;
+    int rc = 0;
+    if (ts->crop_min < 1) {
+        const float scale[2] = {ts->crop_min, 1.0f}, ratio[2] = {0.75f, 4.0f / 3.0f};
+        if (!(cropped = malloc((size_t)width * height * 3)))
+            rc = hue_fail(HUE_ENOMEM, "out of host memory");
+        else if ((rc = hue_augment_random_resized_crop(&r, rgb, width, height, scale, ratio, cropped, width, height)) >= 0)
+            rgb = cropped;
+    }
+    if (rc >= 0)
+        rc = hue_augment_tiles(&r, rgb, width, height, TILE_GRID, T, tiles, NULL);
+    free(cropped);
     int order[TILE_GRID * TILE_GRID];
     int label = rc < 0 ? 0 : ts->choose(ts->choose_user, &r, order);
     for (int k = 0; k < ts->count && rc >= 0; k++) {

@@ -21,6 +21,7 @@ typedef struct {
     tile_choose_fn choose;
     const void *choose_user;
     int norm;                   /* enum hue_tile_norm */
+    float crop_min;             /* < 1: first a random region of crop_min to 1 of the image's area, resized back */
     float mean[3], std[3];      /* HUE_TILE_NORM_DATASET: the float tiles' normalisation */
 } tile_sampler;
 

@@ -64,8 +64,40 @@ if sys.argv[2] in ("patch", "jigsaw"):  # jigsaw here with --tile-norm tile, pat
     norm = "tile" if sys.argv[2] == "jigsaw" else "dataset"
     hyper = json.loads(meta["hyperparameters"])
     assert json.loads(meta["flags"])["tile-norm"] == norm and hyper.get("tile_norm", "dataset") == norm, meta
+    crop = 0.5 if sys.argv[2] == "jigsaw" else 1  # the methods' default --tile-crop
+    assert float(json.loads(meta["flags"])["tile-crop"]) == crop and hyper.get("tile_crop", 1) == crop, meta
 PY
 done
+
+# a jigsaw checkpoint from before --tile-crop keeps neither the flag nor the
+# hyper-parameter: it resumes without the crop, as it was trained
+/usr/bin/python3 - "$tmp/jigsaw.ckpt" "$tmp/older.ckpt" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+meta = header["__metadata__"]
+flags, hp = json.loads(meta["flags"]), json.loads(meta["hyperparameters"])
+del flags["tile-crop"], hp["tile_crop"]
+meta["flags"], meta["hyperparameters"] = json.dumps(flags), json.dumps(hp)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+"$hue" pretrain --resume "$tmp/older.ckpt" --epochs 3 --out "$tmp/older2.ckpt" --quiet
+check "an older jigsaw checkpoint resumes: exit 0" test $? -eq 0
+check "an older jigsaw checkpoint resumes with --tile-crop 1" /usr/bin/python3 - "$tmp/older2.ckpt" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
+assert json.loads(meta["flags"])["tile-crop"] == "1" and "tile_crop" not in json.loads(meta["hyperparameters"]), meta
+PY
+"$hue" pretrain --resume "$tmp/older.ckpt" --epochs 3 --tile-crop 0.5 --out "$tmp/older3.ckpt" --quiet 2>"$tmp/err.txt"
+check "an older jigsaw checkpoint with --tile-crop 0.5: exit 2" test $? -eq 2
+check "an older jigsaw checkpoint with --tile-crop 0.5: names the flag" grep -q "tile-crop" "$tmp/err.txt"
+check "an older jigsaw checkpoint with --tile-crop 0.5: writes nothing" test ! -e "$tmp/older3.ckpt"
+# the other methods' checkpoints resume as before (the older flag is jigsaw's only)
+"$hue" pretrain --resume "$tmp/rotation.ckpt" --epochs 3 --out "$tmp/rotation3.ckpt" --quiet
+check "a rotation checkpoint resumes beside jigsaw's older flag: exit 0" test $? -eq 0
 
 # the kNN monitor: its last line equals hue eval knn on the checkpoint it ends with
 mkdir -p "$tmp/split"
@@ -138,6 +170,9 @@ expect "--mask with rotation" 2 "--mask does not apply to --method rotation" --m
 expect "--tile-colour odd" 2 "--tile-colour red: expected drop, jitter or none" --method patch --tile-colour red \
     "${d[@]}"
 expect "--tile-norm odd" 2 "--tile-norm mean: expected tile or dataset" --method jigsaw --tile-norm mean "${d[@]}"
+expect "--tile-crop 0" 2 "--tile-crop 0" --method jigsaw --tile-crop 0 "${d[@]}"
+expect "--tile-crop with supervised" 2 "--tile-crop does not apply to --method supervised" --method supervised \
+    --tile-crop 0.5 "${d[@]}"
 expect "--tile-norm with rotation" 2 "--tile-norm does not apply to --method rotation" --method rotation \
     --tile-norm tile "${d[@]}"
 expect "--resume a checkpoint of another method" 2 "--method patch differs from the checkpoint's rotation" --method patch \
