@@ -322,13 +322,14 @@ static int parse_args(int argc, char **argv, pretrain_args *a)
             }
             break;
         case 'c': if ((rc = hue_flag_number("pretrain", "tile-crop", optarg, 0.1, 1, 0, &o.tile_crop))) return rc; break;
-        case 'n':
-            if (strcmp(optarg, "tile") != 0 && strcmp(optarg, "dataset") != 0) {
-                fprintf(stderr, "hue pretrain: --tile-norm %s: expected tile or dataset\n", optarg);
-                return 2;
-            }
-            o.tile_norm = strcmp(optarg, "tile") == 0 ? HUE_TILE_NORM_TILE : HUE_TILE_NORM_DATASET;
+        case 'n': {
+            static const char *const norms[] = {"tile", "dataset", NULL};
+            int which;
+            if ((rc = hue_flag_choice("pretrain", "tile-norm", optarg, norms, &which)))
+                return rc;
+            o.tile_norm = which == 0 ? HUE_TILE_NORM_TILE : HUE_TILE_NORM_DATASET;
             break;
+        }
         case 'P': if ((rc = hue_flag_int64("pretrain", "permutations", optarg, 2, 1000, &v))) return rc; o.permutations = (int)v; break;
         case 'K':
             if (strcmp(optarg, "centre") != 0 && strcmp(optarg, "blocks") != 0) {

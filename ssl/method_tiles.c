@@ -193,7 +193,7 @@ static int run_tiles(const hue_pretrain_options *o, hue_train_report *r, int jig
             rc = jigsaw_permutations(s->classes, o->seed, s->perms, NULL);
     }
     s->sampler = (tile_sampler){.size = o->size, .tile = tile, .colour = o->tile_colour, .count = jigsaw ? 9 : 2,
-                                .norm = o->tile_norm == HUE_TILE_NORM_TILE ? HUE_TILE_NORM_TILE : HUE_TILE_NORM_DATASET,
+                                .norm = o->tile_norm,
                                 .crop_min = (float)o->tile_crop,
                                 .choose = jigsaw ? choose_jigsaw : choose_patch, .choose_user = s};
     memcpy(s->sampler.mean, hue_cifar_mean, sizeof s->sampler.mean);
