@@ -60,6 +60,13 @@ static void usage(FILE *f)
             "  --walk N             crw, both: frames per walk, 2 to 32 (default 6)\n"
             "  --edge-dropout P     crw, both: share of affinities cut before each softmax, [0, 1)\n"
             "                       (default 0.1)\n"
+            "  --return-shift R     crw, both: every walk comes home to a second crop of its first frame,\n"
+            "                       moved by 1 to R cells (8 pixels) each way, and each node must return\n"
+            "                       to the node showing what it showed (nodes whose content left that\n"
+            "                       crop are not counted). Dense nodes can tell their place in the crop\n"
+            "                       from the padding, and a walk home to the crop it left could match\n"
+            "                       places alone. 0 to 8; 0: home is the first crop itself (default 0;\n"
+            "                       a checkpoint that keeps no return-shift resumes with 0)\n"
             "  --crw-weight W       both: the walk's weight in the loss, above 0 to 1000 (default 1)\n"
             "  --crw-temperature T  both: the walk's transition temperature (default 0.07)\n"
             "  --size S             crop side, a multiple of 8 (default 256)\n"
@@ -238,15 +245,16 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"sync-bn", no_argument, 0, 'Y'},       {"val", required_argument, 0, 'v'},
         {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
         {"report", required_argument, 0, 'R'},  {"crw-weight", required_argument, 0, 'X'},
-        {"crw-temperature", required_argument, 0, 'Z'},
+        {"crw-temperature", required_argument, 0, 'Z'}, {"return-shift", required_argument, 0, 'U'},
         {"help", no_argument, 0, 'h'},          {0}};
     static const char *const methods[] = {"colorize", "crw", "both", NULL};
     static const char *const archs[] = {"resnet18", "resnet34", NULL};
     const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
     *a = (train_video_args){.val_frames = 16};
-    int c, rc = 0, given_walk = 0, given_crw = 0, given_clusters = 0, i;
+    int c, rc = 0, given_clusters = 0, i;
     const char *given_both = NULL;  /* a flag of --method both only */
+    const char *given_crw = NULL;   /* a flag of the walk's (crw and both) */
     int64_t v;
     double d;
     hue_flags_begin();
@@ -293,12 +301,13 @@ static int parse_args(int argc, char **argv, train_video_args *a)
                 a->method = optarg;
             }
             break;
-        case 'W': rc = hue_flag_int(cmd, "walk", optarg, 2, 32, &o.walk), given_walk = 1; break;
+        case 'W': rc = hue_flag_int(cmd, "walk", optarg, 2, 32, &o.walk), given_crw = "walk"; break;
         case 'D':
             if (!(rc = hue_flag_number(cmd, "edge-dropout", optarg, 0, 0.99, 0, &d)))
                 o.edge_dropout = (float)d;
-            given_crw = 1;
+            given_crw = "edge-dropout";
             break;
+        case 'U': rc = hue_flag_int(cmd, "return-shift", optarg, 0, 8, &o.return_shift), given_crw = "return-shift"; break;
         case 'X':
             if (!(rc = hue_flag_number(cmd, "crw-weight", optarg, 0, 1000, 1, &d)))
                 o.crw_weight = (float)d;
@@ -345,9 +354,8 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         fprintf(stderr, "hue train-video: --%s applies to --method both only\n", given_both);
         return 2;
     }
-    if ((given_walk || given_crw) && !crw && !both) {
-        fprintf(stderr, "hue train-video: --%s applies to --method crw and both only\n",
-                given_walk ? "walk" : "edge-dropout");
+    if (given_crw && !crw && !both) {
+        fprintf(stderr, "hue train-video: --%s applies to --method crw and both only\n", given_crw);
         return 2;
     }
     if (given_clusters && crw) {
@@ -360,11 +368,11 @@ static int parse_args(int argc, char **argv, train_video_args *a)
 /* What --resume restores, and which flags may change: the clips (moved),
  * the run's length, and what only says how it runs or what it writes.
  * Crop jitter came after the first checkpoints: without it they used one
- * window per sample. */
+ * window per sample; walks that came home to a moved crop came later still. */
 static const resume_rules train_video_rules = {
     "train-video",
     " clips steps sync-bn save-every keep-checkpoints log ",
-    " clips log ", " clips ", " log ", " crop-jitter=0 "};
+    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */
@@ -384,6 +392,7 @@ static char *flags_json(const void *args)
     if (crw || both) {
         resume_jw_int(&w, "walk", o.walk);
         resume_jw_float(&w, "edge-dropout", o.edge_dropout);
+        resume_jw_int(&w, "return-shift", o.return_shift);
     }
     if (!crw)
         resume_jw_int(&w, "clusters", o.clusters);

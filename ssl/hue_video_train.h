@@ -38,6 +38,9 @@ typedef struct {
                                * from the sample's window (0: one window for all its frames) */
     int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
+    int return_shift;         /* crw: the walk comes home to a second crop of its first frame, moved by
+                               * 1 to this many cells (8 pixels) each way, not to the first crop itself
+                               * (0: itself) */
     uint64_t seed;
     int64_t save_every;       /* steps between checkpoints */
     int keep_checkpoints;     /* keep every checkpoint as OUT.step<N> (hue_trainer_kept_path) */

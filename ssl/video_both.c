@@ -31,9 +31,9 @@ typedef struct {
     float *xb;        /* the colourisation samples' frames, then the walks' */
 } video_both;
 
-/* Frames a step encodes: 4 per colourisation sample, then walk per walk. */
+/* Frames a step encodes: 4 per colourisation sample, then a walk's frames per walk. */
 static int64_t colour_frames(const hue_video_train_options *o) { return 4 * (int64_t)o->batch; }
-static int64_t walk_frames(const hue_video_train_options *o) { return (int64_t)o->batch * o->walk; }
+static int64_t walk_frames(const hue_video_train_options *o) { return o->batch * video_crw_frames(o); }
 
 static int build(void *self, hue_trainer *t, hue_graph *g)
 {
@@ -112,6 +112,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     hue_jw_key(w, "edge_dropout"), hue_jw_number_digits(w, o->edge_dropout, 7);
     hue_jw_key(w, "crw_temperature"), hue_jw_number_digits(w, o->crw_temperature, 7);
     hue_jw_key(w, "crw_weight"), hue_jw_number_digits(w, o->crw_weight, 7);
+    if (o->return_shift)
+        hue_jw_key(w, "return_shift"), hue_jw_int(w, o->return_shift);
 }
 
 static void destroy(void *self)

@@ -18,6 +18,16 @@
  * against the identity, averaged over k. The encoder sees lightness only,
  * as hue track feeds it. Adam at a constant rate.
  *
+ * Dense nodes know where they sit in the crop (the padding tells them),
+ * and a walk that matches nodes by position alone returns every node home
+ * whatever the frames show: the jitter above cannot stop that, since the
+ * walk comes back to the very crop it left. --return-shift R makes the
+ * walk come home to a second crop of its first frame, moved by 1 to R
+ * whole cells each way (never by none); node i must return to the node
+ * that shows what i showed, and nodes whose content left the crop count
+ * for nothing. The last step of every walk, frame t0+1 to that crop, uses
+ * its own affinities.
+ *
  * Under mpirun each rank walks its part of the step's samples (every
  * sample is drawn, this rank's kept) and draws its part of the one
  * edge-dropout mask one process would draw (the mask is [sample,
@@ -53,6 +63,18 @@ static hue_tensor transition(hue_graph *g, hue_tensor affinity, hue_tensor keep,
 
 /* ---- the walk's part (video_losses.h) ---- */
 
+int64_t video_crw_frames(const hue_video_train_options *o) { return o->walk + (o->return_shift > 0); }
+
+void video_crw_home_targets(int cells, int down, int right, float *targets)
+{
+    for (int r = 0; r < cells; r++)
+        for (int c = 0; c < cells; c++) {
+            int hr = r - down, hc = c - right;
+            int inside = hr >= 0 && hr < cells && hc >= 0 && hc < cells;
+            targets[r * cells + c] = inside ? (float)(hr * cells + hc) : -100.0f;
+        }
+}
+
 int video_crw_part_check(const hue_video_train_options *o, float temperature)
 {
     if (o->walk < 2 || o->walk > 32)
@@ -61,6 +83,9 @@ int video_crw_part_check(const hue_video_train_options *o, float temperature)
         return hue_fail(HUE_EINVAL, "--edge-dropout %g: must be in [0, 1)", o->edge_dropout);
     if (o->crop_jitter < 0 || o->crop_jitter > 64)
         return hue_fail(HUE_EINVAL, "--crop-jitter %d: must be 0 to 64 pixels", o->crop_jitter);
+    if (o->return_shift < 0 || o->return_shift > 8 || o->return_shift >= o->size / 8)
+        return hue_fail(HUE_EINVAL, "--return-shift %d: must be 0 to 8 cells, and below the crop's %d cells",
+                        o->return_shift, o->size / 8);
     return hue_temperature_check(temperature, "temperature");
 }
 
@@ -68,6 +93,7 @@ int video_crw_part_alloc(video_crw_part *p, const hue_video_train_options *o, fl
 {
     p->o = o;
     p->temperature = temperature;
+    p->frames = video_crw_frames(o);
     int B = o->batch, S = o->size;
     int64_t N = (S / 8) * (S / 8);
     p->targetsb = malloc(sizeof *p->targetsb * (size_t)(B * N));
@@ -76,8 +102,6 @@ int video_crw_part_alloc(video_crw_part *p, const hue_video_train_options *o, fl
     if (!p->targetsb || !p->rgb || !p->a)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     p->b = p->a + (size_t)S * S;
-    for (int64_t i = 0; i < B * N; i++)
-        p->targetsb[i] = (float)(i % N);
     return 0;
 }
 
@@ -91,7 +115,7 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
     const hue_video_train_options *o = p->o;
     int64_t B = o->batch, T = o->walk, S = o->size;
     int64_t N = (S / 8) * (S / 8), one = 1;
-    int64_t s4[4] = {B, T, D, N}, s3[3] = {B, D, N}, s3n[3] = {B, N, N}, rows = B * N, flat[2] = {B * N, N};
+    int64_t s4[4] = {B, p->frames, D, N}, s3[3] = {B, D, N}, s3n[3] = {B, N, N}, rows = B * N, flat[2] = {B * N, N};
     hue_tensor f = hue_reshape(g, features, 4, s4);
     p->targets = hue_graph_input(g, "targets", 1, &rows);
     /* edge dropout: one mask for every transition of the step, from a seed the host sets; this rank's
@@ -120,7 +144,12 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
         hue_tensor kf = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k, 1), 3, s3n) : -1;
         hue_tensor kb = keep >= 0 ? hue_reshape(g, hue_slice(g, keep, 1, 2 * k + 1, 1), 3, s3n) : -1;
         forward[k] = transition(g, affinity, kf, p->temperature, minus_cut);
-        back[k] = transition(g, hue_transpose(g, affinity, 1, 2), kb, p->temperature, minus_cut);
+        hue_tensor way_back = hue_transpose(g, affinity, 1, 2);
+        if (k == 0 && p->frames > T) {  /* home is the moved crop, the walk's last frame */
+            hue_tensor home_crop = hue_reshape(g, hue_slice(g, f, 1, T, 1), 3, s3);
+            way_back = hue_matmul(g, b, home_crop, 1, 0);  /* [B, N at 1, N at home] */
+        }
+        back[k] = transition(g, way_back, kb, p->temperature, minus_cut);
     }
     /* out(k) = forward[0] ... forward[k-1] maps frame 0 to frame k; home(k) = back[k-1] ... back[0] maps it back */
     float eps = 1e-20f;
@@ -141,6 +170,24 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
     return hue_graph_status(g);
 }
 
+/* The home crop's move in whole cells, (down, right), each within
+ * [-most, most], not both 0, keeping the crop at (x0 + 8 right, y0 + 8 down)
+ * inside [0, x_room] x [0, y_room]; (0, 0) only when the frame leaves no
+ * room to move. */
+static void home_shift(hue_rng *r, int most, int x_room, int y_room, int x0, int y0, int *down, int *right)
+{
+    int lo_r = -(y0 / 8), hi_r = (y_room - y0) / 8, lo_c = -(x0 / 8), hi_c = (x_room - x0) / 8;
+    lo_r = lo_r < -most ? -most : lo_r, hi_r = hi_r > most ? most : hi_r;
+    lo_c = lo_c < -most ? -most : lo_c, hi_c = hi_c > most ? most : hi_c;
+    int cols = hi_c - lo_c + 1, moves = (hi_r - lo_r + 1) * cols - 1;  /* (0, 0) left out */
+    *down = *right = 0;
+    if (moves < 1)
+        return;
+    int i = (int)hue_rng_below(r, (uint64_t)moves);
+    i += i >= (0 - lo_r) * cols + (0 - lo_c);  /* skip (0, 0) */
+    *down = lo_r + i / cols, *right = lo_c + i % cols;
+}
+
 void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng *r, float *L)
 {
     const hue_video_train_options *o = p->o;
@@ -155,20 +202,26 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
         int J = o->crop_jitter;
         int x = J + (int)hue_rng_below(r, (uint64_t)(v->width - S - 2 * J + 1));
         int y = J + (int)hue_rng_below(r, (uint64_t)(v->height - S - 2 * J + 1));
-        int x0s[32], y0s[32];
+        int x0s[33], y0s[33], down = 0, right = 0;
         for (int k = 0; k < T; k++) {
             x0s[k] = x + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
             y0s[k] = y + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
         }
+        if (p->frames > T) {
+            home_shift(r, o->return_shift, v->width - S, v->height - S, x0s[0], y0s[0], &down, &right);
+            x0s[T] = x0s[0] + 8 * right, y0s[T] = y0s[0] + 8 * down;
+        }
         int s = place - o->batch_first;
         if (s < 0 || s >= B)
             continue;
-        for (int k = 0; k < T; k++) {
+        video_crw_home_targets(S / 8, down, right, p->targetsb + (size_t)s * (S / 8) * (S / 8));
+        for (int k = 0; k < p->frames; k++) {
             int x0 = x0s[k], y0 = y0s[k];
-            const uint8_t *src = v->rgb + (size_t)(first + k * gap) * v->width * v->height * 3;
+            int64_t at = first + (k < T ? k : 0) * gap;  /* the home crop is of the first frame */
+            const uint8_t *src = v->rgb + (size_t)at * v->width * v->height * 3;
             for (int y = 0; y < S; y++)
                 memcpy(p->rgb + (size_t)y * S * 3, src + ((size_t)(y0 + y) * v->width + x0) * 3, (size_t)S * 3);
-            float *l = L + ((size_t)s * T + k) * S * S;
+            float *l = L + ((size_t)s * p->frames + k) * S * S;
             hue_lab_from_rgb8(p->rgb, (size_t)S * S, l, p->a, p->b);
             for (int i = 0; i < S * S; i++)
                 l[i] = l[i] / 50.0f - 1.0f;
@@ -203,7 +256,7 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     crw *c = self;
     const hue_video_train_options *o = c->o;
-    int64_t xs[4] = {(int64_t)o->batch * o->walk, 1, o->size, o->size};
+    int64_t xs[4] = {(int64_t)o->batch * c->part.frames, 1, o->size, o->size};
     c->x = hue_graph_input(g, "lightness", 4, xs);
     int rc = hue_resnet_build(g, &o->arch, c->x, 1, &c->m);
     hue_trunk_ref input = {.input = HUE_INPUT_L};
@@ -230,7 +283,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     video_step_rng(o, step, &r);
     video_crw_part_draw(&c->part, &c->clips, &r, c->xb);
     hue_graph *g = hue_trainer_graph(t);
-    int rc = hue_graph_set_input(g, c->x, c->xb, (size_t)o->batch * o->walk * o->size * o->size);
+    int rc = hue_graph_set_input(g, c->x, c->xb, (size_t)o->batch * c->part.frames * o->size * o->size);
     if (!rc)
         rc = video_crw_part_set_inputs(&c->part, g, step);
     *info = (hue_fill_info){o->batch, 0, step};
@@ -249,6 +302,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     hue_jw_key(w, "edge_dropout"), hue_jw_number_digits(w, o->edge_dropout, 7);
     if (o->crop_jitter)  /* absent in checkpoints from before walks were jittered: they resume as one window */
         hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
+    if (o->return_shift)
+        hue_jw_key(w, "return_shift"), hue_jw_int(w, o->return_shift);
 }
 
 static void destroy(void *self)
@@ -272,7 +327,7 @@ static int prepare(const hue_video_train_options *o, crw *c)
         rc = video_crw_part_alloc(&c->part, o, o->temperature);
     if (rc)
         return rc;
-    c->xb = malloc(sizeof *c->xb * (size_t)o->batch * o->walk * o->size * o->size);
+    c->xb = malloc(sizeof *c->xb * (size_t)o->batch * c->part.frames * o->size * o->size);
     return c->xb ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }
 

@@ -46,19 +46,27 @@ int video_colour_part_set_inputs(video_colour_part *p, hue_graph *g);
 typedef struct {
     const hue_video_train_options *o;
     float temperature;        /* of the transitions */
+    int64_t frames;           /* encoded per walk: its frames, then the home crop when o->return_shift */
     hue_tensor targets, seed;
     float *targetsb, *a, *b;
     uint8_t *rgb;
 } video_crw_part;
+
+/* Frames a walk encodes (video_crw_part.frames). */
+int64_t video_crw_frames(const hue_video_train_options *o);
+/* Where each node of a cells x cells start crop lands in a home crop moved
+ * by (down, right) cells: targets[i] is that node's index there, or -100
+ * (ignored) where it falls outside. */
+void video_crw_home_targets(int cells, int down, int right, float *targets);
 
 int video_crw_part_alloc(video_crw_part *p, const hue_video_train_options *o, float temperature);
 void video_crw_part_free(video_crw_part *p);
 /* The flags the walk reads: walk, edge dropout, its temperature. */
 int video_crw_part_check(const hue_video_train_options *o, float temperature);
 /* The walks' mean loss (each length also logged as walk_<k>); f: the
- * L2-normalised stride-8 features of the part's batch * walk frames. */
+ * L2-normalised stride-8 features of the part's batch * frames frames. */
 int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_tensor f, int64_t D, hue_tensor *loss);
-/* As video_colour_part_draw, walk * batch frames; a clip taller than
+/* As video_colour_part_draw, frames * batch frames; a clip taller than
  * size is cropped at a random height too. */
 void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng *r, float *L);
 int video_crw_part_set_inputs(video_crw_part *p, hue_graph *g, int64_t step);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # train-video --method both: colourisation and the contrastive random walk
 # on one encoder. On short clips cut from DAVIS-2016 it logs loss =
-# loss_colorize + W * loss_crw every step and learns; hue track and hue
+# loss_colorize + W * loss_crw every step and learns (its walks coming
+# home to a moved crop, --return-shift 1); hue track and hue
 # colorize use its checkpoint as they are; a run resumed from its
 # checkpoint with --resume alone ends with the checkpoint of the run left
 # alone, byte for byte; bad flags are refused with one line, exit 2,
@@ -22,7 +23,7 @@ for name in bear blackswan; do
     ffmpeg -loglevel error -i "$videos/$name.mp4" -frames:v 16 -vf scale=-2:96 "$tmp/clips/$name.mp4" || exit 1
 done
 args=(train-video --method both --clips "$tmp/clips" --size 64 --batch 2 --width 0.125 --walk 4 --crop-jitter 4
-      --max-gap 2 --crw-weight 0.5 --seed 3 --quiet)
+      --max-gap 2 --crw-weight 0.5 --return-shift 1 --seed 3 --quiet)
 
 "$hue" "${args[@]}" --steps 30 --out "$tmp/both.ckpt" --log "$tmp/both.jsonl" >/dev/null
 check "both: exit 0" test $? -eq 0
@@ -44,6 +45,7 @@ assert hp["walk"] == 4 and hp["crop_jitter"] == 4 and hp["clusters"] == 16 and h
 assert abs(hp["temperature"] - 0.05) < 1e-7 and hp["crw_temperature"] == 0.07 and hp["crw_weight"] == 0.5, hp
 assert len(json.loads(meta["clusters"])) == 16, meta["clusters"]
 assert flags["method"] == "both" and flags["crw-weight"] == "0.5" and flags["crw-temperature"] == "0.07", flags
+assert hp["return_shift"] == 1 and flags["return-shift"] == "1", (hp, flags)
 PY
 
 clip=$tmp/clips/bear.mp4

@@ -31,6 +31,23 @@ hp = json.loads(meta["hyperparameters"])
 assert meta["method"] == "crw" and hp["walk"] == 4 and abs(hp["temperature"] - 0.07) < 1e-7, hp
 assert hp["edge_dropout"] == 0.1 and hp["crop_jitter"] == 8, hp
 assert json.loads(meta["flags"])["crop-jitter"] == "8", meta["flags"]
+assert json.loads(meta["flags"])["return-shift"] == "0" and "return_shift" not in hp, meta
+PY
+
+# --return-shift: walks come home to a moved crop of their first frame
+"$hue" train-video --method crw --clips "$src/samples/davis/videos" "${common[@]}" --steps 40 --return-shift 2 \
+    --out "$tmp/shift.ckpt" --log "$tmp/shift.jsonl" >/dev/null
+check "crw --return-shift 2: exit 0" test $? -eq 0
+check "crw --return-shift 2: the loss falls, kept in the checkpoint" /usr/bin/python3 - "$tmp/shift.jsonl" "$tmp/shift.ckpt" <<'PY'
+import json, math, struct, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+loss = [l["loss"] for l in lines]
+assert len(loss) == 40 and all(math.isfinite(x) for x in loss), loss
+assert sum(loss[-5:]) / 5 < loss[0] - 0.3, loss
+assert all(k in lines[0] for k in ("walk_1", "walk_2", "walk_3")) and "walk_4" not in lines[0], lines[0]
+f = open(sys.argv[2], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
+assert json.loads(meta["hyperparameters"])["return_shift"] == 2, meta["hyperparameters"]
+assert json.loads(meta["flags"])["return-shift"] == "2", meta["flags"]
 PY
 
 # a checkpoint made before walks were jittered keeps no crop-jitter: it resumes with one window
@@ -41,6 +58,7 @@ n = struct.unpack("<Q", data[:8])[0]
 header = json.loads(data[8:8 + n])
 flags = json.loads(header["__metadata__"]["flags"])
 del flags["crop-jitter"]
+del flags["return-shift"]
 header["__metadata__"]["flags"] = json.dumps(flags)
 hp = json.loads(header["__metadata__"]["hyperparameters"])
 del hp["crop_jitter"]
@@ -55,12 +73,17 @@ check "an older crw checkpoint resumes with --crop-jitter 0" /usr/bin/python3 - 
 import json, struct, sys
 f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; meta = json.loads(f.read(n))["__metadata__"]
 assert json.loads(meta["flags"])["crop-jitter"] == "0" and "crop_jitter" not in json.loads(meta["hyperparameters"]), meta
+assert json.loads(meta["flags"])["return-shift"] == "0", meta
 PY
 "$hue" train-video --resume "$tmp/older.ckpt" --clips "$src/samples/davis/videos" --steps 41 --crop-jitter 8 --out "$tmp/older3.ckpt" --quiet \
     >/dev/null 2>"$tmp/err.txt"
 check "an older crw checkpoint with --crop-jitter 8: exit 2" test $? -eq 2
 check "an older crw checkpoint with --crop-jitter 8: names both values" grep -q "crop-jitter" "$tmp/err.txt"
 check "an older crw checkpoint with --crop-jitter 8: writes nothing" test ! -e "$tmp/older3.ckpt"
+"$hue" train-video --resume "$tmp/older.ckpt" --clips "$src/samples/davis/videos" --steps 41 --return-shift 2 \
+    --out "$tmp/older4.ckpt" --quiet >/dev/null 2>"$tmp/err.txt"
+check "an older crw checkpoint with --return-shift 2: exit 2" test $? -eq 2
+check "an older crw checkpoint with --return-shift 2: names the flag" grep -q "return-shift" "$tmp/err.txt"
 
 "$hue" track "$clip" --mask "$src/samples/davis/Annotations/480p/car-shadow/00000.png" --model "$tmp/crw.ckpt" \
     -o "$tmp/masks/car-shadow" --quiet
@@ -107,5 +130,9 @@ expect "--edge-dropout 1" 2 "--edge-dropout 1: expected a number from 0 to 0.99"
 expect "--crop-jitter 65" 2 "--crop-jitter 65: expected an integer from 0 to 64" --crop-jitter 65 "${v[@]}"
 expect "crw --crop-jitter 65" 2 "--crop-jitter 65: expected an integer from 0 to 64" --method crw --crop-jitter 65 \
     "${v[@]}"
+expect "--return-shift 9" 2 "--return-shift 9: expected an integer from 0 to 8" --method crw --return-shift 9 "${v[@]}"
+expect "--return-shift with colorize" 2 "--return-shift applies to --method crw and both only" --return-shift 2 "${v[@]}"
+expect "--return-shift as wide as the crop" 1 "--return-shift 8: must be 0 to 8 cells, and below the crop's 8 cells" \
+    --method crw --return-shift 8 "${v[@]}"
 expect "--clusters with crw" 2 "--clusters applies to --method colorize and both only" --method crw --clusters 8 "${v[@]}"
 check_summary
