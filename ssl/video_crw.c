@@ -32,7 +32,9 @@
  * sample is drawn, this rank's kept) and draws its part of the one
  * edge-dropout mask one process would draw (the mask is [sample,
  * transition, N, N], a rank's part one block of it): each sample's loss is
- * its own, so the group's mean is the one-process loss. */
+ * its own, so the group's mean is the one-process loss. With
+ * --return-shift walks count different numbers of nodes, and each rank's
+ * loss is weighted by its part of the counted nodes (video_losses.h). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -152,6 +154,8 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
         back[k] = transition(g, way_back, kb, p->temperature, minus_cut);
     }
     /* out(k) = forward[0] ... forward[k-1] maps frame 0 to frame k; home(k) = back[k-1] ... back[0] maps it back */
+    if (p->frames > T)
+        p->share = hue_graph_input(g, "walk_share", 1, &one);
     float eps = 1e-20f;
     hue_tensor tiny = hue_graph_constant(g, "eps", 1, &one, &eps), out = -1, home = -1, sum = -1;
     for (int64_t k = 1; k < T; k++) {
@@ -159,6 +163,8 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
         home = k == 1 ? back[0] : hue_matmul(g, back[k - 1], home, 0, 0);
         hue_tensor walk = hue_reshape(g, hue_matmul(g, out, home, 0, 0), 2, flat);
         hue_tensor step = hue_cross_entropy(g, hue_log(g, hue_add(g, walk, tiny)), p->targets, -1, -100);
+        if (p->frames > T)
+            step = hue_mul(g, step, p->share);
         char name[32];
         snprintf(name, sizeof name, "walk_%lld", (long long)k);
         int rc = hue_trainer_add_metric(t, name, step);
@@ -192,7 +198,8 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
 {
     const hue_video_train_options *o = p->o;
     int B = o->batch, T = o->walk, S = o->size;
-    int whole = video_train_group_batch(o);
+    int whole = video_train_group_batch(o), cells = S / 8;
+    int64_t counted = 0, mine = 0;  /* nodes with a target: the group's, this rank's */
     for (int place = 0; place < whole; place++) {
         const video_clip *v = &clips->v[hue_rng_below(r, (uint64_t)clips->n)];
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
@@ -211,10 +218,12 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
             home_shift(r, o->return_shift, v->width - S, v->height - S, x0s[0], y0s[0], &down, &right);
             x0s[T] = x0s[0] + 8 * right, y0s[T] = y0s[0] + 8 * down;
         }
-        int s = place - o->batch_first;
+        int s = place - o->batch_first, here = (cells - abs(down)) * (cells - abs(right));
+        counted += here;
         if (s < 0 || s >= B)
             continue;
-        video_crw_home_targets(S / 8, down, right, p->targetsb + (size_t)s * (S / 8) * (S / 8));
+        mine += here;
+        video_crw_home_targets(cells, down, right, p->targetsb + (size_t)s * cells * cells);
         for (int k = 0; k < p->frames; k++) {
             int x0 = x0s[k], y0 = y0s[k];
             int64_t at = first + (k < T ? k : 0) * gap;  /* the home crop is of the first frame */
@@ -227,6 +236,7 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
                 l[i] = l[i] / 50.0f - 1.0f;
         }
     }
+    p->shareb = (float)((double)mine * whole / B / (double)counted);
 }
 
 int video_crw_part_set_inputs(video_crw_part *p, hue_graph *g, int64_t step)
@@ -234,6 +244,8 @@ int video_crw_part_set_inputs(video_crw_part *p, hue_graph *g, int64_t step)
     const hue_video_train_options *o = p->o;
     int64_t N = (o->size / 8) * (o->size / 8);
     int rc = hue_graph_set_input(g, p->targets, p->targetsb, (size_t)(o->batch * N));
+    if (!rc && p->frames > o->walk)
+        rc = hue_graph_set_input(g, p->share, &p->shareb, 1);
     if (!rc && o->edge_dropout > 0) {
         float seed = (float)((o->seed * 1000003u + (uint64_t)step) % (1u << 24));
         rc = hue_graph_set_input(g, p->seed, &seed, 1);

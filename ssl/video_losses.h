@@ -47,7 +47,11 @@ typedef struct {
     const hue_video_train_options *o;
     float temperature;        /* of the transitions */
     int64_t frames;           /* encoded per walk: its frames, then the home crop when o->return_shift */
-    hue_tensor targets, seed;
+    /* With o->return_shift, this rank's share of the group's counted nodes
+     * over its equal share (1 in one process): the losses are scaled by it,
+     * so that the ranks' mean is the one-process mean over every counted node. */
+    float shareb;
+    hue_tensor targets, seed, share;
     float *targetsb, *a, *b;
     uint8_t *rgb;
 } video_crw_part;

@@ -154,13 +154,14 @@ assert len(one) == len(two) == 8, (one, two)
 assert abs(one[0] - two[0]) <= 1e-5 and max(abs(a - b) for a, b in zip(one[:3], two[:3])) <= 1e-3, (one, two)
 assert abs(one[0] - local[0]) > 1e-3, (one[0], local[0])
 PY
-# crw: three steps, as for colourisation: Adam grows the float noise of the
+# crw (each walk home to a moved crop, so each rank's targets are its own samples'):
+# three steps, as for colourisation: Adam grows the float noise of the
 # first step (1e-6) about tenfold a step, past 1e-2 by the fifth on some draws
 crw=(train-video --method crw --clips "$HUE_SOURCE/samples/davis/videos" --size 64 --batch 4 --steps 3 --seed 2
-     --backend cpu --quiet)
+     --return-shift 2 --backend cpu --quiet)
 "$hue" "${crw[@]}" --out "$tmp/w1.ckpt" --log "$tmp/w1.jsonl" >/dev/null
 group "$hue" "${crw[@]}" --sync-bn --out "$tmp/w2.ckpt" --log "$tmp/w2.jsonl" >/dev/null 2>&1
-check "train-video --method crw: 2 ranks with --sync-bn give the one-process losses (edge dropout included)" \
+check "train-video --method crw: 2 ranks with --sync-bn give the one-process losses (edge dropout, moved home crops)" \
     early_losses "$tmp/w1.jsonl" "$tmp/w2.jsonl" 1e-5 1e-2
 group "$hue" probe "$tmp" >"$tmp/t.txt" 2>&1
 check "probe refuses to run as a group" test $? -ne 0
