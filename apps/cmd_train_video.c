@@ -57,6 +57,13 @@ static void usage(FILE *f)
             "                       each way from the sample's window (frames are scaled to S + 2J high), so\n"
             "                       the encoder cannot match positions through the padding; 0: one window\n"
             "                       (default 8; a checkpoint that keeps no crop-jitter resumes with 0)\n"
+            "  --zoom Z             clips are decoded Z times S + 2J high, and each sample (all its frames\n"
+            "                       alike) is cut at its own scale, log-uniform from the decoded pixels (1:1)\n"
+            "                       to the whole height, and scaled down to S. hue track and hue colorize see\n"
+            "                       frames at their own size (DAVIS: 480 high; Z 1.76 at S 256, J 8), the\n"
+            "                       crops without zoom are scaled to S + 2J high. 1 to 4 (default 1: one\n"
+            "                       scale; a checkpoint that keeps no zoom resumes with 1)\n"
+            "  --hflip              mirror each sample, all its frames alike, half of the time\n"
             "  --walk N             crw, both: frames per walk, 2 to 32 (default 6)\n"
             "  --edge-dropout P     crw, both: share of affinities cut before each softmax, [0, 1)\n"
             "                       (default 0.1)\n"
@@ -246,6 +253,7 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"val-mask", required_argument, 0, 'V'}, {"val-frames", required_argument, 0, 'F'},
         {"report", required_argument, 0, 'R'},  {"crw-weight", required_argument, 0, 'X'},
         {"crw-temperature", required_argument, 0, 'Z'}, {"return-shift", required_argument, 0, 'U'},
+        {"zoom", required_argument, 0, 'z'},    {"hflip", no_argument, 0, 'H'},
         {"help", no_argument, 0, 'h'},          {0}};
     static const char *const methods[] = {"colorize", "crw", "both", NULL};
     static const char *const archs[] = {"resnet18", "resnet34", NULL};
@@ -322,6 +330,8 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             o.crw_temperature = (float)d;
             given_both = "crw-temperature";
             break;
+        case 'z': rc = hue_flag_number(cmd, "zoom", optarg, 1, 4, 0, &o.zoom); break;
+        case 'H': o.hflip = 1; break;
         case 'K': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
         case 'f': o.force = 1; break;
@@ -368,11 +378,12 @@ static int parse_args(int argc, char **argv, train_video_args *a)
 /* What --resume restores, and which flags may change: the clips (moved),
  * the run's length, and what only says how it runs or what it writes.
  * Crop jitter came after the first checkpoints: without it they used one
- * window per sample; walks that came home to a moved crop came later still. */
+ * window per sample; walks that came home to a moved crop came later still,
+ * and zoom after them (a switch, hflip, is off when a checkpoint lacks it). */
 static const resume_rules train_video_rules = {
     "train-video",
     " clips steps sync-bn save-every keep-checkpoints log ",
-    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 "};
+    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 zoom=1 "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */
@@ -397,6 +408,8 @@ static char *flags_json(const void *args)
     if (!crw)
         resume_jw_int(&w, "clusters", o.clusters);
     resume_jw_int(&w, "crop-jitter", o.crop_jitter);
+    resume_jw_double(&w, "zoom", o.zoom);
+    resume_jw_switch(&w, "hflip", o.hflip);
     if (both) {
         resume_jw_float(&w, "crw-weight", o.crw_weight);
         resume_jw_float(&w, "crw-temperature", o.crw_temperature);

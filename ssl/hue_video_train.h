@@ -25,7 +25,7 @@ typedef struct {
     int force;
     hue_resnet_config arch;   /* in_channels 1, dense, a projection (embed) */
     int clusters;             /* k of the colour k-means (16) */
-    int size;                 /* crop side: frames are scaled to this height, crops are size x size */
+    int size;                 /* crop side: crops are size x size */
     int batch;                /* samples (4 frames each) per step */
     int max_gap;              /* frames between the references and the target: 1..max_gap */
     int64_t steps;
@@ -36,6 +36,9 @@ typedef struct {
     float crw_weight;         /* both: the walk's loss weight, > 0 (1) */
     int crop_jitter;          /* every method: each frame's crop moves up to this many pixels each way
                                * from the sample's window (0: one window for all its frames) */
+    double zoom;              /* every method: clips decoded zoom times (size + 2 crop_jitter) high, each
+                               * sample cut at its own scale from 1 to zoom (1: one scale; video_view.h) */
+    int hflip;                /* every method: mirror each sample, all its frames alike, half of the time */
     int walk;                 /* crw: frames per sample; walks go 1 .. walk - 1 frames out and back */
     float edge_dropout;       /* crw: share of transitions cut before each softmax, [0, 1) */
     int return_shift;         /* crw: the walk comes home to a second crop of its first frame, moved by

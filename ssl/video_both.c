@@ -114,6 +114,7 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     hue_jw_key(w, "crw_weight"), hue_jw_number_digits(w, o->crw_weight, 7);
     if (o->return_shift)
         hue_jw_key(w, "return_shift"), hue_jw_int(w, o->return_shift);
+    video_view_hyperparameters(w, o);
 }
 
 static void destroy(void *self)
@@ -137,7 +138,7 @@ static int prepare(const hue_video_train_options *o, video_both *v)
     if (!rc && !(o->crw_weight > 0 && o->crw_weight <= 1000))
         rc = hue_fail(HUE_EINVAL, "--crw-weight %g: must be above 0, at most 1000", o->crw_weight);
     if (!rc)
-        rc = video_clips_open(o, o->size + 2 * o->crop_jitter, o->walk > 4 ? o->walk : 4, 1, &v->clips);
+        rc = video_clips_open(o, video_frame_height(o), o->walk > 4 ? o->walk : 4, 1, &v->clips);
     if (!rc)
         rc = video_colour_part_alloc(&v->colour, o);
     if (!rc)

@@ -44,6 +44,7 @@ hue_video_train_options hue_video_train_defaults(void)
     o.steps = 1000;
     o.lr = 1e-3;
     o.crop_jitter = 8;
+    o.zoom = 1;
     o.walk = 6;
     o.edge_dropout = 0.1f;
     o.crw_weight = 1;
@@ -56,34 +57,36 @@ hue_video_train_options hue_video_train_defaults(void)
 typedef struct {
     int clip;
     int64_t frame[4];         /* three references, then the target */
-    int x0[4], y0[4];         /* each frame's crop: top-left corner */
+    video_view view;          /* the sample's scale and mirror */
+    double x0[4], y0[4];      /* each frame's window: top-left corner in frame pixels */
 } sample;
 
-static void draw_sample(const video_clip_set *s, const hue_video_train_options *o, hue_rng *r, sample *out)
+static void draw_sample(const video_clip_set *clips, const hue_video_train_options *o, hue_rng *r, sample *out)
 {
-    out->clip = (int)hue_rng_below(r, (uint64_t)s->n);
-    const video_clip *c = &s->v[out->clip];
+    out->clip = (int)hue_rng_below(r, (uint64_t)clips->n);
+    const video_clip *c = &clips->v[out->clip];
     int64_t max_gap = (c->frames - 1) / 3;
     int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)(max_gap < o->max_gap ? max_gap : o->max_gap));
     int64_t t = 3 * gap + (int64_t)hue_rng_below(r, (uint64_t)(c->frames - 3 * gap));
     for (int k = 0; k < 4; k++)
         out->frame[k] = t - (3 - k) * gap;
+    video_view_draw(o, c, r, &out->view);
     /* one window for the sample, each frame's crop moved by up to J pixels: a
      * shared window would let the encoder match positions through the padding */
-    int J = o->crop_jitter, x = J + (int)hue_rng_below(r, (uint64_t)(c->width - o->size - 2 * J + 1));
+    int J = o->crop_jitter, x_room = video_view_room(&out->view, c->width, o->size, J);
+    int y_room = video_view_room(&out->view, c->height, o->size, J);
+    double s = out->view.scale;
+    double x = J * s + (double)hue_rng_below(r, (uint64_t)x_room + 1);
+    double y = J * s + (y_room > 0 ? (double)hue_rng_below(r, (uint64_t)y_room + 1) : 0);
     for (int k = 0; k < 4; k++) {
-        out->x0[k] = x + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
-        out->y0[k] = (int)hue_rng_below(r, (uint64_t)(2 * J + 1));
+        out->x0[k] = x + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * s;
+        out->y0[k] = y + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * s;
     }
 }
 
-/* Lightness in [-1, 1] of a crop, and its cells' mean ab. */
-static void crop_lab(const video_clip *c, int64_t f, int x0, int y0, int size, float *L, float *cell_a, float *cell_b, float *a,
-                     float *b, uint8_t *rgb)
+/* Lightness in [-1, 1] of a crop (rgb: its RGB8), and its cells' mean ab. */
+static void crop_lab(const uint8_t *rgb, int size, float *L, float *cell_a, float *cell_b, float *a, float *b)
 {
-    const uint8_t *src = c->rgb + (size_t)f * c->width * c->height * 3;
-    for (int y = 0; y < size; y++)
-        memcpy(rgb + (size_t)y * size * 3, src + ((size_t)(y0 + y) * c->width + x0) * 3, (size_t)size * 3);
     hue_lab_from_rgb8(rgb, (size_t)size * size, L, a, b);
     for (int i = 0; i < size * size; i++)
         L[i] = L[i] / 50.0f - 1.0f;
@@ -116,13 +119,15 @@ static int colour_clusters(const video_clip_set *s, const hue_video_train_option
     }
     hue_rng r;
     hue_rng_seed(&r, o->seed ^ 0xc0105u);
+    const video_view whole = {1, 0};  /* the frames' own pixels */
     int64_t k = 0;
     for (int i = 0; i < s->n; i++)
         for (int j = 0; j < per_clip; j++) {
             const video_clip *c = &s->v[i];
             int64_t f = (int64_t)hue_rng_below(&r, (uint64_t)c->frames);
             int x0 = (int)hue_rng_below(&r, (uint64_t)(c->width - o->size + 1));
-            crop_lab(c, f, x0, o->crop_jitter, o->size, L, ca, cb, a, b, rgb);
+            video_view_crop(c, f, x0, o->crop_jitter, &whole, o->size, rgb, NULL);
+            crop_lab(rgb, o->size, L, ca, cb, a, b);
             for (int q = 0; q < cells * cells; q++, k++)
                 pts[2 * k] = ca[q], pts[2 * k + 1] = cb[q];
         }
@@ -154,12 +159,13 @@ int video_colour_part_alloc(video_colour_part *p, const hue_video_train_options 
     p->rgb = malloc((size_t)S * S * 3);
     if (!p->onehotb || !p->targetb || !p->ab || !p->ca || !p->rgb)
         return hue_fail(HUE_ENOMEM, "out of host memory");
-    return 0;
+    return video_view_work_alloc(o, &p->view);
 }
 
 void video_colour_part_free(video_colour_part *p)
 {
     free(p->onehotb), free(p->targetb), free(p->ab), free(p->ca), free(p->rgb);
+    video_view_work_free(&p->view);
 }
 
 int video_colour_part_clusters(video_colour_part *p, const video_clip_set *clips)
@@ -243,8 +249,8 @@ void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, h
         if (b < 0 || b >= B)
             continue;
         for (int k = 0; k < 4; k++) {
-            crop_lab(&clips->v[s.clip], s.frame[k], s.x0[k], s.y0[k], S, L + ((size_t)b * 4 + k) * S * S, p->ca, cb,
-                     p->ab, p->ab + (size_t)S * S, p->rgb);
+            video_view_crop(&clips->v[s.clip], s.frame[k], s.x0[k], s.y0[k], &s.view, S, p->rgb, &p->view);
+            crop_lab(p->rgb, S, L + ((size_t)b * 4 + k) * S * S, p->ca, cb, p->ab, p->ab + (size_t)S * S);
             for (int64_t q = 0; q < P; q++) {
                 int c = hue_kmeans_nearest(p->centres, K, p->ca[q], cb[q]);
                 if (k < 3)
@@ -338,6 +344,7 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     hue_jw_key(w, "clusters"), hue_jw_int(w, o->clusters);
     if (o->crop_jitter)  /* absent in checkpoints from before crop jitter: they resume as one window */
         hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
+    video_view_hyperparameters(w, o);
 }
 
 static void destroy(void *self)
@@ -358,7 +365,7 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
     if (!rc)
         rc = video_colour_part_check(o);
     if (!rc)
-        rc = video_clips_open(o, o->size + 2 * o->crop_jitter, 4, 0, &v->clips);
+        rc = video_clips_open(o, video_frame_height(o), 4, 0, &v->clips);
     if (!rc)
         rc = video_colour_part_alloc(&v->part, o);
     if (rc)

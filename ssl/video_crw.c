@@ -104,12 +104,13 @@ int video_crw_part_alloc(video_crw_part *p, const hue_video_train_options *o, fl
     if (!p->targetsb || !p->rgb || !p->a)
         return hue_fail(HUE_ENOMEM, "out of host memory");
     p->b = p->a + (size_t)S * S;
-    return 0;
+    return video_view_work_alloc(o, &p->view);
 }
 
 void video_crw_part_free(video_crw_part *p)
 {
     free(p->targetsb), free(p->rgb), free(p->a);
+    video_view_work_free(&p->view);
 }
 
 int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_tensor features, int64_t D, hue_tensor *loss)
@@ -176,13 +177,15 @@ int video_crw_part_loss(video_crw_part *p, hue_trainer *t, hue_graph *g, hue_ten
     return hue_graph_status(g);
 }
 
-/* The home crop's move in whole cells, (down, right), each within
- * [-most, most], not both 0, keeping the crop at (x0 + 8 right, y0 + 8 down)
- * inside [0, x_room] x [0, y_room]; (0, 0) only when the frame leaves no
- * room to move. */
-static void home_shift(hue_rng *r, int most, int x_room, int y_room, int x0, int y0, int *down, int *right)
+/* The home crop's move in whole cells of `cell` frame pixels, (down,
+ * right), each within [-most, most], not both 0, keeping the crop's corner
+ * (x0 + cell right, y0 + cell down) inside [0, x_room] x [0, y_room]; (0, 0)
+ * only when the frame leaves no room to move. */
+static void home_shift(hue_rng *r, int most, double cell, double x_room, double y_room, double x0, double y0,
+                       int *down, int *right)
 {
-    int lo_r = -(y0 / 8), hi_r = (y_room - y0) / 8, lo_c = -(x0 / 8), hi_c = (x_room - x0) / 8;
+    int lo_r = -(int)floor(y0 / cell + 1e-9), hi_r = (int)floor((y_room - y0) / cell + 1e-9);
+    int lo_c = -(int)floor(x0 / cell + 1e-9), hi_c = (int)floor((x_room - x0) / cell + 1e-9);
     lo_r = lo_r < -most ? -most : lo_r, hi_r = hi_r > most ? most : hi_r;
     lo_c = lo_c < -most ? -most : lo_c, hi_c = hi_c > most ? most : hi_c;
     int cols = hi_c - lo_c + 1, moves = (hi_r - lo_r + 1) * cols - 1;  /* (0, 0) left out */
@@ -205,31 +208,34 @@ void video_crw_part_draw(video_crw_part *p, const video_clip_set *clips, hue_rng
         int64_t widest = (v->frames - 1) / (T - 1), gap_max = widest < o->max_gap ? widest : o->max_gap;
         int64_t gap = 1 + (int64_t)hue_rng_below(r, (uint64_t)gap_max);
         int64_t first = (int64_t)hue_rng_below(r, (uint64_t)(v->frames - (T - 1) * gap));
-        /* the window keeps J pixels from every edge, so each frame's crop can move J each way */
+        video_view view;
+        video_view_draw(o, v, r, &view);
+        /* the window keeps J pixels (at the view's scale) from every edge, so
+         * each frame's crop can move J each way */
         int J = o->crop_jitter;
-        int x = J + (int)hue_rng_below(r, (uint64_t)(v->width - S - 2 * J + 1));
-        int y = J + (int)hue_rng_below(r, (uint64_t)(v->height - S - 2 * J + 1));
-        int x0s[33], y0s[33], down = 0, right = 0;
+        double sc = view.scale, side = S * sc;
+        double x = J * sc + (double)hue_rng_below(r, (uint64_t)video_view_room(&view, v->width, S, J) + 1);
+        double y = J * sc + (double)hue_rng_below(r, (uint64_t)video_view_room(&view, v->height, S, J) + 1);
+        double x0s[33], y0s[33];
+        int down = 0, right = 0;
         for (int k = 0; k < T; k++) {
-            x0s[k] = x + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
-            y0s[k] = y + (int)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J;
+            x0s[k] = x + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * sc;
+            y0s[k] = y + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * sc;
         }
         if (p->frames > T) {
-            home_shift(r, o->return_shift, v->width - S, v->height - S, x0s[0], y0s[0], &down, &right);
-            x0s[T] = x0s[0] + 8 * right, y0s[T] = y0s[0] + 8 * down;
+            home_shift(r, o->return_shift, 8 * sc, v->width - side, v->height - side, x0s[0], y0s[0], &down, &right);
+            x0s[T] = x0s[0] + 8 * sc * right, y0s[T] = y0s[0] + 8 * sc * down;
         }
         int s = place - o->batch_first, here = (cells - abs(down)) * (cells - abs(right));
         counted += here;
         if (s < 0 || s >= B)
             continue;
         mine += here;
-        video_crw_home_targets(cells, down, right, p->targetsb + (size_t)s * cells * cells);
+        /* a mirrored crop shows a move to the right as one to the left */
+        video_crw_home_targets(cells, down, view.mirror ? -right : right, p->targetsb + (size_t)s * cells * cells);
         for (int k = 0; k < p->frames; k++) {
-            int x0 = x0s[k], y0 = y0s[k];
             int64_t at = first + (k < T ? k : 0) * gap;  /* the home crop is of the first frame */
-            const uint8_t *src = v->rgb + (size_t)at * v->width * v->height * 3;
-            for (int y = 0; y < S; y++)
-                memcpy(p->rgb + (size_t)y * S * 3, src + ((size_t)(y0 + y) * v->width + x0) * 3, (size_t)S * 3);
+            video_view_crop(v, at, x0s[k], y0s[k], &view, S, p->rgb, &p->view);
             float *l = L + ((size_t)s * p->frames + k) * S * S;
             hue_lab_from_rgb8(p->rgb, (size_t)S * S, l, p->a, p->b);
             for (int i = 0; i < S * S; i++)
@@ -316,6 +322,7 @@ static void hyperparameters(hue_json_writer *w, const void *self)
         hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
     if (o->return_shift)
         hue_jw_key(w, "return_shift"), hue_jw_int(w, o->return_shift);
+    video_view_hyperparameters(w, o);
 }
 
 static void destroy(void *self)
@@ -334,7 +341,7 @@ static int prepare(const hue_video_train_options *o, crw *c)
     if (!rc)
         rc = video_crw_part_check(o, o->temperature);
     if (!rc)
-        rc = video_clips_open(o, o->size + 2 * o->crop_jitter, o->walk, 1, &c->clips);
+        rc = video_clips_open(o, video_frame_height(o), o->walk, 1, &c->clips);
     if (!rc)
         rc = video_crw_part_alloc(&c->part, o, o->temperature);
     if (rc)

@@ -13,6 +13,7 @@
 #include "hue_rng.h"
 #include "hue_trainer.h"
 #include "video_clips.h"
+#include "video_view.h"
 
 /* ---- colourisation: 4 frames a sample, 3 references then the target ---- */
 
@@ -22,6 +23,7 @@ typedef struct {
     hue_tensor onehot, target;
     float *onehotb, *targetb, *ab, *ca;
     uint8_t *rgb;
+    video_view_work view;
 } video_colour_part;
 
 /* Host buffers for o->batch samples (o checked). */
@@ -29,7 +31,7 @@ int video_colour_part_alloc(video_colour_part *p, const hue_video_train_options 
 void video_colour_part_free(video_colour_part *p);
 /* The flags colourisation reads: clusters, crop jitter, temperature. */
 int video_colour_part_check(const hue_video_train_options *o);
-/* k-means of the clips' colours (clips loaded o->size + 2 * crop_jitter high). */
+/* k-means of the clips' colours (clips loaded video_frame_height(o) high). */
 int video_colour_part_clusters(video_colour_part *p, const video_clip_set *clips);
 int video_colour_part_save_meta(const video_colour_part *p, hue_trainer *t);
 int video_colour_part_load_meta(video_colour_part *p, const hue_checkpoint *ck, const char *path);
@@ -54,6 +56,7 @@ typedef struct {
     hue_tensor targets, seed, share;
     float *targetsb, *a, *b;
     uint8_t *rgb;
+    video_view_work view;
 } video_crw_part;
 
 /* Frames a walk encodes (video_crw_part.frames). */

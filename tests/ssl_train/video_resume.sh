@@ -5,8 +5,9 @@
 # byte (the samples of a step depend only on the seed and the step, and the
 # colour clusters come back from the checkpoint). METHOD colorize (the
 # default) or crw (walks of 4 frames, edge dropout on: its mask comes from
-# the step too).
-# usage: video_resume.sh [METHOD] (HUE_BIN, HUE_SOURCE from ctest)
+# the step too), then any further train-video flags (--zoom, --hflip: each
+# step's scales and mirrors come from the step as well).
+# usage: video_resume.sh [METHOD [FLAG...]] (HUE_BIN, HUE_SOURCE from ctest)
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../check.sh"
@@ -16,8 +17,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-videoresume-XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 method=${1:-colorize}
-extra=()
-[ "$method" = crw ] && extra=(--walk 4)
+shift || true
+extra=("$@")
+[ "$method" = crw ] && extra+=(--walk 4)
 args=(train-video --method "$method" "${extra[@]}" --clips "$src/samples/davis/videos" --size 64 --batch 4
       --width 0.125 --steps 30 --save-every 5 --seed 4 --quiet)
 
