@@ -4,7 +4,7 @@
 #   bash scripts/setup.sh           what building and running hue needs
 #   bash scripts/setup.sh --tests   also what the tests need (PyTorch to compare
 #                                   with, the ffmpeg tools, the validation layer,
-#                                   clang's sanitizers, Open MPI)
+#                                   clang's sanitizers, Open MPI, sample photos)
 # apt's output goes to build/setup-apt.log; the screen gets one line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +23,7 @@ if [ "${1:-}" = "--tests" ]; then
     libopenblas0-pthread  # torch.mm at OpenBLAS speed for tests/bench/track_vs_pytorch.sh
     clang libclang-rt-14-dev  # scripts/test_asan.sh and scripts/fuzz.sh: clang's sanitizers and libFuzzer
     libopenmpi-dev openmpi-bin  # data-parallel training under mpirun (optional for users: without it hue is one process)
+    python3-skimage  # its sample photos (PNG of every kind, JPEG with Exif, a cut JPEG) for tests/ssl_data/test_dataset_formats
   )
 elif [ -n "${1:-}" ]; then
   echo "usage: bash scripts/setup.sh [--tests]" >&2
