@@ -46,6 +46,7 @@ static void usage(FILE *f)
             "                       train_images, test_images, classes, feature_dim, size, seconds, ...)\n"
             "  -q, --quiet          no progress bar\n"
             "  --backend NAME       auto (default), vulkan or cpu (also HUE_BACKEND)\n"
+            "  --device N           the Vulkan device to use (also HUE_DEVICE; 'hue devices' lists them)\n"
             "  -h, --help           this text\n"
             "\n"
             "Exit status: 0 ok, 1 runtime error (model, data, --batch larger than the training set),\n"
@@ -71,6 +72,7 @@ static int parse(int argc, char **argv, linear_args *a)
         {"json", no_argument, NULL, HUE_PROBE_OPT_JSON},
         {"quiet", no_argument, NULL, HUE_PROBE_OPT_QUIET},
         {"backend", required_argument, NULL, HUE_PROBE_OPT_BACKEND},
+        {"device", required_argument, NULL, HUE_PROBE_OPT_DEVICE},
         {"epochs", required_argument, NULL, OPT_EPOCHS},
         {"lr", required_argument, NULL, OPT_LR},
         {"batch", required_argument, NULL, OPT_BATCH},

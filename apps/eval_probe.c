@@ -14,7 +14,7 @@
 
 void hue_probe_args_init(hue_probe_args *a, const char *cmd)
 {
-    *a = (hue_probe_args){.cmd = cmd, .batch = 256, .threads = 2, .backend = HUE_BACKEND_AUTO};
+    *a = (hue_probe_args){.cmd = cmd, .batch = 256, .threads = 2, .backend = HUE_BACKEND_AUTO, .device = -1};
 }
 
 int hue_probe_parse_int(const char *cmd, const char *flag, const char *s, long long lo, long long hi,
@@ -65,6 +65,11 @@ int hue_probe_take(hue_probe_args *a, int c, const char *value)
             fprintf(stderr, "hue eval %s: %s\n", a->cmd, hue_error_message());
             return 2;
         }
+        return 0;
+    case HUE_PROBE_OPT_DEVICE:
+        if (hue_probe_parse_int(a->cmd, "device", value, 0, 1000, &v))
+            return 2;
+        a->device = (int)v;
         return 0;
     default: return -1;
     }
@@ -159,7 +164,7 @@ int hue_probe_features(const hue_probe_args *a, hue_probe_run *r)
 {
     double t0 = hue_now_s();
     hue_features *f = NULL;
-    int rc = hue_ctx_create_backend(&r->ctx, -1, a->backend);
+    int rc = hue_ctx_create_backend(&r->ctx, a->device, a->backend);
     if (!rc)
         rc = hue_features_create(r->ctx, &r->rep, a->batch, r->size, &f);
     if (!rc)

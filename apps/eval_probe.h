@@ -18,16 +18,17 @@ typedef struct {
     int batch;                  /* images per feature batch */
     int threads;                /* decoding (and kNN) threads */
     int backend;                /* enum hue_backend */
+    int device;                 /* the Vulkan device, -1: HUE_DEVICE's, else the best */
     int json, quiet;
 } hue_probe_args;
 
-/* Defaults: feature batch 256, 2 threads, backend auto. */
+/* Defaults: feature batch 256, 2 threads, backend auto, device -1. */
 void hue_probe_args_init(hue_probe_args *a, const char *cmd);
 
 /* The getopt codes of the shared flags, for the commands' option tables. */
 enum {
     HUE_PROBE_OPT_MODEL = 1000, HUE_PROBE_OPT_DATA, HUE_PROBE_OPT_SIZE, HUE_PROBE_OPT_FEATURE_BATCH,
-    HUE_PROBE_OPT_THREADS, HUE_PROBE_OPT_JSON, HUE_PROBE_OPT_QUIET, HUE_PROBE_OPT_BACKEND,
+    HUE_PROBE_OPT_THREADS, HUE_PROBE_OPT_JSON, HUE_PROBE_OPT_QUIET, HUE_PROBE_OPT_BACKEND, HUE_PROBE_OPT_DEVICE,
 };
 /* Takes one shared flag: 0 when taken, 2 (after saying why) for a bad
  * value, -1 when c is not one of them. */

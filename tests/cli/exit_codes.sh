@@ -47,6 +47,9 @@ expect 2 "hue train-video: " "--steps 0: expected an integer from 1" -- train-vi
 expect 2 "hue train-video: " "--steps 1.5: expected an integer" -- train-video --clips c --out o --steps 1.5
 expect 2 "hue bench gemm: " "--m 0: expected an integer from 1" -- bench gemm --m 0
 expect 2 "hue devices: " "--backend 'gpu'" -- devices --backend gpu
+# every command that computes takes --device, the probes too
+expect 2 "hue eval knn: " "--device -1: expected an integer from 0" -- eval knn --model m --data d --device -1
+expect 2 "hue eval linear: " "--device x: expected an integer" -- eval linear --model m --data d --device x
 # -o and -q wherever --out and --quiet are
 "$hue" track "$clip" --mask "$mask" --features lab -o "$tmp/masks" -q --context 1 >/dev/null 2>"$tmp/err.txt"
 check "track takes -q and -o" test $? -eq 0
