@@ -503,6 +503,13 @@ int cmd_pretrain_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
+int cmd_pretrain_resume_parse(int argc, char **argv)
+{
+    pretrain_args args;
+    int rc = parse_args(argc, argv, &args);
+    return rc >= 0 ? rc : resume_check(&resume_pretrain, argc, argv, &args);
+}
+
 static int run(const void *parsed, const char *flags, int argc, char **argv)
 {
     const pretrain_args *args = parsed;

@@ -449,6 +449,13 @@ int cmd_train_video_parse(int argc, char **argv)
     return parse_args(argc, argv, &args);
 }
 
+int cmd_train_video_resume_parse(int argc, char **argv)
+{
+    train_video_args args;
+    int rc = parse_args(argc, argv, &args);
+    return rc >= 0 ? rc : resume_check(&resume_train_video, argc, argv, &args);
+}
+
 static int run(const void *parsed, const char *flags, int argc, char **argv)
 {
     const train_video_args *args = parsed;

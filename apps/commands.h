@@ -47,5 +47,10 @@ int hue_bench_track_parse(int argc, char **argv);
 int hue_bench_train_parse(int argc, char **argv);
 int hue_eval_knn_parse(int argc, char **argv);
 int hue_eval_linear_parse(int argc, char **argv);
+/* With --resume, also the run the checkpoint's flags and the user's give,
+ * checked as the command checks it (resume_flags.h), for the fuzzer of
+ * checkpoints' flags (tests/fuzz/fuzz_resume.c): -1 or an exit status, as above. */
+int cmd_pretrain_resume_parse(int argc, char **argv);
+int cmd_train_video_resume_parse(int argc, char **argv);
 
 #endif

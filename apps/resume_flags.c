@@ -385,6 +385,17 @@ int resume_restore(const resume_command *c, int argc, char **argv, void *args, c
     return (*flags = c->flags(args)) ? -1 : 1;
 }
 
+int resume_check(const resume_command *c, int argc, char **argv, void *args)
+{
+    char **keep, *flags;
+    int nkeep, rc = resume_restore(c, argc, argv, args, &keep, &nkeep, &flags);
+    if (rc < 0) {
+        free(flags);
+        resume_argv_free(keep, nkeep);
+    }
+    return rc;
+}
+
 int resume_run(const resume_command *c, int argc, char **argv, void *args,
                int (*run)(const void *args, const char *flags, int argc, char **argv))
 {

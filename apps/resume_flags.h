@@ -87,6 +87,10 @@ typedef struct {
 int resume_restore(const resume_command *c, int argc, char **argv, void *args, char ***keep, int *nkeep,
                    char **flags);
 
+/* resume_restore alone, its results freed: -1 when the run would start,
+ * else the exit status (said). */
+int resume_check(const resume_command *c, int argc, char **argv, void *args);
+
 /* A training command after its parse said -1: the run resume_restore gives,
  * then run(args, flags, argc, argv); returns the exit status. */
 int resume_run(const resume_command *c, int argc, char **argv, void *args,

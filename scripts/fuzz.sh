@@ -6,13 +6,13 @@
 # fuzz-work/<target>/ (not into the tree: copy one into the seeds by hand
 # when it should become a regression test), crashes to fuzz-work/crashes/.
 # Prints executions and exec/s per target; exits 1 if any target crashed.
-#   scripts/fuzz.sh [MINUTES] [TARGET...]   targets: json checkpoint arch args mask video folder
+#   scripts/fuzz.sh [MINUTES] [TARGET...]   targets: json checkpoint arch args resume mask video folder
 set -euo pipefail
 cd "$(dirname "$0")/.."
 minutes=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(json checkpoint arch args mask video folder)
+[ ${#targets[@]} -gt 0 ] || targets=(json checkpoint arch args resume mask video folder)
 
 flags="-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
 cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_FLAGS="$flags" >/dev/null
