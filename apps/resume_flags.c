@@ -84,6 +84,8 @@ int resume_jw_path(hue_json_writer *w, const char *flag, const char *path, const
 static int listed(const char *list, const char *name)
 {
     size_t n = strlen(name);
+    if (!n)
+        return 0;
     for (const char *p = strstr(list, name); p; p = strstr(p + 1, name))
         if (p > list && p[-1] == ' ' && p[n] == ' ')
             return 1;
@@ -167,6 +169,14 @@ int resume_flags_read(const resume_rules *r, const char *ckpt, int into_ckpt, in
                 bad = 3;
             }
             continue;
+        }
+        /* a name getopt reads as one long option: "" would be "--", the end of the options */
+        if (!key[0] || key[0] == '-' || strspn(key, "abcdefghijklmnopqrstuvwxyz0123456789-") != strlen(key)) {
+            fprintf(stderr, "hue %s: %s: '%s' in its metadata's flags is not a flag's name\n", r->cmd, ckpt, key);
+            hue_json_destroy(flags);
+            resume_argv_free(*argv, *argc);
+            *argv = NULL;
+            return 1;
         }
         if (!into_ckpt && listed(r->own_outputs, key))
             continue;
