@@ -416,7 +416,8 @@ static int applies(const char *method, int code)
 static const resume_rules pretrain_rules = {
     "pretrain",
     " data epochs threads sync-bn save-every keep-checkpoints knn-every log ",
-    " data log ", " data ", " log ", " jigsaw:tile-crop=1 "};
+    " data log ", " data ", " log ", " jigsaw:tile-crop=1 ",
+    " imagenet-stem no-augment sync-bn keep-checkpoints "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */

@@ -384,7 +384,8 @@ static int parse_args(int argc, char **argv, train_video_args *a)
 static const resume_rules train_video_rules = {
     "train-video",
     " clips steps sync-bn save-every keep-checkpoints log ",
-    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 zoom=1 "};
+    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 zoom=1 ",
+    " hflip sync-bn keep-checkpoints "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
  * them (resume_flags.h); only the flags the method takes. */

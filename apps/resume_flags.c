@@ -180,19 +180,31 @@ int resume_flags_read(const resume_rules *r, const char *ckpt, int into_ckpt, in
         }
         if (!into_ckpt && listed(r->own_outputs, key))
             continue;
-        if (hue_json_type_of(v) == HUE_JSON_BOOL) {
-            if (hue_json_bool(v))
-                bad = push(argv, argc, flag);
-            continue;
-        }
-        const char *value = hue_json_type_of(v) == HUE_JSON_STRING ? hue_json_string(v, NULL) : NULL;
-        if (!value) {
+        /* a switch kept as text or a value kept as true would read the next flag as its value */
+        int is_switch = listed(r->switches, key), type = hue_json_type_of(v);
+        int wrong = 1;
+        if (type == HUE_JSON_BOOL && !is_switch)
+            fprintf(stderr, "hue %s: %s: flag '%s' in its metadata is a switch, and the switches its checkpoints "
+                    "keep are only%.*s\n", r->cmd, ckpt, key, (int)strlen(r->switches) - 1, r->switches);
+        else if (type == HUE_JSON_STRING && is_switch)
+            fprintf(stderr, "hue %s: %s: flag '%s' in its metadata has a value, but %s is a switch\n", r->cmd, ckpt,
+                    key, flag);
+        else if (type != HUE_JSON_BOOL && type != HUE_JSON_STRING)
             fprintf(stderr, "hue %s: %s: flag '%s' in its metadata is neither text nor a switch\n", r->cmd, ckpt, key);
+        else
+            wrong = 0;
+        if (wrong) {
             hue_json_destroy(flags);
             resume_argv_free(*argv, *argc);
             *argv = NULL;
             return 1;
         }
+        if (type == HUE_JSON_BOOL) {
+            if (hue_json_bool(v))
+                bad = push(argv, argc, flag);
+            continue;
+        }
+        const char *value = hue_json_string(v, NULL);
         if (listed(r->paths, key) && !hue_run_path_resolve(value, ckpt, path, sizeof path)) {
             if (listed(r->inputs, key) && access(path, F_OK) != 0 && !given(user_argc, user_argv, flag)) {
                 fprintf(stderr, "hue %s: %s %s: not there (%s keeps it as %s, from its own folder): give %s with its "

@@ -24,6 +24,8 @@ typedef struct {
                                * was the behaviour before it: " crop-jitter=0 ", or for one method's
                                * checkpoints only " jigsaw:tile-crop=1 " (NULL: none). A checkpoint
                                * whose flags lack one resumes with that value */
+    const char *switches;     /* the command's flags that take no value, " hflip sync-bn ": kept as true,
+                               * every other flag as text */
 } resume_rules;
 
 /* A number as the shortest text that reads back as the same double (or float). */

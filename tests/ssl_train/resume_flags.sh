@@ -172,6 +172,39 @@ check "train-video: elapsed time goes on from the checkpoint's $held s" \
 "$hue" train-video --resume "$tmp/cut/video.ckpt" --clips "$clips" --steps 34 --quiet --json >"$tmp/summary.json"
 check "train-video: --steps 34 on resume: 34 steps, 4 in this run" summary_says "$tmp/summary.json" 34 4
 
+# set_flag IN OUT NAME JSON: a copy of checkpoint IN whose kept flag NAME is JSON
+set_flag() {
+    /usr/bin/python3 - "$@" <<'PY'
+import json, struct, sys
+src, dst, name, value = sys.argv[1:]
+data = open(src, "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+flags = json.loads(header["__metadata__"]["flags"])
+flags[name] = json.loads(value)
+header["__metadata__"]["flags"] = json.dumps(flags)
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(dst, "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+}
+# a value kept as a switch, or a switch kept with a value, would make the
+# next flag its value: refused with one line naming the flag, nothing written
+odd_flag() {
+    local name=$1 value=$2 said=$3
+    set_flag "$tmp/cut/video.ckpt" "$tmp/odd.ckpt" "$name" "$value"
+    "$hue" train-video --resume "$tmp/odd.ckpt" --clips "$clips" --steps 40 --out "$tmp/odd2.ckpt" 2>"$tmp/err.txt"
+    local rc=$?
+    check "train-video: $name kept as $value: exit 1" test $rc -eq 1
+    check "train-video: $name kept as $value: says so ($(cat "$tmp/err.txt"))" contains "$tmp/err.txt" "$said"
+    check "train-video: $name kept as $value: one line" test "$(wc -l <"$tmp/err.txt")" -eq 1
+    check "train-video: $name kept as $value: nothing written" test ! -e "$tmp/odd2.ckpt"
+}
+odd_flag zoom true \
+    "flag 'zoom' in its metadata is a switch, and the switches its checkpoints keep are only hflip sync-bn keep-checkpoints"
+odd_flag hflip '"1"' "flag 'hflip' in its metadata has a value, but --hflip is a switch"
+odd_flag lr 0.5 "flag 'lr' in its metadata is neither text nor a switch"
+
 echo "== the shipped model"
 check "hue-video.ckpt: no absolute path in its metadata" no_absolute_path "$src/samples/model/hue-video.ckpt"
 check_summary
