@@ -227,8 +227,8 @@ static int complete_args(const void *args, const char *ckpt)
         return -1;
     }
     if (ckpt)
-        fprintf(stderr, "hue train-video: --clips and --out are required: %s keeps no flags to restore (an older "
-                "hue wrote it)\n", ckpt);
+        fprintf(stderr, "hue train-video: --clips and --out are required, and %s does not keep them (an older "
+                "hue wrote it, or its flags lack them)\n", ckpt);
     else
         fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
     return 2;

@@ -339,7 +339,8 @@ static char *recorded_flags(const resume_command *c, char **rargv, int rargc, co
         fprintf(stderr, "hue %s: out of host memory\n", c->rules->cmd);
         return NULL;
     }
-    if (c->parse(n, v, scratch) >= 0)
+    /* flags that parse but lack a required one (an edited checkpoint) cannot be written back */
+    if (c->parse(n, v, scratch) >= 0 || c->complete(scratch, ckpt) >= 0)
         fprintf(stderr, "hue %s: %s: the flags it keeps are refused (above): give the run's flags instead\n",
                 c->rules->cmd, ckpt);
     else

@@ -76,7 +76,7 @@ typedef struct {
     const char *(*resume)(const void *args);            /* --resume, or NULL */
     const char **(*out)(void *args);                    /* where --out is kept */
     /* -1, or 2 after saying which required flag is missing (and, when
-     * ckpt is not NULL, that it keeps no flags to restore) */
+     * ckpt is not NULL, that ckpt does not keep it either) */
     int (*complete)(const void *args, const char *ckpt);
 } resume_command;
 

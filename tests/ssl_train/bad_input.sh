@@ -104,7 +104,7 @@ expect "--resume of a checkpoint without flags, other flags" 1 \
     -- "${train[@]}" --data "$good" --batch 4 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 expect "--resume of a checkpoint without flags, another seed" 1 "old.safetensors was trained with --seed 0, not 5" \
     -- "${train[@]}" --data "$good" --seed 5 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
-expect "--resume of a checkpoint without flags, no --data" 2 "--data .*old.safetensors keeps no flags" \
+expect "--resume of a checkpoint without flags, no --data" 2 "--data and --out are required, and .*old.safetensors does not keep them" \
     -- "${train[@]}" --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 head -c 5000 "$tmp/r18.safetensors" >"$tmp/cut.safetensors"
 expect "--resume, a truncated checkpoint" 1 "cut.safetensors" -- "${train[@]}" --data "$good" \

@@ -205,6 +205,25 @@ odd_flag zoom true \
 odd_flag hflip '"1"' "flag 'hflip' in its metadata has a value, but --hflip is a switch"
 odd_flag lr 0.5 "flag 'lr' in its metadata is neither text nor a switch"
 
+# flags that keep the command alone (an edited checkpoint): the run's own
+# flags cannot be rebuilt from them, even with --clips given again
+/usr/bin/python3 - "$tmp/cut/video.ckpt" "$tmp/bare.ckpt" <<'PY'
+import json, struct, sys
+data = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", data[:8])[0]
+header = json.loads(data[8:8 + n])
+header["__metadata__"]["flags"] = json.dumps({"command": "train-video"})
+text = json.dumps(header).encode()
+text += b" " * (-len(text) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + data[8 + n:])
+PY
+"$hue" train-video --resume "$tmp/bare.ckpt" --clips "$clips" --out "$tmp/bare2.ckpt" 2>"$tmp/err.txt"
+rc=$?
+check "train-video: flags with the command alone: exit 1 ($(cat "$tmp/err.txt"))" test $rc -eq 1
+check "train-video: flags with the command alone: says which are missing" \
+    contains "$tmp/err.txt" "bare.ckpt does not keep them"
+check "train-video: flags with the command alone: nothing written" test ! -e "$tmp/bare2.ckpt"
+
 echo "== the shipped model"
 check "hue-video.ckpt: no absolute path in its metadata" no_absolute_path "$src/samples/model/hue-video.ckpt"
 check_summary
