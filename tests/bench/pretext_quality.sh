@@ -74,21 +74,26 @@ evaluate() {
     /usr/bin/python3 - "$m" "$(step_of "$ckpt")" "$knn" "$linear" "$out/$m.jsonl" >>"$out/results.jsonl" <<'PY'
 import json, os, sys
 m, step, knn, linear, log = sys.argv[1], int(sys.argv[2]), json.loads(sys.argv[3]), json.loads(sys.argv[4]), sys.argv[5]
-seconds = None
+seconds = quiet = None
 if os.path.exists(log):
-    lines = [json.loads(l) for l in open(log) if l.strip()]
+    lines = [l for l in (json.loads(t) for t in open(log) if t.strip()) if l.get("elapsed_s") is not None]
     # a resumed run's clock starts again: add each segment's last time
     seconds, last = 0.0, 0.0
     for l in lines:
-        e = l.get("elapsed_s")
-        if e is None:
-            continue
+        e = l["elapsed_s"]
         if e < last:
             seconds += last
         last = e
     seconds += last
+    # the wall time counts pauses and other work beside the run; the steps
+    # times the median step time leaves them out (on a shared machine, the
+    # figure to compare)
+    gaps = sorted(b["elapsed_s"] - a["elapsed_s"] for a, b in zip(lines, lines[1:])
+                  if b["step"] == a["step"] + 1 and b["elapsed_s"] > a["elapsed_s"])
+    if gaps:
+        quiet = step * gaps[len(gaps) // 2]
 print(json.dumps({"method": m, "steps": step, "knn_top1": knn["top1"], "linear_top1": linear["top1"],
-                  "train_s": seconds}))
+                  "train_s": seconds, "train_quiet_s": quiet}))
 PY
 }
 
@@ -110,8 +115,8 @@ for line in open(sys.argv[1]):
 random = rows.get("random", {}).get("knn_top1")
 print("CIFAR-10, ResNet-18 (CIFAR stem) width %s, %s epochs of 50,000 images, batch %s, CPU backend\n"
       % (sys.argv[3], sys.argv[2], sys.argv[4]))
-print("| method | steps | kNN top-1 | vs random | linear top-1 | training time |")
-print("|---|---|---|---|---|---|")
+print("| method | steps | kNN top-1 | vs random | linear top-1 | training time (wall) | steps x median step time |")
+print("|---|---|---|---|---|---|---|")
 for m in ["random", "supervised", "simclr", "moco", "mocov2", "cmc", "rotation", "patch", "jigsaw", "inpaint",
           "colorize", "splitbrain"]:
     if m not in rows:
@@ -119,6 +124,8 @@ for m in ["random", "supervised", "simclr", "moco", "mocov2", "cmc", "rotation",
     r = rows[m]
     d = "" if random is None or m == "random" else "%+.1f" % (100 * (r["knn_top1"] - random))
     t = "" if not r.get("train_s") else "%.0f min" % (r["train_s"] / 60)
-    print("| %s | %d | %.1f%% | %s | %.1f%% | %s |" % (m, r["steps"], 100 * r["knn_top1"], d, 100 * r["linear_top1"], t))
+    q = "" if not r.get("train_quiet_s") else "%.0f min" % (r["train_quiet_s"] / 60)
+    print("| %s | %d | %.1f%% | %s | %.1f%% | %s | %s |" % (m, r["steps"], 100 * r["knn_top1"], d,
+                                                          100 * r["linear_top1"], t, q))
 PY
 [ -f "$out/table.md" ] && cat "$out/table.md"
