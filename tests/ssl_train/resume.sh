@@ -20,10 +20,19 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/hue-resume-XXXXXX")
 pid=
 trap '[ -n "$pid" ] && kill -9 "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 
-# 12 training images of each CIFAR-10 class: 10 steps of 12 per epoch
-tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/000[0-9].jpg' 'train/*/001[01].jpg'
+# 48 training images of each CIFAR-10 class: 40 steps of 12 per epoch. The
+# runs are killed after step 6 and 14 of 80: a step takes milliseconds, and
+# the steps after the kill point give the polling loop below time to see
+# it on a loaded machine (with 20 steps it sometimes saw the run end first)
+tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$tmp" --wildcards 'train/*/00[0-3][0-9].jpg' 'train/*/004[0-7].jpg'
 args=(pretrain --method supervised --data "$tmp/train" --width 0.125 --size 16 --batch 12 --epochs 2 --lr 0.05
       --seed 3 --quiet)
+# the first 12 of each class (10 steps an epoch) for --keep-checkpoints
+for c in "$tmp"/train/*; do
+    mkdir -p "$tmp/small/${c##*/}"
+    cp "$c"/000[0-9].jpg "$c"/001[01].jpg "$tmp/small/${c##*/}/"
+done
+small=("${args[@]}" --data "$tmp/small")  # the last --data counts
 
 "$hue" "${args[@]}" --out "$tmp/whole.safetensors" --log "$tmp/whole.jsonl"
 
@@ -88,7 +97,8 @@ else
 fi
 
 # --keep-checkpoints: every checkpoint stays under its step; the last is the run's
-"$hue" "${args[@]}" --save-every 5 --keep-checkpoints --json --out "$tmp/kept.safetensors" >"$tmp/kept.json"
+"$hue" "${small[@]}" --out "$tmp/small.safetensors"
+"$hue" "${small[@]}" --save-every 5 --keep-checkpoints --json --out "$tmp/kept.safetensors" >"$tmp/kept.json"
 /usr/bin/python3 -c "
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -99,14 +109,14 @@ if [ "$kept" != "kept.step000005.safetensors kept.step000010.safetensors kept.st
     echo "FAIL: --keep-checkpoints kept '$kept'"
     exit 1
 fi
-same "$tmp/kept.step000020.safetensors" "$tmp/whole.safetensors" ||
+same "$tmp/kept.step000020.safetensors" "$tmp/small.safetensors" ||
     { echo "FAIL: the step-20 checkpoint kept is not the run's"; exit 1; }
 echo "--keep-checkpoints: $kept"
 
 # SIGTERM (as Ctrl-C) mid-run: the step finishes, a checkpoint of it is
 # written, the run says how to go on, and --resume ends where the
 # uninterrupted run ends
-long=("${args[@]}" --epochs 4)  # the last --epochs counts
+long=("${args[@]}")
 "$hue" "${long[@]}" --out "$tmp/long.safetensors"
 "$hue" "${long[@]}" --out "$tmp/int.safetensors" --log "$tmp/int.jsonl" 2>"$tmp/int.txt" &
 pid=$!
