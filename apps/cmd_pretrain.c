@@ -244,12 +244,9 @@ static int complete_args(const void *args, const char *ckpt)
         }
         return -1;
     }
-    if (ckpt)
-        fprintf(stderr, "hue pretrain: --method, --data and --out are required, and %s does not keep them (an "
-                "older hue wrote it, or its flags lack them)\n", ckpt);
-    else
-        fprintf(stderr, "hue pretrain: --method, --data and --out are required (see --help)\n");
-    return 2;
+    static const char *const names[] = {"--method", "--data", "--out"};
+    const int given[] = {o->method != NULL, o->data != NULL, o->out != NULL};
+    return resume_say_missing("pretrain", ckpt, names, given, 3);
 }
 
 /* -1 to go on, else the exit status (see commands.h). */

@@ -226,12 +226,9 @@ static int complete_args(const void *args, const char *ckpt)
         }
         return -1;
     }
-    if (ckpt)
-        fprintf(stderr, "hue train-video: --clips and --out are required, and %s does not keep them (an older "
-                "hue wrote it, or its flags lack them)\n", ckpt);
-    else
-        fprintf(stderr, "hue train-video: --clips and --out are required (see --help)\n");
-    return 2;
+    static const char *const names[] = {"--clips", "--out"};
+    const int given[] = {o->clips != NULL, o->out != NULL};
+    return resume_say_missing("train-video", ckpt, names, given, 2);
 }
 
 /* -1 to go on, else the exit status (see commands.h). */

@@ -327,6 +327,25 @@ int resume_flags_compare(const resume_rules *r, const char *ckpt, const char *re
     return status;
 }
 
+int resume_say_missing(const char *cmd, const char *ckpt, const char *const *names, const int *given, int n)
+{
+    int missing = 0, said = 0;
+    for (int i = 0; i < n; i++)
+        missing += !given[i];
+    fprintf(stderr, "hue %s: ", cmd);
+    for (int i = 0; i < n; i++)
+        if (!given[i]) {
+            said++;
+            fprintf(stderr, "%s%s", said == 1 ? "" : said == missing ? " and " : ", ", names[i]);
+        }
+    if (ckpt)
+        fprintf(stderr, " %s required, and %s does not keep %s (an older hue wrote it, or its flags lack %s)\n",
+                missing > 1 ? "are" : "is", ckpt, missing > 1 ? "them" : "it", missing > 1 ? "them" : "it");
+    else
+        fprintf(stderr, " %s required (see --help)\n", missing > 1 ? "are" : "is");
+    return 2;
+}
+
 /* The flags the checkpoint holds, as this hue writes them (so that a
  * value written another way by an older hue still compares equal). */
 static char *recorded_flags(const resume_command *c, char **rargv, int rargc, const char *ckpt, void *scratch)

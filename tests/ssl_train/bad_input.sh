@@ -87,16 +87,7 @@ expect "--resume with another seed" 2 "--seed 5 differs from the checkpoint's 0"
     --data "$good" --seed 5 --resume "$tmp/r18.safetensors" --out "$tmp/y.safetensors"
 # the same checkpoint without its flags, as an older hue wrote it: the run's
 # own checks still refuse other hyper-parameters, another seed or network
-/usr/bin/python3 - "$tmp/r18.safetensors" "$tmp/old.safetensors" <<'PY'
-import json, struct, sys
-raw = open(sys.argv[1], "rb").read()
-n = struct.unpack("<Q", raw[:8])[0]
-header = json.loads(raw[8:8 + n])
-del header["__metadata__"]["flags"]
-h = json.dumps(header).encode()
-h += b" " * (-len(h) % 8)
-open(sys.argv[2], "wb").write(struct.pack("<Q", len(h)) + h + raw[8 + n:])
-PY
+/usr/bin/python3 "$here/edit_flags.py" "$tmp/r18.safetensors" "$tmp/old.safetensors" -flags
 expect "--resume of a checkpoint without flags, another width" 1 "old.safetensors holds another architecture" -- \
     "${train[@]}" --data "$good" --width 0.25 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 expect "--resume of a checkpoint without flags, other flags" 1 \
@@ -104,7 +95,7 @@ expect "--resume of a checkpoint without flags, other flags" 1 \
     -- "${train[@]}" --data "$good" --batch 4 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 expect "--resume of a checkpoint without flags, another seed" 1 "old.safetensors was trained with --seed 0, not 5" \
     -- "${train[@]}" --data "$good" --seed 5 --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
-expect "--resume of a checkpoint without flags, no --data" 2 "--data and --out are required, and .*old.safetensors does not keep them" \
+expect "--resume of a checkpoint without flags, no --data" 2 "--data is required, and .*old.safetensors does not keep it" \
     -- "${train[@]}" --resume "$tmp/old.safetensors" --out "$tmp/y.safetensors"
 head -c 5000 "$tmp/r18.safetensors" >"$tmp/cut.safetensors"
 expect "--resume, a truncated checkpoint" 1 "cut.safetensors" -- "${train[@]}" --data "$good" \

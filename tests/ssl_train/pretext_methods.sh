@@ -71,7 +71,7 @@ done
 
 # a jigsaw checkpoint from before --tile-crop keeps neither the flag nor the
 # hyper-parameter: it resumes without the crop, as it was trained
-/usr/bin/python3 "$here/drop_flags.py" "$tmp/jigsaw.ckpt" "$tmp/older.ckpt" flag:tile-crop hp:tile_crop
+/usr/bin/python3 "$here/edit_flags.py" "$tmp/jigsaw.ckpt" "$tmp/older.ckpt" -flag:tile-crop -hp:tile_crop
 "$hue" pretrain --resume "$tmp/older.ckpt" --epochs 3 --out "$tmp/older2.ckpt" --quiet
 check "an older jigsaw checkpoint resumes: exit 0" test $? -eq 0
 check "an older jigsaw checkpoint resumes with --tile-crop 1" /usr/bin/python3 - "$tmp/older2.ckpt" <<'PY'

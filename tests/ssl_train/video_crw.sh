@@ -51,7 +51,7 @@ assert json.loads(meta["flags"])["return-shift"] == "2", meta["flags"]
 PY
 
 # a checkpoint made before walks were jittered keeps no crop-jitter: it resumes with one window
-/usr/bin/python3 "$here/drop_flags.py" "$tmp/crw.ckpt" "$tmp/older.ckpt" flag:crop-jitter flag:return-shift hp:crop_jitter
+/usr/bin/python3 "$here/edit_flags.py" "$tmp/crw.ckpt" "$tmp/older.ckpt" -flag:crop-jitter -flag:return-shift -hp:crop_jitter
 "$hue" train-video --resume "$tmp/older.ckpt" --clips "$src/samples/davis/videos" --steps 41 --out "$tmp/older2.ckpt" --quiet >/dev/null
 check "an older crw checkpoint resumes: exit 0" test $? -eq 0
 check "an older crw checkpoint resumes with --crop-jitter 0" /usr/bin/python3 - "$tmp/older2.ckpt" <<'PY'

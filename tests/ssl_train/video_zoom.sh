@@ -51,7 +51,7 @@ assert sum(loss[-5:]) / 5 < math.log(64), loss  # 64 nodes a frame
 PY
 
 # a checkpoint from before --zoom and --hflip keeps neither flag
-/usr/bin/python3 "$here/drop_flags.py" "$tmp/plain.ckpt" "$tmp/older.ckpt" flag:zoom
+/usr/bin/python3 "$here/edit_flags.py" "$tmp/plain.ckpt" "$tmp/older.ckpt" -flag:zoom
 "$hue" train-video --resume "$tmp/older.ckpt" --clips "$clips" --steps 7 --out "$tmp/older2.ckpt" --quiet >/dev/null
 check "an older checkpoint resumes: exit 0" test $? -eq 0
 check "an older checkpoint resumes with zoom 1, no flip" /usr/bin/python3 - "$tmp/older2.ckpt" <<'PY'
