@@ -10,14 +10,7 @@
 # Included from the top-level CMakeLists.txt once the hue target exists.
 include(CMakePackageConfigHelpers)
 
-# Public headers: the API of hue.h. The rest (*_internal.h, the backends'
-# headers, the trainer's and the CLI's) stays inside the build.
-set(HUE_PUBLIC_HEADERS
-  compute/base/hue_error.h compute/base/hue_version.h compute/base/hue_json.h compute/base/hue_checkpoint.h
-  compute/graph/hue_ctx.h compute/graph/hue_graph.h compute/graph/hue_ops.h compute/graph/hue_ops_nn.h
-  compute/graph/hue_ops_spatial.h compute/graph/hue_ops_track.h compute/graph/hue_optim.h
-  video/hue_video.h video/hue_writer.h video/hue_lab.h video/hue_mask.h video/hue_overlay.h
-  ssl/hue_resnet.h ssl/hue_model_io.h ssl/hue_track.h ssl/hue_davis_eval.h)
+# HUE_PUBLIC_HEADERS (cmake/libhue.cmake): the API of hue.h.
 configure_file(cmake/hue.h.in ${CMAKE_BINARY_DIR}/include/hue/hue.h @ONLY)
 install(FILES ${HUE_PUBLIC_HEADERS} ${CMAKE_BINARY_DIR}/include/hue/hue.h
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/hue)

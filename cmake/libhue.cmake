@@ -24,6 +24,36 @@ if(MPI_C_FOUND)
   list(APPEND HUE_LIB_DEPS MPI::MPI_C)
 endif()
 
+# Public headers: the API of hue.h, installed under include/hue/. The rest
+# (*_internal.h, the backends' headers, the trainer's and the CLI's) stays
+# inside the build.
+set(HUE_PUBLIC_HEADERS
+  compute/base/hue_error.h compute/base/hue_version.h compute/base/hue_json.h compute/base/hue_checkpoint.h
+  compute/graph/hue_ctx.h compute/graph/hue_graph.h compute/graph/hue_ops.h compute/graph/hue_ops_nn.h
+  compute/graph/hue_ops_spatial.h compute/graph/hue_ops_track.h compute/graph/hue_optim.h
+  video/hue_video.h video/hue_writer.h video/hue_lab.h video/hue_mask.h video/hue_overlay.h
+  ssl/hue_resnet.h ssl/hue_model_io.h ssl/hue_track.h ssl/hue_davis_eval.h)
+
+# libhue.so exports the functions those headers declare and nothing else,
+# so that a program cannot come to depend on an internal function (which
+# may change in any release) and the internal names cannot clash with its
+# own. The list is read from the headers at configure time (a header edit
+# configures again).
+set(HUE_EXPORTS "")
+foreach(header ${HUE_PUBLIC_HEADERS})
+  file(READ ${CMAKE_SOURCE_DIR}/${header} text)
+  string(REGEX MATCHALL "hue_[a-z0-9_]+\\(" declared "${text}")
+  list(APPEND HUE_EXPORTS ${declared})
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${header})
+endforeach()
+list(TRANSFORM HUE_EXPORTS REPLACE "\\($" "")
+list(REMOVE_DUPLICATES HUE_EXPORTS)
+list(SORT HUE_EXPORTS)
+list(JOIN HUE_EXPORTS ";\n    " HUE_EXPORTS)
+# written through configure_file, which leaves an unchanged map alone (no relink)
+file(WRITE ${CMAKE_BINARY_DIR}/libhue.map.new "{\n  global:\n    ${HUE_EXPORTS};\n  local: *;\n};\n")
+configure_file(${CMAKE_BINARY_DIR}/libhue.map.new ${CMAKE_BINARY_DIR}/libhue.map COPYONLY)
+
 add_library(hue_lib STATIC ${HUE_LIB_OBJECTS})
 set_target_properties(hue_lib PROPERTIES OUTPUT_NAME hue EXPORT_NAME hue_static)
 target_include_directories(hue_lib PUBLIC ${HUE_LIB_INCLUDES})
@@ -43,3 +73,5 @@ set_target_properties(hue_shared PROPERTIES OUTPUT_NAME hue EXPORT_NAME hue
 target_include_directories(hue_shared PUBLIC ${HUE_LIB_INCLUDES})
 # PRIVATE: the shared library records its own dependencies.
 target_link_libraries(hue_shared PRIVATE ${HUE_LIB_DEPS})
+target_link_options(hue_shared PRIVATE -Wl,--version-script=${CMAKE_BINARY_DIR}/libhue.map)
+set_target_properties(hue_shared PROPERTIES LINK_DEPENDS ${CMAKE_BINARY_DIR}/libhue.map)

@@ -32,6 +32,13 @@ check "libhue.a" test -f "$P/lib/libhue.a"
 so=$(readlink -f "$P/lib/libhue.so")
 check "libhue.so -> libhue.so.$version" test "$(basename "$so")" = "libhue.so.$version"
 check "libhue.so's SONAME carries the ABI version" contains <(readelf -d "$so") "SONAME.*\[libhue\.so\.${version%.*}\]"
+# the exports: exactly the functions the installed headers declare
+nm -D --defined-only "$so" | awk '{print $3}' | sort -u >"$tmp/exported.txt"
+cat "$P"/include/hue/*.h | grep -o 'hue_[a-z0-9_]*(' | tr -d '(' | sort -u >"$tmp/declared.txt"
+check "libhue.so exports every function the headers declare ($(comm -13 "$tmp/exported.txt" "$tmp/declared.txt" | head -3 | tr '\n' ' '))" \
+    test -z "$(comm -13 "$tmp/exported.txt" "$tmp/declared.txt")"
+check "libhue.so exports nothing else ($(comm -23 "$tmp/exported.txt" "$tmp/declared.txt" | head -3 | tr '\n' ' '))" \
+    test -z "$(comm -23 "$tmp/exported.txt" "$tmp/declared.txt")"
 check "the umbrella header" test -f "$P/include/hue/hue.h"
 check "no internal header installed" test -z "$(ls "$P/include/hue" | grep -e _internal -e '^vk_' -e '^cpu_')"
 check "every header hue.h includes is installed" bash -c "
