@@ -339,8 +339,8 @@ int resume_say_missing(const char *cmd, const char *ckpt, const char *const *nam
             fprintf(stderr, "%s%s", said == 1 ? "" : said == missing ? " and " : ", ", names[i]);
         }
     if (ckpt)
-        fprintf(stderr, " %s required, and %s does not keep %s (an older hue wrote it, or its flags lack %s)\n",
-                missing > 1 ? "are" : "is", ckpt, missing > 1 ? "them" : "it", missing > 1 ? "them" : "it");
+        fprintf(stderr, " %s required, and %s does not keep %s (an older hue wrote that file, or its flags were "
+                "edited)\n", missing > 1 ? "are" : "is", ckpt, missing > 1 ? "them" : "it");
     else
         fprintf(stderr, " %s required (see --help)\n", missing > 1 ? "are" : "is");
     return 2;

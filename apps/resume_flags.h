@@ -67,7 +67,7 @@ void resume_argv_free(char **argv, int argc);
 int resume_flags_compare(const resume_rules *r, const char *ckpt, const char *recorded, const char *wanted);
 
 /* Says which of the n required flags (names, "--clips"; given[i] nonzero
- * where the run has it) are missing, "hue CMD: --a and --b are required",
+ * where the run has it, zero for at least one) are missing, "hue CMD: --a and --b are required",
  * adding that ckpt does not keep them either when ckpt is not NULL.
  * Returns 2, the usage error. */
 int resume_say_missing(const char *cmd, const char *ckpt, const char *const *names, const int *given, int n);

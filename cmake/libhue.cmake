@@ -37,11 +37,13 @@ set(HUE_PUBLIC_HEADERS
 # libhue.so exports the functions those headers declare and nothing else,
 # so that a program cannot come to depend on an internal function (which
 # may change in any release) and the internal names cannot clash with its
-# own. The list is read from the headers at configure time (a header edit
-# configures again).
+# own. The list is read from the headers' declarations at configure time (a
+# header edit configures again).
 set(HUE_EXPORTS "")
 foreach(header ${HUE_PUBLIC_HEADERS})
   file(READ ${CMAKE_SOURCE_DIR}/${header} text)
+  # comments name functions too, internal ones among them: only code counts
+  string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" "" text "${text}")
   string(REGEX MATCHALL "hue_[a-z0-9_]+\\(" declared "${text}")
   list(APPEND HUE_EXPORTS ${declared})
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/${header})

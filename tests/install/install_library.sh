@@ -34,7 +34,8 @@ check "libhue.so -> libhue.so.$version" test "$(basename "$so")" = "libhue.so.$v
 check "libhue.so's SONAME carries the ABI version" contains <(readelf -d "$so") "SONAME.*\[libhue\.so\.${version%.*}\]"
 # the exports: exactly the functions the installed headers declare
 nm -D --defined-only "$so" | awk '{print $3}' | sort -u >"$tmp/exported.txt"
-cat "$P"/include/hue/*.h | grep -o 'hue_[a-z0-9_]*(' | tr -d '(' | sort -u >"$tmp/declared.txt"
+for h in "$P"/include/hue/*.h; do cc -fpreprocessed -dD -E -P "$h"; done | grep -o 'hue_[a-z0-9_]*(' | tr -d '(' |
+    sort -u >"$tmp/declared.txt"  # comments stripped: they name functions too
 check "libhue.so exports every function the headers declare ($(comm -13 "$tmp/exported.txt" "$tmp/declared.txt" | head -3 | tr '\n' ' '))" \
     test -z "$(comm -13 "$tmp/exported.txt" "$tmp/declared.txt")"
 check "libhue.so exports nothing else ($(comm -23 "$tmp/exported.txt" "$tmp/declared.txt" | head -3 | tr '\n' ' '))" \

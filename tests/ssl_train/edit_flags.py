@@ -50,6 +50,8 @@ def main(argv):
             touched.add("flag")
         else:
             fail(f"{edit}: not an edit (see the usage)")
+    if remove_flags and "flag" in touched:
+        fail("-flags removes the flags its other edits change")
     for kind, key in (("flag", "flags"), ("hp", "hyperparameters")):
         if kind in touched:
             meta[key] = json.dumps(tables[kind])
