@@ -133,10 +133,18 @@ assert hp["optimizer"] == "sgd" and hp["tau"] == 0.2 and hp["weight_decay"] == 5
 assert abs(hp["lr"] - 0.03 * 20 / 256) < 1e-9, hp
 PY
 
-# the most steps a grid of 7 allows (6 predictions, 10 tensors of the method's own, 6 logged steps)
+# the most steps a grid of 7 allows: one predictor W_k for each of the 6
 "$hue" pretrain --method cpc --data "$tmp" --width 0.125 --batch 4 --cpc-steps 6 --max-steps 1 --out "$tmp/cpc6.ckpt" \
     --quiet >/dev/null
 check "cpc --cpc-steps 6: exit 0" test $? -eq 0
+check "cpc --cpc-steps 6: 6 predictors on a grid of 7" /usr/bin/python3 - "$tmp/cpc6.ckpt" <<'PY'
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]; h = json.loads(f.read(n))
+hp = json.loads(h["__metadata__"]["hyperparameters"])
+assert hp["grid"] == 7 and hp["cpc_steps"] == 6, hp
+predictors = sorted(k for k in h if k.startswith("heads.predict.") and k.endswith(".weight"))
+assert predictors == ["heads.predict.%d.weight" % k for k in range(6)], predictors
+PY
 
 # expect NAME STATUS PATTERN ARGS...: exit status, one line matching PATTERN, no checkpoint
 expect() {

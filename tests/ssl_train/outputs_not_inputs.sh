@@ -43,7 +43,13 @@ refused "pretrain --out DATA" "$same" "$hue" "${train[@]}" --out train/ --force
 check "X is intact" test "$(cat notes.txt)" = "my notes"
 check "C was not written" test ! -e C.ckpt
 "$hue" "${train[@]}" --max-steps 2 --resume A.ckpt --out ./A.ckpt --log A.jsonl >/dev/null 2>"$tmp/err.txt"
-check "pretrain --resume A --out ./A goes on in A (exit $?: $(cat "$tmp/err.txt"))" test "$(grep -c '"step"' A.jsonl)" -eq 2
+rc=$?
+check "pretrain --resume A --out ./A: exit 0 (got $rc: $(cat "$tmp/err.txt"))" test $rc -eq 0
+check "pretrain --resume A --out ./A: the log goes on to step 2" test "$(grep -c '"step"' A.jsonl)" -eq 2
+check "pretrain --resume A --out ./A: A now holds step 2" test "$(/usr/bin/python3 -c '
+import json, struct, sys
+f = open(sys.argv[1], "rb"); n = struct.unpack("<Q", f.read(8))[0]
+print(json.loads(f.read(n))["__metadata__"]["step"])' A.ckpt)" = 2
 
 # train-video: two clips of 8 frames, 64x64
 mkdir clips

@@ -54,7 +54,9 @@ while pos < len(raw):
 zlib.decompress(idat)" "$f"
 done
 "$hue" eval davis --results "$tmp/res" --davis "$tmp/davis" >"$tmp/eval.txt" 2>&1
-check "hue eval davis refuses the unfinished folder (exit $?)" contains "$tmp/eval.txt" "res/clip: masks of a 'hue track' that did not finish"
+rc=$?
+check "hue eval davis refuses the unfinished folder: exit 1 (got $rc)" test $rc -eq 1
+check "hue eval davis says why" contains "$tmp/eval.txt" "res/clip: masks of a 'hue track' that did not finish"
 
 # temporaries of a dead process and of a live one (this shell)
 sh -c 'exit 0' &
@@ -67,8 +69,14 @@ wait $gone
 
 # another live process writing there: refused, even with --force
 echo $$ >"$out/.hue-unfinished"
+cp "$out/00000.png" "$tmp/mask0.keep"
 "$hue" "${track[@]}" --features lab --force --quiet 2>"$tmp/err.txt"
-check "a folder a live process writes: exit 1 (got $?)" contains "$tmp/err.txt" "another process (pid $$) is writing there"
+rc=$?
+check "a folder a live process writes: exit 1 (got $rc)" test $rc -eq 1
+check "a folder a live process writes: says so" contains "$tmp/err.txt" "another process (pid $$) is writing there"
+check "a folder a live process writes: its marker and masks stay" \
+    test "$(cat "$out/.hue-unfinished")" = $$ -a "$(ls "$out" | wc -l)" -eq "$n"
+check "a folder a live process writes: its first mask is untouched" cmp -s "$out/00000.png" "$tmp/mask0.keep"
 echo "$dead" >"$out/.hue-unfinished"
 
 # a run again, without --force: replaces the unfinished set
@@ -83,10 +91,14 @@ check "a dead process's overlay temporary is gone" test ! -e "$tmp/.overlay.hue-
 check "a dead process's mask temporary is gone" test ! -e "$out/.00003.hue-$gone-0.png"
 check "a live process's temporaries stay" test -e "$tmp/.overlay.hue-$$-0.mp4" -a -e "$out/.00004.hue-$$-0.png"
 "$hue" eval davis --results "$tmp/res" --davis "$tmp/davis" --quiet >"$tmp/eval.txt" 2>&1
-check "hue eval davis takes the finished folder (exit $?)" contains "$tmp/eval.txt" "^all "
+rc=$?
+check "hue eval davis takes the finished folder: exit 0 (got $rc)" test $rc -eq 0
+check "hue eval davis prints the mean" contains "$tmp/eval.txt" "^all "
 
 # a finished folder still needs --force
 "$hue" track "$tmp/clip.mp4" --mask "$mask" --context 4 -o "$out" --features lab --quiet 2>"$tmp/err.txt"
-check "a finished folder: refused without --force" contains "$tmp/err.txt" "pass --force to replace them"
+rc=$?
+check "a finished folder: refused without --force: exit 1 (got $rc)" test $rc -eq 1
+check "a finished folder: says to pass --force" contains "$tmp/err.txt" "pass --force to replace them"
 
 check_summary

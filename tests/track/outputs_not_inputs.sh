@@ -60,9 +60,13 @@ head -c 5000 /dev/urandom >junk.safetensors
 refused "track --model that is not a checkpoint" "junk.safetensors" \
     "$hue" track clip.mp4 --mask mask.png --model junk.safetensors --context 2 -o t6
 "$hue" "${track[@]}" clip.mp4 -o t7 --temperature 1e-40 2>err.txt
-check "track --temperature 1e-40: exit 2 (got $?)" contains err.txt "too small, it underflows"
+rc=$?
+check "track --temperature 1e-40: exit 2 (got $rc)" test $rc -eq 2
+check "track --temperature 1e-40: says it underflows" contains err.txt "too small, it underflows"
 "$hue" colorize clip.mp4 --ref-frame 0 --features lab --context 2 -o t8.mp4 --temperature 1e-45 2>err.txt
-check "colorize --temperature 1e-45: exit 2 (got $?)" contains err.txt "too small, it underflows"
+rc=$?
+check "colorize --temperature 1e-45: exit 2 (got $rc)" test $rc -eq 2
+check "colorize --temperature 1e-45: says it underflows" contains err.txt "too small, it underflows"
 check "no output was made" test ! -e t5 -a ! -e t6 -a ! -e t7 -a ! -e t8.mp4
 
 check_summary

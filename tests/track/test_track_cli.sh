@@ -76,7 +76,8 @@ check "the masks there are untouched" test "$(ls "$tmp/res/clip" | wc -l)" -eq 1
 check "--force replaces them" test $? -eq 0
 "$hue" track "$tmp/clip.mp4" --mask "$mask" -o "$tmp/x7" 2>/dev/null
 check "no features or model is a usage error (2)" test $? -eq 2
-"$hue" track --help | grep -q -- "--features lab"
-check "track --help" test $? -eq 0
+"$hue" track --help >"$tmp/help.txt"
+check "track --help exits 0" test $? -eq 0
+check "track --help names --features lab" contains "$tmp/help.txt" "--features lab"
 
 check_summary

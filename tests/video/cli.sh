@@ -36,7 +36,7 @@ check "probe --decode: every frame decoded" grep -q "^decoded: *50 frames$" <<<"
 
 for cmd in "probe" "overlay" "bench decode"; do
     # shellcheck disable=SC2086
-    check "$cmd --help exits 0 with a usage line" bash -c "'$hue' $cmd --help | grep -q '^usage: hue $cmd'"
+    check "$cmd --help exits 0 with a usage line" bash -c "set -o pipefail; '$hue' $cmd --help | grep -q '^usage: hue $cmd'"
 done
 
 j=$("$hue" bench decode --json --size 214x120 "$data/videos/blackswan.mp4")

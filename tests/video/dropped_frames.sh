@@ -23,7 +23,8 @@ ffmpeg -v warning -i "$avi" -f null - 2>"$tmp/ffmpeg.txt"
 check "ffmpeg decodes it without a word" test ! -s "$tmp/ffmpeg.txt"
 
 "$hue" probe --decode "$avi" >"$tmp/probe.txt" 2>"$tmp/err.txt"
-check "hue probe --decode accepts it (exit $?: $(cat "$tmp/err.txt"))" test ! -s "$tmp/err.txt"
+rc=$?
+check "hue probe --decode accepts it (exit $rc: $(cat "$tmp/err.txt"))" test $rc -eq 0 -a ! -s "$tmp/err.txt"
 check "every packet is a frame" contains "$tmp/probe.txt" "decoded: *$packets frames"
 duration=$(sed -n 's/^duration: *\([0-9.]*\) s/\1/p' "$tmp/probe.txt")
 check "the duration is about 6 s (got $duration)" awk -v d="${duration:-0}" 'BEGIN { exit !(d > 5.5 && d < 6.6) }'
@@ -31,12 +32,17 @@ check "the duration is about 6 s (got $duration)" awk -v d="${duration:-0}" 'BEG
 # cut short for real: the frames present are read, then an error
 head -c $(($(stat -c %s "$avi") * 6 / 10)) "$avi" >"$tmp/cut.avi"
 "$hue" probe --decode "$tmp/cut.avi" >"$tmp/probe.txt" 2>"$tmp/err.txt"
-check "an AVI cut at 60% is refused (exit $?)" contains "$tmp/err.txt" "cut.avi: file is cut short"
+rc=$?
+check "an AVI cut at 60% is refused: exit 1 (got $rc)" test $rc -eq 1
+check "an AVI cut at 60%: says so" contains "$tmp/err.txt" "cut.avi: file is cut short"
 ffmpeg -v error -y -f lavfi -i testsrc=size=64x48:rate=24:duration=4 -c:v ffv1 "$tmp/whole.mkv"
 head -c $(($(stat -c %s "$tmp/whole.mkv") / 2)) "$tmp/whole.mkv" >"$tmp/cut.mkv"
 "$hue" probe "$tmp/cut.mkv" >"$tmp/probe.txt" 2>"$tmp/err.txt"
-check "an MKV cut at half is refused (exit $?)" contains "$tmp/err.txt" "cut.mkv: file is cut short"
+rc=$?
+check "an MKV cut at half is refused: exit 1 (got $rc)" test $rc -eq 1
+check "an MKV cut at half: says so" contains "$tmp/err.txt" "cut.mkv: file is cut short"
 "$hue" probe "$tmp/whole.mkv" >"$tmp/probe.txt" 2>"$tmp/err.txt"
-check "the whole MKV is not" test ! -s "$tmp/err.txt"
+rc=$?
+check "the whole MKV is not (exit $rc)" test $rc -eq 0 -a ! -s "$tmp/err.txt"
 
 check_summary

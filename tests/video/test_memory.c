@@ -1,6 +1,7 @@
 /* hue_video_open_memory against hue_video_open on the same real file: the
  * same information, frames and seeks, at the native size and resized; an
- * empty buffer is an error; a list of files in memory cannot make hue open
+ * empty buffer is an error, half a file fails the same way from memory as
+ * from disk; a list of files in memory cannot make hue open
  * a file it names. */
 #include <stdint.h>
 #include <stdio.h>
@@ -73,6 +74,53 @@ static void compare(const char *path, const uint8_t *data, size_t size, const hu
     hue_video_close(b);
 }
 
+/* Opens a video and reads it to its end: the frames read before the end
+ * and how it ended (0: the end, < 0: an error; an open that fails counts
+ * no frames). */
+typedef struct {
+    int open, end;
+    int64_t frames;
+} read_outcome;
+
+static read_outcome read_through(hue_video *v, int open)
+{
+    read_outcome o = {.open = open};
+    if (open)
+        return o;
+    const hue_video_info *info = hue_video_get_info(v);
+    uint8_t *frame = malloc((size_t)info->out_width * info->out_height * 3);
+    while ((o.end = hue_video_read_rgb(v, frame)) == 1)
+        o.frames++;
+    free(frame);
+    hue_video_close(v);
+    return o;
+}
+
+/* The first half of a file, on disk and in memory: the same frames, then
+ * the same error (or the same refusal to open). */
+static void same_damage(const uint8_t *data, size_t size)
+{
+    char path[] = "/tmp/hue-test-memory-XXXXXX";
+    int fd = mkstemp(path);
+    CHECKF(fd >= 0, "cannot make a temporary file");
+    if (fd < 0)
+        return;
+    CHECK(write(fd, data, size) == (ssize_t)size);
+    close(fd);
+    hue_video *v;
+    int r = hue_video_open(&v, path, NULL);
+    read_outcome from_file = read_through(v, r);
+    r = hue_video_open_memory(&v, data, size, path, NULL);
+    read_outcome from_memory = read_through(v, r);
+    unlink(path);
+    CHECKF(from_file.open == from_memory.open && from_file.end == from_memory.end &&
+               from_file.frames == from_memory.frames,
+           "half a file: open %d, %lld frames, end %d from the file; open %d, %lld frames, end %d from memory",
+           from_file.open, (long long)from_file.frames, from_file.end, from_memory.open,
+           (long long)from_memory.frames, from_memory.end);
+    CHECKF(from_file.open < 0 || from_file.end < 0, "half a file read to its end without an error");
+}
+
 int main(void)
 {
     const char *path = test_data("davis2016/videos/car-shadow.mp4");
@@ -86,6 +134,7 @@ int main(void)
     compare(path, data, size, &small);
 
     /* Cut short: the memory reader sees the same damage as the file reader. */
+    same_damage(data, size / 2);
     hue_video *v;
     int r = hue_video_open_memory(&v, data, 0, "empty.mp4", NULL);
     CHECKF(r == HUE_EFORMAT && strstr(hue_error_message(), "empty.mp4"), "empty buffer: %d %s", r,
