@@ -140,6 +140,16 @@ static double loss_of(const hue_op_entry *op, const hue_host_tensor *in, const h
 /* The gradient check: the reference backward against central differences
  * of the reference forward (in double), and the device backward (through
  * hue_graph_backward) against the reference backward. */
+/* Gradient errors are measured relative to the largest reference gradient
+ * (at least 1). */
+static double error_scale(const hue_host_tensor *grad)
+{
+    double scale = 1;
+    for (int64_t i = 0; i < hue_host_numel(grad); i++)
+        scale = fmax(scale, fabs(grad->data[i]));
+    return scale;
+}
+
 static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *only)
 {
     if (!op->reference_backward || (only && strcmp(only, op->name) != 0))
@@ -171,9 +181,7 @@ static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *
         if (!(op->grad_mask >> k & 1))
             continue;
         int64_t n = hue_host_numel(&host[k]);
-        double scale = 1;
-        for (int64_t i = 0; i < n; i++)
-            scale = fmax(scale, fabs(ref_grad[k].data[i]));
+        double scale = error_scale(&ref_grad[k]);
         for (int s = 0; s < samples; s++) {
             int64_t i = (int64_t)((n - 1) * ((double)s / (samples - 1)));
             double x = host[k].data[i], h = 1e-6 * fmax(1, fabs(x));
@@ -227,9 +235,7 @@ static void grad_case(hue_ctx *ctx, const hue_op_entry *op, int ci, const char *
             if (!(op->grad_mask >> k & 1))
                 continue;
             int64_t n = hue_host_numel(&host[k]);
-            double scale = 1;
-            for (int64_t i = 0; i < n; i++)
-                scale = fmax(scale, fabs(ref_grad[k].data[i]));
+            double scale = error_scale(&ref_grad[k]);
             hue_tensor gt = hue_tensor_grad(g, in[k]);
             float *got = calloc((size_t)(n > 0 ? n : 1), sizeof *got);
             if (gt >= 0)
