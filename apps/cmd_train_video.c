@@ -24,8 +24,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: hue train-video --clips DIR|LIST --out CKPT [options]\n"
             "       hue train-video --resume CKPT [options that may change]\n\n"
-            "Trains a video encoder without labels, on lightness only (as hue track and hue colorize feed\n"
-            "it), its stride-8 features the nodes those commands propagate labels and colours between.\n\n"
+            "Trains a video encoder without labels, on lightness (or LAB: --input), its stride-8 features\n"
+            "the nodes hue track and hue colorize propagate labels and colours between.\n\n"
             "  --method colorize    (the default) each sample is 3 reference frames and a later target frame\n"
             "                       of a clip (gaps of 1 to --max-gap frames), cropped --size x --size; the\n"
             "                       target's colours (k-means clusters of ab) are predicted by attention over\n"
@@ -53,6 +53,13 @@ static void usage(FILE *f)
             "  --width W            channel width multiplier (default 0.5)\n"
             "  --embed D            projection size (default 64)\n"
             "  --clusters K         colorize, both: colour clusters (default 16)\n"
+            "  --input l|lab        colorize: what the encoder sees. l (default): lightness, as hue colorize\n"
+            "                       and hue track feed it. lab: L, a and b, with each sample's colour cut\n"
+            "                       at random (its four frames alike: both a and b kept, a only, b only or\n"
+            "                       neither, a quarter of the time each; the rest 0), so that it learns to\n"
+            "                       match by colour where frames have it and by lightness where they do\n"
+            "                       not: hue track feeds it whole frames, hue colorize gray ones (a checkpoint\n"
+            "                       that keeps no input resumes with l)\n"
             "  --crop-jitter J      each frame's crop (of a colorize sample, of a walk) moves up to J pixels\n"
             "                       each way from the sample's window (frames are decoded (S + 2J) x Z\n"
             "                       high), so the encoder cannot match positions through the padding; 0:\n"
@@ -252,13 +259,15 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         {"report", required_argument, 0, 'R'},  {"crw-weight", required_argument, 0, 'X'},
         {"crw-temperature", required_argument, 0, 'Z'}, {"return-shift", required_argument, 0, 'U'},
         {"zoom", required_argument, 0, 'z'},    {"hflip", no_argument, 0, 'H'},
+        {"input", required_argument, 0, 'I'},
         {"help", no_argument, 0, 'h'},          {0}};
     static const char *const methods[] = {"colorize", "crw", "both", NULL};
     static const char *const archs[] = {"resnet18", "resnet34", NULL};
+    static const char *const inputs[] = {"l", "lab", NULL};
     const char *cmd = "train-video";
     hue_video_train_options o = hue_video_train_defaults();
     *a = (train_video_args){.val_frames = 16};
-    int c, rc = 0, given_clusters = 0, i;
+    int c, rc = 0, given_clusters = 0, given_input = 0, i;
     const char *given_both = NULL;  /* a flag of --method both only */
     const char *given_crw = NULL;   /* a flag of the walk's (crw and both) */
     int64_t v;
@@ -330,6 +339,11 @@ static int parse_args(int argc, char **argv, train_video_args *a)
             break;
         case 'z': rc = hue_flag_number(cmd, "zoom", optarg, 1, 4, 0, &o.zoom); break;
         case 'H': o.hflip = 1; break;
+        case 'I':
+            if (!(rc = hue_flag_choice(cmd, "input", optarg, inputs, &i)))
+                o.input = i ? HUE_INPUT_LAB : HUE_INPUT_L;
+            given_input = 1;
+            break;
         case 'K': o.keep_checkpoints = 1; break;
         case 'j': a->json = 1; break;
         case 'f': o.force = 1; break;
@@ -366,6 +380,10 @@ static int parse_args(int argc, char **argv, train_video_args *a)
         fprintf(stderr, "hue train-video: --%s applies to --method crw and both only\n", given_crw);
         return 2;
     }
+    if (given_input && o.input != HUE_INPUT_L && (crw || both)) {
+        fprintf(stderr, "hue train-video: --input lab applies to --method colorize only\n");
+        return 2;
+    }
     if (given_clusters && crw) {
         fprintf(stderr, "hue train-video: --clusters applies to --method colorize and both only\n");
         return 2;
@@ -377,11 +395,12 @@ static int parse_args(int argc, char **argv, train_video_args *a)
  * the run's length, and what only says how it runs or what it writes.
  * Crop jitter came after the first checkpoints: without it they used one
  * window per sample; walks that came home to a moved crop came later still,
- * and zoom after them (a switch, hflip, is off when a checkpoint lacks it). */
+ * zoom after them, and LAB input last (a switch, hflip, is off when a
+ * checkpoint lacks it). */
 static const resume_rules train_video_rules = {
     "train-video",
     " clips steps sync-bn save-every keep-checkpoints log ",
-    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 zoom=1 ",
+    " clips log ", " clips ", " log ", " crop-jitter=0 crw:return-shift=0 both:return-shift=0 zoom=1 colorize:input=l ",
     " hflip sync-bn keep-checkpoints "};
 
 /* The run's flags, its method's defaults resolved, as its checkpoints keep
@@ -406,6 +425,8 @@ static char *flags_json(const void *args)
     }
     if (!crw)
         resume_jw_int(&w, "clusters", o.clusters);
+    if (!crw && !both)
+        resume_jw_flag(&w, "input", hue_input_kind_name(o.input));
     resume_jw_int(&w, "crop-jitter", o.crop_jitter);
     resume_jw_double(&w, "zoom", o.zoom);
     resume_jw_switch(&w, "hflip", o.hflip);

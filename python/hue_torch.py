@@ -44,7 +44,8 @@ to_input() and features() do it from RGB bytes:
 - "rgb" (3 channels): (v / 255 - mean) / std per channel, mean and std from
   the file's "representation" (CIFAR-10's 0.4914 0.4822 0.4465 and
   0.2470 0.2435 0.2616 for every image method hue has).
-- "l" (1 channel): L / 50 - 1, and "ab" (2 channels): a / 110 and b / 110,
+- "l" (1 channel): L / 50 - 1, "ab" (2 channels): a / 110 and b / 110, and
+  "lab" (3 channels, a video encoder of train-video --input lab): the three,
   with CIE L*a*b* from sRGB (D65 white, IEC 61966-2-1 transfer curve); hue's
   fast conversion is within 0.001 of the exact one used here.
 """
@@ -280,7 +281,8 @@ def rgb_to_lab(rgb):
 
 def to_input(images, kind, mean=CIFAR_MEAN, std=CIFAR_STD):
     """A trunk's input from RGB images [N, 3, H, W] with values 0..255 (uint8 or float):
-    kind "rgb" -> (v/255 - mean)/std, "l" -> L/50 - 1, "ab" -> a/110, b/110. Float32."""
+    kind "rgb" -> (v/255 - mean)/std, "l" -> L/50 - 1, "ab" -> a/110, b/110, "lab" -> L/50 - 1,
+    a/110, b/110. Float32."""
     if images.dim() != 4 or images.shape[1] != 3:
         raise ValueError(f"images must be [N, 3, H, W] RGB, not {list(images.shape)}")
     x = images.float()
@@ -293,7 +295,9 @@ def to_input(images, kind, mean=CIFAR_MEAN, std=CIFAR_STD):
         return (lab[:, :1] / 50 - 1).float()
     if kind == "ab":
         return (lab[:, 1:] / 110).float()
-    raise ValueError(f"input kind '{kind}' is not rgb, l or ab")
+    if kind == "lab":
+        return torch.cat((lab[:, :1] / 50 - 1, lab[:, 1:] / 110), 1).float()
+    raise ValueError(f"input kind '{kind}' is not rgb, l, ab or lab")
 
 
 def _input_of(ref):
@@ -391,7 +395,7 @@ class HueModel(nn.Module):
             refs = _json(self.metadata, "representation", self.path)
         else:
             refs = [{"prefix": "", "input": _default_input(self.trunk.arch["in_channels"])["kind"]}]
-        if not isinstance(refs, list) or not all(isinstance(r, dict) and r.get("input") in ("rgb", "l", "ab")
+        if not isinstance(refs, list) or not all(isinstance(r, dict) and r.get("input") in ("rgb", "l", "ab", "lab")
                                                   for r in refs):
             raise CheckpointError(f"{self.path}: its 'representation' is not a list of trunks with inputs")
         self.representation = [r.get("prefix") for r in refs]
@@ -445,7 +449,7 @@ def _describe(model):
         i = model.inputs[prefix]
         scale = {"rgb": f"rgb (v/255 - mean {[round(v, 4) for v in i['mean']]}) / std "
                           f"{[round(v, 4) for v in i['std']]}", "l": "l (L/50 - 1)",
-                 "ab": "ab (a/110, b/110)"}[i["kind"]]
+                 "ab": "ab (a/110, b/110)", "lab": "lab (L/50 - 1, a/110, b/110)"}[i["kind"]]
         with torch.no_grad():
             y = t(torch.zeros(1, a["in_channels"], 64, 64))
         lines.append(f"  trunk '{prefix}': {a['arch']} width {a['width']:g}, {'CIFAR' if a['cifar_stem'] else 'ImageNet'}"

@@ -209,6 +209,12 @@ static void fill_inputs(const hue_features *f, const uint8_t *rgb, int j, buffer
             for (size_t p = 0; p < plane; p++)
                 dst[p] = b->lab[0][p] / 50.0f - 1.0f;
         } else {
+            /* "lab": L then ab; "ab": ab alone */
+            if (t->input == HUE_INPUT_LAB) {
+                for (size_t p = 0; p < plane; p++)
+                    dst[p] = b->lab[0][p] / 50.0f - 1.0f;
+                dst += plane;
+            }
             for (int c = 0; c < 2; c++)
                 for (size_t p = 0; p < plane; p++)
                     dst[c * plane + p] = b->lab[1 + c][p] / 110.0f;

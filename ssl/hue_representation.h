@@ -7,7 +7,8 @@
  *    "architecture": {...as hue_resnet_arch_json...}}
  * prefix: the trunk's tensor names are prefix + torchvision's names (the
  * first trunk has prefix ""); input: "rgb" (3 channels, (v/255 - mean)/std),
- * "l" (1 channel, L/50 - 1) or "ab" (2 channels, a/110 and b/110), LAB as
+ * "l" (1 channel, L/50 - 1), "ab" (2 channels, a/110 and b/110) or "lab"
+ * (3 channels: L/50 - 1, a/110, b/110; train-video --input lab), LAB as
  * video/ computes it. A checkpoint without "representation" (hue's earlier
  * ones: supervised, train-video) has one trunk: prefix "", its
  * "architecture", input "rgb" with CIFAR-10's mean and std when
@@ -25,7 +26,7 @@
 
 #define HUE_REPRESENTATION_MAX_TRUNKS 4
 
-typedef enum { HUE_INPUT_RGB, HUE_INPUT_L, HUE_INPUT_AB } hue_input_kind;
+typedef enum { HUE_INPUT_RGB, HUE_INPUT_L, HUE_INPUT_AB, HUE_INPUT_LAB } hue_input_kind;
 
 typedef struct {
     char prefix[48];
@@ -53,9 +54,9 @@ int hue_representation_parse(const char *representation_json, const char *archit
 int hue_representation_read(const char *path, hue_representation *out);
 /* The same from a checkpoint already open (path names it in messages). */
 int hue_representation_of(const hue_checkpoint *ck, const char *path, hue_representation *out);
-/* Input channels of a kind: 3, 1 or 2. */
+/* Input channels of a kind: 3, 1, 2 or 3. */
 int hue_input_channels(hue_input_kind kind);
-/* "rgb", "l", "ab" (and back: -1 when unknown). */
+/* "rgb", "l", "ab", "lab" (and back: -1 when unknown). */
 const char *hue_input_kind_name(hue_input_kind kind);
 int hue_input_kind_parse(const char *name);
 

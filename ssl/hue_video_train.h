@@ -12,6 +12,7 @@
 #define HUE_VIDEO_TRAIN_H
 #include <stdint.h>
 
+#include "hue_representation.h"
 #include "hue_resnet.h"
 #include "hue_train.h"
 
@@ -23,7 +24,12 @@ typedef struct {
     const char *clips;        /* a folder of videos, or a text file listing one video path per line */
     const char *out, *resume, *log;
     int force;
-    hue_resnet_config arch;   /* in_channels 1, dense, a projection (embed) */
+    hue_resnet_config arch;   /* in_channels 1 (3 with LAB input), dense, a projection (embed) */
+    int input;                /* colorize: HUE_INPUT_L, the encoder sees lightness (the default), or
+                               * HUE_INPUT_LAB: it sees L, a, b, and each sample (its four frames
+                               * alike) keeps both a and b, a only, b only or neither, a quarter of
+                               * the time each, the rest set to 0. hue track then feeds it whole
+                               * frames, hue colorize gray ones (a and b 0) */
     int clusters;             /* k of the colour k-means (16) */
     int size;                 /* crop side: crops are size x size */
     int batch;                /* samples (4 frames each) per step */

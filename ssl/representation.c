@@ -15,21 +15,21 @@
 const float hue_cifar_mean[3] = {0.4914f, 0.4822f, 0.4465f};
 const float hue_cifar_std[3] = {0.2470f, 0.2435f, 0.2616f};
 
-static const char *const kind_names[3] = {"rgb", "l", "ab"};
+static const char *const kind_names[4] = {"rgb", "l", "ab", "lab"};
 
 int hue_input_channels(hue_input_kind kind)
 {
-    return kind == HUE_INPUT_RGB ? 3 : kind == HUE_INPUT_L ? 1 : 2;
+    return kind == HUE_INPUT_L ? 1 : kind == HUE_INPUT_AB ? 2 : 3;
 }
 
 const char *hue_input_kind_name(hue_input_kind kind)
 {
-    return (unsigned)kind < 3 ? kind_names[kind] : NULL;
+    return (unsigned)kind < 4 ? kind_names[kind] : NULL;
 }
 
 int hue_input_kind_parse(const char *name)
 {
-    for (int k = 0; name && k < 3; k++)
+    for (int k = 0; name && k < 4; k++)
         if (strcmp(name, kind_names[k]) == 0)
             return k;
     return -1;
@@ -106,8 +106,8 @@ static int parse_trunk(const hue_json *e, const char *path, int i, hue_trunk_ref
     memcpy(t->prefix, prefix, len + 1);
     int kind = hue_input_kind_parse(hue_json_string(hue_json_get(e, "input"), NULL));
     if (kind < 0)
-        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'representation'[%d] field 'input' is not \"rgb\", \"l\" "
-                        "or \"ab\"", path, i);
+        return hue_fail(HUE_EFORMAT, "%s: the checkpoint's 'representation'[%d] field 'input' is not \"rgb\", \"l\", "
+                        "\"ab\" or \"lab\"", path, i);
     t->input = (hue_input_kind)kind;
     const hue_json *arch = hue_json_get(e, "architecture");
     if (!arch)

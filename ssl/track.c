@@ -85,9 +85,13 @@ static hue_tensor features(hue_tracker *t, hue_tensor lab)
     hue_graph *g = t->g;
     if (t->o.features == HUE_FEATURES_LAB)
         return hue_pool2d(g, HUE_POOL_AVG, lab, 8, 8, 0);
-    hue_tensor L = hue_slice(g, lab, 1, 0, 1);
     hue_resnet_config cfg = t->m.cfg;  /* hue_resnet_build resets t->m */
-    if (hue_resnet_build(g, &cfg, L, 0, &t->m))
+    /* a video encoder sees lightness (1 channel) or all of LAB (3: train-video --input lab) */
+    if (cfg.in_channels != 1 && cfg.in_channels != 3)
+        return hue_fail(HUE_EINVAL, "the encoder takes %d input channels; a video encoder takes 1 (L) or 3 (LAB)",
+                        cfg.in_channels);
+    hue_tensor x = cfg.in_channels == 1 ? hue_slice(g, lab, 1, 0, 1) : lab;
+    if (hue_resnet_build(g, &cfg, x, 0, &t->m))
         return hue_graph_status(g) ? hue_graph_status(g) : HUE_EINVAL;
     t->has_model = 1;
     return t->m.features;

@@ -32,6 +32,7 @@ hue_video_train_options hue_video_train_defaults(void)
     hue_video_train_options o = {0};
     o.arch = hue_resnet_defaults();
     o.arch.in_channels = 1;
+    o.input = HUE_INPUT_L;
     o.arch.num_classes = 0;
     o.arch.dense = 1;
     o.arch.last_layer = 3;
@@ -59,6 +60,7 @@ typedef struct {
     int64_t frame[4];         /* three references, then the target */
     video_view view;          /* the sample's scale and mirror */
     double x0[4], y0[4];      /* each frame's window: top-left corner in frame pixels */
+    int keep_a, keep_b;       /* LAB input: the colour channels the encoder sees */
 } sample;
 
 static void draw_sample(const video_clip_set *clips, const hue_video_train_options *o, hue_rng *r, sample *out)
@@ -81,6 +83,13 @@ static void draw_sample(const video_clip_set *clips, const hue_video_train_optio
     for (int k = 0; k < 4; k++) {
         out->x0[k] = x + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * s;
         out->y0[k] = y + ((double)hue_rng_below(r, (uint64_t)(2 * J + 1)) - J) * s;
+    }
+    /* colour dropout: from all of it (hue track's frames) to none (hue
+     * colorize's); a lightness run draws nothing, so its samples stay as they were */
+    out->keep_a = out->keep_b = 0;
+    if (o->input == HUE_INPUT_LAB) {
+        int keep = (int)hue_rng_below(r, 4);
+        out->keep_a = keep & 1, out->keep_b = keep >> 1;
     }
 }
 
@@ -233,10 +242,11 @@ int video_colour_part_load_meta(video_colour_part *p, const hue_checkpoint *ck, 
     return ok ? 0 : hue_fail(HUE_EFORMAT, "%s: no %d colour clusters in its metadata", path, k);
 }
 
-void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, hue_rng *r, float *L)
+void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, hue_rng *r, float *x)
 {
     const hue_video_train_options *o = p->o;
-    int B = o->batch, S = o->size, K = o->clusters, cells = S / 8;
+    int B = o->batch, S = o->size, K = o->clusters, cells = S / 8, C = hue_input_channels(o->input);
+    size_t plane = (size_t)S * S;
     int64_t P = (int64_t)cells * cells;
     float *cb = p->ca + P;
     memset(p->onehotb, 0, sizeof *p->onehotb * (size_t)B * 3 * P * K);
@@ -250,7 +260,12 @@ void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, h
             continue;
         for (int k = 0; k < 4; k++) {
             video_view_crop(&clips->v[s.clip], s.frame[k], s.x0[k], s.y0[k], &s.view, S, p->rgb, &p->view);
-            crop_lab(p->rgb, S, L + ((size_t)b * 4 + k) * S * S, p->ca, cb, p->ab, p->ab + (size_t)S * S);
+            float *in = x + ((size_t)b * 4 + k) * C * plane;
+            crop_lab(p->rgb, S, in, p->ca, cb, p->ab, p->ab + plane);
+            for (size_t i = 0; C == 3 && i < plane; i++) {
+                in[plane + i] = s.keep_a ? p->ab[i] / 110.0f : 0.0f;
+                in[2 * plane + i] = s.keep_b ? p->ab[plane + i] / 110.0f : 0.0f;
+            }
             for (int64_t q = 0; q < P; q++) {
                 int c = hue_kmeans_nearest(p->centres, K, p->ca[q], cb[q]);
                 if (k < 3)
@@ -285,12 +300,12 @@ static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     video_colour *v = self;
     const hue_video_train_options *o = v->o;
-    int64_t xs[4] = {4 * o->batch, 1, o->size, o->size};
-    v->x = hue_graph_input(g, "lightness", 4, xs);
+    int64_t xs[4] = {4 * o->batch, hue_input_channels(o->input), o->size, o->size};
+    v->x = hue_graph_input(g, o->input == HUE_INPUT_LAB ? "lab" : "lightness", 4, xs);
     int rc = hue_resnet_build(g, &o->arch, v->x, 1, &v->m);
     if (rc)
         return rc;
-    hue_trunk_ref input = {.input = HUE_INPUT_L};
+    hue_trunk_ref input = {.input = o->input};
     if ((rc = hue_trainer_add_resnet(t, &v->m, "", 1, &input)))
         return rc;
     if (v->m.feature_stride != 8)
@@ -331,7 +346,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     video_step_rng(o, step, &rng);
     video_colour_part_draw(&v->part, &v->clips, &rng, v->xb);
     hue_graph *g = hue_trainer_graph(t);
-    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * o->batch * o->size * o->size);
+    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * o->batch * hue_input_channels(o->input) * o->size * o->size);
     if (!rc)
         rc = video_colour_part_set_inputs(&v->part, g);
     *info = (hue_fill_info){o->batch, 0, step};
@@ -344,6 +359,8 @@ static void hyperparameters(hue_json_writer *w, const void *self)
     hue_jw_key(w, "clusters"), hue_jw_int(w, o->clusters);
     if (o->crop_jitter)  /* absent in checkpoints from before crop jitter: they resume as one window */
         hue_jw_key(w, "crop_jitter"), hue_jw_int(w, o->crop_jitter);
+    if (o->input != HUE_INPUT_L)  /* absent: lightness, as every run before LAB input */
+        hue_jw_key(w, "input"), hue_jw_string(w, hue_input_kind_name(o->input));
     video_view_hyperparameters(w, o);
 }
 
@@ -370,7 +387,7 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
         rc = video_colour_part_alloc(&v->part, o);
     if (rc)
         return rc;
-    v->xb = malloc(sizeof *v->xb * (size_t)4 * o->batch * o->size * o->size);
+    v->xb = malloc(sizeof *v->xb * (size_t)4 * o->batch * hue_input_channels(o->input) * o->size * o->size);
     return v->xb ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }
 
@@ -389,6 +406,12 @@ int hue_train_video(const hue_video_train_options *o, hue_train_report *r)
     memset(r, 0, sizeof *r);
     r->test_accuracy = -1;
     hue_video_train_options resolved = hue_video_train_resolve(o);
+    if (o->input != HUE_INPUT_L && o->input != HUE_INPUT_LAB)
+        return hue_fail(HUE_EINVAL, "a video encoder's input is lightness (l) or LAB (lab), not %s",
+                        hue_input_kind_name(o->input) ? hue_input_kind_name(o->input) : "unknown");
+    if (o->input == HUE_INPUT_LAB && o->method != HUE_VIDEO_COLORIZATION)
+        return hue_fail(HUE_EINVAL, "LAB input (--input lab) is for --method colorize only");
+    resolved.arch.in_channels = hue_input_channels(o->input);
     /* under mpirun each rank takes an equal part of every step's samples */
     int ranks = hue_dist_size();
     resolved.global_batch = o->batch;

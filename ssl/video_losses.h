@@ -39,8 +39,9 @@ int video_colour_part_load_meta(video_colour_part *p, const hue_checkpoint *ck, 
  * features of the part's 4 * batch frames, [4B, D, S/8, S/8]. */
 hue_tensor video_colour_part_loss(video_colour_part *p, hue_graph *g, hue_tensor f, int64_t D);
 /* Draws the group's batch of samples from r, this rank's into its inputs
- * and their lightness into L (4 * batch frames of size^2). */
-void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, hue_rng *r, float *L);
+ * and the encoder's input into x: 4 * batch frames of size^2, each its
+ * lightness, or with LAB input (o->input) its L, a, b planes. */
+void video_colour_part_draw(video_colour_part *p, const video_clip_set *clips, hue_rng *r, float *x);
 int video_colour_part_set_inputs(video_colour_part *p, hue_graph *g);
 
 /* ---- the contrastive random walk: --walk frames a sample ---- */

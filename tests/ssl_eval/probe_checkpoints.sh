@@ -3,8 +3,8 @@
 # supervised' (trunk, fc layer and SGD state: the fc and the state are
 # ignored; 64 features at width 0.125), one of 'hue train-video' (input L,
 # dense, up to layer3, a projection: 32 features of layer3 at width 0.125,
-# its training size 32 the default), the shipped video model (128 features
-# at width 0.5), and a two-trunk file (rgb under "", ab under "ab_to_l.",
+# its training size 32 the default; and the same with --input lab), the
+# shipped video model (128 features at width 0.5), and a two-trunk file (rgb under "", ab under "ab_to_l.",
 # plus a head and optimizer state: 64 + 128 features, the rgb trunk's equal
 # to those of the same trunk alone). Run with their defaults, the JSON must
 # say what --help says they are (k 200, T 0.1; 100 epochs, lr 0.1, batch
@@ -28,6 +28,8 @@ tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" --wildcards 'train/*/000?.jpg' 'trai
     --backend cpu >/dev/null || exit 1
 "$hue" train-video --clips "$src/samples/davis/videos" --size 32 --steps 2 --width 0.125 --out video.ckpt \
     --quiet >/dev/null || exit 1
+"$hue" train-video --clips "$src/samples/davis/videos" --size 32 --steps 2 --width 0.125 --input lab \
+    --out video-lab.ckpt --quiet >/dev/null || exit 1
 "$tool" multi multi.ckpt || exit 1
 "$tool" random rgb.ckpt 0.125 1 || exit 1
 
@@ -58,6 +60,7 @@ probe() {
 
 probe supervised 64 '["rgb"]' 32 -- --model sup.ckpt
 probe train-video 32 '["l"]' 32 -- --model video.ckpt
+probe train-video-lab 32 '["lab"]' 32 -- --model video-lab.ckpt
 probe shipped-video 128 '["l"]' 32 -- --model "$src/samples/model/hue-video.ckpt" --size 32
 probe two-trunks 192 '["rgb", "ab"]' 32 -- --model multi.ckpt
 

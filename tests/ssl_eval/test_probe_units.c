@@ -42,6 +42,15 @@ static void test_representation(void)
     hue_resnet_config tc = hue_trunk_config(&back.trunks[0]);
     CHECK(tc.num_classes == 0 && tc.embed == 0 && tc.last_layer == 4 && tc.in_channels == 3);
 
+    /* a LAB video encoder: 3 channels, not rgb (no mean or std) */
+    hue_representation lab = {.n_trunks = 1};
+    lab.trunks[0] = (hue_trunk_ref){.prefix = "", .input = HUE_INPUT_LAB, .arch = hue_resnet_defaults()};
+    hue_representation_json(&lab, json, sizeof json);
+    CHECKF(strstr(json, "\"input\": \"lab\"") && !strstr(json, "mean"), "%s", json);
+    CHECKF(hue_representation_parse(json, NULL, "x.ckpt", &back) == 0, "%s: %s", json, hue_error_message());
+    CHECK(back.trunks[0].input == HUE_INPUT_LAB && hue_trunk_config(&back.trunks[0]).in_channels == 3);
+    CHECK(hue_input_kind_parse("lab") == HUE_INPUT_LAB && !strcmp(hue_input_kind_name(HUE_INPUT_LAB), "lab"));
+
     /* no representation: one trunk from the architecture, its input from in_channels */
     const hue_input_kind kinds[3] = {HUE_INPUT_L, HUE_INPUT_AB, HUE_INPUT_RGB};
     for (int c = 1; c <= 3; c++) {
@@ -68,7 +77,7 @@ static void test_representation(void)
         {"[1]", "'representation'[0]"},
         {"[{\"input\": \"rgb\", \"mean\": [0,0,0], \"std\": [1,1,1], \"architecture\": %s}]", "'prefix'"},
         {"[{\"prefix\": 7, \"input\": \"rgb\", \"architecture\": %s}]", "'prefix'"},
-        {"[{\"prefix\": \"\", \"input\": \"lab\", \"architecture\": %s}]", "'input'"},
+        {"[{\"prefix\": \"\", \"input\": \"hsv\", \"architecture\": %s}]", "'input'"},
         {"[{\"prefix\": \"\", \"input\": \"rgb\", \"mean\": [0,0,0], \"std\": [1,1,1]}]", "'architecture'"},
         {"[{\"prefix\": \"\", \"input\": \"l\", \"architecture\": %s}]", "'in_channels'"},
         {"[{\"prefix\": \"\", \"input\": \"rgb\", \"mean\": [0,0], \"std\": [1,1,1], \"architecture\": %s}]", "'mean'"},
