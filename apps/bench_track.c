@@ -115,8 +115,9 @@ static double time_propagation(hue_ctx *ctx, int64_t C, int64_t h, int64_t w, in
 
 /* Median seconds per frame of a video encoder of architecture cfg as hue
  * track runs it (seeded initialisation: the weights do not change the time)
- * on a 480p frame: RGB8 upload, LAB at 480x856, lightness, ResNet,
- * unit-length features; *cpu the median CPU seconds (every thread). */
+ * on a 480p frame: RGB8 upload, LAB at 480x856, lightness (or all of LAB
+ * for a 3-channel encoder), ResNet, unit-length features; *cpu the median
+ * CPU seconds (every thread). */
 static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int frames, int *channels, double *cpu)
 {
     hue_graph *g;
@@ -124,13 +125,14 @@ static double time_encoder(hue_ctx *ctx, const hue_resnet_config *arch, int fram
         return -1;
     int64_t shape[4] = {1, 480, 854, 3};
     hue_tensor rgb = hue_graph_input_u8(g, "frame", 4, shape);
-    hue_tensor L = hue_slice(g, hue_rgb8_to_lab(g, rgb, 480, 856), 1, 0, 1);
+    hue_tensor lab = hue_rgb8_to_lab(g, rgb, 480, 856);
+    hue_tensor x = arch->in_channels == 3 ? lab : hue_slice(g, lab, 1, 0, 1);
     hue_resnet m;
     hue_resnet_config cfg = *arch;
     double result = -1;
     uint8_t *frame = malloc((size_t)480 * 854 * 3);
     double *t = calloc((size_t)frames, sizeof *t), *tc = calloc((size_t)frames, sizeof *tc);
-    if (frame && t && tc && hue_resnet_build(g, &cfg, L, 0, &m) == 0) {
+    if (frame && t && tc && hue_resnet_build(g, &cfg, x, 0, &m) == 0) {
         hue_tensor f = hue_l2_normalize(g, m.features, 1, 1e-12f);
         hue_graph_output(g, f);
         *channels = m.feature_channels;
@@ -250,8 +252,9 @@ int hue_bench_track(int argc, char **argv)
         return 1;
     }
     char arch_name[96];
-    snprintf(arch_name, sizeof arch_name, "resnet%d x%g%s to layer%d%s", arch.depth, (double)arch.width,
-             arch.dense ? " dense" : "", arch.last_layer, arch.embed > 0 ? " + projection" : "");
+    snprintf(arch_name, sizeof arch_name, "resnet%d x%g%s to layer%d%s%s", arch.depth, (double)arch.width,
+             arch.dense ? " dense" : "", arch.last_layer, arch.embed > 0 ? " + projection" : "",
+             arch.in_channels == 3 ? ", LAB input" : "");
     hue_ctx *ctx;
     if (hue_ctx_create(&ctx, -1)) {
         fprintf(stderr, "hue bench track: %s\n", hue_error_message());

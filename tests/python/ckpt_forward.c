@@ -283,6 +283,8 @@ static int run_representation(tool *s)
                             (float)px[3 * p + c] * (1.0f / (255.0f * t->std[c])) - t->mean[c] / t->std[c];
                     else if (t->input == HUE_INPUT_L)
                         dst[p] = lab[p] / 50.0f - 1.0f;
+                    else if (t->input == HUE_INPUT_LAB)
+                        dst[c * plane + p] = c ? lab[c * plane + p] / 110.0f : lab[p] / 50.0f - 1.0f;
                     else
                         dst[c * plane + p] = lab[(1 + c) * plane + p] / 110.0f;
                 }
