@@ -75,8 +75,10 @@ case_ train-video "trunks=-,dense,stem=imagenet,channels=1" train-video --clips 
     --size 32 --steps 2 --width 0.125 --quiet
 case_ train-video-crw "trunks=-,dense,channels=1" train-video --method crw --clips "$src/samples/davis/videos" \
     --size 32 --steps 1 --width 0.125 --quiet
-# the shipped model predates the 'networks' metadata: its 'architecture' alone
-run_check shipped-video "$src/samples/model/hue-video.ckpt" "trunks=-,dense,channels=1"
+# LAB input: the representation's L, a and b from the same RGB bytes
+case_ train-video-lab "trunks=-,dense,channels=3" train-video --input lab --clips "$src/samples/davis/videos" \
+    --size 32 --steps 2 --width 0.125 --quiet
+run_check shipped-video "$src/samples/model/hue-video.ckpt" "trunks=-,dense,channels=3"
 "$py" "$here/hue_torch_check.py" "${cases[@]}" >"$tmp/check.out" 2>&1
 cat "$tmp/check.out"
 for name in "${names[@]}"; do

@@ -61,7 +61,7 @@ probe() {
 probe supervised 64 '["rgb"]' 32 -- --model sup.ckpt
 probe train-video 32 '["l"]' 32 -- --model video.ckpt
 probe train-video-lab 32 '["lab"]' 32 -- --model video-lab.ckpt
-probe shipped-video 128 '["l"]' 32 -- --model "$src/samples/model/hue-video.ckpt" --size 32
+probe shipped-video 128 '["lab"]' 32 -- --model "$src/samples/model/hue-video.ckpt" --size 32
 probe two-trunks 192 '["rgb", "ab"]' 32 -- --model multi.ckpt
 
 # defaults: what --help says is what runs
