@@ -296,6 +296,12 @@ typedef struct {
     float *xb;
 } video_colour;
 
+/* The encoder's input values a step: 4 frames a sample, each its channels of size^2. */
+static size_t input_values(const hue_video_train_options *o)
+{
+    return (size_t)4 * o->batch * hue_input_channels(o->input) * o->size * o->size;
+}
+
 static int build(void *self, hue_trainer *t, hue_graph *g)
 {
     video_colour *v = self;
@@ -346,7 +352,7 @@ static int fill(void *self, hue_trainer *t, int64_t step, hue_fill_info *info)
     video_step_rng(o, step, &rng);
     video_colour_part_draw(&v->part, &v->clips, &rng, v->xb);
     hue_graph *g = hue_trainer_graph(t);
-    int rc = hue_graph_set_input(g, v->x, v->xb, (size_t)4 * o->batch * hue_input_channels(o->input) * o->size * o->size);
+    int rc = hue_graph_set_input(g, v->x, v->xb, input_values(o));
     if (!rc)
         rc = video_colour_part_set_inputs(&v->part, g);
     *info = (hue_fill_info){o->batch, 0, step};
@@ -387,7 +393,7 @@ static int prepare(const hue_video_train_options *o, video_colour *v)
         rc = video_colour_part_alloc(&v->part, o);
     if (rc)
         return rc;
-    v->xb = malloc(sizeof *v->xb * (size_t)4 * o->batch * hue_input_channels(o->input) * o->size * o->size);
+    v->xb = malloc(sizeof *v->xb * input_values(o));
     return v->xb ? 0 : hue_fail(HUE_ENOMEM, "out of host memory");
 }
 
