@@ -99,6 +99,9 @@ def main():
             opt.step()
             step += 1
             last = loss.item()
+            if step % 50 == 0 or step == total:  # a long run is not silent; stdout keeps only the result
+                print("pytorch step %d/%d loss %.4f, %.0f s" % (step, total, last, time.time() - t0),
+                      file=sys.stderr, flush=True)
     seconds = time.time() - t0
     train_f, train_y = features(trunk, folder + "/train", threads)
     test_f, test_y = features(trunk, folder + "/test", threads)
