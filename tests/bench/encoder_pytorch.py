@@ -28,9 +28,10 @@ def lab_f(t):
     return torch.where(t > d ** 3, t.clamp(min=0) ** (1.0 / 3.0), t / (3 * d * d) + 4.0 / 29.0)
 
 
-def lightness(rgb8, with_ab=False):
+def encoder_input(rgb8, with_ab=False):
     """[1, 3, H, W] uint8 sRGB -> [1, 1, H, W] float32 L* / 50 - 1; with_ab: [1, 3, H, W],
-    a* / 110 and b* / 110 after it (D65 white)."""
+    a* / 110 and b* / 110 after it (D65 white). Not hue_torch.to_input: that one works in
+    float64 and always converts all three channels, which would slow the timed peer."""
     c = rgb8.float() / 255
     lin = torch.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
     r, g, b = lin[:, 0:1], lin[:, 1:2], lin[:, 2:3]
@@ -57,7 +58,7 @@ def main():
     with torch.inference_mode():
         for f in range(args.frames + 1):
             t0, c0 = time.perf_counter(), time.process_time()
-            features = F.normalize(trunk(lightness(frame, with_ab)), dim=1)
+            features = F.normalize(trunk(encoder_input(frame, with_ab)), dim=1)
             if f > 0:  # the first frame warms up oneDNN's primitives and allocations
                 times.append(time.perf_counter() - t0)
                 cpu.append(time.process_time() - c0)
