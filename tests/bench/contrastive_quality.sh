@@ -5,10 +5,12 @@
 # pretext methods at the same budget: tests/bench/pretext_quality.sh with
 # the MoCo CIFAR-10 demo's batch of 512. The MoCo demo (official repository,
 # full width, on a GPU) reaches 48.0% kNN after 10 epochs and 61.4% after 20.
-# Resumable as pretext_quality.sh; one OUT folder per budget.
+# Resumable as pretext_quality.sh; one OUT folder per budget. HOLDOUT=1 and
+# FLAGS, as there, choose settings on a held-out part of the train split.
 #
 # usage: tests/bench/contrastive_quality.sh [train|eval|all] [METHOD...]
-#   OUT=bench-out/contrastive-EPOCHS (default), EPOCHS=10, WIDTH=0.25, BATCH=512, THREADS=2, HUE_BIN, HUE_DATA
+#   OUT=bench-out/contrastive-EPOCHS (default), EPOCHS=10, WIDTH=0.25, BATCH=512, THREADS=2,
+#   HOLDOUT=0, FLAGS, HUE_BIN, HUE_DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export EPOCHS=${EPOCHS:-10}

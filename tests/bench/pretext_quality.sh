@@ -13,8 +13,15 @@
 # so the table can be built over several sessions. Writes OUT/table.md and
 # OUT/results.jsonl, and prints the table.
 #
+# HOLDOUT=1 chooses settings without touching the test split: it trains on
+# 45,000 train images and measures on the other 5,000 (the last tenth of
+# each class, hard links in OUT/cifar10-holdout). FLAGS adds pretrain flags
+# to every run (say FLAGS='--key-momentum 0.99'); give each setting its own
+# OUT, as the checkpoints are named by method.
+#
 # usage: tests/bench/pretext_quality.sh [train|eval|all] [METHOD...]
-#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, BATCH=128, THREADS=2, HUE_BIN, HUE_DATA
+#   OUT=bench-out/pretext (default), EPOCHS=5, WIDTH=0.25, BATCH=128, THREADS=2,
+#   HOLDOUT=0, FLAGS, HUE_BIN, HUE_DATA
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 hue=${HUE_BIN:-$here/build/apps/hue}
@@ -34,6 +41,24 @@ if [ ! -d "$cifar/train" ]; then
     mkdir -p "$cifar"
     tar -xzf "$data/cifar10/cifar10_jpg.tar.gz" -C "$cifar"
 fi
+if [ "${HOLDOUT:-0}" = 1 ]; then
+    held=$out/cifar10-holdout
+    if [ ! -d "$held" ]; then
+        rm -rf "$held.part"
+        for dir in "$cifar"/train/*/; do
+            class=$(basename "$dir")
+            files=("$dir"*.jpg)
+            keep=$((${#files[@]} - ${#files[@]} / 10))
+            mkdir -p "$held.part/train/$class" "$held.part/test/$class"
+            ln "${files[@]:0:keep}" "$held.part/train/$class/"
+            ln "${files[@]:keep}" "$held.part/test/$class/"
+        done
+        mv "$held.part" "$held"  # a folder that exists is complete
+    fi
+    cifar=$held
+fi
+images=$(find "$cifar/train" -name '*.jpg' | wc -l)
+read -r -a extra <<<"${FLAGS:-}"
 common=(--data "$cifar" --width "$width" --batch "$batch" --epochs "$epochs" --seed 0 --threads "$threads" --backend cpu)
 
 # the step a checkpoint holds (0 when there is none)
@@ -52,7 +77,7 @@ train() {
         [ -f "$ckpt" ] || "$hue" pretrain --method supervised "${common[@]}" --lr 0 --max-steps 1 --out "$ckpt" --quiet
         return
     fi
-    local total=$((50000 / batch * epochs)) have
+    local total=$((images / batch * epochs)) have
     have=$(step_of "$ckpt")
     if [ "$have" -ge "$total" ]; then
         echo "$m: trained ($have steps)"
@@ -62,7 +87,7 @@ train() {
     local resume=(--force)
     [ "$have" -gt 0 ] && resume=(--resume "$ckpt")
     echo "$m: training from step $have to $total"
-    "$hue" pretrain --method "$m" "${common[@]}" "${resume[@]}" --out "$ckpt" --log "$out/$m.jsonl" --quiet
+    "$hue" pretrain --method "$m" "${common[@]}" "${extra[@]}" "${resume[@]}" --out "$ckpt" --log "$out/$m.jsonl" --quiet
 }
 
 evaluate() {
@@ -106,15 +131,18 @@ for m in "${methods[@]}"; do
     esac
 done
 
-[ -f "$out/results.jsonl" ] && /usr/bin/python3 - "$out/results.jsonl" "$epochs" "$width" "$batch" >"$out/table.md" <<'PY'
+split=""
+[ "${HOLDOUT:-0}" = 1 ] && split=", held-out split (trained on $images train images, measured on the rest)"
+[ -f "$out/results.jsonl" ] && /usr/bin/python3 - "$out/results.jsonl" "$epochs" "$width" "$batch" "$images" "$split" \
+    "${FLAGS:+, flags $FLAGS}" >"$out/table.md" <<'PY'
 import json, sys
 rows = {}
 for line in open(sys.argv[1]):
     r = json.loads(line)
     rows[r["method"]] = r  # the latest measurement of each method
 random = rows.get("random", {}).get("knn_top1")
-print("CIFAR-10, ResNet-18 (CIFAR stem) width %s, %s epochs of 50,000 images, batch %s, CPU backend\n"
-      % (sys.argv[3], sys.argv[2], sys.argv[4]))
+print("CIFAR-10%s, ResNet-18 (CIFAR stem) width %s, %s epochs of %s images, batch %s, CPU backend%s\n"
+      % (sys.argv[6], sys.argv[3], sys.argv[2], format(int(sys.argv[5]), ","), sys.argv[4], sys.argv[7]))
 print("| method | steps | kNN top-1 | vs random | linear top-1 | training time (wall) | steps x median step time |")
 print("|---|---|---|---|---|---|---|")
 for m in ["random", "supervised", "simclr", "moco", "mocov2", "cmc", "rotation", "patch", "jigsaw", "inpaint",
